@@ -1,0 +1,44 @@
+package org.crisishub.app;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import org.crisishub.edge.EdgeContext;
+import org.crisishub.edge.HttpApi;
+
+/** One HTTP + WebSocket server instance; the hub deploys one per core on the same port. */
+final class HttpVerticle extends VerticleBase {
+  /** WebSocket frames and messages above this close the connection with 1009. */
+  static final int MAX_WS_MESSAGE = 16 * 1024;
+
+  private final EdgeContext edge;
+  private final int port;
+  private HttpServer server;
+
+  HttpVerticle(EdgeContext edge, int port) {
+    this.edge = edge;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(edge.config().httpHost())
+        .setPort(port)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setMaxWebSocketFrameSize(MAX_WS_MESSAGE)
+        .setMaxWebSocketMessageSize(MAX_WS_MESSAGE)
+        .setCompressionSupported(true);
+    if (edge.config().wsSendBufferBytes() > 0) {
+      options.setSendBufferSize(edge.config().wsSendBufferBytes());
+    }
+    server = vertx.createHttpServer(options).requestHandler(new HttpApi(vertx, edge).router());
+    return server.listen();
+  }
+
+  int actualPort() {
+    return server.actualPort();
+  }
+}

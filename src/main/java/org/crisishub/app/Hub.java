@@ -1,0 +1,198 @@
+package org.crisishub.app;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.crisishub.auth.PersonAuth;
+import org.crisishub.auth.RateLimiter;
+import org.crisishub.auth.TokenService;
+import org.crisishub.core.CheckInService;
+import org.crisishub.core.FollowService;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Phones;
+import org.crisishub.edge.EdgeContext;
+import org.crisishub.edge.KeepAlive;
+import org.crisishub.fanout.ClientSession;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.sms.DevSmsSender;
+import org.crisishub.store.Store;
+import org.crisishub.store.embedded.SqliteStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One hub node: wires the store, services, fan-out and HTTP servers, and stops them in order.
+ * {@link #start()} completes when the node serves; {@link #stop()} turns readiness off, tells
+ * clients to reconnect, finishes queued writes and closes the store.
+ */
+public final class Hub {
+  private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+
+  private final Vertx vertx;
+  private final HubConfig config;
+  private final Clock clock = Clock.systemUTC();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final List<Long> timers = new ArrayList<>();
+  private final AtomicReference<String> deployment = new AtomicReference<>();
+  private volatile boolean stopping;
+  private Store store;
+  private FanOut fanOut;
+  private int port;
+
+  public Hub(Vertx vertx, HubConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  public Future<Hub> start() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    if (!config.rateLimits()) {
+      LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
+          + " Use this only for closed-lab load tests. !!!");
+    }
+    store = new SqliteStore(vertx, config.dataDir(), registry);
+    Phones phones = new Phones(config.defaultRegion());
+    fanOut = new FanOut(registry);
+    RateLimiter limiter = new RateLimiter(config.rateLimits());
+    DevSmsSender devSms = new DevSmsSender(clock);
+    return store.start()
+        .compose(v -> vertx.executeBlocking(this::tokenKey))
+        .compose(key -> {
+          TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
+          PersonAuth auth = new PersonAuth(store, tokens, devSms, limiter, clock);
+          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry);
+          FollowService follows = new FollowService(store, fanOut, clock);
+          EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
+              config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness);
+          return deployHttp(edge);
+        })
+        .map(v -> {
+          startTimers();
+          LOG.info("Crisis Hub listening on http://{}:{} (store {}, SMS {})", config.httpHost(), port,
+              config.store(), config.sms());
+          return this;
+        });
+  }
+
+  private Future<Void> deployHttp(EdgeContext edge) {
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    List<HttpVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // One deployment of one server per core: Vert.x shares a fixed port between the instances and
+    // balances connections over their event loops. It does not share port 0, so 0 is resolved to
+    // a free port first.
+    int listenPort;
+    try {
+      listenPort = config.httpPort() != 0 ? config.httpPort() : freePort(config.httpHost());
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.deployVerticle(() -> {
+      HttpVerticle v = new HttpVerticle(edge, listenPort);
+      servers.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(instances)).map(id -> {
+      deployment.set(id);
+      port = servers.get(0).actualPort();
+      for (HttpVerticle v : servers) {
+        if (v.actualPort() != port) {
+          throw new IllegalStateException("HTTP servers listen on different ports: " + port + ", " + v.actualPort());
+        }
+      }
+      return null;
+    });
+  }
+
+  private static int freePort(String host) throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void startTimers() {
+    long idleMs = config.wsIdleSeconds() * 1000L;
+    long stallMs = config.wsStallSeconds() * 1000L;
+    timers.add(vertx.setPeriodic(Math.max(1000, idleMs / 3), t -> KeepAlive.sweep(fanOut, idleMs)));
+    timers.add(vertx.setPeriodic(Math.max(250, Math.min(1000, stallMs / 4)), t -> fanOut.closeStalled(stallMs)));
+    Duration retention = Duration.ofDays(config.retentionDays());
+    timers.add(vertx.setPeriodic(1000, Duration.ofMinutes(10).toMillis(), t -> store.purge(clock.instant(), retention)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("retention: deleted {} check-ins older than {} days", n, config.retentionDays());
+          }
+        })
+        .onFailure(e -> LOG.warn("retention purge failed: {}", e.getMessage()))));
+  }
+
+  /** The key of session tokens: {@code HUB_TOKEN_SECRET}, or one generated once into the data folder. */
+  private byte[] tokenKey() throws Exception {
+    if (config.tokenSecret() != null) {
+      return config.tokenSecret().getBytes(StandardCharsets.UTF_8);
+    }
+    Path file = config.dataDir().resolve("token.secret");
+    if (Files.exists(file)) {
+      return Base64.getDecoder().decode(Files.readString(file).strip());
+    }
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Path tmp = config.dataDir().resolve("token.secret.tmp");
+    Files.writeString(tmp, Base64.getEncoder().encodeToString(key), StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+    try {
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      LOG.debug("no POSIX permissions on this file system");
+    }
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    LOG.info("generated a session token key into the data folder (single node only; set HUB_TOKEN_SECRET"
+        + " for a cluster)");
+    return key;
+  }
+
+  private Future<Void> readiness() {
+    if (stopping) {
+      return Future.failedFuture(HubException.unavailable("stopping", null));
+    }
+    return store.ping();
+  }
+
+  /** The port the HTTP server listens on. */
+  public int port() {
+    return port;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Stops serving: readiness first, then clients are told to reconnect, then the store closes. */
+  public Future<Void> stop() {
+    stopping = true;
+    timers.forEach(vertx::cancelTimer);
+    for (ClientSession s : fanOut == null ? List.<ClientSession>of() : fanOut.sessions()) {
+      s.context().runOnContext(v -> s.close(ClientSession.CLOSE_GOING_AWAY, "server shutting down: reconnect"));
+    }
+    return (store == null ? Future.<Void>succeededFuture() : store.close())
+        .onComplete(ar -> LOG.info("hub stopped"));
+  }
+}

@@ -1,0 +1,240 @@
+package org.crisishub.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.crisishub.domain.Phones;
+
+/**
+ * The hub's configuration, read once at start-up: the defaults in {@code conf/hub.properties}
+ * (inside the jar), then a {@code conf/hub.properties} in the working directory if there is one,
+ * then {@code HUB_*} environment variables. Every value is validated here; an unknown key or an
+ * invalid value stops the start with a message naming it.
+ */
+public record HubConfig(
+    String httpHost,
+    int httpPort,
+    Path dataDir,
+    String store,
+    String redisUrl,
+    boolean cluster,
+    String sms,
+    String publicUrl,
+    String adminToken,
+    List<String> allowedOrigins,
+    String tokenSecret,
+    List<String> trustedProxies,
+    int retentionDays,
+    String defaultRegion,
+    boolean rateLimits,
+    double smsRate,
+    int sessionTtlHours,
+    int wsIdleSeconds,
+    int wsStallSeconds,
+    int wsQueueFrames,
+    int wsSendBufferBytes,
+    Map<String, String> raw) {
+
+  /** Thrown for an unknown key or an invalid value; its message is meant for the operator. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  private static final String DEFAULTS = "conf/hub.properties";
+
+  /** Reads the configuration with {@code env} as the environment (the process's, in production). */
+  public static HubConfig load(Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>(readDefaults());
+    Set<String> known = new TreeSet<>(values.keySet());
+    Path local = Path.of(DEFAULTS);
+    if (Files.isRegularFile(local)) {
+      Map<String, String> file = readProperties(local);
+      List<String> unknown = new ArrayList<>();
+      for (String k : file.keySet()) {
+        if (!known.contains(k)) {
+          unknown.add(k);
+        }
+      }
+      if (!unknown.isEmpty()) {
+        throw new ConfigException("unknown key(s) in " + local.toAbsolutePath() + ": " + unknown
+            + " (known: " + known + ")");
+      }
+      values.putAll(file);
+    }
+    List<String> unknownEnv = new ArrayList<>();
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (e.getKey().startsWith("HUB_")) {
+        if (known.contains(e.getKey())) {
+          values.put(e.getKey(), e.getValue());
+        } else {
+          unknownEnv.add(e.getKey());
+        }
+      }
+    }
+    if (!unknownEnv.isEmpty()) {
+      throw new ConfigException("unknown environment variable(s) " + unknownEnv + " (known: " + known + ")");
+    }
+    return from(values);
+  }
+
+  private static Map<String, String> readDefaults() {
+    try (InputStream in = HubConfig.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+      if (in == null) {
+        throw new ConfigException(DEFAULTS + " is missing from the classpath");
+      }
+      Properties p = new Properties();
+      p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+      return toMap(p);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read built-in " + DEFAULTS + ": " + e.getMessage());
+    }
+  }
+
+  private static Map<String, String> readProperties(Path path) {
+    try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      Properties p = new Properties();
+      p.load(r);
+      return toMap(p);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + path.toAbsolutePath() + ": " + e.getMessage());
+    }
+  }
+
+  private static Map<String, String> toMap(Properties p) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String k : new TreeSet<>(p.stringPropertyNames())) {
+      m.put(k, p.getProperty(k).strip());
+    }
+    return m;
+  }
+
+  private static HubConfig from(Map<String, String> v) {
+    int port = intIn(v, "HUB_HTTP_PORT", 0, 65535);
+    String store = oneOf(v, "HUB_STORE", "embedded", "redis");
+    boolean cluster = bool(v, "HUB_CLUSTER", "true", "false");
+    String sms = oneOf(v, "HUB_SMS", "dev", "twilio");
+    if (store.equals("redis")) {
+      throw new ConfigException("HUB_STORE=redis: the Redis store is not part of this build yet; use embedded");
+    }
+    if (cluster) {
+      throw new ConfigException("HUB_CLUSTER=true: cluster mode is not part of this build yet;"
+          + " run a single node (HUB_CLUSTER=false)");
+    }
+    if (sms.equals("twilio")) {
+      throw new ConfigException("HUB_SMS=twilio: the Twilio sender is not part of this build yet; use dev");
+    }
+    String region = v.get("HUB_DEFAULT_REGION").toUpperCase(Locale.ROOT);
+    try {
+      new Phones(region);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("HUB_DEFAULT_REGION=" + region + " is not a known ISO 3166 region code");
+    }
+    String publicUrl = v.get("HUB_PUBLIC_URL");
+    if (publicUrl.isEmpty()) {
+      publicUrl = "http://localhost:" + port;
+    } else if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
+      throw new ConfigException("HUB_PUBLIC_URL must start with http:// or https://");
+    }
+    String adminToken = v.get("HUB_ADMIN_TOKEN");
+    if (!adminToken.isEmpty() && adminToken.length() < 16) {
+      throw new ConfigException("HUB_ADMIN_TOKEN must be at least 16 characters (or unset to disable admin)");
+    }
+    String secret = v.get("HUB_TOKEN_SECRET");
+    if (!secret.isEmpty() && secret.length() < 32) {
+      throw new ConfigException("HUB_TOKEN_SECRET must be at least 32 characters");
+    }
+    List<String> origins = list(v.get("HUB_ALLOWED_ORIGINS"));
+    for (String o : origins) {
+      if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+        throw new ConfigException("HUB_ALLOWED_ORIGINS: \"" + o + "\" is not an origin (scheme://host[:port])");
+      }
+    }
+    double smsRate;
+    try {
+      smsRate = Double.parseDouble(v.get("HUB_SMS_RATE"));
+    } catch (NumberFormatException e) {
+      throw new ConfigException("HUB_SMS_RATE must be a number of messages per second");
+    }
+    if (!(smsRate > 0) || smsRate > 10_000) {
+      throw new ConfigException("HUB_SMS_RATE must be above 0 and at most 10000");
+    }
+    intIn(v, "HUB_CLUSTER_PORT", 1, 65535);
+    intIn(v, "HUB_EVENTBUS_PORT", 1, 65535);
+    oneOf(v, "HUB_CLUSTER_JOIN", "tcp", "kubernetes");
+    return new HubConfig(
+        v.get("HUB_HTTP_HOST"),
+        port,
+        Path.of(v.get("HUB_DATA_DIR")),
+        store,
+        v.get("HUB_REDIS_URL"),
+        cluster,
+        sms,
+        stripSlash(publicUrl),
+        adminToken.isEmpty() ? null : adminToken,
+        origins,
+        secret.isEmpty() ? null : secret,
+        list(v.get("HUB_TRUSTED_PROXIES")),
+        intIn(v, "HUB_RETENTION_DAYS", 1, 3650),
+        region,
+        bool(v, "HUB_RATE_LIMITS", "on", "off"),
+        smsRate,
+        intIn(v, "HUB_SESSION_TTL_HOURS", 1, 24 * 90),
+        intIn(v, "HUB_WS_IDLE_SECONDS", 5, 3600),
+        intIn(v, "HUB_WS_STALL_SECONDS", 1, 600),
+        intIn(v, "HUB_WS_QUEUE_FRAMES", 8, 100_000),
+        intIn(v, "HUB_WS_SEND_BUFFER_BYTES", 0, 64 * 1024 * 1024),
+        Map.copyOf(v));
+  }
+
+  private static String stripSlash(String s) {
+    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private static List<String> list(String s) {
+    if (s == null || s.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(s.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+  }
+
+  private static int intIn(Map<String, String> v, String key, int min, int max) {
+    String s = v.get(key);
+    try {
+      int n = Integer.parseInt(s);
+      if (n < min || n > max) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + "=" + s + " must be a whole number from " + min + " to " + max);
+    }
+  }
+
+  private static String oneOf(Map<String, String> v, String key, String... allowed) {
+    String s = v.get(key).toLowerCase(Locale.ROOT);
+    for (String a : allowed) {
+      if (a.equals(s)) {
+        return a;
+      }
+    }
+    throw new ConfigException(key + "=" + v.get(key) + " must be one of " + Arrays.toString(allowed));
+  }
+
+  private static boolean bool(Map<String, String> v, String key, String yes, String no) {
+    return oneOf(v, key, yes, no).equals(yes);
+  }
+}

@@ -1,0 +1,61 @@
+package org.crisishub.core;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.Follow;
+import org.crisishub.edge.Wire;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.store.Store;
+
+/**
+ * Records check-ins and tells followers. The returned future succeeds only once the check-in is
+ * durably stored (then it is acknowledged); live delivery to the active followers read in the same
+ * transaction follows right after, at most once per session.
+ */
+public final class CheckInService {
+  private final Store store;
+  private final FanOut fanOut;
+  private final Clock clock;
+  private final MeterRegistry registry;
+  private final Timer storeLatency;
+
+  public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry) {
+    this.store = store;
+    this.fanOut = fanOut;
+    this.clock = clock;
+    this.registry = registry;
+    this.storeLatency = Timer.builder("hub.checkin.store.latency")
+        .description("time from a check-in request to its durable commit")
+        .publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  public Future<CheckInResult> record(CheckInRequest request) {
+    long start = System.nanoTime();
+    return store.recordCheckIn(request, clock.instant()).andThen(ar -> {
+      if (ar.succeeded() && !ar.result().duplicate()) {
+        storeLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        CheckIn c = ar.result().checkIn();
+        registry.counter("hub.checkins", "channel", c.channel().wire(), "status", c.status().wire()).increment();
+        notifyFollowers(c, ar.result().recipients());
+      }
+    });
+  }
+
+  private void notifyFollowers(CheckIn c, List<Follow> recipients) {
+    if (recipients.isEmpty()) {
+      return;
+    }
+    List<String> phones = new ArrayList<>(recipients.size());
+    for (Follow f : recipients) {
+      phones.add(f.follower());
+    }
+    fanOut.deliverTo(phones, Wire.statusFrame(c));
+  }
+}

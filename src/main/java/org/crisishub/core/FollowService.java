@@ -1,0 +1,93 @@
+package org.crisishub.core;
+
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.List;
+import org.crisishub.domain.Follow;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.HubException;
+import org.crisishub.edge.Wire;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.store.Store;
+
+/**
+ * Follows, consent and trusted contacts. Nobody sees anybody's status without that person's
+ * consent: a follow starts pending unless the subject pre-approved the follower, and only the
+ * subject can make it active. When a follow becomes active the follower is sent the subject's
+ * latest status at once; when a new request waits, the subject is told.
+ */
+public final class FollowService {
+  private final Store store;
+  private final FanOut fanOut;
+  private final Clock clock;
+
+  public FollowService(Store store, FanOut fanOut, Clock clock) {
+    this.store = store;
+    this.fanOut = fanOut;
+    this.clock = clock;
+  }
+
+  public Future<Follow> follow(String follower, String subject, boolean sms) {
+    if (follower.equals(subject)) {
+      return Future.failedFuture(HubException.invalid("you cannot follow yourself"));
+    }
+    return store.requestFollow(follower, subject, sms, clock.instant()).compose(out -> {
+      Follow f = out.follow();
+      if (out.created()) {
+        fanOut.deliverTo(List.of(subject), Wire.followRequestFrame(follower));
+      }
+      if (f.state() == FollowState.ACTIVE) {
+        return pushLatest(f).map(f);
+      }
+      return Future.succeededFuture(f);
+    });
+  }
+
+  public Future<Boolean> unfollow(String follower, String subject) {
+    return store.unfollow(follower, subject);
+  }
+
+  /** The subject allows, refuses or revokes a follower. Fails {@code not_found} without a request. */
+  public Future<Follow> answer(String subject, String follower, boolean allow) {
+    return store.answerFollow(subject, follower, allow, clock.instant()).compose(o -> {
+      if (o.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no follow request from that number"));
+      }
+      Follow f = o.get();
+      return f.state() == FollowState.ACTIVE ? pushLatest(f).map(f) : Future.succeededFuture(f);
+    });
+  }
+
+  public Future<Void> trust(String owner, String contact) {
+    if (owner.equals(contact)) {
+      return Future.failedFuture(HubException.invalid("you cannot be your own trusted contact"));
+    }
+    return store.putContact(owner, contact, clock.instant())
+        .compose(activated -> activated.isPresent() ? pushLatest(activated.get()) : Future.succeededFuture());
+  }
+
+  public Future<Boolean> distrust(String owner, String contact) {
+    return store.deleteContact(owner, contact);
+  }
+
+  /** True when {@code viewer} is {@code phone} or an active follower of it. */
+  public Future<Boolean> maySee(String viewer, String phone) {
+    if (viewer.equals(phone)) {
+      return Future.succeededFuture(true);
+    }
+    return store.follow(viewer, phone).map(f -> f.isPresent() && f.get().state() == FollowState.ACTIVE);
+  }
+
+  /** The latest status of each person {@code follower} actively follows. */
+  public Future<List<org.crisishub.domain.CheckIn>> snapshot(String follower) {
+    return store.follows(follower).compose(list -> store.latestOf(list.stream()
+        .filter(f -> f.state() == FollowState.ACTIVE).map(Follow::subject).toList()));
+  }
+
+  private Future<Void> pushLatest(Follow active) {
+    return store.latest(active.subject()).map(latest -> {
+      latest.ifPresent(c -> fanOut.deliverTo(List.of(active.follower()), Wire.statusFrame(c)));
+      return null;
+    });
+  }
+}

@@ -1,0 +1,14 @@
+package org.crisishub.domain;
+
+import java.util.List;
+
+/**
+ * The outcome of recording a check-in.
+ *
+ * @param checkIn the stored check-in (the first one, when {@code duplicate})
+ * @param notified how many active followers it went to when it was first recorded
+ * @param recipients the active followers at commit time, to notify live; empty for a duplicate
+ * @param duplicate true when the idempotency key matched an earlier check-in: nothing new was stored
+ */
+public record CheckInResult(CheckIn checkIn, int notified, List<Follow> recipients, boolean duplicate) {
+}

@@ -1,0 +1,32 @@
+package org.crisishub.domain;
+
+import java.util.Locale;
+
+/** What a person says about themselves in a check-in. */
+public enum Status {
+  SAFE("safe"),
+  NEED_HELP("need_help");
+
+  private final String wire;
+
+  Status(String wire) {
+    this.wire = wire;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  /** @throws HubException {@code invalid_request} for anything but {@code safe} or {@code need_help} */
+  public static Status parse(String s) {
+    if (s != null) {
+      String v = s.strip().toLowerCase(Locale.ROOT);
+      for (Status st : values()) {
+        if (st.wire.equals(v)) {
+          return st;
+        }
+      }
+    }
+    throw HubException.invalid("status must be \"safe\" or \"need_help\"");
+  }
+}

@@ -1,0 +1,410 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.function.Function;
+import org.crisishub.auth.Limits;
+import org.crisishub.auth.TokenService;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Status;
+import org.crisishub.sms.DevSmsSender;
+
+/**
+ * The HTTP interface: routes, parsing, validation, and mapping to the core; no business rules.
+ * One instance per HTTP verticle.
+ */
+public final class HttpApi {
+  /** Largest request body accepted (413 {@code too_large} above). */
+  public static final int MAX_BODY = 16 * 1024;
+  private static final int MAX_HISTORY = 1000;
+
+  private final Vertx vertx;
+  private final EdgeContext edge;
+  private final ClientAddress clientAddress;
+
+  /** A reply: a status and a JSON body (null for 204). */
+  record Reply(int status, JsonNode body) {
+    static Reply ok(JsonNode body) {
+      return new Reply(200, body);
+    }
+
+    static Reply created(JsonNode body) {
+      return new Reply(201, body);
+    }
+
+    static Reply noContent() {
+      return new Reply(204, null);
+    }
+  }
+
+  /** An authenticated request: the body (when there is one) and who sent it. */
+  record Call(RoutingContext ctx, TokenService.Claims claims) {
+    String phone() {
+      return claims.subject();
+    }
+  }
+
+  public HttpApi(Vertx vertx, EdgeContext edge) {
+    this.vertx = vertx;
+    this.edge = edge;
+    this.clientAddress = new ClientAddress(edge.config().trustedProxies());
+  }
+
+  public Router router() {
+    Router r = Router.router(vertx);
+    r.route().handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-store");
+      ctx.next();
+    });
+
+    r.get("/health/live").handler(ctx -> json(ctx, Reply.ok(Wire.object().put("status", "up"))));
+    r.get("/health/ready").handler(ctx -> edge.readiness().get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(ctx, Reply.ok(Wire.object().put("status", "ready")));
+      } else {
+        Errors.send(ctx, ErrorCode.UNAVAILABLE, "not ready");
+      }
+    }));
+    r.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(edge.registry().scrape()));
+
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
+    r.route("/api/v1/*").handler(ctx -> {
+      HttpMethod m = ctx.request().method();
+      if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE) {
+        body.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
+
+    r.post("/api/v1/otp").handler(ctx -> handle(ctx, this::sendCode));
+    r.post("/api/v1/sessions").handler(ctx -> handle(ctx, this::createSession));
+    authed(r.delete("/api/v1/sessions"), this::deleteSession);
+
+    authed(r.post("/api/v1/checkins"), this::checkIn);
+    authed(r.get("/api/v1/people/:phone/status"), this::status);
+    authed(r.get("/api/v1/people/:phone/checkins"), this::history);
+
+    authed(r.post("/api/v1/follows"), this::follow);
+    authed(r.get("/api/v1/follows"), this::follows);
+    authed(r.delete("/api/v1/follows/:phone"), this::unfollow);
+    authed(r.get("/api/v1/followers"), this::followers);
+    authed(r.post("/api/v1/followers/:phone"), this::answer);
+    authed(r.get("/api/v1/contacts"), this::contacts);
+    authed(r.put("/api/v1/contacts/:phone"), this::trust);
+    authed(r.delete("/api/v1/contacts/:phone"), this::distrust);
+
+    r.get("/api/v1/ws").handler(this::webSocket);
+    r.get("/api/v1/events").handler(this::events);
+
+    if (edge.devSms() != null) {
+      r.get("/dev/sms/messages").handler(ctx -> handle(ctx, this::devMessages));
+    }
+
+    r.errorHandler(404, ctx -> Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource"));
+    r.errorHandler(405, ctx -> {
+      ctx.response().setStatusCode(405).putHeader("Content-Type", "application/json")
+          .end(Errors.body(ErrorCode.INVALID_REQUEST, "method not allowed").toString());
+    });
+    r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE,
+        "request body larger than " + MAX_BODY + " bytes"));
+    r.errorHandler(400, ctx -> Errors.send(ctx,
+        ctx.failure() instanceof HubException h ? h : HubException.invalid("bad request")));
+    r.errorHandler(500, ctx -> Errors.send(ctx, ctx.failure() == null
+        ? new HubException(ErrorCode.INTERNAL, "internal error") : ctx.failure()));
+    return r;
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private void handle(RoutingContext ctx, Function<RoutingContext, Future<Reply>> h) {
+    Future<Reply> f;
+    try {
+      f = h.apply(ctx);
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(ctx, ar.result());
+      } else {
+        Errors.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  private void authed(Route route, Function<Call, Future<Reply>> h) {
+    route.handler(ctx -> handle(ctx, c -> bearer(c).compose(claims -> {
+      edge.limiter().acquire(Limits.API_PER_TOKEN, claims.tokenId(), System.currentTimeMillis());
+      return h.apply(new Call(c, claims));
+    })));
+  }
+
+  private Future<TokenService.Claims> bearer(RoutingContext ctx) {
+    String h = ctx.request().getHeader("Authorization");
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Future.failedFuture(HubException.unauthorized("missing bearer token"));
+    }
+    return edge.auth().authenticate(h.substring(7).strip());
+  }
+
+  private static void json(RoutingContext ctx, Reply reply) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(reply.status());
+    if (reply.body() == null) {
+      ctx.response().end();
+    } else {
+      ctx.response().putHeader("Content-Type", "application/json").end(reply.body().toString());
+    }
+  }
+
+  private static JsonNode bodyObject(RoutingContext ctx) {
+    String text = ctx.body() == null ? null : ctx.body().asString("UTF-8");
+    if (text == null || text.isBlank()) {
+      throw HubException.invalid("a JSON object body is required");
+    }
+    JsonNode n;
+    try {
+      n = Wire.JSON.readTree(text);
+    } catch (Exception e) {
+      throw HubException.invalid("malformed JSON");
+    }
+    if (n == null || !n.isObject()) {
+      throw HubException.invalid("the body must be a JSON object");
+    }
+    return n;
+  }
+
+  private String pathPhone(RoutingContext ctx) {
+    return edge.phones().normalise(ctx.pathParam("phone"));
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  private Future<Reply> sendCode(RoutingContext ctx) {
+    String phone = edge.phones().normalise(Fields.requiredString(bodyObject(ctx), "phone"));
+    return edge.auth().sendCode(phone, clientAddress.of(ctx.request()))
+        .map(v -> new Reply(202, Wire.object().put("phone", phone).put("sent", true)));
+  }
+
+  private Future<Reply> createSession(RoutingContext ctx) {
+    JsonNode b = bodyObject(ctx);
+    String phone = edge.phones().normalise(Fields.requiredString(b, "phone"));
+    String code = Fields.requiredString(b, "code");
+    return edge.auth().createSession(phone, code, clientAddress.of(ctx.request()))
+        .map(t -> Reply.ok(Wire.object().put("token", t.token()).put("expiresAt", Wire.time(t.expiresAt()))));
+  }
+
+  private Future<Reply> deleteSession(Call call) {
+    TokenService.Claims c = call.claims();
+    return edge.auth().revoke(c).map(v -> {
+      edge.fanOut().closeToken(c.subject(), c.tokenId(), org.crisishub.fanout.ClientSession.CLOSE_REVOKED,
+          "session revoked");
+      return Reply.noContent();
+    });
+  }
+
+  // ------------------------------------------------------------------ check-ins
+
+  private Future<Reply> checkIn(Call call) {
+    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, call.phone(), System.currentTimeMillis());
+    JsonNode b = bodyObject(call.ctx());
+    String key = call.ctx().request().getHeader("Idempotency-Key");
+    CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
+        Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
+        Fields.optionalString(b, "incident"), Channel.WEB, key);
+    return edge.checkIns().record(req).map(r -> {
+      ObjectNode n = Wire.object();
+      n.put("id", r.checkIn().id());
+      n.put("seq", r.checkIn().seq());
+      n.put("at", Wire.time(r.checkIn().at()));
+      n.put("notified", r.notified());
+      return Reply.created(n);
+    });
+  }
+
+  private Future<Reply> status(Call call) {
+    String phone = pathPhone(call.ctx());
+    return edge.follows().maySee(call.phone(), phone).compose(ok -> {
+      if (!ok) {
+        return Future.failedFuture(HubException.forbidden());
+      }
+      return edge.store().latest(phone).compose(l -> l.isPresent()
+          ? Future.succeededFuture(Reply.ok(Wire.status(l.get())))
+          : Future.failedFuture(HubException.notFound("no check-in yet")));
+    });
+  }
+
+  private Future<Reply> history(Call call) {
+    String phone = pathPhone(call.ctx());
+    long afterSeq = longParam(call.ctx(), "afterSeq", 0, 0, Long.MAX_VALUE);
+    int limit = (int) longParam(call.ctx(), "limit", 100, 1, MAX_HISTORY);
+    return edge.follows().maySee(call.phone(), phone).compose(ok -> {
+      if (!ok) {
+        return Future.failedFuture(HubException.forbidden());
+      }
+      return edge.store().history(phone, afterSeq, limit).map(list -> {
+        ArrayNode a = Wire.array();
+        list.forEach(c -> a.add(Wire.checkIn(c)));
+        return Reply.ok(a);
+      });
+    });
+  }
+
+  private static long longParam(RoutingContext ctx, String name, long dflt, long min, long max) {
+    List<String> values = ctx.queryParam(name);
+    if (values.isEmpty()) {
+      return dflt;
+    }
+    try {
+      long v = Long.parseLong(values.get(0));
+      if (v < min || v > max) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw HubException.invalid(name + " must be a whole number from " + min + " to " + max);
+    }
+  }
+
+  // ------------------------------------------------------------------ follows and contacts
+
+  private Future<Reply> follow(Call call) {
+    edge.limiter().acquire(Limits.FOLLOW_PER_PHONE, call.phone(), System.currentTimeMillis());
+    JsonNode b = bodyObject(call.ctx());
+    String subject = edge.phones().normalise(Fields.requiredString(b, "phone"));
+    boolean sms = Fields.optionalBoolean(b, "sms", false);
+    return edge.follows().follow(call.phone(), subject, sms)
+        .map(f -> Reply.created(Wire.object().put("phone", f.subject()).put("state", f.state().wire())));
+  }
+
+  private Future<Reply> follows(Call call) {
+    return edge.store().follows(call.phone()).map(list -> {
+      ArrayNode a = Wire.array();
+      list.forEach(f -> a.add(Wire.followAsFollower(f)));
+      return Reply.ok(a);
+    });
+  }
+
+  private Future<Reply> unfollow(Call call) {
+    return edge.follows().unfollow(call.phone(), pathPhone(call.ctx())).map(x -> Reply.noContent());
+  }
+
+  private Future<Reply> followers(Call call) {
+    return edge.store().followers(call.phone()).map(list -> {
+      ArrayNode a = Wire.array();
+      list.forEach(f -> a.add(Wire.followAsSubject(f)));
+      return Reply.ok(a);
+    });
+  }
+
+  private Future<Reply> answer(Call call) {
+    String follower = pathPhone(call.ctx());
+    boolean allow = Fields.requiredBoolean(bodyObject(call.ctx()), "allow");
+    return edge.follows().answer(call.phone(), follower, allow)
+        .map(f -> Reply.ok(Wire.object().put("phone", f.follower()).put("state", f.state().wire())));
+  }
+
+  private Future<Reply> contacts(Call call) {
+    return edge.store().contacts(call.phone()).map(list -> {
+      ArrayNode a = Wire.array();
+      list.forEach(p -> a.add(Wire.object().put("phone", p)));
+      return Reply.ok(a);
+    });
+  }
+
+  private Future<Reply> trust(Call call) {
+    String contact = pathPhone(call.ctx());
+    return edge.follows().trust(call.phone(), contact)
+        .map(v -> Reply.ok(Wire.object().put("phone", contact).put("trusted", true)));
+  }
+
+  private Future<Reply> distrust(Call call) {
+    return edge.follows().distrust(call.phone(), pathPhone(call.ctx())).map(x -> Reply.noContent());
+  }
+
+  // ------------------------------------------------------------------ live streams
+
+  private void webSocket(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    if (!originAllowed(req)) {
+      Errors.send(ctx, HubException.forbidden());
+      return;
+    }
+    req.toWebSocket().onSuccess(ws -> new WsSession(ws, vertx.getOrCreateContext(), edge).start())
+        .onFailure(t -> {
+          if (!ctx.response().ended()) {
+            Errors.send(ctx, HubException.invalid("not a WebSocket handshake"));
+          }
+        });
+  }
+
+  /** Browsers send {@code Origin}; a request without one is not from a browser and is allowed. */
+  private boolean originAllowed(HttpServerRequest req) {
+    String origin = req.getHeader("Origin");
+    if (origin == null) {
+      return true;
+    }
+    List<String> allowed = edge.config().allowedOrigins();
+    if (allowed.isEmpty()) {
+      String host = req.getHeader("Host");
+      return host != null && origin.equalsIgnoreCase(req.scheme() + "://" + host);
+    }
+    return allowed.contains("*") || allowed.stream().anyMatch(a -> a.equalsIgnoreCase(origin));
+  }
+
+  private void events(RoutingContext ctx) {
+    String token = ctx.queryParams().get("token");
+    Future<TokenService.Claims> claims = token != null ? edge.auth().authenticate(token) : bearer(ctx);
+    claims.onComplete(ar -> {
+      if (ar.failed()) {
+        Errors.send(ctx, ar.cause());
+        return;
+      }
+      var resp = ctx.response();
+      resp.setChunked(true)
+          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+          .putHeader("X-Accel-Buffering", "no");
+      resp.write(": crisis hub\n\n");
+      SseSession s = new SseSession(resp, vertx.getOrCreateContext(), edge.config().wsQueueFrames());
+      edge.fanOut().add(s);
+      resp.closeHandler(v -> {
+        s.clientLeft();
+        edge.fanOut().remove(s);
+      });
+      Sessions.begin(edge, s, ar.result()).onFailure(t -> {
+        HubException h = Errors.of(t);
+        s.close(org.crisishub.fanout.ClientSession.CLOSE_GOING_AWAY, h.getMessage());
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------ dev SMS
+
+  private Future<Reply> devMessages(RoutingContext ctx) {
+    String to = ctx.queryParams().get("to");
+    String phone = to == null ? null : edge.phones().normalise(to);
+    ArrayNode a = Wire.array();
+    for (DevSmsSender.Message m : edge.devSms().messages(phone)) {
+      a.add(Wire.object().put("to", m.to()).put("body", m.body()).put("at", Wire.time(m.at())));
+    }
+    return Future.succeededFuture(Reply.ok(a));
+  }
+}

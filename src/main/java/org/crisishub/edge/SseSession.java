@@ -1,0 +1,57 @@
+package org.crisishub.edge;
+
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
+import org.crisishub.fanout.ClientSession;
+
+/**
+ * The SSE mirror of the WebSocket stream ({@code GET /api/v1/events}): the same server frames, one
+ * {@code data:} event each, under the same queue rules. A closing reason is sent as an
+ * {@code event: close} before the stream ends.
+ */
+final class SseSession extends ClientSession {
+  private final HttpServerResponse response;
+
+  SseSession(HttpServerResponse response, Context context, int maxFrames) {
+    super(context, maxFrames);
+    this.response = response;
+  }
+
+  @Override
+  protected boolean writeQueueFull() {
+    return response.writeQueueFull();
+  }
+
+  @Override
+  protected void write(String text) {
+    response.write("data: " + text + "\n\n");
+  }
+
+  @Override
+  protected void onDrain(Runnable onDrain) {
+    response.drainHandler(v -> {
+      response.drainHandler(null);
+      onDrain.run();
+    });
+  }
+
+  @Override
+  protected void closeTransport(short code, String reason) {
+    if (!response.ended() && !response.closed()) {
+      String json = "{\"code\":" + code + ",\"reason\":" + Wire.JSON.valueToTree(reason) + "}";
+      response.end("event: close\ndata: " + json + "\n\n");
+    }
+  }
+
+  /** The client went away. */
+  void clientLeft() {
+    transportClosed();
+  }
+
+  /** A comment line that keeps proxies from closing a quiet stream. */
+  void keepAlive() {
+    if (!isClosed() && !response.ended() && !response.closed() && !writeQueueFull()) {
+      response.write(": keep-alive\n\n");
+    }
+  }
+}

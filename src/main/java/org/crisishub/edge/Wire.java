@@ -1,0 +1,127 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.Follow;
+import org.crisishub.domain.Location;
+import org.crisishub.fanout.OutFrame;
+
+/**
+ * Domain records to wire JSON, in one place: RFC 3339 UTC times with seconds, absent optional
+ * fields omitted (never null). Thread-safe.
+ */
+public final class Wire {
+  public static final ObjectMapper JSON = new ObjectMapper();
+
+  private Wire() {
+  }
+
+  /** {@code 2026-11-22T14:05:09Z}. */
+  public static String time(Instant t) {
+    return t.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  public static ObjectNode object() {
+    return JSON.createObjectNode();
+  }
+
+  public static ArrayNode array() {
+    return JSON.createArrayNode();
+  }
+
+  /** The full check-in object of the contract. */
+  public static ObjectNode checkIn(CheckIn c) {
+    ObjectNode n = object();
+    n.put("id", c.id());
+    n.put("phone", c.phone());
+    n.put("status", c.status().wire());
+    if (c.note() != null) {
+      n.put("note", c.note());
+    }
+    if (c.location() != null) {
+      n.set("location", location(c.location()));
+    }
+    if (c.incident() != null) {
+      n.put("incident", c.incident());
+    }
+    n.put("channel", c.channel().wire());
+    n.put("at", time(c.at()));
+    n.put("seq", c.seq());
+    return n;
+  }
+
+  /** A person's latest status, as in {@code GET .../status}, snapshots and status frames. */
+  public static ObjectNode status(CheckIn c) {
+    ObjectNode n = object();
+    n.put("phone", c.phone());
+    n.put("status", c.status().wire());
+    if (c.note() != null) {
+      n.put("note", c.note());
+    }
+    if (c.location() != null) {
+      n.set("location", location(c.location()));
+    }
+    n.put("at", time(c.at()));
+    n.put("seq", c.seq());
+    n.put("channel", c.channel().wire());
+    return n;
+  }
+
+  public static ObjectNode location(Location l) {
+    ObjectNode n = object();
+    n.put("lat", l.lat());
+    n.put("lon", l.lon());
+    if (l.accuracyM() != null) {
+      n.put("accuracyM", l.accuracyM());
+    }
+    return n;
+  }
+
+  /** A status frame; frames about the same person coalesce in a full queue. */
+  public static OutFrame statusFrame(CheckIn c) {
+    ObjectNode n = object();
+    n.put("type", "status");
+    n.setAll(status(c));
+    return new OutFrame(n.toString(), "status:" + c.phone());
+  }
+
+  public static OutFrame snapshotFrame(List<CheckIn> latest) {
+    ObjectNode n = object();
+    n.put("type", "snapshot");
+    ArrayNode people = n.putArray("people");
+    for (CheckIn c : latest) {
+      people.add(status(c));
+    }
+    return OutFrame.of(n.toString());
+  }
+
+  public static OutFrame followRequestFrame(String from) {
+    ObjectNode n = object();
+    n.put("type", "follow_request");
+    n.put("from", from);
+    return OutFrame.of(n.toString());
+  }
+
+  /** A follow as its follower sees it: whom, in which state, by SMS too or not. */
+  public static ObjectNode followAsFollower(Follow f) {
+    ObjectNode n = object();
+    n.put("phone", f.subject());
+    n.put("state", f.state().wire());
+    n.put("sms", f.sms());
+    return n;
+  }
+
+  /** A follow as its subject sees it: who, in which state. */
+  public static ObjectNode followAsSubject(Follow f) {
+    ObjectNode n = object();
+    n.put("phone", f.follower());
+    n.put("state", f.state().wire());
+    n.put("since", time(f.updatedAt()));
+    return n;
+  }
+}

@@ -1,0 +1,265 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import org.crisishub.auth.Limits;
+import org.crisishub.auth.RateLimiter;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Status;
+import org.crisishub.fanout.ClientSession;
+import org.crisishub.fanout.OutFrame;
+
+/**
+ * The WebSocket protocol of {@code /api/v1/ws} for one connection: every client frame with a
+ * {@code ref} gets exactly one {@code ack} or {@code error} with that {@code ref}. Runs on the
+ * connection's event loop.
+ */
+final class WsSession extends ClientSession {
+  private final ServerWebSocket ws;
+  private final EdgeContext edge;
+  private final RateLimiter frameLimiter;
+  private long lastHeardMs = System.currentTimeMillis();
+  private boolean authenticating;
+
+  WsSession(ServerWebSocket ws, Context context, EdgeContext edge) {
+    super(context, edge.config().wsQueueFrames());
+    this.ws = ws;
+    this.edge = edge;
+    this.frameLimiter = new RateLimiter(edge.config().rateLimits());
+  }
+
+  void start() {
+    edge.fanOut().add(this);
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> {
+      heard();
+      error(null, ErrorCode.INVALID_REQUEST, "frames must be JSON text");
+    });
+    ws.pongHandler(b -> heard());
+    ws.closeHandler(v -> {
+      transportClosed();
+      edge.fanOut().remove(this);
+    });
+    ws.exceptionHandler(t -> {
+      // Oversized frames and protocol errors close the socket; nothing else to do here.
+    });
+  }
+
+  private void heard() {
+    lastHeardMs = System.currentTimeMillis();
+  }
+
+  /** Pings the client, or closes the connection when nothing was heard for the idle timeout. */
+  void keepAlive(long nowMs, long idleMs) {
+    if (isClosed()) {
+      return;
+    }
+    if (nowMs - lastHeardMs >= idleMs) {
+      close(CLOSE_IDLE, "idle: nothing heard for " + idleMs / 1000 + " s");
+    } else {
+      ws.writePing(Buffer.buffer("hb"));
+    }
+  }
+
+  @Override
+  protected boolean writeQueueFull() {
+    return ws.writeQueueFull();
+  }
+
+  @Override
+  protected void write(String text) {
+    ws.writeFinalTextFrame(text);
+  }
+
+  @Override
+  protected void onDrain(Runnable onDrain) {
+    ws.drainHandler(v -> {
+      ws.drainHandler(null);
+      onDrain.run();
+    });
+  }
+
+  @Override
+  protected void closeTransport(short code, String reason) {
+    ws.close(code, reason);
+  }
+
+  private void onText(String text) {
+    heard();
+    JsonNode msg;
+    try {
+      msg = Wire.JSON.readTree(text);
+    } catch (Exception e) {
+      error(null, ErrorCode.INVALID_REQUEST, "malformed JSON");
+      return;
+    }
+    if (msg == null || !msg.isObject()) {
+      error(null, ErrorCode.INVALID_REQUEST, "a frame must be a JSON object");
+      return;
+    }
+    JsonNode ref = msg.get("ref");
+    try {
+      frameLimiter.acquire(Limits.WS_FRAMES, "conn", System.currentTimeMillis());
+    } catch (HubException e) {
+      error(ref, ErrorCode.RATE_LIMITED, e.getMessage());
+      return;
+    }
+    JsonNode typeNode = msg.get("type");
+    String type = typeNode != null && typeNode.isTextual() ? typeNode.textValue() : "";
+    Future<ObjectNode> reply;
+    try {
+      reply = switch (type) {
+        case "ping" -> {
+          ObjectNode pong = Wire.object();
+          pong.put("type", "pong");
+          send(OutFrame.of(pong.toString()));
+          yield null;
+        }
+        case "auth" -> auth(msg);
+        case "subscribe" -> subscribe(msg, true);
+        case "unsubscribe" -> subscribe(msg, false);
+        case "checkin", "follow", "unfollow", "consent" -> {
+          if (phone() == null) {
+            throw HubException.unauthorized("send auth first");
+          }
+          yield switch (type) {
+            case "checkin" -> checkIn(msg);
+            case "follow" -> follow(msg);
+            case "unfollow" -> unfollow(msg);
+            default -> consent(msg);
+          };
+        }
+        default -> {
+          if (phone() == null) {
+            throw HubException.unauthorized("send auth first");
+          }
+          throw HubException.invalid("unknown type \"" + truncate(type) + "\"");
+        }
+      };
+    } catch (HubException e) {
+      error(ref, e.code(), e.getMessage());
+      return;
+    }
+    if (reply != null) {
+      reply.onComplete(ar -> {
+        if (ar.succeeded()) {
+          ObjectNode out = ar.result();
+          if (ref != null) {
+            out.set("ref", ref);
+          }
+          send(OutFrame.of(out.toString()));
+        } else {
+          HubException h = Errors.of(ar.cause());
+          error(ref, h.code(), h.getMessage());
+        }
+      });
+    }
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 32 ? s.substring(0, 32) + "..." : s;
+  }
+
+  private void error(JsonNode ref, ErrorCode code, String message) {
+    ObjectNode e = Wire.object();
+    e.put("type", "error");
+    if (ref != null) {
+      e.set("ref", ref);
+    }
+    e.put("code", code.wire());
+    e.put("message", message);
+    send(OutFrame.of(e.toString()));
+  }
+
+  private static ObjectNode ack() {
+    ObjectNode n = Wire.object();
+    n.put("type", "ack");
+    return n;
+  }
+
+  private Future<ObjectNode> auth(JsonNode msg) {
+    if (phone() != null || authenticating) {
+      throw new HubException(ErrorCode.CONFLICT, "already authenticated");
+    }
+    String token = Fields.optionalString(msg, "token");
+    if (token == null) {
+      throw HubException.unauthorized("token is required");
+    }
+    authenticating = true;
+    JsonNode ref = msg.get("ref");
+    edge.auth().authenticate(token)
+        .compose(claims -> isClosed() ? Future.succeededFuture() : Sessions.begin(edge, this, claims))
+        .onFailure(t -> {
+          authenticating = false;
+          HubException h = Errors.of(t);
+          error(ref, h.code(), h.getMessage());
+        });
+    return null;
+  }
+
+  private Future<ObjectNode> subscribe(JsonNode msg, boolean on) {
+    String code = CheckInRequest.normaliseIncident(Fields.requiredString(msg, "incident"));
+    if (on) {
+      edge.fanOut().subscribe(this, code);
+    } else {
+      edge.fanOut().unsubscribe(this, code);
+    }
+    ObjectNode a = ack();
+    a.put("incident", code);
+    return Future.succeededFuture(a);
+  }
+
+  private Future<ObjectNode> checkIn(JsonNode msg) {
+    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis());
+    CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
+        Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
+        Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"));
+    return edge.checkIns().record(req).map(r -> {
+      ObjectNode a = ack();
+      a.put("id", r.checkIn().id());
+      a.put("seq", r.checkIn().seq());
+      a.put("at", Wire.time(r.checkIn().at()));
+      a.put("notified", r.notified());
+      return a;
+    });
+  }
+
+  private Future<ObjectNode> follow(JsonNode msg) {
+    edge.limiter().acquire(Limits.FOLLOW_PER_PHONE, phone(), System.currentTimeMillis());
+    String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
+    boolean sms = Fields.optionalBoolean(msg, "sms", false);
+    return edge.follows().follow(phone(), subject, sms).map(f -> {
+      ObjectNode a = ack();
+      a.put("phone", f.subject());
+      a.put("state", f.state().wire());
+      return a;
+    });
+  }
+
+  private Future<ObjectNode> unfollow(JsonNode msg) {
+    String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
+    return edge.follows().unfollow(phone(), subject).map(x -> {
+      ObjectNode a = ack();
+      a.put("phone", subject);
+      return a;
+    });
+  }
+
+  private Future<ObjectNode> consent(JsonNode msg) {
+    String follower = edge.phones().normalise(Fields.requiredString(msg, "phone"));
+    boolean allow = Fields.requiredBoolean(msg, "allow");
+    return edge.follows().answer(phone(), follower, allow).map(f -> {
+      ObjectNode a = ack();
+      a.put("phone", f.follower());
+      a.put("state", f.state().wire());
+      return a;
+    });
+  }
+}

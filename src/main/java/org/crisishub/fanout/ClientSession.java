@@ -1,0 +1,234 @@
+package org.crisishub.fanout;
+
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One connected client (WebSocket or SSE) and its bounded outbound queue.
+ *
+ * <p>Frames are written straight to the socket while it accepts them. Once the socket's write queue
+ * is full they wait here, where a newer status frame about a person replaces an older one still
+ * waiting (latest status wins; the client sees a {@code seq} gap and fetches it). If more than
+ * {@code maxFrames} frames would wait, or the client reads nothing for the stall timeout, the
+ * session is closed with a reason so the client reconnects and catches up.
+ *
+ * <p>Not thread-safe: every method except {@link #context()} and {@link #phone()} runs on the
+ * session's own context ({@link FanOut} takes care of that).
+ */
+public abstract class ClientSession {
+  /** Close code: the client did not read fast enough; reconnect and catch up by {@code seq}. */
+  public static final short CLOSE_SLOW_CONSUMER = 4008;
+  /** Close code: nothing heard from the client (not even a pong) for the idle timeout. */
+  public static final short CLOSE_IDLE = 4000;
+  /** Close code: the session's token was revoked. */
+  public static final short CLOSE_REVOKED = 4001;
+  /** Close code: the hub is shutting down; reconnect (to another node) after a short random delay. */
+  public static final short CLOSE_GOING_AWAY = 1001;
+
+  private final String id = UUID.randomUUID().toString();
+  private final Context context;
+  private final int maxFrames;
+  private final ArrayDeque<Slot> pending = new ArrayDeque<>();
+  private final Map<String, Slot> pendingByKey = new HashMap<>();
+  private volatile String phone;
+  private volatile String tokenId;
+  private boolean holding;
+  private boolean closed;
+  private long backlogSinceMs;
+  private SessionListener listener = SessionListener.NONE;
+
+  /** Counters a session reports to; implemented by the fan-out's metrics. */
+  public interface SessionListener {
+    SessionListener NONE = new SessionListener() {
+    };
+
+    default void coalesced() {
+    }
+
+    default void backlogStarted(ClientSession s) {
+    }
+
+    default void backlogCleared(ClientSession s) {
+    }
+
+    default void slowConsumerClosed() {
+    }
+  }
+
+  private static final class Slot {
+    String text;
+    final String key;
+
+    Slot(OutFrame f) {
+      this.text = f.text();
+      this.key = f.coalesceKey();
+    }
+  }
+
+  protected ClientSession(Context context, int maxFrames) {
+    this.context = context;
+    this.maxFrames = maxFrames;
+  }
+
+  public final String id() {
+    return id;
+  }
+
+  public final Context context() {
+    return context;
+  }
+
+  /** The authenticated person, or null before {@code auth}. */
+  public final String phone() {
+    return phone;
+  }
+
+  public final String tokenId() {
+    return tokenId;
+  }
+
+  final void authenticate(String phone, String tokenId) {
+    this.phone = phone;
+    this.tokenId = tokenId;
+  }
+
+  final void listener(SessionListener l) {
+    this.listener = l;
+  }
+
+  /** True when the socket accepts no more writes for now. */
+  protected abstract boolean writeQueueFull();
+
+  /** Writes one frame to the socket. */
+  protected abstract void write(String text);
+
+  /** Calls {@code onDrain} once when the socket accepts writes again. */
+  protected abstract void onDrain(Runnable onDrain);
+
+  /** Closes the connection, telling the client why. */
+  protected abstract void closeTransport(short code, String reason);
+
+  /** Queues frames without writing until {@link #release()}: used while the snapshot is read. */
+  public final void hold() {
+    holding = true;
+  }
+
+  /** Ends {@link #hold()}: writes {@code first}, then what waited meanwhile. */
+  public final void release(java.util.List<OutFrame> first) {
+    for (int i = first.size() - 1; i >= 0; i--) {
+      pending.addFirst(new Slot(OutFrame.of(first.get(i).text())));
+    }
+    holding = false;
+    flush();
+  }
+
+  /** Sends a frame, subject to the queue rules above. */
+  public final void send(OutFrame f) {
+    if (closed) {
+      return;
+    }
+    if (!holding && pending.isEmpty() && !writeQueueFull()) {
+      write(f.text());
+      return;
+    }
+    if (f.coalesceKey() != null) {
+      Slot waiting = pendingByKey.get(f.coalesceKey());
+      if (waiting != null) {
+        waiting.text = f.text();
+        listener.coalesced();
+        return;
+      }
+    }
+    if (pending.size() >= maxFrames) {
+      closeSlow("too many frames waiting");
+      return;
+    }
+    Slot s = new Slot(f);
+    pending.addLast(s);
+    if (s.key != null) {
+      pendingByKey.put(s.key, s);
+    }
+    if (!holding && backlogSinceMs == 0) {
+      backlogSinceMs = System.currentTimeMillis();
+      listener.backlogStarted(this);
+      onDrain(this::flush);
+    }
+  }
+
+  private void flush() {
+    if (closed || holding) {
+      return;
+    }
+    boolean wrote = false;
+    while (!pending.isEmpty() && !writeQueueFull()) {
+      Slot s = pending.pollFirst();
+      if (s.key != null) {
+        pendingByKey.remove(s.key);
+      }
+      write(s.text);
+      wrote = true;
+    }
+    if (pending.isEmpty()) {
+      if (backlogSinceMs != 0) {
+        backlogSinceMs = 0;
+        listener.backlogCleared(this);
+      }
+    } else {
+      if (wrote || backlogSinceMs == 0) {
+        backlogSinceMs = System.currentTimeMillis();
+      }
+      listener.backlogStarted(this);
+      onDrain(this::flush);
+    }
+  }
+
+  /** Frames waiting in this session's queue. */
+  public final int backlog() {
+    return pending.size();
+  }
+
+  /** Closes the session when its backlog has not moved for {@code stallMs}. */
+  final void checkStalled(long nowMs, long stallMs) {
+    if (!closed && backlogSinceMs != 0 && nowMs - backlogSinceMs >= stallMs) {
+      closeSlow("no frames read for " + (stallMs / 1000) + " s");
+    }
+  }
+
+  private void closeSlow(String why) {
+    listener.slowConsumerClosed();
+    close(CLOSE_SLOW_CONSUMER, "slow consumer (" + why + "): reconnect and catch up by seq");
+  }
+
+  /** Closes the session, dropping what waited. Idempotent. */
+  public final void close(short code, String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pending.clear();
+    pendingByKey.clear();
+    if (backlogSinceMs != 0) {
+      backlogSinceMs = 0;
+      listener.backlogCleared(this);
+    }
+    closeTransport(code, reason);
+  }
+
+  public final boolean isClosed() {
+    return closed;
+  }
+
+  /** Marks the session closed after the transport closed by itself (client left). */
+  protected final void transportClosed() {
+    closed = true;
+    pending.clear();
+    pendingByKey.clear();
+    if (backlogSinceMs != 0) {
+      backlogSinceMs = 0;
+      listener.backlogCleared(this);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package org.crisishub.fanout;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * This node's index of connected sessions, by the person they belong to and by the incidents they
+ * subscribed to, and the delivery of shared frames to them.
+ *
+ * <p>Who may receive a status is decided by the caller (from the store, in the same transaction
+ * that recorded the check-in), so a revoked follow never receives another frame and no consent
+ * state is cached here. Connecting and disconnecting touch only this local index. Delivery is at
+ * most once per session and ordered per session. Thread-safe: frames are handed to each session on
+ * its own context.
+ */
+public final class FanOut {
+  private final ConcurrentHashMap<String, Set<ClientSession>> byPhone = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<ClientSession>> byIncident = new ConcurrentHashMap<>();
+  private final Set<ClientSession> all = ConcurrentHashMap.newKeySet();
+  private final Set<ClientSession> backlogged = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger authenticated = new AtomicInteger();
+  private final Counter deliveries;
+  private final Counter coalesced;
+  private final Counter slowClosed;
+  private final ClientSession.SessionListener listener;
+
+  public FanOut(MeterRegistry registry) {
+    deliveries = Counter.builder("hub.fanout.deliveries").description("frames handed to sessions")
+        .register(registry);
+    coalesced = Counter.builder("hub.session.queue.coalesced")
+        .description("status frames replaced by a newer one while waiting (latest status wins)")
+        .register(registry);
+    slowClosed = Counter.builder("hub.session.slow.disconnects")
+        .description("sessions closed because the client stopped reading").register(registry);
+    Gauge.builder("hub.connections", all, Set::size).description("open WebSocket and SSE sessions")
+        .register(registry);
+    Gauge.builder("hub.connections.authenticated", authenticated, AtomicInteger::get).register(registry);
+    Gauge.builder("hub.sessions.backlogged", backlogged, Set::size)
+        .description("sessions whose socket is full and frames wait").register(registry);
+    listener = new ClientSession.SessionListener() {
+      @Override
+      public void coalesced() {
+        coalesced.increment();
+      }
+
+      @Override
+      public void backlogStarted(ClientSession s) {
+        backlogged.add(s);
+      }
+
+      @Override
+      public void backlogCleared(ClientSession s) {
+        backlogged.remove(s);
+      }
+
+      @Override
+      public void slowConsumerClosed() {
+        slowClosed.increment();
+      }
+    };
+  }
+
+  /** Adds a connected session (not yet authenticated). */
+  public void add(ClientSession s) {
+    s.listener(listener);
+    all.add(s);
+  }
+
+  /** Indexes the session under the person it now speaks for. */
+  public void authenticate(ClientSession s, String phone, String tokenId) {
+    s.authenticate(phone, tokenId);
+    byPhone.computeIfAbsent(phone, k -> ConcurrentHashMap.newKeySet()).add(s);
+    authenticated.incrementAndGet();
+  }
+
+  /** Removes the session from every index. Idempotent. */
+  public void remove(ClientSession s) {
+    if (!all.remove(s)) {
+      return;
+    }
+    backlogged.remove(s);
+    String phone = s.phone();
+    if (phone != null) {
+      authenticated.decrementAndGet();
+      byPhone.computeIfPresent(phone, (k, set) -> {
+        set.remove(s);
+        return set.isEmpty() ? null : set;
+      });
+    }
+    byIncident.forEach((code, set) -> unsubscribe(s, code));
+  }
+
+  public void subscribe(ClientSession s, String incident) {
+    byIncident.computeIfAbsent(incident, k -> ConcurrentHashMap.newKeySet()).add(s);
+  }
+
+  public void unsubscribe(ClientSession s, String incident) {
+    byIncident.computeIfPresent(incident, (k, set) -> {
+      set.remove(s);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** Hands {@code frame} to every local session of each of {@code phones}. Returns how many. */
+  public int deliverTo(Collection<String> phones, OutFrame frame) {
+    int n = 0;
+    for (String p : phones) {
+      Set<ClientSession> sessions = byPhone.get(p);
+      if (sessions != null) {
+        for (ClientSession s : sessions) {
+          hand(s, frame);
+          n++;
+        }
+      }
+    }
+    deliveries.increment(n);
+    return n;
+  }
+
+  /** Hands {@code frame} to every local session subscribed to {@code incident}. */
+  public int deliverToIncident(String incident, OutFrame frame) {
+    Set<ClientSession> sessions = byIncident.get(incident);
+    if (sessions == null) {
+      return 0;
+    }
+    int n = 0;
+    for (ClientSession s : sessions) {
+      hand(s, frame);
+      n++;
+    }
+    deliveries.increment(n);
+    return n;
+  }
+
+  /** Closes every local session authenticated with {@code tokenId}. */
+  public void closeToken(String phone, String tokenId, short code, String reason) {
+    Set<ClientSession> sessions = byPhone.get(phone);
+    if (sessions != null) {
+      for (ClientSession s : sessions) {
+        if (tokenId.equals(s.tokenId())) {
+          s.context().runOnContext(v -> s.close(code, reason));
+        }
+      }
+    }
+  }
+
+  /** Closes sessions whose backlog did not move for {@code stallMs}; called periodically. */
+  public void closeStalled(long stallMs) {
+    long now = System.currentTimeMillis();
+    for (ClientSession s : backlogged) {
+      s.context().runOnContext(v -> s.checkStalled(now, stallMs));
+    }
+  }
+
+  /** Every open session, for shutdown and idle checks. */
+  public Collection<ClientSession> sessions() {
+    return all;
+  }
+
+  public int size() {
+    return all.size();
+  }
+
+  private static void hand(ClientSession s, OutFrame frame) {
+    Context ctx = s.context();
+    if (Vertx.currentContext() == ctx) {
+      s.send(frame);
+    } else {
+      ctx.runOnContext(v -> s.send(frame));
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package org.crisishub.store.embedded;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Versioned schema of the embedded store. Version N is the N-th entry of {@link #STEPS}; the
+ * applied version is kept in SQLite's {@code user_version}. Steps are append-only: never edit a
+ * released step, add a new one.
+ */
+final class Migrations {
+  static final List<String[]> STEPS = List.<String[]>of(
+      new String[] {
+          """
+          CREATE TABLE people (
+            phone TEXT PRIMARY KEY,
+            last_seq INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE checkins (
+            id TEXT PRIMARY KEY,
+            phone TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT,
+            lat REAL,
+            lon REAL,
+            accuracy_m REAL,
+            incident TEXT,
+            channel TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            notified INTEGER NOT NULL,
+            UNIQUE (phone, seq)
+          )""",
+          "CREATE INDEX checkins_at ON checkins (at_ms)",
+          """
+          CREATE TABLE idempotency (
+            phone TEXT NOT NULL,
+            key TEXT NOT NULL,
+            checkin_id TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            PRIMARY KEY (phone, key)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE follows (
+            follower TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            state TEXT NOT NULL,
+            sms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (follower, subject)
+          ) WITHOUT ROWID""",
+          "CREATE INDEX follows_subject ON follows (subject, state)",
+          """
+          CREATE TABLE contacts (
+            owner TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            PRIMARY KEY (owner, contact)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE otp (
+            phone TEXT PRIMARY KEY,
+            code_hash TEXT NOT NULL,
+            expires_ms INTEGER NOT NULL,
+            tries INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE revoked_tokens (
+            token_id TEXT PRIMARY KEY,
+            expires_ms INTEGER NOT NULL
+          ) WITHOUT ROWID"""
+      });
+
+  private Migrations() {
+  }
+
+  /** Applies the steps the database has not seen yet, each in its own transaction. Returns the version. */
+  static int apply(Connection c) throws SQLException {
+    int current;
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+      current = rs.next() ? rs.getInt(1) : 0;
+    }
+    if (current > STEPS.size()) {
+      throw new SQLException("database schema version " + current
+          + " is newer than this hub knows (" + STEPS.size() + "): refusing to start");
+    }
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      for (int v = current; v < STEPS.size(); v++) {
+        try (Statement st = c.createStatement()) {
+          for (String sql : STEPS.get(v)) {
+            st.execute(sql);
+          }
+          st.execute("PRAGMA user_version = " + (v + 1));
+        }
+        c.commit();
+      }
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(auto);
+    }
+    return STEPS.size();
+  }
+}

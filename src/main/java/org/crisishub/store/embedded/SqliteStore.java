@@ -1,0 +1,707 @@
+package org.crisishub.store.embedded;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.Follow;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Location;
+import org.crisishub.domain.Status;
+import org.crisishub.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded {@link Store}: one SQLite file in WAL mode with {@code synchronous=FULL}.
+ *
+ * <p>All writes go through one writer thread that takes whatever is queued (up to
+ * {@value #MAX_BATCH} operations), runs each in its own savepoint inside one transaction, commits
+ * once, and only then completes the operations' futures: a burst of check-ins costs one fsync
+ * (group commit), and one failing operation does not undo its neighbours. Reads run on a small
+ * pool of read connections, which WAL lets run beside the writer.
+ */
+public final class SqliteStore implements Store {
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
+  private static final int MAX_BATCH = 1024;
+  private static final int READERS = 2;
+  private static final long IDEMPOTENCY_WINDOW_MS = Duration.ofHours(24).toMillis();
+  private static final String CHECKIN_COLUMNS =
+      "id, phone, seq, status, note, lat, lon, accuracy_m, incident, channel, at_ms, notified";
+
+  private final Vertx vertx;
+  private final Path file;
+  private final BlockingQueue<WriteOp<?>> queue = new LinkedBlockingQueue<>();
+  private final List<Connection> readConnections = new CopyOnWriteArrayList<>();
+  private final ThreadLocal<Connection> readConnection = new ThreadLocal<>();
+  private final DistributionSummary batchSizes;
+  private volatile boolean closed;
+  private Thread writer;
+  private Connection writeConnection;
+  private ExecutorService readers;
+
+  public SqliteStore(Vertx vertx, Path dataDir, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.file = dataDir.resolve("hub.db");
+    this.batchSizes = DistributionSummary.builder("hub.store.commit.batch")
+        .description("operations per group commit of the embedded store")
+        .register(registry);
+  }
+
+  @Override
+  public Future<Void> start() {
+    return vertx.executeBlocking(() -> {
+      Files.createDirectories(file.getParent());
+      writeConnection = open();
+      int version = Migrations.apply(writeConnection);
+      writeConnection.setAutoCommit(false);
+      AtomicInteger n = new AtomicInteger();
+      readers = Executors.newFixedThreadPool(READERS, r -> {
+        Thread t = new Thread(r, "hub-store-reader-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+      writer = new Thread(this::writeLoop, "hub-store-writer");
+      writer.setDaemon(true);
+      writer.start();
+      LOG.info("embedded store open at {} (schema version {})", file, version);
+      return null;
+    });
+  }
+
+  private Connection open() throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    // FULL: a committed transaction survives a power cut, not only a killed process.
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setBusyTimeout(10_000);
+    return DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
+    return vertx.executeBlocking(() -> {
+      if (writer != null) {
+        queue.put(WriteOp.POISON);
+        writer.join(30_000);
+      }
+      if (readers != null) {
+        readers.shutdown();
+        readers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      for (Connection c : readConnections) {
+        closeQuietly(c);
+      }
+      if (writeConnection != null) {
+        closeQuietly(writeConnection);
+      }
+      return null;
+    });
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      LOG.warn("closing an embedded store connection failed: {}", e.getMessage());
+    }
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+        rs.next();
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- check-ins
+
+  @Override
+  public Future<CheckInResult> recordCheckIn(CheckInRequest req, Instant now) {
+    return write(c -> {
+      long nowMs = now.toEpochMilli();
+      if (req.key() != null) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
+                + " FROM idempotency i JOIN checkins c ON c.id = i.checkin_id"
+                + " WHERE i.phone = ? AND i.key = ? AND i.at_ms > ?")) {
+          ps.setString(1, req.phone());
+          ps.setString(2, req.key());
+          ps.setLong(3, nowMs - IDEMPOTENCY_WINDOW_MS);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              return new CheckInResult(checkIn(rs), rs.getInt("notified"), List.of(), true);
+            }
+          }
+        }
+      }
+      long seq = 1;
+      try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM people WHERE phone = ?")) {
+        ps.setString(1, req.phone());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            seq = rs.getLong(1) + 1;
+          }
+        }
+      }
+      List<Follow> recipients = activeFollowers(c, req.phone());
+      CheckIn ci = new CheckIn(UUID.randomUUID().toString(), req.phone(), req.status(), req.note(),
+          req.location(), req.incident(), req.channel(), now, seq);
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO checkins (" + CHECKIN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
+        ps.setString(1, ci.id());
+        ps.setString(2, ci.phone());
+        ps.setLong(3, seq);
+        ps.setString(4, ci.status().wire());
+        ps.setString(5, ci.note());
+        Location loc = ci.location();
+        setDouble(ps, 6, loc == null ? null : loc.lat());
+        setDouble(ps, 7, loc == null ? null : loc.lon());
+        setDouble(ps, 8, loc == null ? null : loc.accuracyM());
+        ps.setString(9, ci.incident());
+        ps.setString(10, ci.channel().wire());
+        ps.setLong(11, nowMs);
+        ps.setInt(12, recipients.size());
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO people (phone, last_seq) VALUES (?, ?)"
+              + " ON CONFLICT (phone) DO UPDATE SET last_seq = excluded.last_seq")) {
+        ps.setString(1, ci.phone());
+        ps.setLong(2, seq);
+        ps.executeUpdate();
+      }
+      if (req.key() != null) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT OR REPLACE INTO idempotency (phone, key, checkin_id, at_ms) VALUES (?,?,?,?)")) {
+          ps.setString(1, ci.phone());
+          ps.setString(2, req.key());
+          ps.setString(3, ci.id());
+          ps.setLong(4, nowMs);
+          ps.executeUpdate();
+        }
+      }
+      return new CheckInResult(ci, recipients.size(), recipients, false);
+    });
+  }
+
+  private static List<Follow> activeFollowers(Connection c, String subject) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? AND state = 'active'")) {
+      ps.setString(1, subject);
+      return follows(ps);
+    }
+  }
+
+  private static void setDouble(PreparedStatement ps, int i, Double v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, Types.REAL);
+    } else {
+      ps.setDouble(i, v);
+    }
+  }
+
+  private static Double getDouble(ResultSet rs, String col) throws SQLException {
+    double v = rs.getDouble(col);
+    return rs.wasNull() ? null : v;
+  }
+
+  private static CheckIn checkIn(ResultSet rs) throws SQLException {
+    Double lat = getDouble(rs, "lat");
+    Location loc = lat == null ? null : new Location(lat, rs.getDouble("lon"), getDouble(rs, "accuracy_m"));
+    return new CheckIn(rs.getString("id"), rs.getString("phone"), Status.parse(rs.getString("status")),
+        rs.getString("note"), loc, rs.getString("incident"), Channel.fromWire(rs.getString("channel")),
+        Instant.ofEpochMilli(rs.getLong("at_ms")), rs.getLong("seq"));
+  }
+
+  @Override
+  public Future<Optional<CheckIn>> latest(String phone) {
+    return read(c -> Optional.ofNullable(latest(c, phone)));
+  }
+
+  private static CheckIn latest(Connection c, String phone) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? ORDER BY seq DESC LIMIT 1")) {
+      ps.setString(1, phone);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? checkIn(rs) : null;
+      }
+    }
+  }
+
+  @Override
+  public Future<List<CheckIn>> latestOf(Collection<String> phones) {
+    List<String> copy = List.copyOf(phones);
+    return read(c -> {
+      List<CheckIn> out = new ArrayList<>(copy.size());
+      for (String p : copy) {
+        CheckIn ci = latest(c, p);
+        if (ci != null) {
+          out.add(ci);
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+        ps.setString(1, phone);
+        ps.setLong(2, afterSeq);
+        ps.setInt(3, limit);
+        List<CheckIn> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(checkIn(rs));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- follows
+
+  @Override
+  public Future<FollowRequestOutcome> requestFollow(String follower, String subject, boolean sms, Instant now) {
+    return write(c -> {
+      Follow existing = follow(c, follower, subject);
+      boolean trusted = isContact(c, subject, follower);
+      FollowState state = Follow.stateForRequest(existing == null ? null : existing.state(), trusted);
+      Follow f = new Follow(follower, subject, state, sms, now);
+      upsertFollow(c, f);
+      boolean created = state == FollowState.PENDING
+          && (existing == null || existing.state() != FollowState.PENDING);
+      return new FollowRequestOutcome(f, created);
+    });
+  }
+
+  private static void upsertFollow(Connection c, Follow f) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT OR REPLACE INTO follows (follower, subject, state, sms, updated_ms) VALUES (?,?,?,?,?)")) {
+      ps.setString(1, f.follower());
+      ps.setString(2, f.subject());
+      ps.setString(3, f.state().wire());
+      ps.setInt(4, f.sms() ? 1 : 0);
+      ps.setLong(5, f.updatedAt().toEpochMilli());
+      ps.executeUpdate();
+    }
+  }
+
+  private static boolean isContact(Connection c, String owner, String contact) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM contacts WHERE owner = ? AND contact = ?")) {
+      ps.setString(1, owner);
+      ps.setString(2, contact);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static Follow follow(Connection c, String follower, String subject) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? AND subject = ?")) {
+      ps.setString(1, follower);
+      ps.setString(2, subject);
+      List<Follow> l = follows(ps);
+      return l.isEmpty() ? null : l.get(0);
+    }
+  }
+
+  private static List<Follow> follows(PreparedStatement ps) throws SQLException {
+    List<Follow> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new Follow(rs.getString(1), rs.getString(2), FollowState.fromWire(rs.getString(3)),
+            rs.getInt(4) != 0, Instant.ofEpochMilli(rs.getLong(5))));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Future<Boolean> unfollow(String follower, String subject) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM follows WHERE follower = ? AND subject = ?")) {
+        ps.setString(1, follower);
+        ps.setString(2, subject);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<Follow>> answerFollow(String subject, String follower, boolean allow, Instant now) {
+    return write(c -> {
+      Follow existing = follow(c, follower, subject);
+      if (existing == null) {
+        return Optional.empty();
+      }
+      Follow f = new Follow(follower, subject, Follow.stateForConsent(allow), existing.sms(), now);
+      upsertFollow(c, f);
+      return Optional.of(f);
+    });
+  }
+
+  @Override
+  public Future<Optional<Follow>> follow(String follower, String subject) {
+    return read(c -> Optional.ofNullable(follow(c, follower, subject)));
+  }
+
+  @Override
+  public Future<List<Follow>> follows(String follower) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? ORDER BY subject")) {
+        ps.setString(1, follower);
+        return follows(ps);
+      }
+    });
+  }
+
+  @Override
+  public Future<List<Follow>> followers(String subject) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? ORDER BY follower")) {
+        ps.setString(1, subject);
+        return follows(ps);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- contacts
+
+  @Override
+  public Future<Optional<Follow>> putContact(String owner, String contact, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR IGNORE INTO contacts (owner, contact, at_ms) VALUES (?,?,?)")) {
+        ps.setString(1, owner);
+        ps.setString(2, contact);
+        ps.setLong(3, now.toEpochMilli());
+        ps.executeUpdate();
+      }
+      Follow pending = follow(c, contact, owner);
+      if (pending != null && pending.state() == FollowState.PENDING) {
+        Follow f = new Follow(contact, owner, FollowState.ACTIVE, pending.sms(), now);
+        upsertFollow(c, f);
+        return Optional.of(f);
+      }
+      return Optional.empty();
+    });
+  }
+
+  @Override
+  public Future<Boolean> deleteContact(String owner, String contact) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM contacts WHERE owner = ? AND contact = ?")) {
+        ps.setString(1, owner);
+        ps.setString(2, contact);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<List<String>> contacts(String owner) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT contact FROM contacts WHERE owner = ? ORDER BY contact")) {
+        ps.setString(1, owner);
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- one-time codes and tokens
+
+  @Override
+  public Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR REPLACE INTO otp (phone, code_hash, expires_ms, tries) VALUES (?,?,?,0)")) {
+        ps.setString(1, phone);
+        ps.setString(2, codeHash);
+        ps.setLong(3, expiresAt.toEpochMilli());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<OtpOutcome> checkOtp(String phone, String codeHash, Instant now, int maxTries) {
+    return write(c -> {
+      String stored;
+      int tries;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT code_hash, tries FROM otp WHERE phone = ? AND expires_ms > ?")) {
+        ps.setString(1, phone);
+        ps.setLong(2, now.toEpochMilli());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return OtpOutcome.NONE;
+          }
+          stored = rs.getString(1);
+          tries = rs.getInt(2);
+        }
+      }
+      if (java.security.MessageDigest.isEqual(stored.getBytes(), codeHash.getBytes())) {
+        deleteOtp(c, phone);
+        return OtpOutcome.OK;
+      }
+      if (tries + 1 >= maxTries) {
+        deleteOtp(c, phone);
+      } else {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE otp SET tries = tries + 1 WHERE phone = ?")) {
+          ps.setString(1, phone);
+          ps.executeUpdate();
+        }
+      }
+      return OtpOutcome.WRONG;
+    });
+  }
+
+  private static void deleteOtp(Connection c, String phone) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM otp WHERE phone = ?")) {
+      ps.setString(1, phone);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Void> revokeToken(String tokenId, Instant expiresAt) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR REPLACE INTO revoked_tokens (token_id, expires_ms) VALUES (?,?)")) {
+        ps.setString(1, tokenId);
+        ps.setLong(2, expiresAt.toEpochMilli());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Boolean> isTokenRevoked(String tokenId) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM revoked_tokens WHERE token_id = ?")) {
+        ps.setString(1, tokenId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> purge(Instant now, Duration retention) {
+    return write(c -> {
+      long nowMs = now.toEpochMilli();
+      int deleted;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM checkins WHERE at_ms < ?")) {
+        ps.setLong(1, nowMs - retention.toMillis());
+        deleted = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM idempotency WHERE at_ms < ?")) {
+        ps.setLong(1, nowMs - IDEMPOTENCY_WINDOW_MS);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM otp WHERE expires_ms < ?")) {
+        ps.setLong(1, nowMs);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM revoked_tokens WHERE expires_ms < ?")) {
+        ps.setLong(1, nowMs);
+        ps.executeUpdate();
+      }
+      return deleted;
+    });
+  }
+
+  // ---------------------------------------------------------------- machinery
+
+  /** A unit of work against one connection. */
+  @FunctionalInterface
+  interface Tx<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> Future<T> read(Tx<T> tx) {
+    if (closed) {
+      return Future.failedFuture(HubException.unavailable("store is closed", null));
+    }
+    Context ctx = vertx.getOrCreateContext();
+    Promise<T> promise = Promise.promise();
+    try {
+      readers.execute(() -> {
+        try {
+          Connection c = readConnection.get();
+          if (c == null) {
+            c = open();
+            readConnections.add(c);
+            readConnection.set(c);
+          }
+          T result = tx.run(c);
+          ctx.runOnContext(v -> promise.complete(result));
+        } catch (HubException e) {
+          ctx.runOnContext(v -> promise.fail(e));
+        } catch (Exception e) {
+          LOG.error("embedded store read failed", e);
+          ctx.runOnContext(v -> promise.fail(HubException.unavailable("store unavailable", e)));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return Future.failedFuture(HubException.unavailable("store is closed", e));
+    }
+    return promise.future();
+  }
+
+  private <T> Future<T> write(Tx<T> tx) {
+    if (closed) {
+      return Future.failedFuture(HubException.unavailable("store is closed", null));
+    }
+    WriteOp<T> op = new WriteOp<>(tx, vertx.getOrCreateContext());
+    queue.add(op);
+    return op.promise.future();
+  }
+
+  private void writeLoop() {
+    List<WriteOp<?>> batch = new ArrayList<>(MAX_BATCH);
+    boolean running = true;
+    while (running) {
+      try {
+        batch.add(queue.take());
+        queue.drainTo(batch, MAX_BATCH - 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (batch.remove(WriteOp.POISON)) {
+        running = false;
+        queue.drainTo(batch);
+        batch.remove(WriteOp.POISON);
+      }
+      if (!batch.isEmpty()) {
+        commit(batch);
+      }
+      batch.clear();
+    }
+  }
+
+  private void commit(List<WriteOp<?>> batch) {
+    Connection c = writeConnection;
+    try {
+      for (WriteOp<?> op : batch) {
+        Savepoint sp = c.setSavepoint();
+        try {
+          op.run(c);
+          c.releaseSavepoint(sp);
+        } catch (HubException e) {
+          c.rollback(sp);
+          op.error = e;
+        } catch (SQLException | RuntimeException e) {
+          LOG.error("embedded store operation failed and was rolled back", e);
+          c.rollback(sp);
+          op.error = HubException.unavailable("store unavailable", e);
+        }
+      }
+      c.commit();
+      batchSizes.record(batch.size());
+      for (WriteOp<?> op : batch) {
+        op.complete();
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("embedded store commit of {} operations failed: nothing of it was stored", batch.size(), e);
+      try {
+        c.rollback();
+      } catch (SQLException ex) {
+        LOG.error("embedded store rollback failed", ex);
+      }
+      HubException failure = HubException.unavailable("store unavailable", e);
+      for (WriteOp<?> op : batch) {
+        op.error = failure;
+        op.complete();
+      }
+    }
+  }
+
+  private static final class WriteOp<T> {
+    static final WriteOp<Void> POISON = new WriteOp<>(c -> null, null);
+
+    final Tx<T> tx;
+    final Context ctx;
+    final Promise<T> promise = Promise.promise();
+    T result;
+    Throwable error;
+
+    WriteOp(Tx<T> tx, Context ctx) {
+      this.tx = tx;
+      this.ctx = ctx;
+    }
+
+    void run(Connection c) throws SQLException {
+      result = tx.run(c);
+    }
+
+    void complete() {
+      T r = result;
+      Throwable e = error;
+      ctx.runOnContext(v -> {
+        if (e == null) {
+          promise.complete(r);
+        } else {
+          promise.fail(e);
+        }
+      });
+    }
+  }
+}
