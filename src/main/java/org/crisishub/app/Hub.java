@@ -181,6 +181,11 @@ public final class Hub {
     return port;
   }
 
+  /** This node's live sessions (for operations and tests). */
+  public java.util.Collection<ClientSession> sessions() {
+    return fanOut.sessions();
+  }
+
   public PrometheusMeterRegistry registry() {
     return registry;
   }

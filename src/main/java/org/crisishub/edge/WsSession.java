@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.http.ServerWebSocket;
 import org.crisishub.auth.Limits;
 import org.crisishub.auth.RateLimiter;
@@ -47,9 +48,22 @@ final class WsSession extends ClientSession {
       transportClosed();
       edge.fanOut().remove(this);
     });
-    ws.exceptionHandler(t -> {
-      // Oversized frames and protocol errors close the socket; nothing else to do here.
-    });
+    ws.exceptionHandler(this::onProtocolError);
+  }
+
+  /** Frames or messages over 16 KiB close with 1009 (message too big); other violations with 1002. */
+  private void onProtocolError(Throwable t) {
+    if (isClosed()) {
+      return;
+    }
+    if (t instanceof CorruptedWebSocketFrameException c) {
+      close((short) c.closeStatus().code(), c.closeStatus().code() == 1009
+          ? "message larger than 16 KiB" : "protocol error");
+    } else if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("max message size")) {
+      close((short) 1009, "message larger than 16 KiB");
+    } else {
+      close((short) 1002, "protocol error");
+    }
   }
 
   private void heard() {

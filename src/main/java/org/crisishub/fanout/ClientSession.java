@@ -10,10 +10,11 @@ import java.util.UUID;
  * One connected client (WebSocket or SSE) and its bounded outbound queue.
  *
  * <p>Frames are written straight to the socket while it accepts them. Once the socket's write queue
- * is full they wait here, where a newer status frame about a person replaces an older one still
- * waiting (latest status wins; the client sees a {@code seq} gap and fetches it). If more than
- * {@code maxFrames} frames would wait, or the client reads nothing for the stall timeout, the
- * session is closed with a reason so the client reconnects and catches up.
+ * is full they wait here, up to {@code maxFrames}. When that queue is full too, a newer status
+ * frame about a person replaces the one about the same person still waiting (latest status wins;
+ * the client sees a {@code seq} gap and fetches it); any other frame, or a client that reads
+ * nothing for the stall timeout, closes the session with a reason so the client reconnects and
+ * catches up.
  *
  * <p>Not thread-safe: every method except {@link #context()} and {@link #phone()} runs on the
  * session's own context ({@link FanOut} takes care of that).
@@ -134,16 +135,15 @@ public abstract class ClientSession {
       write(f.text());
       return;
     }
-    if (f.coalesceKey() != null) {
-      Slot waiting = pendingByKey.get(f.coalesceKey());
+    if (pending.size() >= maxFrames) {
+      Slot waiting = f.coalesceKey() == null ? null : pendingByKey.get(f.coalesceKey());
       if (waiting != null) {
+        // Queue full: the newest status about this person replaces the one still waiting.
         waiting.text = f.text();
         listener.coalesced();
         return;
       }
-    }
-    if (pending.size() >= maxFrames) {
-      closeSlow("too many frames waiting");
+      closeSlow("queue of " + maxFrames + " frames full");
       return;
     }
     Slot s = new Slot(f);
@@ -165,7 +165,7 @@ public abstract class ClientSession {
     boolean wrote = false;
     while (!pending.isEmpty() && !writeQueueFull()) {
       Slot s = pending.pollFirst();
-      if (s.key != null) {
+      if (s.key != null && pendingByKey.get(s.key) == s) {
         pendingByKey.remove(s.key);
       }
       write(s.text);

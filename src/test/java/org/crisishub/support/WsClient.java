@@ -55,6 +55,8 @@ public final class WsClient implements AutoCloseable {
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/api/v1/ws");
     if (origin != null) {
       o.addHeader("Origin", origin);
+    } else {
+      o.setAllowOriginHeader(false); // like a non-browser client
     }
     try {
       return new WsClient(client, client.connect(o).await(10, TimeUnit.SECONDS));

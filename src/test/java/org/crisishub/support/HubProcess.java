@@ -1,0 +1,86 @@
+package org.crisishub.support;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A hub node as a separate JVM (this test run's classpath), so a test can SIGKILL it. */
+public final class HubProcess implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("Crisis Hub listening on http://[^:]+:(\\d+)");
+
+  private final Process process;
+  private final List<String> output = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Integer> port = new CompletableFuture<>();
+
+  private HubProcess(Process process) {
+    this.process = process;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          output.add(line);
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (Exception e) {
+        port.completeExceptionally(e);
+      }
+      port.completeExceptionally(new IllegalStateException("hub exited before listening:\n" + String.join("\n", output)));
+    }, "hub-process-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  public static HubProcess start(Path dataDir, Map<String, String> env) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        "org.crisishub.app.Main");
+    pb.redirectErrorStream(true);
+    Map<String, String> e = pb.environment();
+    e.keySet().removeIf(k -> k.startsWith("HUB_"));
+    Map<String, String> all = new HashMap<>();
+    all.put("HUB_HTTP_HOST", "127.0.0.1");
+    all.put("HUB_HTTP_PORT", "0");
+    all.put("HUB_DATA_DIR", dataDir.toString());
+    all.putAll(env);
+    e.putAll(all);
+    HubProcess p = new HubProcess(pb.start());
+    p.port.get(60, TimeUnit.SECONDS);
+    return p;
+  }
+
+  public int port() {
+    return port.join();
+  }
+
+  public List<String> output() {
+    return output;
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, nothing. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
