@@ -50,7 +50,7 @@ public final class Phones {
     }
   }
 
-  /** A phone number with all but the country code and last two digits hidden, for logs. */
+  /** A phone number with all but its first two and last two digits hidden, for logs. */
   public static String mask(String phone) {
     if (phone == null) {
       return "null";

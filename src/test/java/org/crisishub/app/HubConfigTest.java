@@ -1,0 +1,64 @@
+package org.crisishub.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Configuration")
+class HubConfigTest {
+  @Test
+  @DisplayName("defaults are the contract's")
+  void defaults() {
+    HubConfig c = HubConfig.load(Map.of());
+    assertEquals(8080, c.httpPort());
+    assertEquals("embedded", c.store());
+    assertEquals("dev", c.sms());
+    assertEquals("http://localhost:8080", c.publicUrl());
+    assertNull(c.adminToken());
+    assertEquals(30, c.retentionDays());
+    assertEquals("US", c.defaultRegion());
+    assertTrue(c.rateLimits());
+    assertEquals(1.0, c.smsRate());
+    assertEquals(List.of(), c.allowedOrigins());
+  }
+
+  @Test
+  @DisplayName("environment variables override; lists are comma separated")
+  void overrides() {
+    HubConfig c = HubConfig.load(Map.of("HUB_HTTP_PORT", "9090", "HUB_RATE_LIMITS", "OFF",
+        "HUB_ALLOWED_ORIGINS", "https://a.example, https://b.example:8443", "HUB_DEFAULT_REGION", "gb",
+        "PATH", "/usr/bin"));
+    assertEquals(9090, c.httpPort());
+    assertFalse(c.rateLimits());
+    assertEquals(List.of("https://a.example", "https://b.example:8443"), c.allowedOrigins());
+    assertEquals("GB", c.defaultRegion());
+    assertEquals("http://localhost:9090", c.publicUrl());
+  }
+
+  @Test
+  @DisplayName("unknown variables and invalid values stop the start with a message naming them")
+  void invalid() {
+    assertMessage(Map.of("HUB_HTTP_PROT", "1"), "HUB_HTTP_PROT");
+    assertMessage(Map.of("HUB_HTTP_PORT", "http"), "HUB_HTTP_PORT");
+    assertMessage(Map.of("HUB_HTTP_PORT", "70000"), "HUB_HTTP_PORT");
+    assertMessage(Map.of("HUB_STORE", "postgres"), "HUB_STORE");
+    assertMessage(Map.of("HUB_RATE_LIMITS", "maybe"), "HUB_RATE_LIMITS");
+    assertMessage(Map.of("HUB_DEFAULT_REGION", "XX"), "HUB_DEFAULT_REGION");
+    assertMessage(Map.of("HUB_ALLOWED_ORIGINS", "not an origin"), "HUB_ALLOWED_ORIGINS");
+    assertMessage(Map.of("HUB_TOKEN_SECRET", "short"), "HUB_TOKEN_SECRET");
+    assertMessage(Map.of("HUB_SMS_RATE", "0"), "HUB_SMS_RATE");
+    assertMessage(Map.of("HUB_CLUSTER", "true"), "HUB_CLUSTER");
+  }
+
+  private static void assertMessage(Map<String, String> env, String mustName) {
+    HubConfig.ConfigException e = assertThrows(HubConfig.ConfigException.class, () -> HubConfig.load(env));
+    assertTrue(e.getMessage().contains(mustName), e.getMessage());
+  }
+}

@@ -1,0 +1,85 @@
+package org.crisishub.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Tokens and rate limits")
+class AuthTest {
+  final byte[] key = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+  final TokenService tokens = new TokenService(key, Duration.ofHours(1));
+  final Instant now = Instant.parse("2026-11-22T10:00:00Z");
+
+  @Test
+  @DisplayName("a token verifies until it expires")
+  void expiry() {
+    TokenService.Issued t = tokens.issuePerson("+15551234567", now);
+    TokenService.Claims c = tokens.verify(t.token(), now.plusSeconds(10));
+    assertEquals("+15551234567", c.subject());
+    assertEquals(t.tokenId(), c.tokenId());
+    HubException e = assertThrows(HubException.class, () -> tokens.verify(t.token(), now.plus(Duration.ofHours(2))));
+    assertEquals(ErrorCode.UNAUTHORIZED, e.code());
+  }
+
+  @Test
+  @DisplayName("a token signed with another key, altered, or malformed is unauthorized")
+  void forgery() {
+    String t = tokens.issuePerson("+15551234567", now).token();
+    TokenService other = new TokenService("another-key-another-key-another-k".getBytes(StandardCharsets.UTF_8),
+        Duration.ofHours(1));
+    assertThrows(HubException.class, () -> other.verify(t, now));
+    String payload = t.substring(0, t.indexOf('.'));
+    String altered = payload.substring(0, payload.length() - 2) + "xx" + t.substring(t.indexOf('.'));
+    assertThrows(HubException.class, () -> tokens.verify(altered, now));
+    for (String bad : new String[] {"", "abc", "a.b.c", ".", "a.", "x".repeat(5000)}) {
+      assertThrows(HubException.class, () -> tokens.verify(bad, now));
+    }
+  }
+
+  @Test
+  @DisplayName("code hashes depend on number and code")
+  void codeHash() {
+    assertEquals(tokens.hashCode("+1", "123456"), tokens.hashCode("+1", "123456"));
+    assertTrue(!tokens.hashCode("+1", "123456").equals(tokens.hashCode("+2", "123456")));
+  }
+
+  @Test
+  @DisplayName("a bucket allows its burst, then refills at its rate, and says how long to wait")
+  void buckets() {
+    RateLimiter l = new RateLimiter(true);
+    RateLimiter.Limit lim = new RateLimiter.Limit("t", 3, 3600); // one a second
+    for (int i = 0; i < 3; i++) {
+      l.acquire(lim, "k", 0);
+    }
+    HubException e = assertThrows(HubException.class, () -> l.acquire(lim, "k", 0));
+    assertEquals(ErrorCode.RATE_LIMITED, e.code());
+    assertEquals(1, e.retryAfterSeconds());
+    l.acquire(lim, "other", 0);
+    l.acquire(lim, "k", 1000);
+    assertThrows(HubException.class, () -> l.acquire(lim, "k", 1000));
+    RateLimiter off = new RateLimiter(false);
+    for (int i = 0; i < 100; i++) {
+      off.acquire(lim, "k", 0);
+    }
+  }
+
+  @Test
+  @DisplayName("a shelter behind one NAT can ask codes for hundreds of numbers an hour")
+  void shelterBehindNat() {
+    RateLimiter l = new RateLimiter(true);
+    long t = 0;
+    for (int i = 0; i < 600; i++) {
+      t += 6_000; // 600 numbers spread over an hour
+      l.acquire(Limits.OTP_SEND_PER_IP, "10.0.0.1", t);
+      l.acquire(Limits.OTP_SEND_PER_PHONE, "+1555000" + i, t);
+    }
+  }
+}

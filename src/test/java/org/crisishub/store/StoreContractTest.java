@@ -1,0 +1,210 @@
+package org.crisishub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.Location;
+import org.crisishub.domain.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link Store} keeps. One subclass per engine supplies {@link #newStore} (and,
+ * for durability, {@link #reopen}).
+ */
+public abstract class StoreContractTest {
+  protected Vertx vertx;
+  protected Store store;
+  protected static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+  /** A fresh, empty store. */
+  protected abstract Store newStore(Vertx vertx) throws Exception;
+
+  /** The same data opened again, as after a restart. */
+  protected abstract Store reopen(Vertx vertx) throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    vertx = Vertx.vertx();
+    store = newStore(vertx);
+    await(store.start());
+  }
+
+  @AfterEach
+  void shut() throws Exception {
+    await(store.close());
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  protected static <T> T await(Future<T> f) throws Exception {
+    return f.await(20, TimeUnit.SECONDS);
+  }
+
+  static CheckInRequest req(String phone, Status st, String note, String key) {
+    return new CheckInRequest(phone, st, note, null, null, Channel.WEB, key);
+  }
+
+  @Test
+  @DisplayName("seq starts at 1 and increases by one per person, independently per person")
+  void seqPerPerson() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(i, await(store.recordCheckIn(req("+15550000001", Status.SAFE, null, null), T0)).checkIn().seq());
+    }
+    assertEquals(1, await(store.recordCheckIn(req("+15550000002", Status.SAFE, null, null), T0)).checkIn().seq());
+  }
+
+  @Test
+  @DisplayName("concurrent check-ins of one person get distinct, gap-free seqs")
+  void concurrentSeq() throws Exception {
+    List<Future<CheckInResult>> all = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      all.add(store.recordCheckIn(req("+15550000003", Status.SAFE, "n" + i, null), T0));
+    }
+    Set<Long> seqs = new TreeSet<>();
+    for (Future<CheckInResult> f : all) {
+      seqs.add(await(f).checkIn().seq());
+    }
+    assertEquals(500, seqs.size());
+    assertEquals(1L, seqs.iterator().next());
+    assertEquals(500L, ((TreeSet<Long>) seqs).last());
+  }
+
+  @Test
+  @DisplayName("every field round-trips; latest and history read what was written")
+  void roundTrip() throws Exception {
+    CheckInRequest r = new CheckInRequest("+15550000004", Status.NEED_HELP, "trapped, 2nd floor",
+        new Location(35.5, -120.25, 12.0), "flood7", Channel.WS, null);
+    CheckIn written = await(store.recordCheckIn(r, T0)).checkIn();
+    CheckIn latest = await(store.latest("+15550000004")).orElseThrow();
+    assertEquals(written, latest);
+    assertEquals("FLOOD7", latest.incident());
+    assertEquals(new Location(35.5, -120.25, 12.0), latest.location());
+    await(store.recordCheckIn(req("+15550000004", Status.SAFE, null, null), T0.plusSeconds(60)));
+    List<CheckIn> after1 = await(store.history("+15550000004", 1, 100));
+    assertEquals(1, after1.size());
+    assertEquals(2, after1.get(0).seq());
+    assertEquals(2, await(store.history("+15550000004", 0, 100)).size());
+    assertEquals(1, await(store.history("+15550000004", 0, 1)).size());
+    assertTrue(await(store.latest("+15550000099")).isEmpty());
+    assertEquals(1, await(store.latestOf(List.of("+15550000004", "+15550000099"))).size());
+  }
+
+  @Test
+  @DisplayName("the same key within 24 h returns the first check-in; after 24 h it makes a new one")
+  void idempotency() throws Exception {
+    CheckInResult first = await(store.recordCheckIn(req("+15550000005", Status.SAFE, "a", "k1"), T0));
+    CheckInResult again = await(store.recordCheckIn(req("+15550000005", Status.NEED_HELP, "b", "k1"), T0.plusSeconds(5)));
+    assertTrue(again.duplicate());
+    assertEquals(first.checkIn(), again.checkIn());
+    CheckInResult otherPerson = await(store.recordCheckIn(req("+15550000006", Status.SAFE, "a", "k1"), T0));
+    assertFalse(otherPerson.duplicate());
+    CheckInResult later = await(store.recordCheckIn(req("+15550000005", Status.SAFE, "c", "k1"),
+        T0.plus(Duration.ofHours(25))));
+    assertFalse(later.duplicate());
+    assertEquals(2, later.checkIn().seq());
+  }
+
+  @Test
+  @DisplayName("follows start pending, consent makes them active, refusal revokes; only active followers are recipients")
+  void consent() throws Exception {
+    String a = "+15550000010", b = "+15550000011", c = "+15550000012";
+    Store.FollowRequestOutcome o = await(store.requestFollow(b, a, true, T0));
+    assertEquals(FollowState.PENDING, o.follow().state());
+    assertTrue(o.created());
+    assertFalse(await(store.requestFollow(b, a, true, T0)).created(), "asking again is not a new request");
+    await(store.requestFollow(c, a, false, T0));
+    assertEquals(0, await(store.recordCheckIn(req(a, Status.SAFE, null, null), T0)).notified());
+    assertEquals(FollowState.ACTIVE, await(store.answerFollow(a, b, true, T0)).orElseThrow().state());
+    CheckInResult r = await(store.recordCheckIn(req(a, Status.SAFE, null, null), T0));
+    assertEquals(1, r.notified());
+    assertEquals(b, r.recipients().get(0).follower());
+    assertTrue(r.recipients().get(0).sms());
+    assertEquals(FollowState.REVOKED, await(store.answerFollow(a, b, false, T0)).orElseThrow().state());
+    assertEquals(0, await(store.recordCheckIn(req(a, Status.SAFE, null, null), T0)).notified());
+    assertTrue(await(store.answerFollow(a, "+15550000013", true, T0)).isEmpty());
+    assertEquals(2, await(store.followers(a)).size());
+    assertEquals(1, await(store.follows(b)).size());
+    assertTrue(await(store.unfollow(c, a)));
+    assertFalse(await(store.unfollow(c, a)));
+    assertEquals(1, await(store.followers(a)).size());
+  }
+
+  @Test
+  @DisplayName("a trusted contact's follow is active at once, and trusting activates a pending one")
+  void trustedContacts() throws Exception {
+    String a = "+15550000020", b = "+15550000021", c = "+15550000022";
+    assertTrue(await(store.putContact(a, b, T0)).isEmpty());
+    assertEquals(FollowState.ACTIVE, await(store.requestFollow(b, a, false, T0)).follow().state());
+    await(store.requestFollow(c, a, false, T0));
+    assertEquals(FollowState.ACTIVE, await(store.putContact(a, c, T0)).orElseThrow().state());
+    assertEquals(List.of(b, c), await(store.contacts(a)));
+    assertTrue(await(store.deleteContact(a, b)));
+    assertFalse(await(store.deleteContact(a, b)));
+    assertEquals(FollowState.ACTIVE, await(store.follow(b, a)).orElseThrow().state(), "existing follows stay");
+  }
+
+  @Test
+  @DisplayName("one-time codes: single use, expire, and die after too many wrong tries")
+  void otp() throws Exception {
+    String p = "+15550000030";
+    await(store.saveOtp(p, "h1", T0.plusSeconds(600)));
+    assertEquals(Store.OtpOutcome.WRONG, await(store.checkOtp(p, "bad", T0, 3)));
+    assertEquals(Store.OtpOutcome.OK, await(store.checkOtp(p, "h1", T0, 3)));
+    assertEquals(Store.OtpOutcome.NONE, await(store.checkOtp(p, "h1", T0, 3)), "single use");
+    await(store.saveOtp(p, "h2", T0.plusSeconds(600)));
+    assertEquals(Store.OtpOutcome.NONE, await(store.checkOtp(p, "h2", T0.plusSeconds(601), 3)), "expired");
+    await(store.saveOtp(p, "h3", T0.plusSeconds(600)));
+    for (int i = 0; i < 3; i++) {
+      assertEquals(Store.OtpOutcome.WRONG, await(store.checkOtp(p, "x", T0, 3)));
+    }
+    assertEquals(Store.OtpOutcome.NONE, await(store.checkOtp(p, "h3", T0, 3)), "dead after 3 wrong tries");
+  }
+
+  @Test
+  @DisplayName("revoked tokens stay revoked; retention deletes old check-ins but seq keeps counting")
+  void revocationAndRetention() throws Exception {
+    await(store.revokeToken("t1", T0.plusSeconds(3600)));
+    assertTrue(await(store.isTokenRevoked("t1")));
+    assertFalse(await(store.isTokenRevoked("t2")));
+    String p = "+15550000040";
+    await(store.recordCheckIn(req(p, Status.SAFE, "old", null), T0));
+    await(store.recordCheckIn(req(p, Status.SAFE, "new", null), T0.plus(Duration.ofDays(29))));
+    assertEquals(1, await(store.purge(T0.plus(Duration.ofDays(31)), Duration.ofDays(30))));
+    List<CheckIn> left = await(store.history(p, 0, 10));
+    assertEquals(1, left.size());
+    assertEquals("new", left.get(0).note());
+    assertEquals(3, await(store.recordCheckIn(req(p, Status.SAFE, null, null), T0.plus(Duration.ofDays(31))))
+        .checkIn().seq());
+    await(store.purge(T0.plus(Duration.ofDays(1)), Duration.ofDays(30)));
+    assertTrue(await(store.isTokenRevoked("t1")) == false, "revocations end when the token would have expired");
+  }
+
+  @Test
+  @DisplayName("what was acknowledged is there after closing and opening the store again")
+  void survivesReopen() throws Exception {
+    CheckIn c = await(store.recordCheckIn(req("+15550000050", Status.NEED_HELP, "x", null), T0)).checkIn();
+    await(store.requestFollow("+15550000051", "+15550000050", false, T0));
+    await(store.close());
+    store = reopen(vertx);
+    await(store.start());
+    assertEquals(c, await(store.latest("+15550000050")).orElseThrow());
+    assertEquals(1, await(store.followers("+15550000050")).size());
+  }
+}
