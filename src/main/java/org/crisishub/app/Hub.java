@@ -63,6 +63,7 @@ public final class Hub {
   }
 
   public Future<Hub> start() {
+    config.warnings().forEach(w -> LOG.warn("configuration: {}", w));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -147,7 +148,9 @@ public final class Hub {
   /** The key of session tokens: {@code HUB_TOKEN_SECRET}, or one generated once into the data folder. */
   private byte[] tokenKey() throws Exception {
     if (config.tokenSecret() != null) {
-      return config.tokenSecret().getBytes(StandardCharsets.UTF_8);
+      // Any length of secret yields a 256-bit key; the same secret gives the same key on every node.
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(config.tokenSecret().getBytes(StandardCharsets.UTF_8));
     }
     Path file = config.dataDir().resolve("token.secret");
     if (Files.exists(file)) {

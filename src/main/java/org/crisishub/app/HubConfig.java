@@ -20,8 +20,9 @@ import org.crisishub.domain.Phones;
 /**
  * The hub's configuration, read once at start-up: the defaults in {@code conf/hub.properties}
  * (inside the jar), then a {@code conf/hub.properties} in the working directory if there is one,
- * then {@code HUB_*} environment variables. Every value is validated here; an unknown key or an
- * invalid value stops the start with a message naming it.
+ * then {@code HUB_*} environment variables. Every value is validated here: an invalid value, or an
+ * unknown key in a conf file, stops the start with a message naming it; an unknown {@code HUB_*}
+ * environment variable is reported in {@link #warnings()}.
  */
 public record HubConfig(
     String httpHost,
@@ -45,7 +46,7 @@ public record HubConfig(
     int wsStallSeconds,
     int wsQueueFrames,
     int wsSendBufferBytes,
-    Map<String, String> raw) {
+    List<String> warnings) {
 
   /** Thrown for an unknown key or an invalid value; its message is meant for the operator. */
   public static final class ConfigException extends RuntimeException {
@@ -85,10 +86,12 @@ public record HubConfig(
         }
       }
     }
+    List<String> warnings = new ArrayList<>();
     if (!unknownEnv.isEmpty()) {
-      throw new ConfigException("unknown environment variable(s) " + unknownEnv + " (known: " + known + ")");
+      // A warning, not an error: platforms inject variables of their own, and a typo must be seen.
+      warnings.add("ignoring unknown environment variable(s) " + unknownEnv + " (known: " + known + ")");
     }
-    return from(values);
+    return from(values, warnings);
   }
 
   private static Map<String, String> readDefaults() {
@@ -122,7 +125,7 @@ public record HubConfig(
     return m;
   }
 
-  private static HubConfig from(Map<String, String> v) {
+  private static HubConfig from(Map<String, String> v, List<String> warnings) {
     int port = intIn(v, "HUB_HTTP_PORT", 0, 65535);
     String store = oneOf(v, "HUB_STORE", "embedded", "redis");
     boolean cluster = bool(v, "HUB_CLUSTER", "true", "false");
@@ -151,11 +154,11 @@ public record HubConfig(
     }
     String adminToken = v.get("HUB_ADMIN_TOKEN");
     if (!adminToken.isEmpty() && adminToken.length() < 16) {
-      throw new ConfigException("HUB_ADMIN_TOKEN must be at least 16 characters (or unset to disable admin)");
+      warnings.add("HUB_ADMIN_TOKEN is shorter than 16 characters: easy to guess");
     }
     String secret = v.get("HUB_TOKEN_SECRET");
     if (!secret.isEmpty() && secret.length() < 32) {
-      throw new ConfigException("HUB_TOKEN_SECRET must be at least 32 characters");
+      warnings.add("HUB_TOKEN_SECRET is shorter than 32 characters: use a long random value");
     }
     List<String> origins = list(v.get("HUB_ALLOWED_ORIGINS"));
     for (String o : origins) {
@@ -197,7 +200,7 @@ public record HubConfig(
         intIn(v, "HUB_WS_STALL_SECONDS", 1, 600),
         intIn(v, "HUB_WS_QUEUE_FRAMES", 8, 100_000),
         intIn(v, "HUB_WS_SEND_BUFFER_BYTES", 0, 64 * 1024 * 1024),
-        Map.copyOf(v));
+        List.copyOf(warnings));
   }
 
   private static String stripSlash(String s) {

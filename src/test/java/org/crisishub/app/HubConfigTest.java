@@ -45,16 +45,22 @@ class HubConfigTest {
   @Test
   @DisplayName("unknown variables and invalid values stop the start with a message naming them")
   void invalid() {
-    assertMessage(Map.of("HUB_HTTP_PROT", "1"), "HUB_HTTP_PROT");
     assertMessage(Map.of("HUB_HTTP_PORT", "http"), "HUB_HTTP_PORT");
     assertMessage(Map.of("HUB_HTTP_PORT", "70000"), "HUB_HTTP_PORT");
     assertMessage(Map.of("HUB_STORE", "postgres"), "HUB_STORE");
     assertMessage(Map.of("HUB_RATE_LIMITS", "maybe"), "HUB_RATE_LIMITS");
     assertMessage(Map.of("HUB_DEFAULT_REGION", "XX"), "HUB_DEFAULT_REGION");
     assertMessage(Map.of("HUB_ALLOWED_ORIGINS", "not an origin"), "HUB_ALLOWED_ORIGINS");
-    assertMessage(Map.of("HUB_TOKEN_SECRET", "short"), "HUB_TOKEN_SECRET");
     assertMessage(Map.of("HUB_SMS_RATE", "0"), "HUB_SMS_RATE");
     assertMessage(Map.of("HUB_CLUSTER", "true"), "HUB_CLUSTER");
+  }
+
+  @Test
+  @DisplayName("an unknown HUB_ variable or a weak secret is a loud warning, not a refusal")
+  void warnings() {
+    HubConfig c = HubConfig.load(Map.of("HUB_HTTP_PROT", "1", "HUB_TOKEN_SECRET", "short"));
+    assertTrue(c.warnings().stream().anyMatch(w -> w.contains("HUB_HTTP_PROT")), c.warnings().toString());
+    assertTrue(c.warnings().stream().anyMatch(w -> w.contains("HUB_TOKEN_SECRET")), c.warnings().toString());
   }
 
   private static void assertMessage(Map<String, String> env, String mustName) {
