@@ -193,14 +193,19 @@ public final class Hub {
     return registry;
   }
 
-  /** Stops serving: readiness first, then clients are told to reconnect, then the store closes. */
+  /**
+   * Stops serving: readiness turns 503 first, live clients are told to reconnect (1001), the HTTP
+   * servers close, queued store writes finish, then the store closes.
+   */
   public Future<Void> stop() {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     for (ClientSession s : fanOut == null ? List.<ClientSession>of() : fanOut.sessions()) {
       s.context().runOnContext(v -> s.close(ClientSession.CLOSE_GOING_AWAY, "server shutting down: reconnect"));
     }
-    return (store == null ? Future.<Void>succeededFuture() : store.close())
+    String id = deployment.get();
+    Future<Void> http = id == null ? Future.succeededFuture() : vertx.undeploy(id).recover(e -> Future.succeededFuture());
+    return http.compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
         .onComplete(ar -> LOG.info("hub stopped"));
   }
 }
