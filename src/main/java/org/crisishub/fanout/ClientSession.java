@@ -37,7 +37,7 @@ public abstract class ClientSession {
   private volatile String phone;
   private volatile String tokenId;
   private boolean holding;
-  private boolean closed;
+  private volatile boolean closed;
   private long backlogSinceMs;
   private SessionListener listener = SessionListener.NONE;
 
