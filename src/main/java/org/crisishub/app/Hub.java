@@ -33,6 +33,10 @@ import org.crisishub.edge.KeepAlive;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.sms.DevSmsSender;
+import org.crisishub.sms.OutboxWorker;
+import org.crisishub.sms.SmsConversation;
+import org.crisishub.sms.SmsSender;
+import org.crisishub.sms.TwilioSmsSender;
 import org.crisishub.store.Store;
 import org.crisishub.store.embedded.SqliteStore;
 import org.slf4j.Logger;
@@ -55,6 +59,7 @@ public final class Hub {
   private volatile boolean stopping;
   private Store store;
   private FanOut fanOut;
+  private OutboxWorker outbox;
   private int port;
 
   public Hub(Vertx vertx, HubConfig config) {
@@ -77,15 +82,31 @@ public final class Hub {
     fanOut = new FanOut(registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
+    SmsSender sender = config.sms().equals("twilio")
+        ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
+            config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()))
+        : devSms;
+    outbox = new OutboxWorker(vertx, store, sender, new OutboxWorker.Settings(config.smsRate(),
+        Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
+        clock, registry, "node-" + java.util.UUID.randomUUID());
     return store.start()
+        // Embedded store: this process is its only sender, so claims left by a crash are free again.
+        .compose(v -> store.releaseSmsClaims())
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("outbox: {} SMS claimed before a crash are due again", n);
+          }
+        })
         .compose(v -> vertx.executeBlocking(this::tokenKey))
         .compose(key -> {
           TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
-          PersonAuth auth = new PersonAuth(store, tokens, devSms, limiter, clock);
-          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry);
-          FollowService follows = new FollowService(store, fanOut, clock);
+          PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock);
+          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake);
+          FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
+          SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
           EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
-              config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness);
+              config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation);
+          outbox.start();
           return deployHttp(edge);
         })
         .map(v -> {
@@ -184,6 +205,11 @@ public final class Hub {
     return port;
   }
 
+  /** The store this node uses (for operations and tests). */
+  public Store store() {
+    return store;
+  }
+
   /** This node's live sessions (for operations and tests). */
   public java.util.Collection<ClientSession> sessions() {
     return fanOut.sessions();
@@ -200,6 +226,9 @@ public final class Hub {
   public Future<Void> stop() {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
+    if (outbox != null) {
+      outbox.stop();
+    }
     for (ClientSession s : fanOut == null ? List.<ClientSession>of() : fanOut.sessions()) {
       s.context().runOnContext(v -> s.close(ClientSession.CLOSE_GOING_AWAY, "server shutting down: reconnect"));
     }

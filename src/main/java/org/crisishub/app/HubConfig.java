@@ -46,7 +46,15 @@ public record HubConfig(
     int wsStallSeconds,
     int wsQueueFrames,
     int wsSendBufferBytes,
+    Twilio twilio,
+    int smsRetryBaseMs,
+    int smsMaxAttempts,
+    int smsLeaseSeconds,
     List<String> warnings) {
+
+  /** Twilio account settings; only validated when {@code HUB_SMS=twilio}. */
+  public record Twilio(String accountSid, String authToken, String from, String apiBase, int timeoutMs) {
+  }
 
   /** Thrown for an unknown key or an invalid value; its message is meant for the operator. */
   public static final class ConfigException extends RuntimeException {
@@ -137,8 +145,18 @@ public record HubConfig(
       throw new ConfigException("HUB_CLUSTER=true: cluster mode is not part of this build yet;"
           + " run a single node (HUB_CLUSTER=false)");
     }
+    String apiBase = v.get("HUB_TWILIO_API_BASE");
+    if (!apiBase.startsWith("http://") && !apiBase.startsWith("https://")) {
+      throw new ConfigException("HUB_TWILIO_API_BASE must start with http:// or https://");
+    }
+    Twilio twilio = new Twilio(v.get("HUB_TWILIO_ACCOUNT_SID"), v.get("HUB_TWILIO_AUTH_TOKEN"),
+        v.get("HUB_TWILIO_FROM"), apiBase, intIn(v, "HUB_TWILIO_TIMEOUT_MS", 100, 120_000));
     if (sms.equals("twilio")) {
-      throw new ConfigException("HUB_SMS=twilio: the Twilio sender is not part of this build yet; use dev");
+      for (String k : List.of("HUB_TWILIO_ACCOUNT_SID", "HUB_TWILIO_AUTH_TOKEN", "HUB_TWILIO_FROM")) {
+        if (v.get(k).isEmpty()) {
+          throw new ConfigException("HUB_SMS=twilio needs " + k);
+        }
+      }
     }
     String region = v.get("HUB_DEFAULT_REGION").toUpperCase(Locale.ROOT);
     try {
@@ -200,6 +218,10 @@ public record HubConfig(
         intIn(v, "HUB_WS_STALL_SECONDS", 1, 600),
         intIn(v, "HUB_WS_QUEUE_FRAMES", 8, 100_000),
         intIn(v, "HUB_WS_SEND_BUFFER_BYTES", 0, 64 * 1024 * 1024),
+        twilio,
+        intIn(v, "HUB_SMS_RETRY_BASE_MS", 10, 600_000),
+        intIn(v, "HUB_SMS_MAX_ATTEMPTS", 1, 100),
+        intIn(v, "HUB_SMS_LEASE_SECONDS", 1, 3600),
         List.copyOf(warnings));
   }
 

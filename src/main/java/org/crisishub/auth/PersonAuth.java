@@ -47,9 +47,17 @@ public final class PersonAuth {
     }
     String code = String.format("%06d", random.nextInt(1_000_000));
     return store.saveOtp(phone, tokens.hashCode(phone, code), now.plus(Duration.ofMinutes(CODE_MINUTES)))
+        // Sent at once, not through the outbox: the person is waiting for it, and can ask again.
         .compose(v -> sms.send(phone, "Crisis Hub code: " + code + " (valid " + CODE_MINUTES
             + " min). Do not share it."))
-        .onFailure(e -> LOG.warn("sending a code to {} failed: {}", Phones.mask(phone), e.getMessage()));
+        .<Void>mapEmpty()
+        .recover(e -> {
+          if (e instanceof HubException) {
+            return Future.failedFuture(e);
+          }
+          LOG.warn("sending a code to {} failed: {}", Phones.mask(phone), e.getMessage());
+          return Future.failedFuture(HubException.unavailable("could not send the code; try again", e));
+        });
   }
 
   /** Exchanges a code for a session token; {@code forbidden} for a wrong, used or expired code. */

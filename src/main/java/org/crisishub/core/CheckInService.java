@@ -26,7 +26,11 @@ public final class CheckInService {
   private final MeterRegistry registry;
   private final Timer storeLatency;
 
-  public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry) {
+  private final Runnable smsQueued;
+
+  /** {@code smsQueued} is told when a check-in queued SMS notifications. */
+  public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry, Runnable smsQueued) {
+    this.smsQueued = smsQueued;
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
@@ -44,6 +48,9 @@ public final class CheckInService {
         CheckIn c = ar.result().checkIn();
         registry.counter("hub.checkins", "channel", c.channel().wire(), "status", c.status().wire()).increment();
         notifyFollowers(c, ar.result().recipients());
+        if (ar.result().recipients().stream().anyMatch(Follow::sms)) {
+          smsQueued.run();
+        }
       }
     });
   }

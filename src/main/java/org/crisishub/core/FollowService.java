@@ -6,6 +6,8 @@ import java.util.List;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
+import org.crisishub.domain.SmsCommand;
+import org.crisishub.domain.SmsReplies;
 import org.crisishub.edge.Wire;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.store.Store;
@@ -20,11 +22,14 @@ public final class FollowService {
   private final Store store;
   private final FanOut fanOut;
   private final Clock clock;
+  private final Runnable smsQueued;
 
-  public FollowService(Store store, FanOut fanOut, Clock clock) {
+  /** {@code smsQueued} is told whenever an SMS was queued in the outbox. */
+  public FollowService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued) {
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
+    this.smsQueued = smsQueued;
   }
 
   public Future<Follow> follow(String follower, String subject, boolean sms) {
@@ -33,13 +38,17 @@ public final class FollowService {
     }
     return store.requestFollow(follower, subject, sms, clock.instant()).compose(out -> {
       Follow f = out.follow();
+      Future<Void> told = Future.succeededFuture();
       if (out.created()) {
+        // The subject may be online, or reachable by SMS only: ask on both channels.
         fanOut.deliverTo(List.of(subject), Wire.followRequestFrame(follower));
+        told = store.enqueueSms(subject, "followreq:" + follower, null,
+            SmsReplies.followRequest(SmsCommand.Lang.EN, follower), clock.instant()).andThen(x -> smsQueued.run());
       }
       if (f.state() == FollowState.ACTIVE) {
-        return pushLatest(f).map(f);
+        return told.compose(x -> pushLatest(f)).map(f);
       }
-      return Future.succeededFuture(f);
+      return told.map(f);
     });
   }
 
@@ -84,10 +93,18 @@ public final class FollowService {
         .filter(f -> f.state() == FollowState.ACTIVE).map(Follow::subject).toList()));
   }
 
+  /** A follow just became active: the follower gets the subject's latest status at once. */
   private Future<Void> pushLatest(Follow active) {
-    return store.latest(active.subject()).map(latest -> {
-      latest.ifPresent(c -> fanOut.deliverTo(List.of(active.follower()), Wire.statusFrame(c)));
-      return null;
+    return store.latest(active.subject()).compose(latest -> {
+      if (latest.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      fanOut.deliverTo(List.of(active.follower()), Wire.statusFrame(latest.get()));
+      if (!active.sms()) {
+        return Future.succeededFuture();
+      }
+      return store.enqueueSms(active.follower(), "status:" + active.subject(), active.subject(),
+          SmsReplies.statusNotice(latest.get()), clock.instant()).andThen(x -> smsQueued.run());
     });
   }
 }

@@ -32,5 +32,6 @@ public record EdgeContext(
     DevSmsSender devSms,
     PrometheusMeterRegistry registry,
     Clock clock,
-    Supplier<Future<Void>> readiness) {
+    Supplier<Future<Void>> readiness,
+    org.crisishub.sms.SmsConversation sms) {
 }

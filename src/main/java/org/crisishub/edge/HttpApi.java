@@ -112,6 +112,7 @@ public final class HttpApi {
     r.get("/api/v1/ws").handler(this::webSocket);
     r.get("/api/v1/events").handler(this::events);
 
+    new SmsRoutes(edge).mount(r);
     if (edge.devSms() != null) {
       r.get("/dev/sms/messages").handler(ctx -> handle(ctx, this::devMessages));
     }

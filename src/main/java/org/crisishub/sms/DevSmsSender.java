@@ -31,7 +31,7 @@ public final class DevSmsSender implements SmsSender {
   }
 
   @Override
-  public Future<Void> send(String to, String body) {
+  public Future<String> send(String to, String body) {
     synchronized (messages) {
       messages.addLast(new Message(to, body, clock.instant()));
       if (messages.size() > KEEP) {
@@ -39,7 +39,7 @@ public final class DevSmsSender implements SmsSender {
       }
     }
     LOG.info("dev SMS to {} ({} chars)", Phones.mask(to), body.length());
-    return Future.succeededFuture();
+    return Future.succeededFuture("DEV" + java.util.UUID.randomUUID().toString().replace("-", ""));
   }
 
   /** Messages sent to {@code to} (all when null), oldest first. */

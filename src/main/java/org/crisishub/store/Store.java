@@ -34,7 +34,8 @@ public interface Store {
   /**
    * Appends a check-in with the next {@code seq} of that person, unless {@code request.key()} was
    * used by the same person within the last 24 h, in which case the first result is returned with
-   * {@code duplicate = true}. The active followers are read in the same transaction.
+   * {@code duplicate = true}. The active followers are read in the same transaction, and an SMS
+   * notification is queued there for each of them who asked for SMS (see {@link #enqueueSms}).
    */
   Future<CheckInResult> recordCheckIn(CheckInRequest request, Instant now);
 
@@ -105,6 +106,66 @@ public interface Store {
    * Returns the number of check-ins deleted.
    */
   Future<Integer> purge(Instant now, Duration retention);
+
+  // ------------------------------------------------------------------ SMS
+
+  /**
+   * Queues an SMS to {@code to}, unless the number opted out (STOP). While a message with the same
+   * {@code coalesceKey} to the same number still waits, its text is replaced instead (only the
+   * latest is sent). {@code subject}, when not null, is the person the message is about: it is
+   * not sent if {@code to} no longer actively follows them.
+   */
+  Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now);
+
+  /**
+   * Claims up to {@code max} due messages for {@code owner} until {@code now + lease}: queued ones
+   * whose retry time has come, and ones whose previous claim expired (a crashed sender's). Each
+   * claim counts an attempt.
+   */
+  Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease);
+
+  /** Twilio accepted the message: it is never sent again. */
+  Future<Void> smsSent(long id, String sid, Instant now);
+
+  /** A transient failure: the message is due again at {@code nextAt}. */
+  Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now);
+
+  /** A permanent failure: the message is not sent; {@code error} says why. */
+  Future<Void> smsFailed(long id, String error, Instant now);
+
+  /** Makes every claimed message due again (embedded store at start: the only sender is gone). */
+  Future<Integer> releaseSmsClaims();
+
+  /** Messages waiting (queued or claimed), and the age of the oldest. */
+  Future<OutboxStats> outboxStats(Instant now);
+
+  /** Opts a number out of (STOP) or back into (START) every outbound SMS. */
+  Future<Void> setSmsOptOut(String phone, boolean optedOut, Instant now);
+
+  Future<Boolean> isSmsOptedOut(String phone);
+
+  /** The reply given to an inbound SMS with this {@code MessageSid}, if it was handled before. */
+  Future<Optional<String>> inboundReply(String messageSid);
+
+  /** Remembers that an inbound SMS was handled and what was answered. */
+  Future<Void> saveInboundReply(String messageSid, String reply, Instant now);
+
+  /** JOIN / LEAVE an incident's notices by SMS; true when it changed something. */
+  Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now);
+
+  /** Numbers that joined an incident's notices by SMS. */
+  Future<List<String>> incidentSmsSubscribers(String incident);
+
+  /** Records a Twilio delivery report. */
+  Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now);
+
+  /** One claimed outbound SMS. */
+  record OutboxItem(long id, String to, String body, int attempts) {
+  }
+
+  /** Outbox depth and the age of the oldest waiting message (0 when empty). */
+  record OutboxStats(long waiting, long oldestAgeMs, long failed) {
+  }
 
   /** The outcome of {@link #requestFollow}. */
   record FollowRequestOutcome(Follow follow, boolean created) {

@@ -73,6 +73,55 @@ final class Migrations {
             token_id TEXT PRIMARY KEY,
             expires_ms INTEGER NOT NULL
           ) WITHOUT ROWID"""
+      },
+      // 2: the SMS channel: durable outbox, opt-outs, inbound MessageSid dedupe, incident SMS
+      // subscriptions, delivery reports.
+      new String[] {
+          """
+          CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            to_phone TEXT NOT NULL,
+            coalesce_key TEXT,
+            subject TEXT,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_at_ms INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_until_ms INTEGER,
+            sid TEXT,
+            error TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL
+          )""",
+          "CREATE INDEX outbox_due ON outbox (state, next_at_ms)",
+          "CREATE INDEX outbox_coalesce ON outbox (to_phone, coalesce_key, state)",
+          "CREATE INDEX outbox_sid ON outbox (sid)",
+          """
+          CREATE TABLE sms_optout (
+            phone TEXT PRIMARY KEY,
+            at_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE sms_inbound (
+            message_sid TEXT PRIMARY KEY,
+            reply TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE incident_sms (
+            incident TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            PRIMARY KEY (incident, phone)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE sms_delivery (
+            sid TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error_code TEXT,
+            at_ms INTEGER NOT NULL
+          )"""
       });
 
   private Migrations() {

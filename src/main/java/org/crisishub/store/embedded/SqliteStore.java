@@ -36,6 +36,7 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
+import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Location;
 import org.crisishub.domain.Status;
 import org.crisishub.store.Store;
@@ -217,6 +218,11 @@ public final class SqliteStore implements Store {
           ps.setString(3, ci.id());
           ps.setLong(4, nowMs);
           ps.executeUpdate();
+        }
+      }
+      for (Follow f : recipients) {
+        if (f.sms()) {
+          enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(), SmsReplies.statusNotice(ci), nowMs);
         }
       }
       return new CheckInResult(ci, recipients.size(), recipients, false);
@@ -563,7 +569,290 @@ public final class SqliteStore implements Store {
         ps.setLong(1, nowMs);
         ps.executeUpdate();
       }
+      // Finished SMS (they hold numbers and notes) and delivery reports follow the check-in
+      // retention; MessageSids are remembered 7 days (Twilio retries a webhook for minutes).
+      long cutoff = nowMs - retention.toMillis();
+      for (String sql : new String[] {
+          "DELETE FROM outbox WHERE state NOT IN ('queued','sending') AND updated_ms < ?",
+          "DELETE FROM sms_delivery WHERE at_ms < ?"}) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setLong(1, cutoff);
+          ps.executeUpdate();
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM sms_inbound WHERE at_ms < ?")) {
+        ps.setLong(1, nowMs - Duration.ofDays(7).toMillis());
+        ps.executeUpdate();
+      }
       return deleted;
+    });
+  }
+
+  // ---------------------------------------------------------------- SMS
+
+  private static boolean optedOut(Connection c, String phone) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sms_optout WHERE phone = ?")) {
+      ps.setString(1, phone);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
+      throws SQLException {
+    if (optedOut(c, to)) {
+      return;
+    }
+    if (key != null) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE outbox SET body = ?, subject = ?, updated_ms = ? WHERE to_phone = ? AND coalesce_key = ?"
+              + " AND state = 'queued'")) {
+        ps.setString(1, body);
+        ps.setString(2, subject);
+        ps.setLong(3, nowMs);
+        ps.setString(4, to);
+        ps.setString(5, key);
+        if (ps.executeUpdate() > 0) {
+          return;
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
+            + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)")) {
+      ps.setString(1, to);
+      ps.setString(2, key);
+      ps.setString(3, subject);
+      ps.setString(4, body);
+      ps.setLong(5, nowMs);
+      ps.setLong(6, nowMs);
+      ps.setLong(7, nowMs);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
+    return write(c -> {
+      enqueueSms(c, to, coalesceKey, subject, body, now.toEpochMilli());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease) {
+    return write(c -> {
+      long nowMs = now.toEpochMilli();
+      List<Object[]> due = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT id, to_phone, subject, body, attempts FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
+              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY next_at_ms, id LIMIT ?")) {
+        ps.setLong(1, nowMs);
+        ps.setLong(2, nowMs);
+        ps.setInt(3, max);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)});
+          }
+        }
+      }
+      List<OutboxItem> claimed = new ArrayList<>();
+      for (Object[] d : due) {
+        long id = (Long) d[0];
+        String to = (String) d[1];
+        String subject = (String) d[2];
+        if (optedOut(c, to)) {
+          finish(c, id, "failed", null, "opted out (STOP)", nowMs);
+          continue;
+        }
+        if (subject != null) {
+          Follow f = follow(c, to, subject);
+          if (f == null || f.state() != FollowState.ACTIVE) {
+            finish(c, id, "cancelled", null, "no longer an active follower", nowMs);
+            continue;
+          }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
+                + " updated_ms = ? WHERE id = ?")) {
+          ps.setString(1, owner);
+          ps.setLong(2, nowMs + lease.toMillis());
+          ps.setLong(3, nowMs);
+          ps.setLong(4, id);
+          ps.executeUpdate();
+        }
+        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1));
+      }
+      return claimed;
+    });
+  }
+
+  private static void finish(Connection c, long id, String state, String sid, String error, long nowMs)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
+            + " updated_ms = ? WHERE id = ?")) {
+      ps.setString(1, state);
+      ps.setString(2, sid);
+      ps.setString(3, error);
+      ps.setLong(4, nowMs);
+      ps.setLong(5, id);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Void> smsSent(long id, String sid, Instant now) {
+    return write(c -> {
+      finish(c, id, "sent", sid, null, now.toEpochMilli());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE outbox SET state = 'queued', next_at_ms = ?, error = ?, lease_owner = NULL,"
+              + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND state = 'sending'")) {
+        ps.setLong(1, nextAt.toEpochMilli());
+        ps.setString(2, error);
+        ps.setLong(3, now.toEpochMilli());
+        ps.setLong(4, id);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> smsFailed(long id, String error, Instant now) {
+    return write(c -> {
+      finish(c, id, "failed", null, error, now.toEpochMilli());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Integer> releaseSmsClaims() {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE outbox SET state = 'queued', lease_owner = NULL, lease_until_ms = NULL WHERE state = 'sending'")) {
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Future<OutboxStats> outboxStats(Instant now) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')),"
+              + " (SELECT MIN(created_ms) FROM outbox WHERE state IN ('queued','sending')),"
+              + " (SELECT COUNT(*) FROM outbox WHERE state = 'failed')");
+           ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long waiting = rs.getLong(1);
+        long oldest = rs.getLong(2);
+        boolean none = rs.wasNull();
+        return new OutboxStats(waiting, none ? 0 : Math.max(0, now.toEpochMilli() - oldest), rs.getLong(3));
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> setSmsOptOut(String phone, boolean optedOut, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(optedOut
+          ? "INSERT OR IGNORE INTO sms_optout (phone, at_ms) VALUES (?, ?)"
+          : "DELETE FROM sms_optout WHERE phone = ?")) {
+        ps.setString(1, phone);
+        if (optedOut) {
+          ps.setLong(2, now.toEpochMilli());
+        }
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Boolean> isSmsOptedOut(String phone) {
+    return read(c -> optedOut(c, phone));
+  }
+
+  @Override
+  public Future<Optional<String>> inboundReply(String messageSid) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT reply FROM sms_inbound WHERE message_sid = ?")) {
+        ps.setString(1, messageSid);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> saveInboundReply(String messageSid, String reply, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR IGNORE INTO sms_inbound (message_sid, reply, at_ms) VALUES (?,?,?)")) {
+        ps.setString(1, messageSid);
+        ps.setString(2, reply);
+        ps.setLong(3, now.toEpochMilli());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(joined
+          ? "INSERT OR IGNORE INTO incident_sms (incident, phone, at_ms) VALUES (?,?,?)"
+          : "DELETE FROM incident_sms WHERE incident = ? AND phone = ?")) {
+        ps.setString(1, incident);
+        ps.setString(2, phone);
+        if (joined) {
+          ps.setLong(3, now.toEpochMilli());
+        }
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<List<String>> incidentSmsSubscribers(String incident) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT phone FROM incident_sms WHERE incident = ? ORDER BY phone")) {
+        ps.setString(1, incident);
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO sms_delivery (sid, status, error_code, at_ms) VALUES (?,?,?,?)")) {
+        ps.setString(1, sid);
+        ps.setString(2, status);
+        ps.setString(3, errorCode);
+        ps.setLong(4, now.toEpochMilli());
+        ps.executeUpdate();
+      }
+      return null;
     });
   }
 

@@ -1,0 +1,161 @@
+package org.crisishub.domain;
+
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import org.crisishub.domain.SmsCommand.Lang;
+
+/**
+ * Every text the hub sends by SMS, in English and Spanish, each cut to fit its segment budget:
+ * replies to commands fit in {@value #REPLY_SEGMENTS} segments, notifications in
+ * {@value #NOTICE_SEGMENTS}. Texts without user content fit in one segment. Pure and thread-safe.
+ */
+public final class SmsReplies {
+  public static final int REPLY_SEGMENTS = 2;
+  public static final int NOTICE_SEGMENTS = 2;
+  private static final DateTimeFormatter HHMM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+
+  private SmsReplies() {
+  }
+
+  private static String pick(Lang lang, String en, String es) {
+    return SmsText.fit(lang == Lang.ES ? es : en, REPLY_SEGMENTS);
+  }
+
+  public static String usage(Lang lang) {
+    return pick(lang,
+        "Crisis Hub: SAFE [note] | SOS [note] | FOLLOW <number> | UNFOLLOW <number> | YES/NO [number]"
+            + " | STATUS <number> | JOIN/LEAVE <code> | STOP | START",
+        "Crisis Hub: BIEN [nota] | SOCORRO [nota] | SEGUIR <numero> | DEJAR <numero> | SI/NO [numero]"
+            + " | ESTADO <numero> | UNIR/SALIR <codigo> | PARAR | INICIO");
+  }
+
+  public static String checkedIn(Lang lang, Status status, long seq, int notified) {
+    if (status == Status.SAFE) {
+      return pick(lang, "Recorded: you are SAFE (#" + seq + "). " + notified + " follower(s) told.",
+          "Registrado: estas A SALVO (#" + seq + "). Avisamos a " + notified + " contacto(s).");
+    }
+    return pick(lang, "Recorded: you NEED HELP (#" + seq + "). Responders and " + notified
+            + " follower(s) told. Call 911 if you can.",
+        "Registrado: NECESITAS AYUDA (#" + seq + "). Avisamos a " + notified
+            + " contacto(s). Llama al 911 si puedes.");
+  }
+
+  public static String needNumber(Lang lang, String command) {
+    return pick(lang, "Add a phone number: " + command + " +15551234567",
+        "Agrega un numero: " + command + " +15551234567");
+  }
+
+  public static String badNumber(Lang lang) {
+    return pick(lang, "That phone number was not understood. Use the full number, e.g. +15551234567",
+        "No entendimos ese numero. Usa el numero completo, p. ej. +15551234567");
+  }
+
+  public static String followPending(Lang lang, String subject) {
+    return pick(lang, "Asked " + subject + " to share their status with you. You will get it once they say YES.",
+        "Pedimos a " + subject + " que comparta su estado contigo. Lo recibiras cuando diga SI.");
+  }
+
+  public static String followActive(Lang lang, String subject) {
+    return pick(lang, "You now follow " + subject + ". Status changes will be sent to you.",
+        "Ahora sigues a " + subject + ". Te enviaremos sus cambios de estado.");
+  }
+
+  public static String unfollowed(Lang lang, String subject) {
+    return pick(lang, "You no longer follow " + subject + ".", "Ya no sigues a " + subject + ".");
+  }
+
+  public static String followSelf(Lang lang) {
+    return pick(lang, "You cannot follow yourself.", "No puedes seguirte a ti mismo.");
+  }
+
+  /** Sent to the subject of a new follow request. */
+  public static String followRequest(Lang lang, String follower) {
+    return pick(lang, "Crisis Hub: " + follower + " asks to see your safety status. Reply YES " + follower
+            + " to allow or NO " + follower + " to refuse.",
+        "Crisis Hub: " + follower + " pide ver tu estado. Responde SI " + follower + " para aceptar o NO "
+            + follower + " para rechazar.");
+  }
+
+  public static String noPending(Lang lang) {
+    return pick(lang, "You have no follow requests waiting.", "No tienes solicitudes pendientes.");
+  }
+
+  public static String severalPending(Lang lang, boolean yes, List<String> followers) {
+    String list = String.join(", ", followers);
+    return pick(lang, "Several requests wait: " + list + ". Reply " + (yes ? "YES" : "NO") + " <number>.",
+        "Hay varias solicitudes: " + list + ". Responde " + (yes ? "SI" : "NO") + " <numero>.");
+  }
+
+  public static String answered(Lang lang, String follower, boolean allowed) {
+    return allowed
+        ? pick(lang, follower + " can now see your status.", follower + " ya puede ver tu estado.")
+        : pick(lang, follower + " cannot see your status.", follower + " no puede ver tu estado.");
+  }
+
+  public static String noRequestFrom(Lang lang, String follower) {
+    return pick(lang, "No follow request from " + follower + ".", "No hay solicitud de " + follower + ".");
+  }
+
+  public static String status(Lang lang, CheckIn c) {
+    String note = c.note() == null ? "" : " \"" + c.note() + "\"";
+    String when = HHMM.format(c.at()) + " UTC";
+    return c.status() == Status.SAFE
+        ? pick(lang, c.phone() + " is SAFE" + note + " (" + when + ", #" + c.seq() + ")",
+            c.phone() + " esta A SALVO" + note + " (" + when + ", #" + c.seq() + ")")
+        : pick(lang, c.phone() + " NEEDS HELP" + note + " (" + when + ", #" + c.seq() + ")",
+            c.phone() + " NECESITA AYUDA" + note + " (" + when + ", #" + c.seq() + ")");
+  }
+
+  /** Same answer for an unknown number, no consent, or no check-in yet: nothing to enumerate. */
+  public static String noStatus(Lang lang, String phone) {
+    return pick(lang, "No status of " + phone + " you may see.", "No hay estado de " + phone + " que puedas ver.");
+  }
+
+  public static String needCode(Lang lang, String command) {
+    return pick(lang, "Add an incident code: " + command + " FLOOD7", "Agrega un codigo: " + command + " FLOOD7");
+  }
+
+  public static String badCode(Lang lang) {
+    return pick(lang, "That incident code was not understood.", "No entendimos ese codigo.");
+  }
+
+  public static String joined(Lang lang, String code) {
+    return pick(lang, "You will get official notices for " + code + " by SMS. LEAVE " + code + " to stop.",
+        "Recibiras avisos oficiales de " + code + " por SMS. SALIR " + code + " para dejar de recibirlos.");
+  }
+
+  public static String left(Lang lang, String code) {
+    return pick(lang, "No more notices for " + code + ".", "No recibiras mas avisos de " + code + ".");
+  }
+
+  public static String stopped(Lang lang) {
+    return pick(lang, "Crisis Hub: you will get no more messages. Reply START to get them again.",
+        "Crisis Hub: no recibiras mas mensajes. Responde INICIO para volver a recibirlos.");
+  }
+
+  public static String started(Lang lang) {
+    return pick(lang, "Crisis Hub: messages are on again. Reply HELP for commands, STOP to end.",
+        "Crisis Hub: mensajes activados. Responde AYUDA para comandos, PARAR para terminar.");
+  }
+
+  public static String tooMany(Lang lang) {
+    return pick(lang, "Too many messages. Please wait a little and try again.",
+        "Demasiados mensajes. Espera un poco y vuelve a intentarlo.");
+  }
+
+  public static String unavailable(Lang lang) {
+    return pick(lang, "Crisis Hub could not record this right now. Please send it again.",
+        "Crisis Hub no pudo registrar esto ahora. Envialo de nuevo.");
+  }
+
+  /** The notification a follower who asked for SMS gets when a status changes. */
+  public static String statusNotice(CheckIn c) {
+    String note = c.note() == null ? "" : ": " + c.note();
+    String what = c.status() == Status.SAFE ? "is SAFE" : "NEEDS HELP";
+    return SmsText.fit("Crisis Hub: " + c.phone() + " " + what + note + " (" + HHMM.format(c.at()) + " UTC, #"
+        + c.seq() + ")", NOTICE_SEGMENTS);
+  }
+
+}

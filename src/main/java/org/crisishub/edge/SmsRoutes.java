@@ -1,0 +1,157 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.twilio.security.RequestValidator;
+import com.twilio.twiml.MessagingResponse;
+import com.twilio.twiml.TwiMLException;
+import com.twilio.twiml.messaging.Message;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.MultiMap;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.crisishub.domain.HubException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMS edge: the Twilio webhooks ({@code /sms/inbound}, {@code /sms/status}), checked with the
+ * SDK's {@link RequestValidator} against {@code HUB_PUBLIC_URL} + path, and, in dev mode, the
+ * simulator ({@code /dev/sms}, {@code /dev/sms/inbound}).
+ */
+final class SmsRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(SmsRoutes.class);
+  private static final String EMPTY_TWIML = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+  private final EdgeContext edge;
+  private final RequestValidator validator;
+  private final MeterRegistry registry;
+
+  SmsRoutes(EdgeContext edge) {
+    this.edge = edge;
+    String token = edge.config().twilio().authToken();
+    this.validator = token == null || token.isEmpty() ? null : new RequestValidator(token);
+    this.registry = edge.registry();
+  }
+
+  void mount(Router r) {
+    BodyHandler form = BodyHandler.create(false).setBodyLimit(HttpApi.MAX_BODY);
+    r.post("/sms/inbound").handler(form).handler(this::inbound);
+    r.post("/sms/status").handler(form).handler(this::status);
+    if (edge.devSms() != null) {
+      r.post("/dev/sms/inbound").handler(form).handler(this::devInbound);
+      r.get("/dev/sms").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
+          .sendFile("web/dev-sms.html"));
+    }
+  }
+
+  /** True when the request carries Twilio's valid signature for {@code HUB_PUBLIC_URL} + its path. */
+  private boolean signed(RoutingContext ctx) {
+    String signature = ctx.request().getHeader("X-Twilio-Signature");
+    if (validator == null || signature == null) {
+      return false;
+    }
+    Map<String, String> params = new HashMap<>();
+    MultiMap form = ctx.request().formAttributes();
+    for (String name : form.names()) {
+      params.put(name, form.get(name));
+    }
+    return validator.validate(edge.config().publicUrl() + ctx.request().uri(), params, signature);
+  }
+
+  private void inbound(RoutingContext ctx) {
+    if (!signed(ctx)) {
+      registry.counter("hub.sms.webhook.refused").increment();
+      LOG.warn("refused an unsigned or wrongly signed SMS webhook");
+      Errors.send(ctx, HubException.forbidden());
+      return;
+    }
+    MultiMap form = ctx.request().formAttributes();
+    String from = form.get("From");
+    String sid = form.get("MessageSid");
+    if (from == null || sid == null || sid.isBlank()) {
+      Errors.send(ctx, HubException.invalid("From and MessageSid are required"));
+      return;
+    }
+    String body = form.get("Body") == null ? "" : form.get("Body");
+    edge.sms().handle(from, body, sid).onComplete(ar -> {
+      if (ar.failed()) {
+        // Only a bad From or a store failure gets here; nothing was applied, so Twilio may retry.
+        Errors.send(ctx, ar.cause());
+        return;
+      }
+      ctx.response().putHeader("Content-Type", "text/xml; charset=utf-8").end(twiml(ar.result()));
+    });
+  }
+
+  static String twiml(String reply) {
+    if (reply == null || reply.isEmpty()) {
+      return EMPTY_TWIML;
+    }
+    try {
+      return new MessagingResponse.Builder().message(new Message.Builder(reply).build()).build().toXml();
+    } catch (TwiMLException e) {
+      throw new IllegalStateException("cannot render TwiML", e);
+    }
+  }
+
+  private void status(RoutingContext ctx) {
+    if (!signed(ctx)) {
+      registry.counter("hub.sms.webhook.refused").increment();
+      Errors.send(ctx, HubException.forbidden());
+      return;
+    }
+    MultiMap form = ctx.request().formAttributes();
+    String sid = form.get("MessageSid");
+    String status = form.get("MessageStatus");
+    if (sid == null || status == null) {
+      Errors.send(ctx, HubException.invalid("MessageSid and MessageStatus are required"));
+      return;
+    }
+    String errorCode = form.get("ErrorCode");
+    registry.counter("hub.sms.delivery", "status", status.toLowerCase(java.util.Locale.ROOT)).increment();
+    if ("failed".equalsIgnoreCase(status) || "undelivered".equalsIgnoreCase(status)) {
+      LOG.warn("SMS {} not delivered: {} {}", sid, status, errorCode == null ? "" : errorCode);
+    }
+    edge.store().recordDeliveryReport(sid, status, errorCode, edge.clock().instant()).onComplete(ar -> {
+      if (ar.failed()) {
+        Errors.send(ctx, ar.cause());
+      } else {
+        ctx.response().putHeader("Content-Type", "text/xml; charset=utf-8").end(EMPTY_TWIML);
+      }
+    });
+  }
+
+  /** {@code POST /dev/sms/inbound {from, body}}: as if Twilio had delivered it. */
+  private void devInbound(RoutingContext ctx) {
+    JsonNode b;
+    String from;
+    String body;
+    try {
+      b = Wire.JSON.readTree(ctx.body().asString("UTF-8"));
+      if (b == null || !b.isObject()) {
+        throw HubException.invalid("the body must be a JSON object {from, body}");
+      }
+      from = Fields.requiredString(b, "from");
+      body = Fields.optionalString(b, "body");
+    } catch (HubException e) {
+      Errors.send(ctx, e);
+      return;
+    } catch (Exception e) {
+      Errors.send(ctx, HubException.invalid("malformed JSON"));
+      return;
+    }
+    String sid = "SMdev" + UUID.randomUUID().toString().replace("-", "");
+    edge.sms().handle(from, body == null ? "" : body, sid).onComplete(ar -> {
+      if (ar.failed()) {
+        Errors.send(ctx, ar.cause());
+      } else {
+        ctx.response().putHeader("Content-Type", "application/json")
+            .end(Wire.object().put("reply", ar.result()).toString());
+      }
+    });
+  }
+}

@@ -1,0 +1,196 @@
+package org.crisishub.sms;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.crisishub.domain.Phones;
+import org.crisishub.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains the durable SMS outbox. Promise: at-least-once delivery of every queued message, never
+ * sent again once the provider's id is recorded (the only duplicate possible is a crash between
+ * the provider accepting a message and the store recording it).
+ *
+ * <p>Messages are claimed with a lease, so a crashed sender's claims are taken over when the lease
+ * expires; transient failures (429, 5xx, network) are retried with exponential backoff and full
+ * jitter; permanent ones (invalid or unsubscribed number) stop and record why. Sends are paced by
+ * a token bucket at {@code HUB_SMS_RATE} messages per second per sender. Runs on one Vert.x context.
+ */
+public final class OutboxWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
+  private static final int MAX_IN_FLIGHT = 16;
+  private static final long MAX_BACKOFF_MS = Duration.ofMinutes(5).toMillis();
+
+  /** Tuning of the outbox. */
+  public record Settings(double ratePerSecond, Duration retryBase, int maxAttempts, Duration lease) {
+  }
+
+  private final Vertx vertx;
+  private final Store store;
+  private final SmsSender sender;
+  private final Settings settings;
+  private final Clock clock;
+  private final String owner;
+  private final Counter sent;
+  private final Counter retried;
+  private final Counter failed;
+  private final Counter rateLimited;
+  private final AtomicLong depth = new AtomicLong();
+  private final AtomicLong oldestMs = new AtomicLong();
+  private Context context;
+  private double tokens;
+  private long refilledAtMs;
+  private boolean claiming;
+  private boolean again;
+  private int inFlight;
+  private long pumpTimer = -1;
+  private long statsTimer = -1;
+  private volatile boolean stopped;
+
+  public OutboxWorker(Vertx vertx, Store store, SmsSender sender, Settings settings, Clock clock,
+      MeterRegistry registry, String owner) {
+    this.vertx = vertx;
+    this.store = store;
+    this.sender = sender;
+    this.settings = settings;
+    this.clock = clock;
+    this.owner = owner;
+    this.sent = Counter.builder("hub.sms.sent").description("SMS accepted by the provider").register(registry);
+    this.retried = Counter.builder("hub.sms.retried").description("SMS sends that failed and will be retried")
+        .register(registry);
+    this.failed = Counter.builder("hub.sms.failed").description("SMS given up (permanent error or too many tries)")
+        .register(registry);
+    this.rateLimited = Counter.builder("hub.sms.rate_limited").description("sends refused by the provider with 429")
+        .register(registry);
+    Gauge.builder("hub.sms.outbox.depth", depth, AtomicLong::get).description("SMS waiting to be sent")
+        .register(registry);
+    Gauge.builder("hub.sms.outbox.oldest.seconds", oldestMs, v -> v.get() / 1000.0)
+        .description("age of the oldest waiting SMS").register(registry);
+  }
+
+  /** Starts pumping on a context of its own. */
+  public void start() {
+    context = vertx.getOrCreateContext();
+    context.runOnContext(v -> {
+      refilledAtMs = clock.millis();
+      tokens = 1;
+      long tick = (long) Math.max(20, Math.min(1000, 1000 / settings.ratePerSecond()));
+      pumpTimer = vertx.setPeriodic(tick, t -> pump());
+      statsTimer = vertx.setPeriodic(0, 2000, t -> refreshStats());
+    });
+  }
+
+  /** A message was queued: send it without waiting for the next tick. */
+  public void wake() {
+    if (context != null && !stopped) {
+      context.runOnContext(v -> pump());
+    }
+  }
+
+  public void stop() {
+    stopped = true;
+    if (context != null) {
+      context.runOnContext(v -> {
+        vertx.cancelTimer(pumpTimer);
+        vertx.cancelTimer(statsTimer);
+      });
+    }
+  }
+
+  private void refreshStats() {
+    store.outboxStats(clock.instant()).onSuccess(s -> {
+      depth.set(s.waiting());
+      oldestMs.set(s.oldestAgeMs());
+    });
+  }
+
+  private void pump() {
+    if (stopped) {
+      return;
+    }
+    if (claiming) {
+      again = true;
+      return;
+    }
+    long now = clock.millis();
+    double burst = Math.max(1, settings.ratePerSecond());
+    tokens = Math.min(burst, tokens + (now - refilledAtMs) * settings.ratePerSecond() / 1000.0);
+    refilledAtMs = now;
+    int n = (int) Math.min(Math.floor(tokens), MAX_IN_FLIGHT - inFlight);
+    if (n <= 0) {
+      return;
+    }
+    claiming = true;
+    again = false;
+    store.claimSms(owner, clock.instant(), n, settings.lease()).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        LOG.warn("claiming SMS from the outbox failed: {}", ar.cause().getMessage());
+        return;
+      }
+      tokens -= ar.result().size();
+      for (Store.OutboxItem item : ar.result()) {
+        send(item);
+      }
+      if (again || ar.result().size() == n) {
+        pump();
+      }
+    });
+  }
+
+  private void send(Store.OutboxItem item) {
+    inFlight++;
+    sender.send(item.to(), item.body()).onComplete(ar -> {
+      inFlight--;
+      Instant now = clock.instant();
+      if (ar.succeeded()) {
+        sent.increment();
+        store.smsSent(item.id(), ar.result(), now)
+            .onFailure(e -> LOG.error("recording sent SMS {} failed; it may be sent again", item.id(), e));
+        return;
+      }
+      Throwable e = ar.cause();
+      SmsSendException s = e instanceof SmsSendException x ? x
+          : new SmsSendException(String.valueOf(e.getMessage()), false, false, null, e);
+      if (s.rateLimited()) {
+        rateLimited.increment();
+      }
+      if (s.permanent()) {
+        failed.increment();
+        LOG.warn("SMS {} to {} failed for good: {}", item.id(), Phones.mask(item.to()), s.getMessage());
+        store.smsFailed(item.id(), s.getMessage(), now);
+        if (Integer.valueOf(21610).equals(s.providerCode())) {
+          // Twilio says the number replied STOP: remember it here too.
+          store.setSmsOptOut(item.to(), true, now);
+        }
+      } else if (item.attempts() >= settings.maxAttempts()) {
+        failed.increment();
+        LOG.warn("SMS {} to {} given up after {} attempts: {}", item.id(), Phones.mask(item.to()),
+            item.attempts(), s.getMessage());
+        store.smsFailed(item.id(), "gave up after " + item.attempts() + " attempts: " + s.getMessage(), now);
+      } else {
+        retried.increment();
+        long delay = backoffMs(item.attempts());
+        LOG.info("SMS {} to {} will be retried in {} ms: {}", item.id(), Phones.mask(item.to()), delay,
+            s.getMessage());
+        store.smsRetry(item.id(), now.plusMillis(delay), s.getMessage(), now);
+      }
+    });
+  }
+
+  /** Exponential backoff with full jitter: a random delay up to base * 2^(attempt-1), capped. */
+  long backoffMs(int attempt) {
+    long base = settings.retryBase().toMillis();
+    long ceiling = Math.min(MAX_BACKOFF_MS, base << Math.min(20, Math.max(0, attempt - 1)));
+    return base / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - base / 2 + 1));
+  }
+}

@@ -1,0 +1,179 @@
+package org.crisishub.sms;
+
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.List;
+import org.crisishub.auth.Limits;
+import org.crisishub.auth.RateLimiter;
+import org.crisishub.core.CheckInService;
+import org.crisishub.core.FollowService;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.Follow;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Phones;
+import org.crisishub.domain.SmsCommand;
+import org.crisishub.domain.SmsCommand.Kind;
+import org.crisishub.domain.SmsCommand.Lang;
+import org.crisishub.domain.SmsReplies;
+import org.crisishub.domain.Status;
+import org.crisishub.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles one inbound SMS, wherever it came from (the Twilio webhook or the dev simulator), and
+ * returns the reply text ("" for none). A {@code MessageSid} seen before gets the reply it got the
+ * first time and changes nothing. While a number is opted out (STOP) no reply is sent, except to
+ * STOP and START themselves.
+ */
+public final class SmsConversation {
+  private static final Logger LOG = LoggerFactory.getLogger(SmsConversation.class);
+
+  private final Phones phones;
+  private final Store store;
+  private final CheckInService checkIns;
+  private final FollowService follows;
+  private final RateLimiter limiter;
+  private final Clock clock;
+
+  public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
+      RateLimiter limiter, Clock clock) {
+    this.phones = phones;
+    this.store = store;
+    this.checkIns = checkIns;
+    this.follows = follows;
+    this.limiter = limiter;
+    this.clock = clock;
+  }
+
+  /**
+   * @param from the sender as Twilio gives it (E.164)
+   * @param messageSid Twilio's id of the message, the key of idempotency
+   */
+  public Future<String> handle(String from, String body, String messageSid) {
+    String sender;
+    try {
+      sender = phones.normalise(from);
+    } catch (HubException e) {
+      return Future.failedFuture(e);
+    }
+    return store.inboundReply(messageSid).compose(seen -> {
+      if (seen.isPresent()) {
+        return Future.succeededFuture(seen.get());
+      }
+      SmsCommand cmd = SmsCommand.parse(body);
+      return store.isSmsOptedOut(sender).compose(optedOut -> safely(sender, cmd, messageSid)
+          .recover(e -> Future.succeededFuture(replyFor(e, cmd.lang())))
+          .map(reply -> optedOut && cmd.kind() != Kind.STOP && cmd.kind() != Kind.START ? "" : reply))
+          .compose(reply -> store.saveInboundReply(messageSid, reply, clock.instant()).map(reply));
+    });
+  }
+
+  private static String replyFor(Throwable e, Lang lang) {
+    if (e instanceof HubException h) {
+      if (h.code() == ErrorCode.RATE_LIMITED) {
+        return SmsReplies.tooMany(lang);
+      }
+      if (h.code() == ErrorCode.UNAVAILABLE) {
+        return SmsReplies.unavailable(lang);
+      }
+      return SmsReplies.usage(lang);
+    }
+    LOG.error("handling an SMS failed", e);
+    return SmsReplies.unavailable(lang);
+  }
+
+  private Future<String> safely(String from, SmsCommand cmd, String messageSid) {
+    try {
+      return apply(from, cmd, messageSid);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<String> apply(String from, SmsCommand cmd, String messageSid) {
+    Lang lang = cmd.lang();
+    return switch (cmd.kind()) {
+      case SAFE, SOS -> checkIn(from, cmd, messageSid);
+      case FOLLOW -> withNumber(cmd, "FOLLOW", subject -> from.equals(subject)
+          ? Future.succeededFuture(SmsReplies.followSelf(lang))
+          : follows.follow(from, subject, true).map(f -> f.state() == FollowState.ACTIVE
+              ? SmsReplies.followActive(lang, subject) : SmsReplies.followPending(lang, subject)));
+      case UNFOLLOW -> withNumber(cmd, "UNFOLLOW",
+          subject -> follows.unfollow(from, subject).map(x -> SmsReplies.unfollowed(lang, subject)));
+      case YES, NO -> answer(from, cmd, cmd.kind() == Kind.YES);
+      case STATUS -> withNumber(cmd, "STATUS", phone -> follows.maySee(from, phone).compose(ok -> ok
+          ? store.latest(phone).map(l -> l.map(c -> SmsReplies.status(lang, c)).orElse(SmsReplies.noStatus(lang, phone)))
+          : Future.succeededFuture(SmsReplies.noStatus(lang, phone))));
+      case JOIN, LEAVE -> incident(from, cmd, cmd.kind() == Kind.JOIN);
+      case STOP -> store.setSmsOptOut(from, true, clock.instant()).map(x -> SmsReplies.stopped(lang));
+      case START -> store.setSmsOptOut(from, false, clock.instant()).map(x -> SmsReplies.started(lang));
+      case HELP, UNKNOWN -> Future.succeededFuture(SmsReplies.usage(lang));
+    };
+  }
+
+  private Future<String> checkIn(String from, SmsCommand cmd, String messageSid) {
+    limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
+    Status status = cmd.kind() == Kind.SAFE ? Status.SAFE : Status.NEED_HELP;
+    String note = cmd.arg();
+    // Someone typing on a phone cannot easily shorten a note: keep the first 280 characters.
+    if (note.codePointCount(0, note.length()) > CheckInRequest.MAX_NOTE_CODE_POINTS) {
+      note = note.substring(0, note.offsetByCodePoints(0, CheckInRequest.MAX_NOTE_CODE_POINTS));
+    }
+    CheckInRequest req = new CheckInRequest(from, status, note, null, null, Channel.SMS, "sms:" + messageSid);
+    return checkIns.record(req).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified()));
+  }
+
+  private Future<String> withNumber(SmsCommand cmd, String command,
+      java.util.function.Function<String, Future<String>> then) {
+    if (cmd.arg().isEmpty()) {
+      return Future.succeededFuture(SmsReplies.needNumber(cmd.lang(), command));
+    }
+    String phone;
+    try {
+      phone = phones.normalise(cmd.arg());
+    } catch (HubException e) {
+      return Future.succeededFuture(SmsReplies.badNumber(cmd.lang()));
+    }
+    return then.apply(phone);
+  }
+
+  private Future<String> answer(String subject, SmsCommand cmd, boolean allow) {
+    Lang lang = cmd.lang();
+    if (!cmd.arg().isEmpty()) {
+      return withNumber(cmd, allow ? "YES" : "NO", follower -> follows.answer(subject, follower, allow)
+          .map(f -> SmsReplies.answered(lang, follower, allow))
+          .recover(e -> e instanceof HubException h && h.code() == ErrorCode.NOT_FOUND
+              ? Future.succeededFuture(SmsReplies.noRequestFrom(lang, follower)) : Future.failedFuture(e)));
+    }
+    return store.followers(subject).compose(all -> {
+      List<String> pending = all.stream().filter(f -> f.state() == FollowState.PENDING).map(Follow::follower).toList();
+      if (pending.isEmpty()) {
+        return Future.succeededFuture(SmsReplies.noPending(lang));
+      }
+      if (pending.size() > 1) {
+        return Future.succeededFuture(SmsReplies.severalPending(lang, allow, pending));
+      }
+      String follower = pending.get(0);
+      return follows.answer(subject, follower, allow).map(f -> SmsReplies.answered(lang, follower, allow));
+    });
+  }
+
+  private Future<String> incident(String from, SmsCommand cmd, boolean join) {
+    Lang lang = cmd.lang();
+    if (cmd.arg().isEmpty()) {
+      return Future.succeededFuture(SmsReplies.needCode(lang, join ? "JOIN" : "LEAVE"));
+    }
+    String code;
+    try {
+      code = CheckInRequest.normaliseIncident(cmd.arg().split(" ")[0]);
+    } catch (HubException e) {
+      return Future.succeededFuture(SmsReplies.badCode(lang));
+    }
+    return store.setIncidentSms(from, code, join, clock.instant())
+        .map(x -> join ? SmsReplies.joined(lang, code) : SmsReplies.left(lang, code));
+  }
+}

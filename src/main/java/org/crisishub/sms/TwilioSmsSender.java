@@ -1,0 +1,64 @@
+package org.crisishub.sms;
+
+import com.twilio.exception.ApiConnectionException;
+import com.twilio.exception.ApiException;
+import com.twilio.http.TwilioRestClient;
+import com.twilio.rest.api.v2010.account.Message;
+import com.twilio.type.PhoneNumber;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends through the real Twilio Java SDK, on a bounded worker pool (SDK calls block), one attempt
+ * per call, with a status callback to {@code HUB_PUBLIC_URL/sms/status}.
+ */
+public final class TwilioSmsSender implements SmsSender {
+  /** Twilio errors after which sending the same message again cannot succeed. */
+  private static final Set<Integer> PERMANENT = Set.of(21211, 21214, 21408, 21610, 21612, 21614, 21617, 30003,
+      30004, 30005, 30006);
+  static final int POOL = 4;
+
+  private final TwilioRestClient client;
+  private final PhoneNumber from;
+  private final URI statusCallback;
+  private final WorkerExecutor pool;
+
+  public TwilioSmsSender(Vertx vertx, String accountSid, String authToken, String from, String apiBase,
+      String publicUrl, Duration timeout) {
+    this.client = new TwilioRestClient.Builder(accountSid, authToken)
+        .httpClient(new TwilioHttpClient(apiBase, timeout)).build();
+    this.from = new PhoneNumber(from);
+    this.statusCallback = URI.create(publicUrl + "/sms/status");
+    this.pool = vertx.createSharedWorkerExecutor("hub-twilio", POOL, timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public Future<String> send(String to, String body) {
+    return pool.executeBlocking(() -> {
+      try {
+        Message m = Message.creator(new PhoneNumber(to), from, body).setStatusCallback(statusCallback).create(client);
+        return m.getSid();
+      } catch (ApiConnectionException e) {
+        throw new SmsSendException("network: " + e.getMessage(), false, false, null, e);
+      } catch (ApiException e) {
+        Integer status = e.getStatusCode();
+        Integer code = e.getCode();
+        boolean rateLimited = status != null && status == 429;
+        boolean transient5xx = status == null || status >= 500;
+        boolean permanent = !rateLimited && !transient5xx && (code == null || PERMANENT.contains(code)
+            || status >= 400);
+        throw new SmsSendException("Twilio " + status + (code == null ? "" : " error " + code), permanent,
+            rateLimited, code, e);
+      }
+    }, false);
+  }
+
+  public void close() {
+    pool.close();
+  }
+}
