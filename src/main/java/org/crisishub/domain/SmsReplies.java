@@ -24,11 +24,12 @@ public final class SmsReplies {
   }
 
   public static String usage(Lang lang) {
+    // No GSM extension characters ([ ] | ...): they take two septets each.
     return pick(lang,
-        "Crisis Hub: SAFE [note] | SOS [note] | FOLLOW <number> | UNFOLLOW <number> | YES/NO [number]"
-            + " | STATUS <number> | JOIN/LEAVE <code> | STOP | START",
-        "Crisis Hub: BIEN [nota] | SOCORRO [nota] | SEGUIR <numero> | DEJAR <numero> | SI/NO [numero]"
-            + " | ESTADO <numero> | UNIR/SALIR <codigo> | PARAR | INICIO");
+        "Crisis Hub: SAFE note, SOS note, FOLLOW number, UNFOLLOW number, YES or NO number, STATUS number,"
+            + " JOIN code, LEAVE code, STOP, START",
+        "Crisis Hub: BIEN nota, SOCORRO nota, SEGUIR numero, DEJAR numero, SI o NO numero, ESTADO numero,"
+            + " UNIR codigo, SALIR codigo, PARAR, INICIO");
   }
 
   public static String checkedIn(Lang lang, Status status, long seq, int notified) {

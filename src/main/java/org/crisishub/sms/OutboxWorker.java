@@ -44,7 +44,8 @@ public final class OutboxWorker {
   private final Counter retried;
   private final Counter failed;
   private final Counter rateLimited;
-  private final AtomicLong depth = new AtomicLong();
+  /** -1 until the first reading from the store. */
+  private final AtomicLong depth = new AtomicLong(-1);
   private final AtomicLong oldestMs = new AtomicLong();
   private Context context;
   private double tokens;
@@ -71,7 +72,8 @@ public final class OutboxWorker {
         .register(registry);
     this.rateLimited = Counter.builder("hub.sms.rate_limited").description("sends refused by the provider with 429")
         .register(registry);
-    Gauge.builder("hub.sms.outbox.depth", depth, AtomicLong::get).description("SMS waiting to be sent")
+    Gauge.builder("hub.sms.outbox.depth", depth, AtomicLong::get)
+        .description("SMS waiting to be sent (queued or claimed); -1 before the first reading")
         .register(registry);
     Gauge.builder("hub.sms.outbox.oldest.seconds", oldestMs, v -> v.get() / 1000.0)
         .description("age of the oldest waiting SMS").register(registry);

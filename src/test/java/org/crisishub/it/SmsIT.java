@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("SMS through the real Twilio SDK against a fake Twilio server")
 class SmsIT {
-  static final String TOKEN = "test-auth-token-0123456789";
-  static final String PUBLIC = "https://hub.example.org";
+  public static final String TOKEN = "test-auth-token-0123456789";
+  public static final String PUBLIC = "https://hub.example.org";
   static final AtomicInteger NEXT = new AtomicInteger(100);
   static final AtomicInteger SIDS = new AtomicInteger();
 
@@ -34,7 +34,7 @@ class SmsIT {
   static TestHub hub;
   static TwilioWebhook webhook;
 
-  static Map<String, String> env(FakeTwilio twilio, String rate) {
+  public static Map<String, String> env(FakeTwilio twilio, String rate) {
     Map<String, String> env = new HashMap<>();
     env.put("HUB_SMS", "twilio");
     env.put("HUB_TWILIO_ACCOUNT_SID", FakeTwilio.ACCOUNT);
@@ -70,7 +70,7 @@ class SmsIT {
   }
 
   /** Texts {@code body} from {@code from}; returns the TwiML reply. */
-  static String text(TwilioWebhook w, String from, String body) {
+  public static String text(TwilioWebhook w, String from, String body) {
     var r = w.sms(from, body, sid());
     assertEquals(200, r.statusCode(), r.bodyAsString());
     assertTrue(r.getHeader("Content-Type").startsWith("text/xml"));
@@ -96,7 +96,7 @@ class SmsIT {
   }
 
   /** B follows A by SMS and A says YES. */
-  static void smsFollow(TwilioWebhook w, String a, String b) {
+  public static void smsFollow(TwilioWebhook w, String a, String b) {
     assertTrue(text(w, b, "follow " + a).contains("Asked"));
     assertTrue(text(w, a, "yes").contains("can now see your status"));
   }
@@ -218,8 +218,8 @@ class SmsIT {
     String a = newPhone(), b = newPhone();
     assertTrue(text(webhook, a, "  bien, en casa ").contains("Registrado: estas A SALVO"));
     assertTrue(text(webhook, a, "Socorro!").contains("NECESITAS AYUDA"));
-    assertTrue(text(webhook, a, "ayuda").contains("BIEN [nota]"));
-    assertTrue(text(webhook, a, "what?").contains("SAFE [note]"));
+    assertTrue(text(webhook, a, "ayuda").contains("BIEN nota"));
+    assertTrue(text(webhook, a, "what?").contains("SAFE note"));
     String national = "(" + b.substring(2, 5) + ") " + b.substring(5, 8) + "-" + b.substring(8);
     assertTrue(text(webhook, a, "Follow: " + national).contains("Asked " + b));
     assertTrue(text(webhook, a, "FOLLOW").contains("Add a phone number"));
@@ -241,6 +241,16 @@ class SmsIT {
     assertTrue(text(webhook, a, "YES " + c).contains(c + " can now see your status"));
     assertTrue(text(webhook, a, "yes").contains(b + " can now see your status"));
     assertTrue(text(webhook, c, "STATUS " + a).contains("No status of"), "no check-in yet");
+  }
+
+  @Test
+  @DisplayName("the dev SMS endpoints do not exist when HUB_SMS=twilio")
+  void noDevEndpoints() {
+    try (org.crisishub.support.Api api = new org.crisishub.support.Api(hub.vertx, hub.port())) {
+      assertEquals(404, api.get("/dev/sms", null).status());
+      assertEquals(404, api.get("/dev/sms/messages", null).status());
+      assertEquals(404, api.post("/dev/sms/inbound", null, "{}").status());
+    }
   }
 
   @Test

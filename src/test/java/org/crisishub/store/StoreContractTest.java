@@ -197,6 +197,91 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("outbox: a claim is exclusive until its lease ends; a crashed sender's claim is taken over")
+  void outboxLeases() throws Exception {
+    await(store.enqueueSms("+15550000060", null, null, "hello", T0));
+    Duration lease = Duration.ofSeconds(60);
+    List<Store.OutboxItem> first = await(store.claimSms("node-a", T0, 10, lease));
+    assertEquals(1, first.size());
+    assertEquals(1, first.get(0).attempts());
+    assertEquals("hello", first.get(0).body());
+    assertTrue(await(store.claimSms("node-b", T0.plusSeconds(30), 10, lease)).isEmpty(), "still leased");
+    List<Store.OutboxItem> takenOver = await(store.claimSms("node-b", T0.plusSeconds(61), 10, lease));
+    assertEquals(1, takenOver.size());
+    assertEquals(2, takenOver.get(0).attempts());
+    await(store.smsSent(takenOver.get(0).id(), "SM1", T0.plusSeconds(62)));
+    assertTrue(await(store.claimSms("node-c", T0.plus(Duration.ofHours(1)), 10, lease)).isEmpty(),
+        "never sent again once the provider's id is recorded");
+    assertEquals(0, await(store.outboxStats(T0)).waiting());
+  }
+
+  @Test
+  @DisplayName("outbox: waiting messages with the same key coalesce to the latest; retries wait; failures stop")
+  void outboxCoalesceRetryFail() throws Exception {
+    String to = "+15550000061";
+    await(store.enqueueSms(to, "status:x", null, "one", T0));
+    await(store.enqueueSms(to, "status:x", null, "two", T0));
+    await(store.enqueueSms(to, "status:y", null, "other", T0));
+    assertEquals(2, await(store.outboxStats(T0)).waiting());
+    List<Store.OutboxItem> items = await(store.claimSms("n", T0, 1, Duration.ofSeconds(60)));
+    assertEquals("two", items.get(0).body());
+    // While "two" is in flight, "three" waits as a message of its own.
+    await(store.enqueueSms(to, "status:x", null, "three", T0));
+    await(store.smsRetry(items.get(0).id(), T0.plusSeconds(10), "429", T0));
+    List<Store.OutboxItem> now = await(store.claimSms("n", T0.plusSeconds(1), 10, Duration.ofSeconds(60)));
+    assertEquals(List.of("other", "three"), now.stream().map(Store.OutboxItem::body).sorted().toList());
+    List<Store.OutboxItem> later = await(store.claimSms("n", T0.plusSeconds(11), 10, Duration.ofSeconds(60)));
+    assertEquals(1, later.size());
+    assertEquals("two", later.get(0).body());
+    assertEquals(2, later.get(0).attempts());
+    await(store.smsFailed(later.get(0).id(), "invalid number", T0.plusSeconds(11)));
+    assertEquals(1, await(store.outboxStats(T0.plusSeconds(12))).failed());
+    assertEquals(2, await(store.releaseSmsClaims()));
+    assertEquals(2, await(store.claimSms("n", T0.plusSeconds(12), 10, Duration.ofSeconds(60))).size());
+  }
+
+  @Test
+  @DisplayName("outbox: opted-out numbers get nothing, and a revoked follower is not sent a status")
+  void outboxConsent() throws Exception {
+    String a = "+15550000070", b = "+15550000071", c = "+15550000072";
+    await(store.requestFollow(b, a, true, T0));
+    await(store.answerFollow(a, b, true, T0));
+    await(store.requestFollow(c, a, false, T0));
+    await(store.answerFollow(a, c, true, T0));
+    CheckInResult r = await(store.recordCheckIn(req(a, Status.SAFE, "at home", null), T0));
+    assertEquals(2, r.notified());
+    assertEquals(1, await(store.outboxStats(T0)).waiting(), "only the follower who asked for SMS");
+    await(store.answerFollow(a, b, false, T0));
+    assertTrue(await(store.claimSms("n", T0, 10, Duration.ofSeconds(60))).isEmpty(), "consent was withdrawn");
+    await(store.answerFollow(a, b, true, T0));
+    await(store.setSmsOptOut(b, true, T0));
+    assertTrue(await(store.isSmsOptedOut(b)));
+    await(store.recordCheckIn(req(a, Status.SAFE, "again", null), T0));
+    await(store.enqueueSms(b, null, null, "direct", T0));
+    assertEquals(0, await(store.outboxStats(T0)).waiting(), "STOP means nothing is queued");
+    await(store.setSmsOptOut(b, false, T0));
+    await(store.recordCheckIn(req(a, Status.SAFE, "after start", null), T0));
+    List<Store.OutboxItem> items = await(store.claimSms("n", T0, 10, Duration.ofSeconds(60)));
+    assertEquals(1, items.size());
+    assertTrue(items.get(0).body().contains("after start"), items.get(0).body());
+  }
+
+  @Test
+  @DisplayName("inbound MessageSids, incident SMS subscriptions and delivery reports are kept")
+  void smsBookkeeping() throws Exception {
+    assertTrue(await(store.inboundReply("SM1")).isEmpty());
+    await(store.saveInboundReply("SM1", "ok", T0));
+    await(store.saveInboundReply("SM1", "other", T0));
+    assertEquals("ok", await(store.inboundReply("SM1")).orElseThrow());
+    assertTrue(await(store.setIncidentSms("+15550000080", "FLOOD7", true, T0)));
+    assertFalse(await(store.setIncidentSms("+15550000080", "FLOOD7", true, T0)));
+    assertEquals(List.of("+15550000080"), await(store.incidentSmsSubscribers("FLOOD7")));
+    assertTrue(await(store.setIncidentSms("+15550000080", "FLOOD7", false, T0)));
+    assertTrue(await(store.incidentSmsSubscribers("FLOOD7")).isEmpty());
+    await(store.recordDeliveryReport("SM2", "delivered", null, T0));
+  }
+
+  @Test
   @DisplayName("what was acknowledged is there after closing and opening the store again")
   void survivesReopen() throws Exception {
     CheckIn c = await(store.recordCheckIn(req("+15550000050", Status.NEED_HELP, "x", null), T0)).checkIn();

@@ -1,0 +1,147 @@
+package org.crisishub.domain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.Random;
+import org.crisishub.domain.SmsCommand.Kind;
+import org.crisishub.domain.SmsCommand.Lang;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@DisplayName("SMS command grammar")
+class SmsCommandTest {
+
+  @ParameterizedTest(name = "\"{0}\" is {1} \"{2}\" ({3})")
+  @CsvSource(delimiter = '|', value = {
+      "SAFE at the school|SAFE|at the school|EN",
+      "  safe   at   the school  |SAFE|at the school|EN",
+      "Safe.|SAFE||EN",
+      "safe: home now|SAFE|home now|EN",
+      "BIEN en casa|SAFE|en casa|ES",
+      "a salvo, en el refugio|SAFE|en el refugio|ES",
+      "Estoy bien|SAFE||ES",
+      "sos trapped 2nd floor|SOS|trapped 2nd floor|EN",
+      "¡Socorro! atrapado|SOS|atrapado|ES",
+      "AUXILIO|SOS||ES",
+      "follow +1 (555) 123-4567|FOLLOW|+1 (555) 123-4567|EN",
+      "Seguir 5551234567|FOLLOW|5551234567|ES",
+      "unfollow 5551234567|UNFOLLOW|5551234567|EN",
+      "dejar de seguir 5551234567|UNFOLLOW|5551234567|ES",
+      "yes|YES||EN",
+      "Sí +15551234567|YES|+15551234567|ES",
+      "no|NO||EN",
+      "status 555 123 4567|STATUS|555 123 4567|EN",
+      "estado 5551234567|STATUS|5551234567|ES",
+      "join flood7|JOIN|flood7|EN",
+      "LEAVE FLOOD7|LEAVE|FLOOD7|EN",
+      "STOP|STOP||EN",
+      "stop all|STOP||EN",
+      "Unsubscribe|STOP||EN",
+      "cancel|STOP||EN",
+      "PARAR|STOP||ES",
+      "start|START||EN",
+      "unstop|START||EN",
+      "HELP|HELP||EN",
+      "ayuda|HELP||ES",
+      "info|HELP||EN",
+      "hello there|UNKNOWN|hello there|EN",
+      "safety first|UNKNOWN|safety first|EN"})
+  void parses(String body, Kind kind, String arg, Lang lang) {
+    SmsCommand c = SmsCommand.parse(body);
+    assertEquals(kind, c.kind());
+    assertEquals(arg == null ? "" : arg, c.arg());
+    assertEquals(lang, c.lang());
+  }
+
+  @Test
+  @DisplayName("empty and null bodies are UNKNOWN")
+  void empty() {
+    assertEquals(Kind.UNKNOWN, SmsCommand.parse(null).kind());
+    assertEquals(Kind.UNKNOWN, SmsCommand.parse("").kind());
+    assertEquals(Kind.UNKNOWN, SmsCommand.parse(" \n\t ").kind());
+  }
+
+  @Test
+  @DisplayName("segments: GSM-7 160/153, extension characters count twice, UCS-2 70/67")
+  void segments() {
+    assertEquals(1, SmsText.segments("a".repeat(160)));
+    assertEquals(2, SmsText.segments("a".repeat(161)));
+    assertEquals(2, SmsText.segments("a".repeat(306)));
+    assertEquals(3, SmsText.segments("a".repeat(307)));
+    assertEquals(2, SmsText.segments("€".repeat(81)), "euro signs take two septets");
+    assertEquals(1, SmsText.segments("ü".repeat(160)), "ü is in the GSM alphabet");
+    assertEquals(1, SmsText.segments("ú".repeat(70)), "ú is not: UCS-2");
+    assertEquals(2, SmsText.segments("ú".repeat(71)));
+    assertEquals(1, SmsText.segments("\uD83D\uDE00".repeat(35)), "an emoji is two UTF-16 units");
+    assertEquals(2, SmsText.segments("\uD83D\uDE00".repeat(35) + "x"));
+  }
+
+  @Test
+  @DisplayName("fit cuts to the budget with '...' and never splits an emoji")
+  void fit() {
+    String cut = SmsText.fit("a".repeat(400), 2);
+    assertEquals(306, cut.length());
+    assertTrue(cut.endsWith("..."));
+    String emoji = SmsText.fit("\uD83D\uDE00".repeat(100), 1);
+    assertTrue(SmsText.segments(emoji) <= 1);
+    assertTrue(!Character.isHighSurrogate(emoji.charAt(emoji.length() - 4)));
+    assertEquals("short", SmsText.fit("short", 1));
+  }
+
+  /** What a reply built from a parsed command can look like, worst case: the argument echoed back. */
+  static void checkProperties(String body) {
+    SmsCommand c = SmsCommand.parse(body);
+    assertTrue(c.kind() != null && c.arg() != null && c.lang() != null);
+    String[] replies = {
+        SmsReplies.usage(c.lang()), SmsReplies.needNumber(c.lang(), c.kind().name()), SmsReplies.badNumber(c.lang()),
+        SmsReplies.followPending(c.lang(), c.arg()), SmsReplies.noStatus(c.lang(), c.arg()),
+        SmsReplies.joined(c.lang(), c.arg()), SmsReplies.stopped(c.lang()),
+        SmsReplies.status(c.lang(), new CheckIn("id", "+15551234567", Status.NEED_HELP, c.arg().isEmpty() ? null : c.arg(),
+            null, null, Channel.SMS, java.time.Instant.EPOCH, 7))};
+    for (String r : replies) {
+      assertTrue(SmsText.segments(r) <= SmsReplies.REPLY_SEGMENTS, "too long: " + r);
+    }
+    assertTrue(SmsText.segments(SmsReplies.usage(c.lang())) == 1, "usage fits one segment");
+  }
+
+  @Test
+  @DisplayName("property: for 20,000 seeded random bodies, parsing never throws and every reply fits the budget")
+  void randomBodies() {
+    Random random = new Random(20261122L);
+    String[] vocab = {"SAFE", "sos", "Follow", "YES", "no", "STATUS", "join", "STOP", "ayuda", "bien", "a", "salvo",
+        "+1", "555", "(555)", "123-4567", "¡", "¿", "!", ",", "€", "ñ", "\uD83D\uDE00", "\u0000", "\n", " ", "\u200B"};
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder();
+      int words = random.nextInt(12);
+      for (int w = 0; w < words; w++) {
+        if (random.nextInt(4) == 0) {
+          int len = random.nextInt(40);
+          for (int k = 0; k < len; k++) {
+            b.append((char) random.nextInt(0x3000));
+          }
+        } else {
+          b.append(vocab[random.nextInt(vocab.length)]);
+        }
+        b.append(random.nextBoolean() ? " " : "");
+      }
+      if (random.nextInt(50) == 0) {
+        b.append("x".repeat(random.nextInt(3000)));
+      }
+      checkProperties(b.toString());
+    }
+  }
+
+  /**
+   * Jazzer: in a normal test run this replays the inputs under
+   * {@code src/test/resources/org/crisishub/domain/SmsCommandTestInputs/parserNeverFails}; run with
+   * {@code JAZZER_FUZZ=1} to fuzz for new ones.
+   */
+  @FuzzTest(maxDuration = "60s")
+  void parserNeverFails(byte[] data) {
+    checkProperties(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+  }
+}
