@@ -37,7 +37,7 @@ public final class SmsReplies {
       return pick(lang, "Recorded: you are SAFE (#" + seq + "). " + notified + " follower(s) told.",
           "Registrado: estas A SALVO (#" + seq + "). Avisamos a " + notified + " contacto(s).");
     }
-    return pick(lang, "Recorded: you NEED HELP (#" + seq + "). Responders and " + notified
+    return pick(lang, "Recorded: you NEED HELP (#" + seq + "). " + notified
             + " follower(s) told. Call 911 if you can.",
         "Registrado: NECESITAS AYUDA (#" + seq + "). Avisamos a " + notified
             + " contacto(s). Llama al 911 si puedes.");
