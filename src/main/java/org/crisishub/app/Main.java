@@ -2,7 +2,7 @@ package org.crisishub.app;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +24,17 @@ public final class Main {
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     Hub hub = new Hub(vertx, config);
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      hub.stop().eventually(() -> vertx.close()).onComplete(ar -> stopped.countDown());
+      // Blocking waits are fine here: this is the JVM's shutdown thread, not an event loop.
       try {
-        stopped.await(java.util.concurrent.TimeUnit.SECONDS.toMillis(25), java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        hub.stop().await(20, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("stopping the hub did not finish cleanly: {}", e.toString());
+      }
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("closing Vert.x did not finish cleanly: {}", e.toString());
       }
     }, "hub-shutdown"));
     hub.start().onFailure(e -> {
