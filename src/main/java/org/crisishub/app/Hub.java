@@ -26,6 +26,10 @@ import org.crisishub.auth.RateLimiter;
 import org.crisishub.auth.TokenService;
 import org.crisishub.core.CheckInService;
 import org.crisishub.core.FollowService;
+import org.crisishub.core.HelpService;
+import org.crisishub.notices.NoticeService;
+import org.crisishub.notices.NoticeSigner;
+import org.crisishub.notices.ResponderAuth;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Phones;
 import org.crisishub.edge.EdgeContext;
@@ -101,11 +105,16 @@ public final class Hub {
         .compose(key -> {
           TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
           PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock);
-          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake);
+          HelpService help = new HelpService(store, fanOut, clock, outbox::wake);
+          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help);
           FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
           SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
+          ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
+          NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
+              config.publicUrl(), outbox::wake);
           EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
-              config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation);
+              config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
+              responders, notices, help);
           outbox.start();
           return deployHttp(edge);
         })

@@ -29,8 +29,13 @@ public final class TokenService {
   private final Duration ttl;
   private final SecureRandom random = new SecureRandom();
 
-  /** A verified token: who it speaks for, its id (for revocation) and when it expires. */
-  public record Claims(String kind, String subject, String tokenId, Instant expiresAt) {
+  /**
+   * A verified token: its kind ({@code person} or {@code responder}), who it speaks for (a phone
+   * number or a username), its id (for revocation), when it expires, and for responders their
+   * agency and roles.
+   */
+  public record Claims(String kind, String subject, String tokenId, Instant expiresAt, String agency,
+      java.util.Set<String> roles) {
   }
 
   /** A freshly issued token. */
@@ -47,13 +52,28 @@ public final class TokenService {
 
   /** A token for the owner of {@code phone}, valid for the configured lifetime. */
   public Issued issuePerson(String phone, Instant now) {
-    byte[] id = new byte[16];
-    random.nextBytes(id);
-    String tokenId = B64.encodeToString(id);
-    Instant exp = now.plus(ttl).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     ObjectNode payload = JSON.createObjectNode();
     payload.put("k", "person");
     payload.put("sub", phone);
+    return issue(payload, now, ttl);
+  }
+
+  /** A responder's token, carrying agency and roles, valid for {@code lifetime}. */
+  public Issued issueResponder(String username, String agency, java.util.Set<String> roles, Instant now,
+      Duration lifetime) {
+    ObjectNode payload = JSON.createObjectNode();
+    payload.put("k", "responder");
+    payload.put("sub", username);
+    payload.put("agency", agency);
+    payload.put("roles", String.join(",", new java.util.TreeSet<>(roles)));
+    return issue(payload, now, lifetime);
+  }
+
+  private Issued issue(ObjectNode payload, Instant now, Duration lifetime) {
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    String tokenId = B64.encodeToString(id);
+    Instant exp = now.plus(lifetime).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     payload.put("jti", tokenId);
     payload.put("exp", exp.getEpochSecond());
     String body = B64.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
@@ -99,7 +119,9 @@ public final class TokenService {
     if (kind.isEmpty() || sub.isEmpty() || jti.isEmpty()) {
       throw HubException.unauthorized("missing or invalid token");
     }
-    return new Claims(kind, sub, jti, exp);
+    String roles = p.path("roles").asText("");
+    return new Claims(kind, sub, jti, exp, p.path("agency").asText(null),
+        roles.isEmpty() ? java.util.Set.of() : java.util.Set.of(roles.split(",")));
   }
 
   private byte[] mac(String body) {

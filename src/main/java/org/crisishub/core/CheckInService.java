@@ -27,10 +27,13 @@ public final class CheckInService {
   private final Timer storeLatency;
 
   private final Runnable smsQueued;
+  private final HelpService help;
 
   /** {@code smsQueued} is told when a check-in queued SMS notifications. */
-  public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry, Runnable smsQueued) {
+  public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry, Runnable smsQueued,
+      HelpService help) {
     this.smsQueued = smsQueued;
+    this.help = help;
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
@@ -51,6 +54,7 @@ public final class CheckInService {
         if (ar.result().recipients().stream().anyMatch(Follow::sms)) {
           smsQueued.run();
         }
+        help.announce(ar.result());
       }
     });
   }

@@ -55,6 +55,66 @@ public record Area(String type, Double lat, Double lon, Double radiusM, List<dou
     return inside;
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** The wire and storage form: {@code {type: circle, lat, lon, radiusM}} or {@code {type: polygon, points}}. */
+  public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+    var n = JSON.createObjectNode();
+    n.put("type", type);
+    if ("circle".equals(type)) {
+      n.put("lat", lat);
+      n.put("lon", lon);
+      n.put("radiusM", radiusM);
+    } else {
+      var arr = n.putArray("points");
+      for (double[] p : points) {
+        arr.addArray().add(p[0]).add(p[1]);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Reads the form of {@link #toJson()}.
+   *
+   * @throws HubException {@code invalid_request} when it is not a valid area
+   */
+  public static Area fromJson(com.fasterxml.jackson.databind.JsonNode n) {
+    if (n == null || !n.isObject()) {
+      throw HubException.invalid("area must be {type: circle, lat, lon, radiusM} or {type: polygon, points}");
+    }
+    String type = n.path("type").asText("");
+    if (type.equals("circle")) {
+      if (!n.path("lat").isNumber() || !n.path("lon").isNumber() || !n.path("radiusM").isNumber()) {
+        throw HubException.invalid("a circle needs numbers lat, lon and radiusM");
+      }
+      return circle(n.get("lat").doubleValue(), n.get("lon").doubleValue(), n.get("radiusM").doubleValue());
+    }
+    if (type.equals("polygon")) {
+      var pts = n.path("points");
+      if (!pts.isArray()) {
+        throw HubException.invalid("a polygon needs points: [[lat, lon], ...]");
+      }
+      List<double[]> list = new java.util.ArrayList<>();
+      for (var p : pts) {
+        if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()) {
+          throw HubException.invalid("a polygon needs points: [[lat, lon], ...]");
+        }
+        list.add(new double[] {p.get(0).doubleValue(), p.get(1).doubleValue()});
+      }
+      return polygon(list);
+    }
+    throw HubException.invalid("area.type must be circle or polygon");
+  }
+
+  public static Area fromJson(String json) {
+    try {
+      return fromJson(JSON.readTree(json));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw HubException.invalid("area is not valid JSON");
+    }
+  }
+
   static double distanceM(double lat1, double lon1, double lat2, double lon2) {
     double r = 6_371_000;
     double dLat = Math.toRadians(lat2 - lat1);

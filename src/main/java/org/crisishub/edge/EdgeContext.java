@@ -33,5 +33,8 @@ public record EdgeContext(
     PrometheusMeterRegistry registry,
     Clock clock,
     Supplier<Future<Void>> readiness,
-    org.crisishub.sms.SmsConversation sms) {
+    org.crisishub.sms.SmsConversation sms,
+    org.crisishub.notices.ResponderAuth responders,
+    org.crisishub.notices.NoticeService notices,
+    org.crisishub.core.HelpService help) {
 }

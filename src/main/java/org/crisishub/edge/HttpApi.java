@@ -113,6 +113,7 @@ public final class HttpApi {
     r.get("/api/v1/events").handler(this::events);
 
     new SmsRoutes(edge).mount(r);
+    new ResponderRoutes(edge, this).mount(r);
     if (edge.devSms() != null) {
       r.get("/dev/sms/messages").handler(ctx -> handle(ctx, this::devMessages));
     }
@@ -133,7 +134,7 @@ public final class HttpApi {
 
   // ------------------------------------------------------------------ plumbing
 
-  private void handle(RoutingContext ctx, Function<RoutingContext, Future<Reply>> h) {
+  void handle(RoutingContext ctx, Function<RoutingContext, Future<Reply>> h) {
     Future<Reply> f;
     try {
       f = h.apply(ctx);
@@ -157,11 +158,20 @@ public final class HttpApi {
   }
 
   private Future<TokenService.Claims> bearer(RoutingContext ctx) {
-    String h = ctx.request().getHeader("Authorization");
-    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    String token = bearerToken(ctx);
+    if (token == null) {
       return Future.failedFuture(HubException.unauthorized("missing bearer token"));
     }
-    return edge.auth().authenticate(h.substring(7).strip());
+    return edge.auth().authenticate(token);
+  }
+
+  /** The token of an {@code Authorization: Bearer} header, or null. */
+  static String bearerToken(RoutingContext ctx) {
+    String h = ctx.request().getHeader("Authorization");
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return h.substring(7).strip();
   }
 
   private static void json(RoutingContext ctx, Reply reply) {
@@ -176,7 +186,7 @@ public final class HttpApi {
     }
   }
 
-  private static JsonNode bodyObject(RoutingContext ctx) {
+  static JsonNode bodyObject(RoutingContext ctx) {
     String text = ctx.body() == null ? null : ctx.body().asString("UTF-8");
     if (text == null || text.isBlank()) {
       throw HubException.invalid("a JSON object body is required");

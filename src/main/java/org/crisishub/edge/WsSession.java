@@ -141,7 +141,8 @@ final class WsSession extends ClientSession {
         case "unsubscribe" -> subscribe(msg, false);
         case "checkin", "follow", "unfollow", "consent" -> {
           if (phone() == null) {
-            throw HubException.unauthorized("send auth first");
+            throw responder() != null ? new HubException(ErrorCode.FORBIDDEN, "a responder session cannot do this")
+                : HubException.unauthorized("send auth first");
           }
           yield switch (type) {
             case "checkin" -> checkIn(msg);
@@ -151,7 +152,7 @@ final class WsSession extends ClientSession {
           };
         }
         default -> {
-          if (phone() == null) {
+          if (phone() == null && responder() == null) {
             throw HubException.unauthorized("send auth first");
           }
           throw HubException.invalid("unknown type \"" + truncate(type) + "\"");
@@ -199,7 +200,7 @@ final class WsSession extends ClientSession {
   }
 
   private Future<ObjectNode> auth(JsonNode msg) {
-    if (phone() != null || authenticating) {
+    if (phone() != null || responder() != null || authenticating) {
       throw new HubException(ErrorCode.CONFLICT, "already authenticated");
     }
     String token = Fields.optionalString(msg, "token");
@@ -210,6 +211,17 @@ final class WsSession extends ClientSession {
     JsonNode ref = msg.get("ref");
     edge.auth().authenticate(token)
         .compose(claims -> isClosed() ? Future.succeededFuture() : Sessions.begin(edge, this, claims))
+        .recover(personFailure -> edge.responders().authenticate(token)
+            .recover(e -> Future.failedFuture(personFailure))
+            .compose(session -> {
+              edge.fanOut().authenticateResponder(this, session.responder().username(), session.claims().tokenId());
+              ObjectNode ready = Wire.object();
+              ready.put("type", "ready");
+              ready.put("responder", session.responder().username());
+              send(OutFrame.of(ready.toString()));
+              send(Wire.snapshotFrame(java.util.List.of()));
+              return Future.<Void>succeededFuture();
+            }))
         .onFailure(t -> {
           authenticating = false;
           HubException h = Errors.of(t);
@@ -218,16 +230,56 @@ final class WsSession extends ClientSession {
     return null;
   }
 
+  /**
+   * Subscribes to an incident's notices (and, for a responder, its help requests). The ack comes
+   * first, then the incident's current notices (and open help requests), then live ones; a notice
+   * published during the subscription may arrive twice (same id).
+   */
   private Future<ObjectNode> subscribe(JsonNode msg, boolean on) {
     String code = CheckInRequest.normaliseIncident(Fields.requiredString(msg, "incident"));
-    if (on) {
-      edge.fanOut().subscribe(this, code);
-    } else {
+    JsonNode ref = msg.get("ref");
+    if (!on) {
       edge.fanOut().unsubscribe(this, code);
+      ObjectNode a = ack();
+      a.put("incident", code);
+      return Future.succeededFuture(a);
     }
-    ObjectNode a = ack();
-    a.put("incident", code);
-    return Future.succeededFuture(a);
+    edge.notices().incident(code).onComplete(ar -> {
+      if (ar.failed()) {
+        HubException h = Errors.of(ar.cause());
+        error(ref, h.code(), h.getMessage());
+        return;
+      }
+      edge.fanOut().subscribe(this, code);
+      ObjectNode a = ack();
+      if (ref != null) {
+        a.set("ref", ref);
+      }
+      a.put("incident", code);
+      hold();
+      java.util.List<OutFrame> first = new java.util.ArrayList<>();
+      first.add(OutFrame.of(a.toString()));
+      edge.notices().current(code).compose(notices -> {
+        for (ObjectNode n : notices) {
+          ObjectNode f = Wire.object();
+          f.put("type", "notice");
+          f.set("notice", n);
+          first.add(OutFrame.of(f.toString()));
+        }
+        return responder() == null ? Future.succeededFuture(Wire.array()) : edge.help().queue(code);
+      }).onComplete(q -> {
+        if (q.succeeded()) {
+          for (JsonNode h : q.result()) {
+            ObjectNode f = Wire.object();
+            f.put("type", "help");
+            f.set("checkin", h);
+            first.add(OutFrame.of(f.toString()));
+          }
+        }
+        release(first);
+      });
+    });
+    return null;
   }
 
   private Future<ObjectNode> checkIn(JsonNode msg) {

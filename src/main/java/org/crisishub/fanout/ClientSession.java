@@ -35,6 +35,7 @@ public abstract class ClientSession {
   private final ArrayDeque<Slot> pending = new ArrayDeque<>();
   private final Map<String, Slot> pendingByKey = new HashMap<>();
   private volatile String phone;
+  private volatile String responder;
   private volatile String tokenId;
   private boolean holding;
   private volatile boolean closed;
@@ -85,6 +86,16 @@ public abstract class ClientSession {
   /** The authenticated person, or null before {@code auth}. */
   public final String phone() {
     return phone;
+  }
+
+  /** The authenticated responder's username, or null. */
+  public final String responder() {
+    return responder;
+  }
+
+  final void authenticateResponder(String username, String tokenId) {
+    this.responder = username;
+    this.tokenId = tokenId;
   }
 
   public final String tokenId() {

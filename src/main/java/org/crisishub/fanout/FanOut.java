@@ -80,6 +80,11 @@ public final class FanOut {
     authenticated.incrementAndGet();
   }
 
+  /** Marks the session as a responder's: it then also receives its incidents' help requests. */
+  public void authenticateResponder(ClientSession s, String username, String tokenId) {
+    s.authenticateResponder(username, tokenId);
+  }
+
   /** Removes the session from every index. Idempotent. */
   public void remove(ClientSession s) {
     if (!all.remove(s)) {
@@ -134,6 +139,23 @@ public final class FanOut {
     for (ClientSession s : sessions) {
       hand(s, frame);
       n++;
+    }
+    deliveries.increment(n);
+    return n;
+  }
+
+  /** Hands {@code frame} to the responders' sessions subscribed to {@code incident} (help requests). */
+  public int deliverToIncidentResponders(String incident, OutFrame frame) {
+    Set<ClientSession> sessions = byIncident.get(incident);
+    if (sessions == null) {
+      return 0;
+    }
+    int n = 0;
+    for (ClientSession s : sessions) {
+      if (s.responder() != null) {
+        hand(s, frame);
+        n++;
+      }
     }
     deliveries.increment(n);
     return n;

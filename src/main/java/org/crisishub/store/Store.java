@@ -6,6 +6,10 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Responder;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
@@ -158,6 +162,93 @@ public interface Store {
 
   /** Records a Twilio delivery report. */
   Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now);
+
+  // ------------------------------------------------------------------ responders and notices
+
+  /** Creates a responder account; false when the username is taken. */
+  Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles, Instant now);
+
+  Future<Optional<ResponderRecord>> responder(String username);
+
+  /** Disables an account (kept for the audit trail); false when there is none. */
+  Future<Boolean> disableResponder(String username);
+
+  /** Creates an incident; false when the code is taken. */
+  Future<Boolean> createIncident(Incident incident);
+
+  Future<Optional<Incident>> incident(String code);
+
+  /** All incidents, newest first. */
+  Future<List<Incident>> incidents();
+
+  /** Closes an open incident (starts the retention clock of its check-ins). */
+  Future<Optional<Incident>> closeIncident(String code, Instant now);
+
+  /** The agency's active signing key, created with {@code generate} on first use. */
+  Future<AgencyKey> activeKey(String agency, Supplier<AgencyKey> generate);
+
+  /** Makes {@code fresh} the agency's active key; older keys stay listed for verification. */
+  Future<AgencyKey> rotateKey(AgencyKey fresh);
+
+  /** Every signing key ever used, for {@code /api/v1/keys}. */
+  Future<List<AgencyKey>> keys();
+
+  Future<Void> insertNotice(NoticeRecord draft);
+
+  Future<Optional<NoticeRecord>> notice(String id);
+
+  /** Notices, newest first, filtered by incident and state when those are not null. */
+  Future<List<NoticeRecord>> notices(String incident, String state);
+
+  /** Draft → approved by {@code approver}; false when the notice is no longer a draft. */
+  Future<Boolean> approveNotice(String id, String approver, Instant now);
+
+  /**
+   * Publishes a draft or approved notice (from one of {@code fromStates}) as {@code signedJson}, in
+   * one transaction with: the notice it references becoming {@code referencedState} (superseded or
+   * cancelled), and {@code smsBody} queued to every number that joined the incident by SMS. False
+   * when the notice was no longer in one of {@code fromStates}.
+   */
+  Future<Boolean> publishNotice(String id, Set<String> fromStates, String signedJson, Instant publishedAt,
+      String referencesId, String referencedState, String smsBody);
+
+  /** Appends to the audit trail (never edited, never deleted). */
+  Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now);
+
+  /** The newest audit entries first. */
+  Future<List<AuditEntry>> auditTrail(int limit);
+
+  /** Help requests of an incident, oldest first; only open and acknowledged ones when {@code openOnly}. */
+  Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly);
+
+  /** Moves a help request to {@code state} (acknowledged, resolved), recording who did it. */
+  Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now);
+
+  /** A responder account and its password hash. */
+  record ResponderRecord(Responder responder, String passwordHash) {
+  }
+
+  /** An Ed25519 key of an agency: PKCS#8 private key (never served) and X.509 public key. */
+  record AgencyKey(String kid, String agency, byte[] privatePkcs8, byte[] publicSpki, boolean active,
+      Instant createdAt) {
+  }
+
+  /**
+   * A notice as stored: its draft fields (JSON), and once published its signed JSON, verbatim.
+   * {@code state}: draft, approved, published, superseded, cancelled.
+   */
+  record NoticeRecord(String id, String incident, String author, String agency, String state, String approvedBy,
+      String draftJson, String signedJson, Instant expires, Instant createdAt, Instant publishedAt) {
+  }
+
+  /** One entry of the audit trail. */
+  record AuditEntry(long seq, Instant at, String actor, String action, String target, String outcome,
+      String detail) {
+  }
+
+  /** A need_help check-in in an incident's triage queue; {@code state}: open, acknowledged, resolved. */
+  record HelpRequest(CheckIn checkIn, String incident, String state, String byResponder, Instant updatedAt) {
+  }
 
   /** One claimed outbound SMS. */
   record OutboxItem(long id, String to, String body, int attempts) {

@@ -56,8 +56,8 @@ class ProtocolErrorsIT {
       JsonNode e2 = c.reply(c.send(frame("bogus")));
       assertEquals("unauthorized", e2.path("code").asText());
       JsonNode sub = c.reply(c.send(frame("subscribe").put("incident", "flood7")));
-      assertEquals("ack", sub.path("type").asText());
-      assertEquals("FLOOD7", sub.path("incident").asText());
+      assertEquals("error", sub.path("type").asText(), "allowed without auth, but there is no such incident");
+      assertEquals("not_found", sub.path("code").asText());
       c.assertNothingElse();
       JsonNode bad = c.reply(c.send(frame("auth").put("token", "not.a-token")));
       assertEquals("unauthorized", bad.path("code").asText());

@@ -122,6 +122,74 @@ final class Migrations {
             error_code TEXT,
             at_ms INTEGER NOT NULL
           )"""
+      },
+      // 3: responders, incidents, signed notices, agency signing keys, audit trail, help requests.
+      new String[] {
+          """
+          CREATE TABLE responders (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            roles TEXT NOT NULL,
+            disabled INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE incidents (
+            code TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            area_json TEXT,
+            two_person INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            closed_ms INTEGER
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE agency_keys (
+            kid TEXT PRIMARY KEY,
+            agency TEXT NOT NULL,
+            private_pkcs8 BLOB NOT NULL,
+            public_spki BLOB NOT NULL,
+            active INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE notices (
+            id TEXT PRIMARY KEY,
+            incident TEXT NOT NULL,
+            author TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            state TEXT NOT NULL,
+            approved_by TEXT,
+            draft_json TEXT NOT NULL,
+            signed_json TEXT,
+            expires_ms INTEGER,
+            created_ms INTEGER NOT NULL,
+            published_ms INTEGER
+          ) WITHOUT ROWID""",
+          "CREATE INDEX notices_incident ON notices (incident, state)",
+          """
+          CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_ms INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            outcome TEXT NOT NULL,
+            detail TEXT
+          )""",
+          """
+          CREATE TABLE help_requests (
+            checkin_id TEXT PRIMARY KEY,
+            incident TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            state TEXT NOT NULL,
+            by_responder TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          "CREATE INDEX help_incident ON help_requests (incident, state)"
       });
 
   private Migrations() {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,6 +37,9 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Location;
 import org.crisishub.domain.Status;
@@ -169,7 +173,7 @@ public final class SqliteStore implements Store {
           ps.setLong(3, nowMs - IDEMPOTENCY_WINDOW_MS);
           try (ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
-              return new CheckInResult(checkIn(rs), rs.getInt("notified"), List.of(), true);
+              return new CheckInResult(checkIn(rs), rs.getInt("notified"), List.of(), true, List.of());
             }
           }
         }
@@ -225,8 +229,38 @@ public final class SqliteStore implements Store {
           enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(), SmsReplies.statusNotice(ci), nowMs);
         }
       }
-      return new CheckInResult(ci, recipients.size(), recipients, false);
+      List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
+      return new CheckInResult(ci, recipients.size(), recipients, false, help);
     });
+  }
+
+  /**
+   * Files a need_help check-in in the triage queue of the open incident it names, or, without a
+   * name, of every open incident whose area holds its location. Returns those incidents.
+   */
+  private static List<String> fileHelpRequest(Connection c, CheckIn ci, long nowMs) throws SQLException {
+    List<String> matched = new ArrayList<>();
+    for (Incident inc : incidents(c, "SELECT * FROM incidents WHERE state = 'open'")) {
+      boolean named = inc.code().equals(ci.incident());
+      boolean inside = ci.incident() == null && ci.location() != null && inc.area() != null
+          && inc.area().contains(ci.location());
+      if (named || inside) {
+        matched.add(inc.code());
+      }
+    }
+    for (String code : matched) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR IGNORE INTO help_requests (checkin_id, incident, phone, state, created_ms, updated_ms)"
+              + " VALUES (?,?,?,'open',?,?)")) {
+        ps.setString(1, ci.id());
+        ps.setString(2, code);
+        ps.setString(3, ci.phone());
+        ps.setLong(4, nowMs);
+        ps.setLong(5, nowMs);
+        ps.executeUpdate();
+      }
+    }
+    return matched;
   }
 
   private static List<Follow> activeFollowers(Connection c, String subject) throws SQLException {
@@ -553,9 +587,18 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       int deleted;
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM checkins WHERE at_ms < ?")) {
+      // Without an incident (or naming none that exists): aged from when they were made. With an
+      // incident: kept while it is open, deleted `retention` after it closed.
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL OR incident NOT IN (SELECT code FROM incidents)))"
+              + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)")) {
         ps.setLong(1, nowMs - retention.toMillis());
+        ps.setLong(2, nowMs - retention.toMillis());
         deleted = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
+        ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM idempotency WHERE at_ms < ?")) {
         ps.setLong(1, nowMs - IDEMPOTENCY_WINDOW_MS);
@@ -853,6 +896,371 @@ public final class SqliteStore implements Store {
         ps.executeUpdate();
       }
       return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- responders, incidents, notices
+
+  @Override
+  public Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles,
+      Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR IGNORE INTO responders (username, password_hash, agency, roles, disabled, created_ms)"
+              + " VALUES (?,?,?,?,0,?)")) {
+        ps.setString(1, username);
+        ps.setString(2, passwordHash);
+        ps.setString(3, agency);
+        ps.setString(4, String.join(",", new java.util.TreeSet<>(roles)));
+        ps.setLong(5, now.toEpochMilli());
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<ResponderRecord>> responder(String username) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT username, password_hash, agency, roles, disabled FROM responders WHERE username = ?")) {
+        ps.setString(1, username);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.<ResponderRecord>empty();
+          }
+          Set<String> roles = rs.getString(4).isEmpty() ? Set.of() : Set.of(rs.getString(4).split(","));
+          return Optional.of(new ResponderRecord(
+              new Responder(rs.getString(1), rs.getString(3), roles, rs.getInt(5) != 0), rs.getString(2)));
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> disableResponder(String username) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE responders SET disabled = 1 WHERE username = ?")) {
+        ps.setString(1, username);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  private static List<Incident> incidents(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      List<Incident> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String area = rs.getString("area_json");
+          long closed = rs.getLong("closed_ms");
+          boolean notClosed = rs.wasNull();
+          out.add(new Incident(rs.getString("id"), rs.getString("code"), rs.getString("name"),
+              area == null ? null : Area.fromJson(area), rs.getInt("two_person") != 0, rs.getString("state"),
+              Instant.ofEpochMilli(rs.getLong("created_ms")), notClosed ? null : Instant.ofEpochMilli(closed)));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public Future<Boolean> createIncident(Incident i) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
+              + " VALUES (?,?,?,?,?,?,?)")) {
+        ps.setString(1, i.code());
+        ps.setString(2, i.id());
+        ps.setString(3, i.name());
+        ps.setString(4, i.area() == null ? null : i.area().toJson().toString());
+        ps.setInt(5, i.twoPersonRule() ? 1 : 0);
+        ps.setString(6, i.state());
+        ps.setLong(7, i.createdAt().toEpochMilli());
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<Incident>> incident(String code) {
+    return read(c -> incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst());
+  }
+
+  @Override
+  public Future<List<Incident>> incidents() {
+    return read(c -> incidents(c, "SELECT * FROM incidents ORDER BY created_ms DESC, code"));
+  }
+
+  @Override
+  public Future<Optional<Incident>> closeIncident(String code, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE incidents SET state = 'closed', closed_ms = ? WHERE code = ? AND state = 'open'")) {
+        ps.setLong(1, now.toEpochMilli());
+        ps.setString(2, code);
+        ps.executeUpdate();
+      }
+      return incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst();
+    });
+  }
+
+  private static List<AgencyKey> keys(Connection c, String where, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT kid, agency, private_pkcs8, public_spki, active, created_ms FROM agency_keys " + where)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      List<AgencyKey> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new AgencyKey(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4), rs.getInt(5) != 0,
+              Instant.ofEpochMilli(rs.getLong(6))));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static void insertKey(Connection c, AgencyKey k) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE agency_keys SET active = 0 WHERE agency = ?")) {
+      ps.setString(1, k.agency());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO agency_keys (kid, agency, private_pkcs8, public_spki, active, created_ms) VALUES (?,?,?,?,1,?)")) {
+      ps.setString(1, k.kid());
+      ps.setString(2, k.agency());
+      ps.setBytes(3, k.privatePkcs8());
+      ps.setBytes(4, k.publicSpki());
+      ps.setLong(5, k.createdAt().toEpochMilli());
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<AgencyKey> activeKey(String agency, java.util.function.Supplier<AgencyKey> generate) {
+    return write(c -> {
+      List<AgencyKey> active = keys(c, "WHERE agency = ? AND active = 1", agency);
+      if (!active.isEmpty()) {
+        return active.get(0);
+      }
+      AgencyKey k = generate.get();
+      insertKey(c, k);
+      return k;
+    });
+  }
+
+  @Override
+  public Future<AgencyKey> rotateKey(AgencyKey fresh) {
+    return write(c -> {
+      insertKey(c, fresh);
+      return fresh;
+    });
+  }
+
+  @Override
+  public Future<List<AgencyKey>> keys() {
+    return read(c -> keys(c, "ORDER BY agency, created_ms"));
+  }
+
+  private static final String NOTICE_COLUMNS = "id, incident, author, agency, state, approved_by, draft_json,"
+      + " signed_json, expires_ms, created_ms, published_ms";
+
+  private static List<NoticeRecord> notices(Connection c, String where, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + NOTICE_COLUMNS + " FROM notices " + where)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      List<NoticeRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long exp = rs.getLong(9);
+          boolean noExp = rs.wasNull();
+          long pub = rs.getLong(11);
+          boolean noPub = rs.wasNull();
+          out.add(new NoticeRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+              rs.getString(6), rs.getString(7), rs.getString(8), noExp ? null : Instant.ofEpochMilli(exp),
+              Instant.ofEpochMilli(rs.getLong(10)), noPub ? null : Instant.ofEpochMilli(pub)));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public Future<Void> insertNotice(NoticeRecord n) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO notices (" + NOTICE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+        ps.setString(1, n.id());
+        ps.setString(2, n.incident());
+        ps.setString(3, n.author());
+        ps.setString(4, n.agency());
+        ps.setString(5, n.state());
+        ps.setString(6, n.approvedBy());
+        ps.setString(7, n.draftJson());
+        ps.setString(8, n.signedJson());
+        ps.setObject(9, n.expires() == null ? null : n.expires().toEpochMilli());
+        ps.setLong(10, n.createdAt().toEpochMilli());
+        ps.setObject(11, n.publishedAt() == null ? null : n.publishedAt().toEpochMilli());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Optional<NoticeRecord>> notice(String id) {
+    return read(c -> notices(c, "WHERE id = ?", id).stream().findFirst());
+  }
+
+  @Override
+  public Future<List<NoticeRecord>> notices(String incident, String state) {
+    return read(c -> {
+      StringBuilder where = new StringBuilder("WHERE 1 = 1");
+      List<Object> args = new ArrayList<>();
+      if (incident != null) {
+        where.append(" AND incident = ?");
+        args.add(incident);
+      }
+      if (state != null) {
+        where.append(" AND state = ?");
+        args.add(state);
+      }
+      where.append(" ORDER BY COALESCE(published_ms, created_ms) DESC, id");
+      return notices(c, where.toString(), args.toArray());
+    });
+  }
+
+  @Override
+  public Future<Boolean> approveNotice(String id, String approver, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE notices SET state = 'approved', approved_by = ? WHERE id = ? AND state = 'draft'")) {
+        ps.setString(1, approver);
+        ps.setString(2, id);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> publishNotice(String id, Set<String> fromStates, String signedJson, Instant publishedAt,
+      String referencesId, String referencedState, String smsBody) {
+    return write(c -> {
+      List<NoticeRecord> current = notices(c, "WHERE id = ?", id);
+      if (current.isEmpty() || !fromStates.contains(current.get(0).state())) {
+        return false;
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE notices SET state = 'published', signed_json = ?, published_ms = ? WHERE id = ?")) {
+        ps.setString(1, signedJson);
+        ps.setLong(2, publishedAt.toEpochMilli());
+        ps.setString(3, id);
+        ps.executeUpdate();
+      }
+      if (referencesId != null) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE notices SET state = ? WHERE id = ? AND state = 'published'")) {
+          ps.setString(1, referencedState);
+          ps.setString(2, referencesId);
+          ps.executeUpdate();
+        }
+      }
+      if (smsBody != null) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT phone FROM incident_sms WHERE incident = ?")) {
+          ps.setString(1, current.get(0).incident());
+          List<String> phones = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              phones.add(rs.getString(1));
+            }
+          }
+          for (String p : phones) {
+            enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli());
+          }
+        }
+      }
+      return true;
+    });
+  }
+
+  @Override
+  public Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO audit (at_ms, actor, action, target, outcome, detail) VALUES (?,?,?,?,?,?)")) {
+        ps.setLong(1, now.toEpochMilli());
+        ps.setString(2, actor);
+        ps.setString(3, action);
+        ps.setString(4, target);
+        ps.setString(5, outcome);
+        ps.setString(6, detail);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<AuditEntry>> auditTrail(int limit) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?")) {
+        ps.setInt(1, limit);
+        List<AuditEntry> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new AuditEntry(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getString(7)));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  private static List<HelpRequest> helpRequests(Connection c, String where, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
+        + ", h.incident AS h_incident, h.state AS h_state, h.by_responder, h.updated_ms"
+        + " FROM help_requests h JOIN checkins c ON c.id = h.checkin_id " + where)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      List<HelpRequest> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new HelpRequest(checkIn(rs), rs.getString("h_incident"), rs.getString("h_state"),
+              rs.getString("by_responder"), Instant.ofEpochMilli(rs.getLong("updated_ms"))));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly) {
+    return read(c -> helpRequests(c, "WHERE h.incident = ?" + (openOnly ? " AND h.state != 'resolved'" : "")
+        + " ORDER BY h.created_ms, c.id", incident));
+  }
+
+  @Override
+  public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE help_requests SET state = ?, by_responder = ?, updated_ms = ? WHERE checkin_id = ?")) {
+        ps.setString(1, state);
+        ps.setString(2, responder);
+        ps.setLong(3, now.toEpochMilli());
+        ps.setString(4, checkinId);
+        if (ps.executeUpdate() == 0) {
+          return Optional.<HelpRequest>empty();
+        }
+      }
+      return helpRequests(c, "WHERE h.checkin_id = ?", checkinId).stream().findFirst();
     });
   }
 

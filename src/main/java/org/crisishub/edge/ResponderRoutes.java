@@ -1,0 +1,205 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Responder;
+import org.crisishub.notices.NoticeService;
+import org.crisishub.notices.ResponderAuth;
+
+/**
+ * Routes of responders and admins: accounts, incidents, notices (draft, approve, publish, CAP,
+ * Atom, keys) and help triage. Parsing and mapping only; rules live in the services.
+ */
+final class ResponderRoutes {
+  private final EdgeContext edge;
+  private final HttpApi api;
+  private final ClientAddress clientAddress;
+
+  ResponderRoutes(EdgeContext edge, HttpApi api) {
+    this.edge = edge;
+    this.api = api;
+    this.clientAddress = new ClientAddress(edge.config().trustedProxies());
+  }
+
+  void mount(Router r) {
+    r.post("/api/v1/admin/responders").handler(ctx -> admin(ctx, this::createResponder));
+    r.delete("/api/v1/admin/responders/:username").handler(ctx -> admin(ctx, c ->
+        edge.responders().disable(c.pathParam("username")).map(x -> HttpApi.Reply.noContent())));
+    r.post("/api/v1/admin/agencies/:agency/keys/rotate").handler(ctx -> admin(ctx, c ->
+        edge.notices().rotate(c.pathParam("agency")).map(k -> HttpApi.Reply.created(
+            org.crisishub.notices.NoticeSigner.jwk(k)))));
+    r.get("/api/v1/admin/audit").handler(ctx -> admin(ctx, c -> edge.store().auditTrail(500).map(list -> {
+      ArrayNode a = Wire.array();
+      for (var e : list) {
+        ObjectNode n = a.addObject();
+        n.put("seq", e.seq()).put("at", Wire.time(e.at())).put("actor", e.actor()).put("action", e.action())
+            .put("outcome", e.outcome());
+        if (e.target() != null) {
+          n.put("target", e.target());
+        }
+        if (e.detail() != null) {
+          n.put("detail", e.detail());
+        }
+      }
+      return HttpApi.Reply.ok(a);
+    })));
+
+    r.post("/api/v1/responders/sessions").handler(ctx -> api.handle(ctx, c -> {
+      JsonNode b = HttpApi.bodyObject(c);
+      return edge.responders().login(Fields.requiredString(b, "username"), Fields.requiredString(b, "password"),
+          clientAddress.of(c.request())).map(t -> HttpApi.Reply.ok(Wire.object().put("token", t.token())
+              .put("expiresAt", Wire.time(t.expiresAt()))));
+    }));
+
+    r.post("/api/v1/incidents").handler(ctx -> responder(ctx, (c, who) -> {
+      JsonNode b = HttpApi.bodyObject(c);
+      return edge.notices().createIncident(who, Fields.requiredString(b, "code"), Fields.requiredString(b, "name"),
+          b.get("area"), Fields.optionalBoolean(b, "twoPersonRule", false))
+          .map(i -> HttpApi.Reply.created(incident(i)));
+    }));
+    r.get("/api/v1/incidents").handler(ctx -> api.handle(ctx, c -> edge.notices().incidents().map(list -> {
+      ArrayNode a = Wire.array();
+      list.forEach(i -> a.add(incident(i)));
+      return HttpApi.Reply.ok(a);
+    })));
+    r.post("/api/v1/incidents/:code/close").handler(ctx -> responder(ctx, (c, who) ->
+        edge.notices().closeIncident(who, c.pathParam("code")).map(i -> HttpApi.Reply.ok(incident(i)))));
+    r.get("/api/v1/incidents/:code/notices.atom").handler(ctx -> edge.notices()
+        .atom(ctx.pathParam("code"), edge.config().publicUrl()).onComplete(ar -> {
+          if (ar.failed()) {
+            Errors.send(ctx, ar.cause());
+          } else {
+            ctx.response().putHeader("Content-Type", "application/atom+xml; charset=utf-8").end(ar.result());
+          }
+        }));
+    r.get("/api/v1/incidents/:code/notices").handler(ctx -> api.handle(ctx, c ->
+        edge.notices().published(c.pathParam("code")).map(list -> {
+          ArrayNode a = Wire.array();
+          list.forEach(v -> a.add(v.notice()));
+          return HttpApi.Reply.ok(a);
+        })));
+    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, (c, who) ->
+        edge.notices().incident(c.pathParam("code")).compose(i -> edge.help().queue(i.code()))
+            .map(HttpApi.Reply::ok)));
+    r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, (c, who) ->
+        edge.help().set(who, c.pathParam("id"), "acknowledged").map(HttpApi.Reply::ok)));
+    r.post("/api/v1/help/:id/resolve").handler(ctx -> responder(ctx, (c, who) ->
+        edge.help().set(who, c.pathParam("id"), "resolved").map(HttpApi.Reply::ok)));
+
+    r.post("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
+        edge.notices().draft(who, HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.created(draftBody(v)))));
+    r.get("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
+        edge.notices().list(c.queryParams().get("incident"), c.queryParams().get("state")).map(list -> {
+          ArrayNode a = Wire.array();
+          list.forEach(v -> a.add(Wire.object().<ObjectNode>set("notice", v.notice()).put("state", v.state())));
+          return HttpApi.Reply.ok(a);
+        })));
+    r.post("/api/v1/notices/:id/approve").handler(ctx -> responder(ctx, (c, who) ->
+        edge.notices().approve(who, c.pathParam("id")).map(v -> HttpApi.Reply.ok(draftBody(v)))));
+    r.post("/api/v1/notices/:id/publish").handler(ctx -> responder(ctx, (c, who) ->
+        edge.notices().publish(who, c.pathParam("id")).map(HttpApi.Reply::ok)));
+    r.getWithRegex("/api/v1/notices/(?<id>[^/]+)\\.cap").handler(ctx -> edge.notices().cap(ctx.pathParam("id"))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            Errors.send(ctx, ar.cause());
+          } else {
+            ctx.response().putHeader("Content-Type", "application/cap+xml; charset=utf-8").end(ar.result());
+          }
+        }));
+    r.get("/api/v1/notices/:id").handler(ctx -> api.handle(ctx, c -> optionalResponder(c).compose(who ->
+        edge.notices().get(c.pathParam("id"), who)).map(v -> HttpApi.Reply.ok(
+            Wire.object().<ObjectNode>set("notice", v.notice()).put("state", v.state())))));
+    r.get("/api/v1/keys").handler(ctx -> api.handle(ctx, c -> edge.notices().jwks().map(HttpApi.Reply::ok)));
+  }
+
+  /** A draft or approved notice as returned by draft / approve: its fields plus {@code state}. */
+  private static ObjectNode draftBody(NoticeService.View v) {
+    ObjectNode n = v.notice().deepCopy();
+    n.put("state", v.state());
+    return n;
+  }
+
+  static ObjectNode incident(Incident i) {
+    ObjectNode n = Wire.object();
+    n.put("id", i.id());
+    n.put("code", i.code());
+    n.put("name", i.name());
+    if (i.area() != null) {
+      n.set("area", i.area().toJson());
+    }
+    n.put("state", i.state());
+    n.put("twoPersonRule", i.twoPersonRule());
+    n.put("createdAt", Wire.time(i.createdAt()));
+    if (i.closedAt() != null) {
+      n.put("closedAt", Wire.time(i.closedAt()));
+    }
+    return n;
+  }
+
+  private Future<HttpApi.Reply> createResponder(RoutingContext c) {
+    JsonNode b = HttpApi.bodyObject(c);
+    JsonNode rolesNode = b.get("roles");
+    if (rolesNode == null || !rolesNode.isArray()) {
+      throw HubException.invalid("roles must be a list such as [\"publisher\", \"approver\"]");
+    }
+    Set<String> roles = new HashSet<>();
+    rolesNode.forEach(n -> roles.add(n.asText()));
+    return edge.responders().create(Fields.requiredString(b, "username"), Fields.requiredString(b, "password"),
+        Fields.requiredString(b, "agency"), roles).map(resp -> {
+          ObjectNode n = Wire.object();
+          n.put("username", resp.username());
+          n.put("agency", resp.agency());
+          ArrayNode a = n.putArray("roles");
+          resp.roles().stream().sorted().forEach(a::add);
+          return HttpApi.Reply.created(n);
+        });
+  }
+
+  /** Admin endpoints: 403 while {@code HUB_ADMIN_TOKEN} is unset; 401 without the right token. */
+  private void admin(RoutingContext ctx, Function<RoutingContext, Future<HttpApi.Reply>> h) {
+    api.handle(ctx, c -> {
+      String expected = edge.config().adminToken();
+      if (expected == null) {
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "admin endpoints are disabled"));
+      }
+      String token = HttpApi.bearerToken(c);
+      if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+          expected.getBytes(StandardCharsets.UTF_8))) {
+        return Future.failedFuture(HubException.unauthorized("missing or wrong admin token"));
+      }
+      return h.apply(c);
+    });
+  }
+
+  private void responder(RoutingContext ctx, BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
+    api.handle(ctx, c -> {
+      String token = HttpApi.bearerToken(c);
+      if (token == null) {
+        return Future.failedFuture(HubException.unauthorized("missing bearer token"));
+      }
+      return edge.responders().authenticate(token).compose(s -> h.apply(c, s.responder()));
+    });
+  }
+
+  /** The responder behind an optional bearer token (null without one); a bad token is 401. */
+  private Future<Responder> optionalResponder(RoutingContext c) {
+    String token = HttpApi.bearerToken(c);
+    if (token == null) {
+      return Future.succeededFuture(null);
+    }
+    return edge.responders().authenticate(token).map(ResponderAuth.Session::responder);
+  }
+}

@@ -1,0 +1,410 @@
+package org.crisishub.notices;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.Cap;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Responder;
+import org.crisishub.domain.SmsReplies;
+import org.crisishub.domain.SmsText;
+import org.crisishub.edge.Wire;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.fanout.OutFrame;
+import org.crisishub.store.Store;
+import org.crisishub.store.Store.NoticeRecord;
+
+/**
+ * Incidents and official notices: draft → (approved by a second responder where the incident has
+ * the two-person rule) → published as an immutable, Ed25519-signed version. Updates and
+ * cancellations are new notices referencing the one they replace. Nothing is edited in place or
+ * deleted; every attempt, allowed or refused, is written to the audit trail.
+ */
+public final class NoticeService {
+  private final Store store;
+  private final NoticeSigner signer;
+  private final FanOut fanOut;
+  private final Clock clock;
+  private final String senderDomain;
+  private final Runnable smsQueued;
+
+  /** A notice as served: the (signed, once published) object and its lifecycle state. */
+  public record View(ObjectNode notice, String state, NoticeRecord record) {
+  }
+
+  public NoticeService(Store store, NoticeSigner signer, FanOut fanOut, Clock clock, String publicUrl,
+      Runnable smsQueued) {
+    this.store = store;
+    this.signer = signer;
+    this.fanOut = fanOut;
+    this.clock = clock;
+    this.senderDomain = URI.create(publicUrl).getHost();
+    this.smsQueued = smsQueued;
+  }
+
+  private Future<Void> audit(Responder who, String action, String target, String outcome, String detail) {
+    return store.audit(who.username(), action, target, outcome, detail, clock.instant());
+  }
+
+  /** Fails with {@code error} after writing the refusal to the audit trail. */
+  private <T> Future<T> refuse(Responder who, String action, String target, HubException error) {
+    return audit(who, action, target, "refused", error.code().wire() + ": " + error.getMessage())
+        .transform(x -> Future.failedFuture(error));
+  }
+
+  // ---------------------------------------------------------------- incidents
+
+  public Future<Incident> createIncident(Responder who, String code, String name, JsonNode area, boolean twoPerson) {
+    Incident inc;
+    try {
+      String c = CheckInRequest.normaliseIncident(code == null ? "" : code);
+      if (name == null || name.isBlank() || name.length() > 200) {
+        throw HubException.invalid("name must be 1 to 200 characters");
+      }
+      inc = new Incident(UUID.randomUUID().toString(), c, name.strip(), area == null || area.isNull() ? null
+          : Area.fromJson(area), twoPerson, "open", clock.instant(), null);
+    } catch (HubException e) {
+      return refuse(who, "incident.create", code, e);
+    }
+    return store.createIncident(inc).compose(created -> created
+        ? audit(who, "incident.create", inc.code(), "done", null).map(inc)
+        : refuse(who, "incident.create", inc.code(), new HubException(ErrorCode.CONFLICT, "that incident code is taken")));
+  }
+
+  public Future<Incident> closeIncident(Responder who, String code) {
+    String c = CheckInRequest.normaliseIncident(code);
+    return store.closeIncident(c, clock.instant()).compose(i -> i.isPresent()
+        ? audit(who, "incident.close", c, "done", null).map(i.get())
+        : Future.failedFuture(HubException.notFound("no such incident")));
+  }
+
+  public Future<Incident> incident(String code) {
+    String c;
+    try {
+      c = CheckInRequest.normaliseIncident(code);
+    } catch (HubException e) {
+      return Future.failedFuture(HubException.notFound("no such incident"));
+    }
+    return store.incident(c).compose(i -> i.isPresent() ? Future.succeededFuture(i.get())
+        : Future.failedFuture(HubException.notFound("no such incident")));
+  }
+
+  public Future<List<Incident>> incidents() {
+    return store.incidents();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Drafts a notice from request fields; the author needs the {@code publisher} role. */
+  public Future<View> draft(Responder who, JsonNode in) {
+    if (!who.can(Responder.PUBLISHER)) {
+      return refuse(who, "notice.draft", null, new HubException(ErrorCode.FORBIDDEN, "drafting needs the publisher role"));
+    }
+    ObjectNode d;
+    String code;
+    try {
+      code = CheckInRequest.normaliseIncident(text(in, "incident", 16, true));
+      d = Wire.object();
+      d.put("incident", code);
+      String headline = text(in, "headline", 160, true);
+      d.put("headline", headline);
+      d.put("body", text(in, "body", 4000, true));
+      String event = text(in, "event", 160, false);
+      d.put("event", event == null ? headline : event);
+      String category = text(in, "category", 20, false);
+      d.put("category", category == null ? "Safety" : Cap.canonical("category", category, Cap.CATEGORY));
+      d.put("severity", Cap.canonical("severity", text(in, "severity", 20, true), Cap.SEVERITY));
+      d.put("urgency", Cap.canonical("urgency", text(in, "urgency", 20, true), Cap.URGENCY));
+      d.put("certainty", Cap.canonical("certainty", text(in, "certainty", 20, true), Cap.CERTAINTY));
+      String area = text(in, "area", 200, false);
+      if (area != null) {
+        d.put("area", area);
+      }
+      String expires = text(in, "expires", 40, false);
+      if (expires != null) {
+        Instant e;
+        try {
+          e = Instant.parse(expires);
+        } catch (DateTimeParseException ex) {
+          throw HubException.invalid("expires must be an RFC 3339 time such as 2026-11-22T18:00:00Z");
+        }
+        if (!e.isAfter(clock.instant())) {
+          throw HubException.invalid("expires must be in the future");
+        }
+        d.put("expires", Wire.time(e));
+      }
+      String msgType = text(in, "msgType", 10, false);
+      d.put("msgType", msgType == null ? "Alert" : Cap.canonical("msgType", msgType, Cap.MSG_TYPE));
+      String references = text(in, "references", 64, false);
+      boolean needsRef = !d.path("msgType").asText().equals("Alert");
+      if (needsRef && references == null) {
+        throw HubException.invalid("an Update or Cancel needs references: the id of the notice it replaces");
+      }
+      if (!needsRef && references != null) {
+        throw HubException.invalid("references is only for msgType Update or Cancel");
+      }
+      if (references != null) {
+        d.put("references", references);
+      }
+    } catch (HubException e) {
+      return refuse(who, "notice.draft", null, e);
+    }
+    return store.incident(code).compose(inc -> {
+      if (inc.isEmpty()) {
+        return refuse(who, "notice.draft", code, HubException.invalid("incident " + code + " does not exist"));
+      }
+      if (!inc.get().open()) {
+        return refuse(who, "notice.draft", code, new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
+      }
+      Future<Void> refOk = !d.has("references") ? Future.succeededFuture()
+          : store.notice(d.path("references").asText()).compose(ref -> {
+            if (ref.isEmpty() || !ref.get().incident().equals(code) || !"published".equals(ref.get().state())) {
+              return refuse(who, "notice.draft", code, HubException.invalid(
+                  "references must be the id of a current published notice of " + code));
+            }
+            return Future.succeededFuture();
+          });
+      return refOk.compose(x -> {
+        String id = UUID.randomUUID().toString();
+        d.put("id", id);
+        Instant expires = d.has("expires") ? Instant.parse(d.path("expires").asText()) : null;
+        NoticeRecord rec = new NoticeRecord(id, code, who.username(), who.agency(), "draft", null, d.toString(), null,
+            expires, clock.instant(), null);
+        return store.insertNotice(rec)
+            .compose(v -> audit(who, "notice.draft", id, "done", d.path("headline").asText()))
+            .map(v -> view(rec));
+      });
+    });
+  }
+
+  private static String text(JsonNode in, String field, int max, boolean required) {
+    JsonNode v = in.get(field);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw HubException.invalid(field + " is required");
+      }
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw HubException.invalid(field + " must be a string");
+    }
+    String s = v.textValue().strip();
+    if (s.isEmpty() && required) {
+      throw HubException.invalid(field + " is required");
+    }
+    if (s.codePointCount(0, s.length()) > max) {
+      throw HubException.invalid(field + " must be at most " + max + " characters");
+    }
+    return s.isEmpty() ? null : s;
+  }
+
+  /**
+   * Approves a draft. Needs the {@code approver} role; under the incident's two-person rule the
+   * approver must not be the author.
+   */
+  public Future<View> approve(Responder who, String id) {
+    return load(id).compose(rec -> {
+      if (!who.can(Responder.APPROVER)) {
+        return refuse(who, "notice.approve", id, new HubException(ErrorCode.FORBIDDEN, "approving needs the approver role"));
+      }
+      if (!"draft".equals(rec.state())) {
+        return refuse(who, "notice.approve", id, new HubException(ErrorCode.CONFLICT, "only a draft can be approved"));
+      }
+      return store.incident(rec.incident()).compose(inc -> {
+        if (inc.isPresent() && inc.get().twoPersonRule() && who.username().equals(rec.author())) {
+          return refuse(who, "notice.approve", id, new HubException(ErrorCode.FORBIDDEN,
+              "two-person rule: a notice must be approved by someone other than its author"));
+        }
+        return store.approveNotice(id, who.username(), clock.instant()).compose(ok -> ok
+            ? audit(who, "notice.approve", id, "done", null).compose(v -> load(id)).map(this::view)
+            : refuse(who, "notice.approve", id, new HubException(ErrorCode.CONFLICT, "only a draft can be approved")));
+      });
+    });
+  }
+
+  /**
+   * Signs and publishes a notice, then delivers it to the incident's live subscribers and queues
+   * it by SMS to the numbers that joined the incident. Needs the {@code publisher} role; under the
+   * two-person rule the notice must have been approved.
+   */
+  public Future<ObjectNode> publish(Responder who, String id) {
+    return load(id).compose(rec -> {
+      if (!who.can(Responder.PUBLISHER)) {
+        return refuse(who, "notice.publish", id, new HubException(ErrorCode.FORBIDDEN, "publishing needs the publisher role"));
+      }
+      return store.incident(rec.incident()).compose(inc -> {
+        boolean twoPerson = inc.isPresent() && inc.get().twoPersonRule();
+        Set<String> from = twoPerson ? Set.of("approved") : Set.of("draft", "approved");
+        if (!from.contains(rec.state())) {
+          return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, twoPerson && "draft".equals(rec.state())
+              ? "two-person rule: the notice must be approved by a second responder first"
+              : "the notice is already " + rec.state()));
+        }
+        ObjectNode n = signedShape(rec);
+        return signer.sign(rec.agency(), n).compose(signed -> {
+          String ref = signed.path("references").asText(null);
+          String refState = "Cancel".equals(signed.path("msgType").asText()) ? "cancelled" : "superseded";
+          String sms = SmsText.fit("OFFICIAL " + rec.incident() + " (" + rec.agency() + "): " + signed.path("headline").asText()
+              + ". " + signed.path("body").asText(), SmsReplies.NOTICE_SEGMENTS);
+          return store.publishNotice(id, from, signed.toString(), Instant.parse(signed.path("sent").asText()), ref,
+              refState, sms).compose(ok -> {
+                if (!ok) {
+                  return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
+                }
+                smsQueued.run();
+                ObjectNode frame = Wire.object();
+                frame.put("type", "notice");
+                frame.set("notice", signed);
+                fanOut.deliverToIncident(rec.incident(), OutFrame.of(frame.toString()));
+                return audit(who, "notice.publish", id, "done", signed.path("keyId").asText()).map(signed);
+              });
+        });
+      });
+    });
+  }
+
+  /** The object that is signed: the draft's fields, who sends it, when, in the contract's order. */
+  private ObjectNode signedShape(NoticeRecord rec) {
+    JsonNode d = parse(rec.draftJson());
+    ObjectNode n = Wire.object();
+    n.put("id", rec.id());
+    n.put("incident", rec.incident());
+    n.put("agency", rec.agency());
+    n.put("sender", NoticeSigner.slug(rec.agency()) + "@" + senderDomain);
+    for (String f : List.of("headline", "body", "event", "category", "severity", "urgency", "certainty", "area")) {
+      if (d.hasNonNull(f)) {
+        n.put(f, d.path(f).asText());
+      }
+    }
+    n.put("sent", Wire.time(clock.instant()));
+    if (d.hasNonNull("expires")) {
+      n.put("expires", d.path("expires").asText());
+    }
+    n.put("msgType", d.path("msgType").asText());
+    if (d.hasNonNull("references")) {
+      n.put("references", d.path("references").asText());
+    }
+    return n;
+  }
+
+  private static ObjectNode parse(String json) {
+    try {
+      return (ObjectNode) Wire.JSON.readTree(json);
+    } catch (Exception e) {
+      throw new IllegalStateException("stored notice is not JSON", e);
+    }
+  }
+
+  private Future<NoticeRecord> load(String id) {
+    return store.notice(id).compose(o -> o.isPresent() ? Future.succeededFuture(o.get())
+        : Future.failedFuture(HubException.notFound("no such notice")));
+  }
+
+  /** The lifecycle state shown to clients; {@code expired} is a published notice past its expiry. */
+  String state(NoticeRecord rec) {
+    if ("published".equals(rec.state()) && rec.expires() != null && !clock.instant().isBefore(rec.expires())) {
+      return "expired";
+    }
+    return rec.state();
+  }
+
+  private View view(NoticeRecord rec) {
+    ObjectNode n = rec.signedJson() != null ? parse(rec.signedJson()) : parse(rec.draftJson());
+    return new View(n, state(rec), rec);
+  }
+
+  /**
+   * A notice by id. Published versions (also superseded, cancelled, expired) are public; drafts
+   * only for responders ({@code who} null: the public), others get {@code not_found}.
+   */
+  public Future<View> get(String id, Responder who) {
+    return load(id).compose(rec -> rec.signedJson() == null && who == null
+        ? Future.failedFuture(HubException.notFound("no such notice")) : Future.succeededFuture(view(rec)));
+  }
+
+  /** The approval queue and other lists, for responders. */
+  public Future<List<View>> list(String incident, String state) {
+    String inc = incident == null ? null : CheckInRequest.normaliseIncident(incident);
+    String st = state == null ? null : state.toLowerCase(Locale.ROOT);
+    if (st != null && !Set.of("draft", "approved", "published", "superseded", "cancelled", "expired").contains(st)) {
+      return Future.failedFuture(HubException.invalid(
+          "state must be draft, approved, published, superseded, cancelled or expired"));
+    }
+    String stored = "expired".equals(st) ? "published" : st;
+    return store.notices(inc, stored).map(list -> {
+      List<View> out = new ArrayList<>();
+      for (NoticeRecord r : list) {
+        View v = view(r);
+        if (st == null || st.equals(v.state())) {
+          out.add(v);
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The signed notices ever published for an incident, newest first (public). */
+  public Future<List<View>> published(String code) {
+    return incident(code).compose(inc -> store.notices(inc.code(), null)).map(list -> list.stream()
+        .filter(r -> r.signedJson() != null).map(this::view).toList());
+  }
+
+  /** The notices a new subscriber is sent first: published, not expired, oldest first. */
+  public Future<List<ObjectNode>> current(String code) {
+    return published(code).map(list -> {
+      List<ObjectNode> out = new ArrayList<>();
+      for (View v : list) {
+        if ("published".equals(v.state())) {
+          out.add(0, v.notice());
+        }
+      }
+      return out;
+    });
+  }
+
+  /** CAP 1.2 XML of a published notice. */
+  public Future<String> cap(String id) {
+    return get(id, null).compose(v -> {
+      String ref = v.notice().path("references").asText(null);
+      Future<Optional<NoticeRecord>> refRec = ref == null ? Future.succeededFuture(Optional.empty()) : store.notice(ref);
+      return refRec.compose(r -> store.incident(v.record().incident()).map(inc -> CapXml.render(v.notice(),
+          r.filter(x -> x.signedJson() != null).map(x -> (JsonNode) parse(x.signedJson())).orElse(null),
+          inc.orElse(null))));
+    });
+  }
+
+  /** The incident's Atom feed. */
+  public Future<String> atom(String code, String publicUrl) {
+    return incident(code).compose(inc -> published(code).map(list -> AtomFeed.render(inc,
+        list.stream().map(v -> (JsonNode) v.notice()).toList(), publicUrl)));
+  }
+
+  /** {@code {"keys": [JWK...]}}: every signing key, old ones too, so old notices still verify. */
+  public Future<ObjectNode> jwks() {
+    return store.keys().map(keys -> {
+      ObjectNode set = Wire.object();
+      var arr = set.putArray("keys");
+      keys.forEach(k -> arr.add(NoticeSigner.jwk(k)));
+      return set;
+    });
+  }
+
+  /** Gives an agency a new signing key; old keys stay listed. */
+  public Future<Store.AgencyKey> rotate(String agency) {
+    return store.rotateKey(signer.generate(agency));
+  }
+}
