@@ -123,8 +123,13 @@ public final class SmsConversation {
     if (note.codePointCount(0, note.length()) > CheckInRequest.MAX_NOTE_CODE_POINTS) {
       note = note.substring(0, note.offsetByCodePoints(0, CheckInRequest.MAX_NOTE_CODE_POINTS));
     }
-    CheckInRequest req = new CheckInRequest(from, status, note, null, null, Channel.SMS, "sms:" + messageSid);
-    return checkIns.record(req).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified()));
+    String text = note;
+    // An SMS cannot name an incident: a check-in belongs to the open incident the sender last JOINed.
+    return store.joinedOpenIncidents(from).compose(joined -> {
+      CheckInRequest req = new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
+          Channel.SMS, "sms:" + messageSid);
+      return checkIns.record(req);
+    }).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified()));
   }
 
   private Future<String> withNumber(SmsCommand cmd, String command,

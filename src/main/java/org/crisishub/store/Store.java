@@ -157,6 +157,9 @@ public interface Store {
   /** JOIN / LEAVE an incident's notices by SMS; true when it changed something. */
   Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now);
 
+  /** The open incidents {@code phone} joined by SMS, most recently joined first. */
+  Future<List<String>> joinedOpenIncidents(String phone);
+
   /** Numbers that joined an incident's notices by SMS. */
   Future<List<String>> incidentSmsSubscribers(String incident);
 

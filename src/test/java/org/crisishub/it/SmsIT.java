@@ -44,6 +44,7 @@ class SmsIT {
     env.put("HUB_PUBLIC_URL", PUBLIC);
     env.put("HUB_SMS_RATE", rate);
     env.put("HUB_SMS_RETRY_BASE_MS", "200");
+    env.put("HUB_ADMIN_TOKEN", "sms-test-admin-token-0123456789");
     return env;
   }
 
@@ -250,6 +251,41 @@ class SmsIT {
       assertEquals(404, api.get("/dev/sms", null).status());
       assertEquals(404, api.get("/dev/sms/messages", null).status());
       assertEquals(404, api.post("/dev/sms/inbound", null, "{}").status());
+    }
+  }
+
+  @Test
+  @DisplayName("JOIN: a published notice reaches joined numbers through Twilio (not the STOPped one); SOS goes to triage")
+  void joinNoticesAndTriage() throws Exception {
+    try (org.crisishub.support.Api api = new org.crisishub.support.Api(hub.vertx, hub.port())) {
+      String admin = "sms-test-admin-token-0123456789";
+      assertEquals(201, api.post("/api/v1/admin/responders", admin, "{\"username\":\"dispatch\",\"password\":"
+          + "\"long enough password\",\"agency\":\"City OEM\",\"roles\":[\"publisher\",\"approver\"]}").status());
+      String token = api.post("/api/v1/responders/sessions", null,
+          "{\"username\":\"dispatch\",\"password\":\"long enough password\"}").json().path("token").asText();
+      assertEquals(201, api.post("/api/v1/incidents", token, "{\"code\":\"QUAKE3\",\"name\":\"Quake\"}").status());
+      String joined = newPhone(), stopped = newPhone();
+      assertTrue(text(webhook, joined, "JOIN quake3").contains("QUAKE3"));
+      text(webhook, stopped, "JOIN QUAKE3");
+      text(webhook, stopped, "STOP");
+      String id = api.post("/api/v1/notices", token, "{\"incident\":\"QUAKE3\",\"headline\":\"Aftershocks expected\","
+          + "\"body\":\"Stay outside buildings.\",\"severity\":\"Severe\",\"urgency\":\"Expected\","
+          + "\"certainty\":\"Likely\"}").json().path("id").asText();
+      assertEquals(200, api.post("/api/v1/notices/" + id + "/publish", token, null).status());
+      await("the notice SMS", () -> twilio.acceptedTo(joined).stream().anyMatch(r -> r.body().contains("Aftershocks")));
+      awaitOutboxEmpty(hub);
+      assertTrue(twilio.acceptedTo(joined).stream().filter(r -> r.body().contains("Aftershocks")).findFirst().orElseThrow()
+          .body().startsWith("OFFICIAL QUAKE3 (City OEM): Aftershocks expected. Stay outside buildings."));
+      assertFalse(twilio.requests().stream().anyMatch(r -> r.to().equals(stopped) && r.body().contains("Aftershocks")));
+
+      // An SOS by SMS from someone who joined the incident lands in its triage queue; the ack is texted back.
+      text(webhook, joined, "SOS under rubble, 3rd street");
+      var queue = api.get("/api/v1/incidents/QUAKE3/help", token).json();
+      assertEquals(1, queue.size());
+      assertEquals("under rubble, 3rd street", queue.get(0).path("note").asText());
+      assertEquals(200, api.post("/api/v1/help/" + queue.get(0).path("id").asText() + "/ack", token, null).status());
+      await("the help ack SMS", () -> twilio.acceptedTo(joined).stream()
+          .anyMatch(r -> r.body().contains("a responder has seen your call for help")));
     }
   }
 

@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.Incident;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.crisishub.domain.Channel;
@@ -279,6 +281,97 @@ public abstract class StoreContractTest {
     assertTrue(await(store.setIncidentSms("+15550000080", "FLOOD7", false, T0)));
     assertTrue(await(store.incidentSmsSubscribers("FLOOD7")).isEmpty());
     await(store.recordDeliveryReport("SM2", "delivered", null, T0));
+  }
+
+  @Test
+  @DisplayName("responders, incidents and keys: created once, disabled and closed, keys rotated and all kept")
+  void respondersIncidentsKeys() throws Exception {
+    assertTrue(await(store.createResponder("ann", "hash", "EMS", Set.of("publisher"), T0)));
+    assertFalse(await(store.createResponder("ann", "other", "EMS", Set.of("approver"), T0)));
+    Store.ResponderRecord r = await(store.responder("ann")).orElseThrow();
+    assertEquals("hash", r.passwordHash());
+    assertEquals(Set.of("publisher"), r.responder().roles());
+    assertTrue(await(store.disableResponder("ann")));
+    assertTrue(await(store.responder("ann")).orElseThrow().responder().disabled());
+    Incident inc = new Incident("i1", "FLOOD7", "Flood", Area.circle(38, -122, 1000), true, "open", T0, null);
+    assertTrue(await(store.createIncident(inc)));
+    assertFalse(await(store.createIncident(inc)));
+    assertEquals(inc.area().radiusM(), await(store.incident("FLOOD7")).orElseThrow().area().radiusM());
+    Incident closed = await(store.closeIncident("FLOOD7", T0.plusSeconds(5))).orElseThrow();
+    assertEquals("closed", closed.state());
+    assertEquals(T0.plusSeconds(5), closed.closedAt());
+    Store.AgencyKey k1 = new Store.AgencyKey("ems-1", "EMS", new byte[] {1}, new byte[] {2}, true, T0);
+    assertEquals("ems-1", await(store.activeKey("EMS", () -> k1)).kid());
+    assertEquals("ems-1", await(store.activeKey("EMS", () -> {
+      throw new AssertionError("an active key exists");
+    })).kid());
+    await(store.rotateKey(new Store.AgencyKey("ems-2", "EMS", new byte[] {3}, new byte[] {4}, true, T0)));
+    assertEquals("ems-2", await(store.activeKey("EMS", () -> k1)).kid());
+    assertEquals(2, await(store.keys()).size());
+  }
+
+  @Test
+  @DisplayName("notices: approve only drafts, publish once with its reference and its SMS in one transaction")
+  void noticeTransitions() throws Exception {
+    await(store.createIncident(new Incident("i2", "FIRE2", "Fire", null, false, "open", T0, null)));
+    await(store.setIncidentSms("+15550000090", "FIRE2", true, T0));
+    Store.NoticeRecord first = new Store.NoticeRecord("n1", "FIRE2", "ann", "EMS", "draft", null, "{}", null, null, T0, null);
+    await(store.insertNotice(first));
+    assertTrue(await(store.approveNotice("n1", "bo", T0)));
+    assertFalse(await(store.approveNotice("n1", "bo", T0)), "already approved");
+    assertTrue(await(store.publishNotice("n1", Set.of("approved"), "{\"id\":\"n1\"}", T0, null, null, "sms one")));
+    assertFalse(await(store.publishNotice("n1", Set.of("approved"), "{}", T0, null, null, null)), "published once");
+    await(store.insertNotice(new Store.NoticeRecord("n2", "FIRE2", "ann", "EMS", "draft", null, "{}", null, null,
+        T0.plusSeconds(1), null)));
+    assertTrue(await(store.publishNotice("n2", Set.of("draft"), "{\"id\":\"n2\"}", T0.plusSeconds(2), "n1",
+        "cancelled", "sms two")));
+    assertEquals("cancelled", await(store.notice("n1")).orElseThrow().state());
+    assertEquals("{\"id\":\"n1\"}", await(store.notice("n1")).orElseThrow().signedJson(), "never edited");
+    assertEquals(List.of("n2", "n1"), await(store.notices("FIRE2", null)).stream().map(Store.NoticeRecord::id).toList());
+    assertEquals(2, await(store.outboxStats(T0)).waiting(), "one SMS per published notice to the joined number");
+    await(store.audit("ann", "notice.publish", "n1", "done", null, T0));
+    assertEquals("notice.publish", await(store.auditTrail(10)).get(0).action());
+  }
+
+  @Test
+  @DisplayName("help: a need_help check-in naming an open incident, or inside its area, joins its queue")
+  void helpQueue() throws Exception {
+    await(store.createIncident(new Incident("i3", "QUAKE3", "Quake", Area.circle(10, 10, 5000), false, "open", T0,
+        null)));
+    CheckInResult named = await(store.recordCheckIn(new CheckInRequest("+15550000100", Status.NEED_HELP, "x", null,
+        "quake3", Channel.WEB, null), T0));
+    assertEquals(List.of("QUAKE3"), named.helpIncidents());
+    CheckInResult inside = await(store.recordCheckIn(new CheckInRequest("+15550000101", Status.NEED_HELP, null,
+        new Location(10.01, 10.01, null), null, Channel.WEB, null), T0));
+    assertEquals(List.of("QUAKE3"), inside.helpIncidents());
+    assertTrue(await(store.recordCheckIn(new CheckInRequest("+15550000102", Status.NEED_HELP, null,
+        new Location(20, 20, null), null, Channel.WEB, null), T0)).helpIncidents().isEmpty());
+    assertTrue(await(store.recordCheckIn(new CheckInRequest("+15550000103", Status.SAFE, null, null, "QUAKE3",
+        Channel.WEB, null), T0)).helpIncidents().isEmpty(), "only need_help");
+    assertEquals(2, await(store.helpRequests("QUAKE3", true)).size());
+    Store.HelpRequest acked = await(store.setHelpState(named.checkIn().id(), "acknowledged", "ann", T0)).orElseThrow();
+    assertEquals("acknowledged", acked.state());
+    assertEquals("ann", acked.byResponder());
+    await(store.setHelpState(named.checkIn().id(), "resolved", "ann", T0));
+    assertEquals(1, await(store.helpRequests("QUAKE3", true)).size());
+    assertEquals(2, await(store.helpRequests("QUAKE3", false)).size());
+    assertTrue(await(store.setHelpState("nope", "resolved", "ann", T0)).isEmpty());
+    await(store.setIncidentSms("+15550000104", "QUAKE3", true, T0));
+    assertEquals(List.of("QUAKE3"), await(store.joinedOpenIncidents("+15550000104")));
+  }
+
+  @Test
+  @DisplayName("retention: check-ins of an open incident stay; of a closed one they go after the retention period")
+  void retentionByIncident() throws Exception {
+    await(store.createIncident(new Incident("i4", "STORM4", "Storm", null, false, "open", T0, null)));
+    await(store.recordCheckIn(new CheckInRequest("+15550000110", Status.SAFE, null, null, "STORM4", Channel.WEB, null), T0));
+    await(store.purge(T0.plus(Duration.ofDays(40)), Duration.ofDays(30)));
+    assertEquals(1, await(store.history("+15550000110", 0, 10)).size(), "incident still open");
+    await(store.closeIncident("STORM4", T0.plus(Duration.ofDays(40))));
+    await(store.purge(T0.plus(Duration.ofDays(60)), Duration.ofDays(30)));
+    assertEquals(1, await(store.history("+15550000110", 0, 10)).size(), "closed 20 days ago");
+    await(store.purge(T0.plus(Duration.ofDays(71)), Duration.ofDays(30)));
+    assertTrue(await(store.history("+15550000110", 0, 10)).isEmpty(), "closed 31 days ago");
   }
 
   @Test

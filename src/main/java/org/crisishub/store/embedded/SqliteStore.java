@@ -868,6 +868,23 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public Future<List<String>> joinedOpenIncidents(String phone) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT s.incident FROM incident_sms s JOIN incidents i"
+          + " ON i.code = s.incident WHERE s.phone = ? AND i.state = 'open' ORDER BY s.at_ms DESC, s.incident")) {
+        ps.setString(1, phone);
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
   public Future<List<String>> incidentSmsSubscribers(String incident) {
     return read(c -> {
       try (PreparedStatement ps = c.prepareStatement(
