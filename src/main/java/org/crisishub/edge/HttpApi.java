@@ -20,6 +20,7 @@ import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Status;
+import org.crisishub.fanout.OutFrame;
 import org.crisishub.sms.DevSmsSender;
 
 /**
@@ -381,10 +382,31 @@ public final class HttpApi {
     return allowed.contains("*") || allowed.stream().anyMatch(a -> a.equalsIgnoreCase(origin));
   }
 
+  /**
+   * The SSE mirror. {@code token} (query or bearer; a person's or a responder's) gives the person's
+   * stream; each {@code incident} parameter subscribes to that incident's notices (and help
+   * requests, for a responder). Without a token, at least one incident is needed.
+   */
   private void events(RoutingContext ctx) {
-    String token = ctx.queryParams().get("token");
-    Future<TokenService.Claims> claims = token != null ? edge.auth().authenticate(token) : bearer(ctx);
-    claims.onComplete(ar -> {
+    String token = ctx.queryParams().get("token") != null ? ctx.queryParams().get("token") : bearerToken(ctx);
+    List<String> incidents = ctx.queryParam("incident");
+    if (token == null && incidents.isEmpty()) {
+      Errors.send(ctx, HubException.unauthorized("a token or an incident is required"));
+      return;
+    }
+    List<String> codes = new java.util.ArrayList<>();
+    for (String i : incidents) {
+      try {
+        codes.add(CheckInRequest.normaliseIncident(i));
+      } catch (HubException e) {
+        Errors.send(ctx, e);
+        return;
+      }
+    }
+    Future<Object> who = token == null ? Future.succeededFuture(null)
+        : edge.auth().authenticate(token).<Object>map(c -> c)
+            .recover(e -> edge.responders().authenticate(token).<Object>map(r -> r).recover(x -> Future.failedFuture(e)));
+    who.compose(w -> Future.all(codes.stream().map(c -> edge.notices().incident(c)).toList()).map(w)).onComplete(ar -> {
       if (ar.failed()) {
         Errors.send(ctx, ar.cause());
         return;
@@ -400,7 +422,27 @@ public final class HttpApi {
         s.clientLeft();
         edge.fanOut().remove(s);
       });
-      Sessions.begin(edge, s, ar.result()).onFailure(t -> {
+      Future<Void> begun;
+      if (ar.result() instanceof TokenService.Claims claims) {
+        begun = Sessions.begin(edge, s, claims);
+      } else {
+        if (ar.result() instanceof org.crisishub.notices.ResponderAuth.Session session) {
+          Sessions.beginResponder(edge, s, session);
+        }
+        begun = Future.succeededFuture();
+      }
+      begun.compose(v -> {
+        s.hold();
+        List<OutFrame> first = new java.util.ArrayList<>();
+        Future<Void> chain = Future.succeededFuture();
+        for (String code : codes) {
+          chain = chain.compose(x -> Sessions.subscribe(edge, s, code).map(frames -> {
+            first.addAll(frames);
+            return null;
+          }));
+        }
+        return chain.andThen(x -> s.release(first));
+      }).onFailure(t -> {
         HubException h = Errors.of(t);
         s.close(org.crisishub.fanout.ClientSession.CLOSE_GOING_AWAY, h.getMessage());
       });

@@ -17,6 +17,45 @@ final class Sessions {
    * {@code snapshot} before any live frame that arrived meanwhile: nothing committed after the
    * snapshot read is missed, and nothing arrives before the snapshot.
    */
+  /**
+   * Subscribes a session to an incident and returns the frames it is sent first: the incident's
+   * current notices, and for a responder its open help requests. Fails {@code not_found} for an
+   * unknown incident.
+   */
+  static Future<List<OutFrame>> subscribe(EdgeContext edge, ClientSession s, String code) {
+    return edge.notices().incident(code).compose(inc -> {
+      edge.fanOut().subscribe(s, inc.code());
+      List<OutFrame> first = new java.util.ArrayList<>();
+      return edge.notices().current(inc.code()).compose(notices -> {
+        for (ObjectNode n : notices) {
+          ObjectNode f = Wire.object();
+          f.put("type", "notice");
+          f.set("notice", n);
+          first.add(OutFrame.of(f.toString()));
+        }
+        return s.responder() == null ? Future.succeededFuture(Wire.array()) : edge.help().queue(inc.code());
+      }).map(help -> {
+        for (com.fasterxml.jackson.databind.JsonNode h : help) {
+          ObjectNode f = Wire.object();
+          f.put("type", "help");
+          f.set("checkin", h);
+          first.add(OutFrame.of(f.toString()));
+        }
+        return first;
+      });
+    });
+  }
+
+  /** Starts a responder's session: {@code ready} with the username, then an empty snapshot. */
+  static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session) {
+    edge.fanOut().authenticateResponder(s, session.responder().username(), session.claims().tokenId());
+    ObjectNode ready = Wire.object();
+    ready.put("type", "ready");
+    ready.put("responder", session.responder().username());
+    s.send(OutFrame.of(ready.toString()));
+    s.send(Wire.snapshotFrame(List.of()));
+  }
+
   static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims) {
     s.hold();
     edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());

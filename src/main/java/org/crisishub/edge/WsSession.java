@@ -214,12 +214,7 @@ final class WsSession extends ClientSession {
         .recover(personFailure -> edge.responders().authenticate(token)
             .recover(e -> Future.failedFuture(personFailure))
             .compose(session -> {
-              edge.fanOut().authenticateResponder(this, session.responder().username(), session.claims().tokenId());
-              ObjectNode ready = Wire.object();
-              ready.put("type", "ready");
-              ready.put("responder", session.responder().username());
-              send(OutFrame.of(ready.toString()));
-              send(Wire.snapshotFrame(java.util.List.of()));
+              Sessions.beginResponder(edge, this, session);
               return Future.<Void>succeededFuture();
             }))
         .onFailure(t -> {
@@ -244,40 +239,23 @@ final class WsSession extends ClientSession {
       a.put("incident", code);
       return Future.succeededFuture(a);
     }
-    edge.notices().incident(code).onComplete(ar -> {
+    hold();
+    Sessions.subscribe(edge, this, code).onComplete(ar -> {
       if (ar.failed()) {
+        release(java.util.List.of());
         HubException h = Errors.of(ar.cause());
         error(ref, h.code(), h.getMessage());
         return;
       }
-      edge.fanOut().subscribe(this, code);
       ObjectNode a = ack();
       if (ref != null) {
         a.set("ref", ref);
       }
       a.put("incident", code);
-      hold();
       java.util.List<OutFrame> first = new java.util.ArrayList<>();
       first.add(OutFrame.of(a.toString()));
-      edge.notices().current(code).compose(notices -> {
-        for (ObjectNode n : notices) {
-          ObjectNode f = Wire.object();
-          f.put("type", "notice");
-          f.set("notice", n);
-          first.add(OutFrame.of(f.toString()));
-        }
-        return responder() == null ? Future.succeededFuture(Wire.array()) : edge.help().queue(code);
-      }).onComplete(q -> {
-        if (q.succeeded()) {
-          for (JsonNode h : q.result()) {
-            ObjectNode f = Wire.object();
-            f.put("type", "help");
-            f.set("checkin", h);
-            first.add(OutFrame.of(f.toString()));
-          }
-        }
-        release(first);
-      });
+      first.addAll(ar.result());
+      release(first);
     });
     return null;
   }

@@ -254,13 +254,14 @@ public final class NoticeService {
               ? "two-person rule: the notice must be approved by a second responder first"
               : "the notice is already " + rec.state()));
         }
-        ObjectNode n = signedShape(rec);
+        Instant now = clock.instant();
+        ObjectNode n = signedShape(rec, now);
         return signer.sign(rec.agency(), n).compose(signed -> {
           String ref = signed.path("references").asText(null);
           String refState = "Cancel".equals(signed.path("msgType").asText()) ? "cancelled" : "superseded";
           String sms = SmsText.fit("OFFICIAL " + rec.incident() + " (" + rec.agency() + "): " + signed.path("headline").asText()
               + ". " + signed.path("body").asText(), SmsReplies.NOTICE_SEGMENTS);
-          return store.publishNotice(id, from, signed.toString(), Instant.parse(signed.path("sent").asText()), ref,
+          return store.publishNotice(id, from, signed.toString(), now, ref,
               refState, sms).compose(ok -> {
                 if (!ok) {
                   return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
@@ -278,7 +279,7 @@ public final class NoticeService {
   }
 
   /** The object that is signed: the draft's fields, who sends it, when, in the contract's order. */
-  private ObjectNode signedShape(NoticeRecord rec) {
+  private ObjectNode signedShape(NoticeRecord rec, Instant now) {
     JsonNode d = parse(rec.draftJson());
     ObjectNode n = Wire.object();
     n.put("id", rec.id());
@@ -290,7 +291,7 @@ public final class NoticeService {
         n.put(f, d.path(f).asText());
       }
     }
-    n.put("sent", Wire.time(clock.instant()));
+    n.put("sent", Wire.time(now));
     if (d.hasNonNull("expires")) {
       n.put("expires", d.path("expires").asText());
     }

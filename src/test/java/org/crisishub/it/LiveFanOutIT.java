@@ -196,36 +196,16 @@ class LiveFanOutIT {
     String a = newPhone(), b = newPhone();
     String ta = api.login(a), tb = api.login(b);
     activeFollow(tb, ta, a, b);
-    var client = hub.vertx.createHttpClient();
-    try {
-      var lines = new java.util.concurrent.LinkedBlockingQueue<String>();
-      var resp = client.request(io.vertx.core.http.HttpMethod.GET, hub.port(), "127.0.0.1",
-          "/api/v1/events?token=" + tb).compose(r -> r.send()).await(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertEquals(200, resp.statusCode());
-      assertTrue(resp.getHeader("Content-Type").startsWith("text/event-stream"));
-      StringBuilder acc = new StringBuilder();
-      resp.handler(buf -> {
-        synchronized (acc) {
-          acc.append(buf.toString());
-          int i;
-          while ((i = acc.indexOf("\n\n")) >= 0) {
-            String event = acc.substring(0, i);
-            acc.delete(0, i + 2);
-            if (event.startsWith("data: ")) {
-              lines.add(event.substring(6));
-            }
-          }
-        }
-      });
-      assertEquals("ready", Api.JSON.readTree(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS)).path("type").asText());
-      assertEquals("snapshot", Api.JSON.readTree(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS)).path("type").asText());
+    try (var sse = new org.crisishub.support.SseClient(hub.vertx, hub.port(), "/api/v1/events?token=" + tb)) {
+      assertEquals(200, sse.response.statusCode());
+      assertTrue(sse.response.getHeader("Content-Type").startsWith("text/event-stream"));
+      assertEquals("ready", sse.next().path("type").asText());
+      assertEquals("snapshot", sse.next().path("type").asText());
       assertEquals(201, api.post("/api/v1/checkins", ta, "{\"status\":\"safe\",\"note\":\"sse\"}").status());
-      JsonNode status = Api.JSON.readTree(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+      JsonNode status = sse.next();
       assertEquals("status", status.path("type").asText());
       assertEquals("sse", status.path("note").asText());
       assertEquals("web", status.path("channel").asText());
-    } finally {
-      client.close();
     }
   }
 }

@@ -232,6 +232,16 @@ class NoticesIT {
       assertEquals(id, late.next().path("notice").path("id").asText());
     }
 
+    // The SSE mirror: no login needed to follow an incident's notices.
+    try (var sse = new org.crisishub.support.SseClient(hub.vertx, hub.port(), "/api/v1/events?incident=flood7")) {
+      assertEquals(200, sse.response.statusCode());
+      JsonNode first = sse.next();
+      assertEquals("notice", first.path("type").asText());
+      assertEquals(id, first.path("notice").path("id").asText());
+    }
+    assertEquals(404, api.get("/api/v1/events?incident=NOPE9", null).status());
+    assertEquals(401, api.get("/api/v1/events", null).status());
+
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (api.get("/dev/sms/messages?to=%2B15559200001", null).json().toString().indexOf("OFFICIAL FLOOD7") < 0) {
       assertTrue(System.nanoTime() < deadline, "no notice SMS to the JOINed number");

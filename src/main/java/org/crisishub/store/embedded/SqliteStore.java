@@ -1147,7 +1147,7 @@ public final class SqliteStore implements Store {
         where.append(" AND state = ?");
         args.add(state);
       }
-      where.append(" ORDER BY COALESCE(published_ms, created_ms) DESC, id");
+      where.append(" ORDER BY COALESCE(published_ms, created_ms) DESC, created_ms DESC, id");
       return notices(c, where.toString(), args.toArray());
     });
   }
