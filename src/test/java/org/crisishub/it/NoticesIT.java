@@ -259,8 +259,10 @@ class NoticesIT {
     var cap = api.get("/api/v1/notices/" + id + ".cap", null);
     assertEquals(200, cap.status());
     assertTrue(cap.headers().get("Content-Type").startsWith("application/cap+xml"));
-    var schema = SchemaFactory.newInstance(XMLConstants.W3C_XML_SCHEMA_NS_URI)
-        .newSchema(Path.of("../shared/data/cap/CAP-v1.2.xsd").toFile());
+    Path xsd = Path.of("../shared/data/cap/CAP-v1.2.xsd");
+    assertTrue(Files.isRegularFile(xsd), "the official CAP schema is expected at " + xsd.toAbsolutePath()
+        + " (shared/ beside the project, as on every developer machine and in CI)");
+    var schema = SchemaFactory.newInstance(XMLConstants.W3C_XML_SCHEMA_NS_URI).newSchema(xsd.toFile());
     schema.newValidator().validate(new StreamSource(new StringReader(cap.text())));
     assertTrue(cap.text().contains("<sent>") && cap.text().contains("+00:00</sent>"));
     assertTrue(cap.text().contains("<polygon>38.0,-122.0 38.0,-121.9"), cap.text());
