@@ -39,7 +39,8 @@ public final class Main {
     }, "hub-shutdown"));
     hub.start().onFailure(e -> {
       LOG.error("crisis-hub failed to start: {}", e.getMessage(), e);
-      System.exit(1);
+      // Not on the event loop: exiting runs the shutdown hook, which waits for Vert.x to close.
+      new Thread(() -> System.exit(1), "hub-exit").start();
     });
   }
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Crisis Hub load test runner: builds the hub and the generator, starts the hub (or the baseline
+# broadcast server) pinned to one core, runs the generator pinned to the other, and stops
+# everything at the end. Everything binds to loopback.
+#
+#   loadtest/run.sh SCENARIO [generator options]     one run (see loadtest/README.md)
+#   loadtest/run.sh all                              every scenario 3 times, plus the baseline
+#
+# Environment: HUB_CORE (default 0), GEN_CORE (default 1), PORT (default 18080), SOURCES
+# (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4: source addresses for many connections).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+HUB_CORE=${HUB_CORE:-0}
+GEN_CORE=${GEN_CORE:-1}
+PORT=${PORT:-18080}
+SOURCES=${SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}
+SECRET=loadtest-secret-loadtest-secret-0123
+TWILIO_TOKEN=loadtest-twilio-token
+OUT=${OUT:-$ROOT/loadtest/results}
+# Runs a command pinned to a core. exec: in `pin … &` the background job's pid is the java process
+# itself, so it can be measured (RSS) and stopped.
+pin() { if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then exec taskset -c "$1" "${@:2}"; else exec "${@:2}"; fi; }
+
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+[ -f target/crisis-hub.jar ] || mvn -q -B -DskipTests package
+[ -f loadtest/target/loadtest.jar ] || mvn -q -B -f loadtest/pom.xml package
+
+SERVER_PID=""
+DATA=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; fi
+  if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
+}
+trap stop_server EXIT
+
+start_hub() {
+  if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is already in use" >&2; exit 1; fi
+  DATA=$(mktemp -d)
+  (
+    export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$PORT HUB_DATA_DIR=$DATA HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
+      HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
+      HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \
+      HUB_WS_QUEUE_FRAMES=1024
+    pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g} -jar target/crisis-hub.jar
+  ) > "$OUT/hub.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && return 0; sleep 0.5; done
+  echo "hub did not start; see $OUT/hub.log" >&2; exit 1
+}
+
+start_baseline() {
+  if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is already in use" >&2; exit 1; fi
+  : > "$OUT/baseline.log"
+  ( pin "$HUB_CORE" java -Xmx2g -cp loadtest/target/loadtest.jar org.crisishub.loadtest.BaselineServer "$PORT" ) \
+    > "$OUT/baseline.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 60); do grep -q listening "$OUT/baseline.log" 2>/dev/null && return 0; sleep 0.5; done
+  echo "baseline did not start" >&2; exit 1
+}
+
+generate() {
+  ( pin "$GEN_CORE" java -Xmx4g -jar loadtest/target/loadtest.jar "$@" --url "http://127.0.0.1:$PORT" \
+    --token-secret "$SECRET" --twilio-token "$TWILIO_TOKEN" --public-url "http://127.0.0.1:$PORT" \
+    --sources "$SOURCES" --out "$OUT" )
+}
+
+one() {
+  local scenario=$1; shift
+  if [[ " $* " == *" --baseline "* ]]; then start_baseline; else start_hub; fi
+  if [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@"; else generate "$scenario" "$@"; fi
+  stop_server
+}
+
+mkdir -p "$OUT"
+if [ "${1:-}" = all ]; then
+  for i in 1 2 3; do
+    one checkin-storm --users 2000 --rate "${CHECKIN_RATE:-5000}" --duration 20
+    one fanout --subjects 50 --followers 200 --rate "${FANOUT_RATE:-500}" --duration 20
+    one fanout --subjects 50 --followers 200 --rate "${FANOUT_RATE:-500}" --duration 20 --baseline
+    one slow-consumers --subjects 50 --followers 200 --rate "${FANOUT_RATE:-500}" --duration 20 --slow-share 0.1
+    one reconnect-storm --subjects 50 --followers "${RECONNECT_FOLLOWERS:-200}"
+    one idle-connections --connections "${IDLE_CONNECTIONS:-20000}" --duration 15
+    one sms-storm --rate "${SMS_RATE:-2000}" --duration 20
+  done
+else
+  one "$@"
+fi

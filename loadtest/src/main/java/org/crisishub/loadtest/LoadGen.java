@@ -1,0 +1,562 @@
+package org.crisishub.loadtest;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The Crisis Hub load generator. Open-loop: requests are scheduled at fixed intended times and
+ * latency is measured from the intended time (coordinated-omission corrected), so a stalled hub
+ * shows up as latency instead of a lower request rate.
+ *
+ * <pre>
+ * java -jar loadtest/target/loadtest.jar SCENARIO [--key value ...]
+ *   checkin-storm   --users 2000 --rate 5000 --duration 20
+ *   fanout          --subjects 50 --followers 200 --rate 500 --duration 20 [--baseline]
+ *   slow-consumers  (fanout options) --slow-share 0.1
+ *   reconnect-storm --subjects 50 --followers 200
+ *   idle-connections --connections 20000 --hub-pid PID --duration 20
+ *   sms-storm       --rate 2000 --duration 20 --twilio-token T --public-url U
+ * common: --url http://127.0.0.1:8080  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
+ * </pre>
+ */
+public final class LoadGen {
+  final Map<String, String> opts;
+  final Vertx vertx;
+  final URI url;
+  final Tokens tokens;
+  final boolean baseline;
+  final List<WebSocketClient> wsClients = new ArrayList<>();
+  final AtomicInteger nextClient = new AtomicInteger();
+  final Report report;
+
+  LoadGen(String scenario, Map<String, String> opts, Vertx vertx) {
+    this.opts = opts;
+    this.vertx = vertx;
+    this.url = URI.create(opt("url", "http://127.0.0.1:8080"));
+    this.tokens = new Tokens(opt("token-secret", "loadtest-secret-loadtest-secret-0123"));
+    this.baseline = opts.containsKey("baseline");
+    this.report = new Report(scenario + (baseline ? "-baseline" : ""));
+    for (String src : opt("sources", "127.0.0.1").split(",")) {
+      wsClients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(src.strip())
+          .setMaxConnections(1_000_000).setConnectTimeout(30_000).setMaxFrameSize(65536).setMaxMessageSize(65536)));
+    }
+    opts.forEach(report.params::put);
+  }
+
+  String opt(String k, String dflt) {
+    return opts.getOrDefault(k, dflt);
+  }
+
+  int intOpt(String k, int dflt) {
+    return Integer.parseInt(opt(k, String.valueOf(dflt)));
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println("usage: loadtest.jar SCENARIO [--key value ...] (see the class comment or loadtest/README.md)");
+      System.exit(2);
+    }
+    Map<String, String> opts = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String k = args[i].replaceFirst("^--", "");
+      if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        opts.put(k, args[++i]);
+      } else {
+        opts.put(k, "true");
+      }
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.parseInt(opts.getOrDefault("threads", "2"))));
+    try {
+      Report r = run(args[0], opts, vertx);
+      Path out = r.write(Path.of(opts.getOrDefault("out", "loadtest/results")));
+      System.out.println();
+      System.out.println(r.json().toPrettyString());
+      System.out.println("results: " + out);
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Runs one scenario to the end and returns its report. */
+  public static Report run(String scenario, Map<String, String> opts, Vertx vertx) throws Exception {
+    LoadGen g = new LoadGen(scenario, opts, vertx);
+    switch (scenario) {
+      case "checkin-storm" -> g.checkinStorm();
+      case "fanout" -> g.fanout(0);
+      case "slow-consumers" -> g.fanout(Double.parseDouble(g.opt("slow-share", "0.1")));
+      case "reconnect-storm" -> g.reconnectStorm();
+      case "idle-connections" -> g.idleConnections();
+      case "sms-storm" -> g.smsStorm();
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+    }
+    return g.report;
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  /** A connected, authenticated client socket; {@code onText} sees every frame after {@code ready}. */
+  Future<WebSocket> connect(String phone, java.util.function.Consumer<String> onText) {
+    WebSocketClient client = wsClients.get(Math.floorMod(nextClient.getAndIncrement(), wsClients.size()));
+    WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
+        .setURI(baseline ? "/ws?phone=" + URLEncoder.encode(phone, StandardCharsets.UTF_8) : "/api/v1/ws")
+        .setAllowOriginHeader(false);
+    return client.connect(o).compose(ws -> {
+      io.vertx.core.Promise<WebSocket> ready = io.vertx.core.Promise.promise();
+      ws.textMessageHandler(t -> {
+        if (!ready.future().isComplete()) {
+          if (t.contains("\"snapshot\"")) {
+            ready.tryComplete(ws);
+          } else if (t.contains("\"error\"")) {
+            ready.tryFail(t);
+          }
+          return;
+        }
+        onText.accept(t);
+      });
+      ws.writeTextMessage("{\"type\":\"auth\",\"token\":\"" + tokens.person(phone) + "\"}");
+      return ready.future();
+    });
+  }
+
+  /** Opens {@code n} connections, at most 500 handshakes at a time. */
+  List<WebSocket> connectAll(List<String> phones, java.util.function.Function<String, java.util.function.Consumer<String>> handler)
+      throws Exception {
+    List<WebSocket> out = new ArrayList<>(java.util.Collections.nCopies(phones.size(), null));
+    int window = 500;
+    for (int from = 0; from < phones.size(); from += window) {
+      List<Future<WebSocket>> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(phones.size(), from + window); i++) {
+        batch.add(connect(phones.get(i), handler.apply(phones.get(i))));
+      }
+      Future.all(batch).await(120, TimeUnit.SECONDS);
+      for (int i = 0; i < batch.size(); i++) {
+        out.set(from + i, batch.get(i).result());
+      }
+      progress("connected " + Math.min(phones.size(), from + window) + "/" + phones.size());
+    }
+    return out;
+  }
+
+  static void progress(String line) {
+    System.out.print("\r" + line + "                    ");
+    System.out.flush();
+  }
+
+  /**
+   * Runs {@code send} open-loop at {@code rate} per second for {@code seconds}, passing each call
+   * its intended start time (nanoTime); prints a progress line every second.
+   */
+  void openLoop(double rate, int seconds, java.util.function.LongConsumer send, AtomicLong done) throws Exception {
+    long start = System.nanoTime();
+    long total = (long) (rate * seconds);
+    AtomicLong issued = new AtomicLong();
+    io.vertx.core.Promise<Void> finished = io.vertx.core.Promise.promise();
+    long[] lastDone = {0};
+    long[] lastTick = {start};
+    long timer = vertx.setPeriodic(1, t -> {
+      long now = System.nanoTime();
+      long due = Math.min(total, (long) ((now - start) / 1e9 * rate));
+      while (issued.get() < due) {
+        long n = issued.getAndIncrement();
+        send.accept(start + (long) (n * 1e9 / rate));
+      }
+      if (now - lastTick[0] >= 1_000_000_000L) {
+        long d = done.get();
+        report.perSecond.add(new long[] {report.perSecond.size() + 1, d - lastDone[0]});
+        progress(String.format("t=%ds sent=%d done=%d (%d/s)", (now - start) / 1_000_000_000L, issued.get(), d,
+            d - lastDone[0]));
+        lastDone[0] = d;
+        lastTick[0] = now;
+      }
+      if (issued.get() >= total) {
+        finished.tryComplete();
+      }
+    });
+    finished.future().await(seconds + 60L, TimeUnit.SECONDS);
+    vertx.cancelTimer(timer);
+  }
+
+  /** Waits until {@code done} reaches {@code target} or {@code seconds} pass. */
+  static void drain(AtomicLong done, long target, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (done.get() < target && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+  }
+
+  static long field(String frame, String name) {
+    int i = frame.indexOf("\"" + name + "\":");
+    if (i < 0) {
+      return -1;
+    }
+    i += name.length() + 3;
+    long v = 0;
+    while (i < frame.length() && Character.isDigit(frame.charAt(i))) {
+      v = v * 10 + (frame.charAt(i++) - '0');
+    }
+    return v;
+  }
+
+  /** The send time a fan-out check-in carries in its note ({@code "note":"t<nanoTime>"}). */
+  static long noteNanos(String frame) {
+    int i = frame.indexOf("\"note\":\"t");
+    if (i < 0) {
+      return -1;
+    }
+    i += 9;
+    long v = 0;
+    while (i < frame.length() && Character.isDigit(frame.charAt(i))) {
+      v = v * 10 + (frame.charAt(i++) - '0');
+    }
+    return v;
+  }
+
+  // ---------------------------------------------------------------- scenarios
+
+  /** N bystanders check in over WebSocket at a total rate R; measures the durable ack latency. */
+  void checkinStorm() throws Exception {
+    int users = intOpt("users", 2000);
+    double rate = Double.parseDouble(opt("rate", "5000"));
+    int seconds = intOpt("duration", 20);
+    Histogram ack = Report.histogram();
+    report.latencies.put("ack", ack);
+    AtomicLong done = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    ConcurrentHashMap<Long, Long> intended = new ConcurrentHashMap<>();
+    AtomicLong refs = new AtomicLong();
+    List<String> phones = new ArrayList<>();
+    for (int i = 0; i < users; i++) {
+      phones.add(Tokens.phone(1_000_000 + i));
+    }
+    List<WebSocket> sockets = connectAll(phones, p -> t -> {
+      long ref = field(t, "ref");
+      Long t0 = intended.remove(ref);
+      if (t0 != null) {
+        if (t.contains("\"ack\"")) {
+          synchronized (ack) {
+            ack.recordValue(Math.max(0, (System.nanoTime() - t0) / 1000));
+          }
+        } else {
+          errors.incrementAndGet();
+        }
+        done.incrementAndGet();
+      }
+    });
+    AtomicInteger rr = new AtomicInteger();
+    long started = System.nanoTime();
+    openLoop(rate, seconds, t0 -> {
+      long ref = refs.incrementAndGet();
+      intended.put(ref, t0);
+      WebSocket ws = sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size()));
+      ws.writeTextMessage("{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"storm\"}");
+    }, done);
+    drain(done, refs.get(), 60);
+    double secs = (System.nanoTime() - started) / 1e9;
+    report.figures.put("sent", refs.get());
+    report.figures.put("acked", done.get() - errors.get());
+    report.figures.put("errors", errors.get());
+    report.figures.put("lost", refs.get() - done.get());
+    report.figures.put("ackedPerSecond", Math.round((done.get() - errors.get()) / secs));
+    closeAll(sockets);
+  }
+
+  /**
+   * S subjects, each followed by F followers; subjects check in at R per second in total; each
+   * status goes to F followers. Measures publish → receive latency in this process and counts
+   * seq gaps. With {@code slowShare} > 0 that share of followers stops reading.
+   */
+  void fanout(double slowShare) throws Exception {
+    int subjects = intOpt("subjects", 50);
+    int perSubject = intOpt("followers", 200);
+    double rate = Double.parseDouble(opt("rate", "500"));
+    int seconds = intOpt("duration", 20);
+    Histogram lat = Report.histogram();
+    Histogram slowLat = Report.histogram();
+    report.latencies.put(slowShare > 0 ? "publish-to-receive (reading followers)" : "publish-to-receive", lat);
+    AtomicLong delivered = new AtomicLong();
+    AtomicLong gaps = new AtomicLong();
+    List<String> subjectPhones = new ArrayList<>();
+    for (int s = 0; s < subjects; s++) {
+      subjectPhones.add(Tokens.phone(2_000_000 + s));
+    }
+    Map<String, long[]> lastSeq = new ConcurrentHashMap<>();
+    List<String> followerPhones = new ArrayList<>();
+    for (int i = 0; i < subjects * perSubject; i++) {
+      followerPhones.add(Tokens.phone(3_000_000 + i));
+    }
+    java.util.Set<String> slow = new java.util.HashSet<>();
+    for (int i = 0; i < followerPhones.size() * slowShare; i++) {
+      slow.add(followerPhones.get((int) (i / slowShare) % followerPhones.size()));
+    }
+    List<WebSocket> subjectSockets = connectAll(subjectPhones, p -> t -> { });
+    List<WebSocket> followerSockets = connectAll(followerPhones, p -> {
+      long[] last = new long[1];
+      lastSeq.put(p, last);
+      boolean isSlow = slow.contains(p);
+      return t -> {
+        if (!t.startsWith("{\"type\":\"status\"")) {
+          return;
+        }
+        long sent = noteNanos(t);
+        long seq = field(t, "seq");
+        if (sent > 0 && !isSlow) {
+          synchronized (lat) {
+            lat.recordValue(Math.max(0, (System.nanoTime() - sent) / 1000));
+          }
+        }
+        if (last[0] != 0 && seq != last[0] + 1 && !isSlow) {
+          gaps.incrementAndGet();
+        }
+        last[0] = seq;
+        delivered.incrementAndGet();
+      };
+    });
+    follow(subjectSockets, followerSockets, subjectPhones, followerPhones, perSubject);
+    for (int i = 0; i < followerSockets.size(); i++) {
+      if (slow.contains(followerPhones.get(i))) {
+        followerSockets.get(i).pause();
+      }
+    }
+    AtomicInteger rr = new AtomicInteger();
+    AtomicLong sentCount = new AtomicLong();
+    long started = System.nanoTime();
+    openLoop(rate, seconds, t0 -> {
+      int s = Math.floorMod(rr.getAndIncrement(), subjectSockets.size());
+      sentCount.incrementAndGet();
+      subjectSockets.get(s).writeTextMessage("{\"type\":\"checkin\",\"status\":\"safe\",\"note\":\"t" + t0 + "\"}");
+    }, delivered);
+    long expected = (long) (sentCount.get() * perSubject * (1 - slowShare));
+    drain(delivered, expected, 30);
+    double secs = (System.nanoTime() - started) / 1e9;
+    report.figures.put("checkins", sentCount.get());
+    report.figures.put("deliveries", delivered.get());
+    report.figures.put("deliveriesPerSecond", Math.round(delivered.get() / secs));
+    report.figures.put("expectedToReadingFollowers", expected);
+    report.figures.put("seqGaps", gaps.get());
+    report.figures.put("slowFollowers", slow.size());
+    if (slowShare > 0) {
+      report.latencies.remove("slow");
+    }
+    closeAll(subjectSockets);
+    closeAll(followerSockets);
+  }
+
+  /** Makes every follower an active follower of its subject (follow, then the subject's consent). */
+  void follow(List<WebSocket> subjects, List<WebSocket> followers, List<String> subjectPhones, List<String> followerPhones,
+      int perSubject) throws Exception {
+    for (int s = 0; s < subjects.size(); s++) {
+      for (int f = 0; f < perSubject; f++) {
+        int fi = s * perSubject + f;
+        followers.get(fi).writeTextMessage("{\"type\":\"follow\",\"phone\":\"" + subjectPhones.get(s) + "\"}");
+      }
+    }
+    // Consent after the follow requests: the hub processes each connection's frames in order, and a
+    // subject's consent for a follower whose request is not stored yet is answered not_found, so
+    // retry until every follow is active (counted from the acks).
+    AtomicLong active = new AtomicLong();
+    for (int round = 0; round < 20 && active.get() < (long) subjects.size() * perSubject; round++) {
+      active.set(0);
+      List<Future<Void>> acks = new ArrayList<>();
+      for (int s = 0; s < subjects.size(); s++) {
+        WebSocket ws = subjects.get(s);
+        io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+        AtomicInteger pending = new AtomicInteger(perSubject);
+        ws.textMessageHandler(t -> {
+          if (t.contains("\"state\":\"active\"")) {
+            active.incrementAndGet();
+          }
+          if ((t.contains("\"ack\"") || t.contains("\"error\"")) && pending.decrementAndGet() == 0) {
+            p.tryComplete();
+          }
+        });
+        for (int f = 0; f < perSubject; f++) {
+          ws.writeTextMessage("{\"type\":\"consent\",\"ref\":" + f + ",\"phone\":\"" + followerPhones.get(s * perSubject + f)
+              + "\",\"allow\":true}");
+        }
+        acks.add(p.future());
+      }
+      Future.all(acks).await(120, TimeUnit.SECONDS);
+      progress("active follows " + active.get() + "/" + (long) subjects.size() * perSubject);
+    }
+    for (WebSocket ws : subjects) {
+      ws.textMessageHandler(t -> { });
+    }
+    if (active.get() < (long) subjects.size() * perSubject) {
+      throw new IllegalStateException("could not activate all follows: " + active.get());
+    }
+  }
+
+  /** Every follower drops its connection at once and reconnects; time until all have their snapshot. */
+  void reconnectStorm() throws Exception {
+    int subjects = intOpt("subjects", 50);
+    int perSubject = intOpt("followers", 200);
+    List<String> subjectPhones = new ArrayList<>();
+    for (int s = 0; s < subjects; s++) {
+      subjectPhones.add(Tokens.phone(4_000_000 + s));
+    }
+    List<String> followerPhones = new ArrayList<>();
+    for (int i = 0; i < subjects * perSubject; i++) {
+      followerPhones.add(Tokens.phone(5_000_000 + i));
+    }
+    List<WebSocket> subjectSockets = connectAll(subjectPhones, p -> t -> { });
+    List<WebSocket> followers = connectAll(followerPhones, p -> t -> { });
+    follow(subjectSockets, followers, subjectPhones, followerPhones, perSubject);
+    for (WebSocket s : subjectSockets) {
+      s.writeTextMessage("{\"type\":\"checkin\",\"status\":\"safe\",\"note\":\"before the storm\"}");
+    }
+    closeAll(followers);
+    Histogram catchUp = Report.histogram();
+    report.latencies.put("reconnect-to-snapshot", catchUp);
+    long start = System.nanoTime();
+    AtomicLong caughtUp = new AtomicLong();
+    List<Future<WebSocket>> all = new ArrayList<>();
+    for (String p : followerPhones) {
+      all.add(connect(p, t -> { }).onSuccess(ws -> {
+        synchronized (catchUp) {
+          catchUp.recordValue((System.nanoTime() - start) / 1000);
+        }
+        caughtUp.incrementAndGet();
+      }));
+    }
+    Future.join(all).await(300, TimeUnit.SECONDS);
+    double secs = (System.nanoTime() - start) / 1e9;
+    report.figures.put("followers", followerPhones.size());
+    report.figures.put("caughtUp", caughtUp.get());
+    report.figures.put("allCaughtUpSeconds", Math.round(secs * 100) / 100.0);
+    List<WebSocket> open = new ArrayList<>();
+    all.forEach(f -> {
+      if (f.succeeded()) {
+        open.add(f.result());
+      }
+    });
+    closeAll(open);
+    closeAll(subjectSockets);
+  }
+
+  /** Holds C authenticated connections with pings; hub memory per connection from its RSS. */
+  void idleConnections() throws Exception {
+    int n = intOpt("connections", 20000);
+    int seconds = intOpt("duration", 20);
+    String pid = opt("hub-pid", null);
+    long before = pid == null ? -1 : rssKb(pid);
+    List<String> phones = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      phones.add(Tokens.phone(6_000_000 + i));
+    }
+    List<WebSocket> sockets = connectAll(phones, p -> t -> { });
+    AtomicLong pongs = new AtomicLong();
+    for (WebSocket ws : sockets) {
+      ws.textMessageHandler(t -> pongs.incrementAndGet());
+    }
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < end) {
+      for (WebSocket ws : sockets) {
+        ws.writeTextMessage("{\"type\":\"ping\"}");
+      }
+      progress("holding " + sockets.size() + " connections, pongs " + pongs.get());
+      TimeUnit.SECONDS.sleep(5);
+    }
+    System.gc();
+    long after = pid == null ? -1 : rssKb(pid);
+    report.figures.put("connections", sockets.size());
+    report.figures.put("pongs", pongs.get());
+    if (pid != null) {
+      report.figures.put("hubRssBeforeMb", before / 1024);
+      report.figures.put("hubRssAfterMb", after / 1024);
+      report.figures.put("hubKbPerConnection", Math.round((after - before) * 10.0 / sockets.size()) / 10.0);
+    }
+    closeAll(sockets);
+  }
+
+  static long rssKb(String pid) throws Exception {
+    for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", pid, "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** Signed Twilio inbound webhooks (SAFE from many numbers) at rate R; measures TwiML reply latency. */
+  void smsStorm() throws Exception {
+    double rate = Double.parseDouble(opt("rate", "2000"));
+    int seconds = intOpt("duration", 20);
+    String authToken = opt("twilio-token", "loadtest-twilio-token");
+    String publicUrl = opt("public-url", "http://127.0.0.1:" + url.getPort());
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
+    Histogram reply = Report.histogram();
+    report.latencies.put("webhook-reply", reply);
+    AtomicLong done = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong n = new AtomicLong();
+    int senders = intOpt("users", 5000);
+    openLoop(rate, seconds, t0 -> {
+      long i = n.incrementAndGet();
+      TreeMap<String, String> params = new TreeMap<>();
+      params.put("From", Tokens.phone(7_000_000 + (int) (i % senders)));
+      params.put("To", "+15550009999");
+      params.put("Body", "SAFE storm " + i);
+      params.put("MessageSid", String.format("SM%032d", i));
+      StringBuilder form = new StringBuilder();
+      params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
+          .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+      String sig = Tokens.twilioSignature(authToken, publicUrl + "/sms/inbound", params);
+      http.request(HttpMethod.POST, "/sms/inbound").compose(req -> req
+          .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", sig)
+          .send(Buffer.buffer(form.toString()))).compose(r -> r.body().map(b -> r.statusCode())).onComplete(ar -> {
+            if (ar.succeeded() && ar.result() == 200) {
+              synchronized (reply) {
+                reply.recordValue(Math.max(0, (System.nanoTime() - t0) / 1000));
+              }
+            } else {
+              errors.incrementAndGet();
+            }
+            done.incrementAndGet();
+          });
+    }, done);
+    drain(done, n.get(), 60);
+    report.figures.put("sent", n.get());
+    report.figures.put("ok", done.get() - errors.get());
+    report.figures.put("errors", errors.get());
+    report.figures.put("okPerSecond", Math.round((done.get() - errors.get()) / (double) seconds));
+    http.close();
+  }
+
+  static void closeAll(List<WebSocket> sockets) {
+    List<Future<Void>> closes = new ArrayList<>();
+    for (WebSocket ws : sockets) {
+      if (ws != null) {
+        closes.add(ws.close().recover(e -> Future.succeededFuture()));
+      }
+    }
+    try {
+      Future.join(closes).await(60, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // connections the server closed already
+    }
+  }
+}

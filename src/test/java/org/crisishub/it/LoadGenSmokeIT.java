@@ -1,0 +1,47 @@
+package org.crisishub.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.crisishub.loadtest.LoadGen;
+import org.crisishub.support.TestHub;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A few seconds of the real load generator against a real hub: keeps loadtest/ working. Not a benchmark. */
+@DisplayName("Load generator smoke run")
+class LoadGenSmokeIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  @DisplayName("checkin-storm and fanout run end to end: every check-in acked, every status delivered, no seq gap")
+  void smoke() throws Exception {
+    String secret = "smoke-secret-smoke-secret-0123456789";
+    try (TestHub hub = TestHub.start(dir, Map.of("HUB_RATE_LIMITS", "off", "HUB_TOKEN_SECRET", secret))) {
+      Vertx gen = Vertx.vertx();
+      try {
+        Map<String, String> opts = new HashMap<>(Map.of("url", "http://127.0.0.1:" + hub.port(),
+            "token-secret", secret, "users", "20", "rate", "200", "duration", "2"));
+        var storm = LoadGen.run("checkin-storm", opts, gen).json();
+        assertEquals(400, storm.path("figures").path("sent").asLong());
+        assertEquals(400, storm.path("figures").path("acked").asLong());
+        assertTrue(storm.path("latencyMs").path("ack").path("p99").asDouble() > 0);
+
+        opts.putAll(Map.of("subjects", "4", "followers", "5", "rate", "50"));
+        var fanout = LoadGen.run("fanout", opts, gen).json();
+        assertEquals(100, fanout.path("figures").path("checkins").asLong());
+        assertEquals(500, fanout.path("figures").path("deliveries").asLong());
+        assertEquals(0, fanout.path("figures").path("seqGaps").asLong());
+      } finally {
+        gen.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
