@@ -2,9 +2,6 @@ package org.crisishub.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.twilio.security.RequestValidator;
-import com.twilio.twiml.MessagingResponse;
-import com.twilio.twiml.TwiMLException;
-import com.twilio.twiml.messaging.Message;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.Router;
@@ -87,15 +84,32 @@ final class SmsRoutes {
     });
   }
 
+  private static final javax.xml.stream.XMLOutputFactory XML = javax.xml.stream.XMLOutputFactory.newFactory();
+
+  /**
+   * {@code <Response><Message>reply</Message></Response>}. Written with a StAX writer rather than the
+   * SDK's TwiML builder: that one creates a new DOM and transformer factory per call, which took
+   * most of the time of an SMS webhook under load (see docs/performance.md).
+   */
   static String twiml(String reply) {
     if (reply == null || reply.isEmpty()) {
       return EMPTY_TWIML;
     }
+    java.io.StringWriter out = new java.io.StringWriter(reply.length() + 96);
     try {
-      return new MessagingResponse.Builder().message(new Message.Builder(reply).build()).build().toXml();
-    } catch (TwiMLException e) {
+      javax.xml.stream.XMLStreamWriter w = XML.createXMLStreamWriter(out);
+      w.writeStartDocument("UTF-8", "1.0");
+      w.writeStartElement("Response");
+      w.writeStartElement("Message");
+      w.writeCharacters(reply);
+      w.writeEndElement();
+      w.writeEndElement();
+      w.writeEndDocument();
+      w.close();
+    } catch (javax.xml.stream.XMLStreamException e) {
       throw new IllegalStateException("cannot render TwiML", e);
     }
+    return out.toString();
   }
 
   private void status(RoutingContext ctx) {
