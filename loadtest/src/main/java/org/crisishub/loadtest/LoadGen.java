@@ -89,14 +89,22 @@ public final class LoadGen {
       }
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.parseInt(opts.getOrDefault("threads", "2"))));
+    int status = 1;
     try {
       Report r = run(args[0], opts, vertx);
+      status = 0;
       Path out = r.write(Path.of(opts.getOrDefault("out", "loadtest/results")));
       System.out.println();
       System.out.println(r.json().toPrettyString());
       System.out.println("results: " + out);
     } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
+      try {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        System.err.println("closing the generator's connections took over 30 s");
+      }
+      // Vert.x threads must not keep a failed run alive: the runner waits for this process.
+      System.exit(status);
     }
   }
 
