@@ -140,6 +140,7 @@ public final class SqliteStore implements Store {
   }
 
   private static void closeQuietly(Connection c) {
+    STATEMENTS.remove(c);
     try {
       c.close();
     } catch (SQLException e) {
@@ -150,7 +151,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> ping() {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = prepare(c, "SELECT 1"); ResultSet rs = ps.executeQuery()) {
         rs.next();
       }
       return null;
@@ -164,7 +165,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       if (req.key() != null) {
-        try (PreparedStatement ps = c.prepareStatement(
+        try (PreparedStatement ps = prepare(c, 
             "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
                 + " FROM idempotency i JOIN checkins c ON c.id = i.checkin_id"
                 + " WHERE i.phone = ? AND i.key = ? AND i.at_ms > ?")) {
@@ -179,7 +180,7 @@ public final class SqliteStore implements Store {
         }
       }
       long seq = 1;
-      try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM people WHERE phone = ?")) {
+      try (PreparedStatement ps = prepare(c, "SELECT last_seq FROM people WHERE phone = ?")) {
         ps.setString(1, req.phone());
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
@@ -190,7 +191,7 @@ public final class SqliteStore implements Store {
       List<Follow> recipients = activeFollowers(c, req.phone());
       CheckIn ci = new CheckIn(UUID.randomUUID().toString(), req.phone(), req.status(), req.note(),
           req.location(), req.incident(), req.channel(), now, seq);
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT INTO checkins (" + CHECKIN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
         ps.setString(1, ci.id());
         ps.setString(2, ci.phone());
@@ -207,7 +208,7 @@ public final class SqliteStore implements Store {
         ps.setInt(12, recipients.size());
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT INTO people (phone, last_seq) VALUES (?, ?)"
               + " ON CONFLICT (phone) DO UPDATE SET last_seq = excluded.last_seq")) {
         ps.setString(1, ci.phone());
@@ -215,7 +216,7 @@ public final class SqliteStore implements Store {
         ps.executeUpdate();
       }
       if (req.key() != null) {
-        try (PreparedStatement ps = c.prepareStatement(
+        try (PreparedStatement ps = prepare(c, 
             "INSERT OR REPLACE INTO idempotency (phone, key, checkin_id, at_ms) VALUES (?,?,?,?)")) {
           ps.setString(1, ci.phone());
           ps.setString(2, req.key());
@@ -249,7 +250,7 @@ public final class SqliteStore implements Store {
       }
     }
     for (String code : matched) {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR IGNORE INTO help_requests (checkin_id, incident, phone, state, created_ms, updated_ms)"
               + " VALUES (?,?,?,'open',?,?)")) {
         ps.setString(1, ci.id());
@@ -264,7 +265,7 @@ public final class SqliteStore implements Store {
   }
 
   private static List<Follow> activeFollowers(Connection c, String subject) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? AND state = 'active'")) {
       ps.setString(1, subject);
       return follows(ps);
@@ -298,7 +299,7 @@ public final class SqliteStore implements Store {
   }
 
   private static CheckIn latest(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? ORDER BY seq DESC LIMIT 1")) {
       ps.setString(1, phone);
       try (ResultSet rs = ps.executeQuery()) {
@@ -325,7 +326,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? AND seq > ? ORDER BY seq LIMIT ?")) {
         ps.setString(1, phone);
         ps.setLong(2, afterSeq);
@@ -358,7 +359,7 @@ public final class SqliteStore implements Store {
   }
 
   private static void upsertFollow(Connection c, Follow f) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "INSERT OR REPLACE INTO follows (follower, subject, state, sms, updated_ms) VALUES (?,?,?,?,?)")) {
       ps.setString(1, f.follower());
       ps.setString(2, f.subject());
@@ -370,7 +371,7 @@ public final class SqliteStore implements Store {
   }
 
   private static boolean isContact(Connection c, String owner, String contact) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM contacts WHERE owner = ? AND contact = ?")) {
+    try (PreparedStatement ps = prepare(c, "SELECT 1 FROM contacts WHERE owner = ? AND contact = ?")) {
       ps.setString(1, owner);
       ps.setString(2, contact);
       try (ResultSet rs = ps.executeQuery()) {
@@ -380,7 +381,7 @@ public final class SqliteStore implements Store {
   }
 
   private static Follow follow(Connection c, String follower, String subject) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? AND subject = ?")) {
       ps.setString(1, follower);
       ps.setString(2, subject);
@@ -403,7 +404,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> unfollow(String follower, String subject) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM follows WHERE follower = ? AND subject = ?")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM follows WHERE follower = ? AND subject = ?")) {
         ps.setString(1, follower);
         ps.setString(2, subject);
         return ps.executeUpdate() > 0;
@@ -432,7 +433,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<Follow>> follows(String follower) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? ORDER BY subject")) {
         ps.setString(1, follower);
         return follows(ps);
@@ -443,7 +444,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<Follow>> followers(String subject) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? ORDER BY follower")) {
         ps.setString(1, subject);
         return follows(ps);
@@ -456,7 +457,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<Follow>> putContact(String owner, String contact, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR IGNORE INTO contacts (owner, contact, at_ms) VALUES (?,?,?)")) {
         ps.setString(1, owner);
         ps.setString(2, contact);
@@ -476,7 +477,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> deleteContact(String owner, String contact) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM contacts WHERE owner = ? AND contact = ?")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM contacts WHERE owner = ? AND contact = ?")) {
         ps.setString(1, owner);
         ps.setString(2, contact);
         return ps.executeUpdate() > 0;
@@ -487,7 +488,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<String>> contacts(String owner) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT contact FROM contacts WHERE owner = ? ORDER BY contact")) {
         ps.setString(1, owner);
         List<String> out = new ArrayList<>();
@@ -506,7 +507,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR REPLACE INTO otp (phone, code_hash, expires_ms, tries) VALUES (?,?,?,0)")) {
         ps.setString(1, phone);
         ps.setString(2, codeHash);
@@ -522,7 +523,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       String stored;
       int tries;
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT code_hash, tries FROM otp WHERE phone = ? AND expires_ms > ?")) {
         ps.setString(1, phone);
         ps.setLong(2, now.toEpochMilli());
@@ -541,7 +542,7 @@ public final class SqliteStore implements Store {
       if (tries + 1 >= maxTries) {
         deleteOtp(c, phone);
       } else {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE otp SET tries = tries + 1 WHERE phone = ?")) {
+        try (PreparedStatement ps = prepare(c, "UPDATE otp SET tries = tries + 1 WHERE phone = ?")) {
           ps.setString(1, phone);
           ps.executeUpdate();
         }
@@ -551,7 +552,7 @@ public final class SqliteStore implements Store {
   }
 
   private static void deleteOtp(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM otp WHERE phone = ?")) {
+    try (PreparedStatement ps = prepare(c, "DELETE FROM otp WHERE phone = ?")) {
       ps.setString(1, phone);
       ps.executeUpdate();
     }
@@ -560,7 +561,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> revokeToken(String tokenId, Instant expiresAt) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR REPLACE INTO revoked_tokens (token_id, expires_ms) VALUES (?,?)")) {
         ps.setString(1, tokenId);
         ps.setLong(2, expiresAt.toEpochMilli());
@@ -573,7 +574,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> isTokenRevoked(String tokenId) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM revoked_tokens WHERE token_id = ?")) {
+      try (PreparedStatement ps = prepare(c, "SELECT 1 FROM revoked_tokens WHERE token_id = ?")) {
         ps.setString(1, tokenId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next();
@@ -589,26 +590,26 @@ public final class SqliteStore implements Store {
       int deleted;
       // Without an incident (or naming none that exists): aged from when they were made. With an
       // incident: kept while it is open, deleted `retention` after it closed.
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL OR incident NOT IN (SELECT code FROM incidents)))"
               + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)")) {
         ps.setLong(1, nowMs - retention.toMillis());
         ps.setLong(2, nowMs - retention.toMillis());
         deleted = ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM idempotency WHERE at_ms < ?")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM idempotency WHERE at_ms < ?")) {
         ps.setLong(1, nowMs - IDEMPOTENCY_WINDOW_MS);
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM otp WHERE expires_ms < ?")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM otp WHERE expires_ms < ?")) {
         ps.setLong(1, nowMs);
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM revoked_tokens WHERE expires_ms < ?")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM revoked_tokens WHERE expires_ms < ?")) {
         ps.setLong(1, nowMs);
         ps.executeUpdate();
       }
@@ -618,12 +619,12 @@ public final class SqliteStore implements Store {
       for (String sql : new String[] {
           "DELETE FROM outbox WHERE state NOT IN ('queued','sending') AND updated_ms < ?",
           "DELETE FROM sms_delivery WHERE at_ms < ?"}) {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = prepare(c, sql)) {
           ps.setLong(1, cutoff);
           ps.executeUpdate();
         }
       }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM sms_inbound WHERE at_ms < ?")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM sms_inbound WHERE at_ms < ?")) {
         ps.setLong(1, nowMs - Duration.ofDays(7).toMillis());
         ps.executeUpdate();
       }
@@ -634,7 +635,7 @@ public final class SqliteStore implements Store {
   // ---------------------------------------------------------------- SMS
 
   private static boolean optedOut(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sms_optout WHERE phone = ?")) {
+    try (PreparedStatement ps = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
       ps.setString(1, phone);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
@@ -648,7 +649,7 @@ public final class SqliteStore implements Store {
       return;
     }
     if (key != null) {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE outbox SET body = ?, subject = ?, updated_ms = ? WHERE to_phone = ? AND coalesce_key = ?"
               + " AND state = 'queued'")) {
         ps.setString(1, body);
@@ -661,7 +662,7 @@ public final class SqliteStore implements Store {
         }
       }
     }
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
             + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)")) {
       ps.setString(1, to);
@@ -688,7 +689,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       List<Object[]> due = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT id, to_phone, subject, body, attempts FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
               + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY next_at_ms, id LIMIT ?")) {
         ps.setLong(1, nowMs);
@@ -716,7 +717,7 @@ public final class SqliteStore implements Store {
             continue;
           }
         }
-        try (PreparedStatement ps = c.prepareStatement(
+        try (PreparedStatement ps = prepare(c, 
             "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
                 + " updated_ms = ? WHERE id = ?")) {
           ps.setString(1, owner);
@@ -733,7 +734,7 @@ public final class SqliteStore implements Store {
 
   private static void finish(Connection c, long id, String state, String sid, String error, long nowMs)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
             + " updated_ms = ? WHERE id = ?")) {
       ps.setString(1, state);
@@ -756,7 +757,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE outbox SET state = 'queued', next_at_ms = ?, error = ?, lease_owner = NULL,"
               + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND state = 'sending'")) {
         ps.setLong(1, nextAt.toEpochMilli());
@@ -780,7 +781,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Integer> releaseSmsClaims() {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE outbox SET state = 'queued', lease_owner = NULL, lease_until_ms = NULL WHERE state = 'sending'")) {
         return ps.executeUpdate();
       }
@@ -790,7 +791,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<OutboxStats> outboxStats(Instant now) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')),"
               + " (SELECT MIN(created_ms) FROM outbox WHERE state IN ('queued','sending')),"
               + " (SELECT COUNT(*) FROM outbox WHERE state = 'failed')");
@@ -807,7 +808,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> setSmsOptOut(String phone, boolean optedOut, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(optedOut
+      try (PreparedStatement ps = prepare(c, optedOut
           ? "INSERT OR IGNORE INTO sms_optout (phone, at_ms) VALUES (?, ?)"
           : "DELETE FROM sms_optout WHERE phone = ?")) {
         ps.setString(1, phone);
@@ -828,7 +829,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<String>> inboundReply(String messageSid) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT reply FROM sms_inbound WHERE message_sid = ?")) {
+      try (PreparedStatement ps = prepare(c, "SELECT reply FROM sms_inbound WHERE message_sid = ?")) {
         ps.setString(1, messageSid);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
@@ -840,7 +841,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> saveInboundReply(String messageSid, String reply, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR IGNORE INTO sms_inbound (message_sid, reply, at_ms) VALUES (?,?,?)")) {
         ps.setString(1, messageSid);
         ps.setString(2, reply);
@@ -854,7 +855,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(joined
+      try (PreparedStatement ps = prepare(c, joined
           ? "INSERT OR IGNORE INTO incident_sms (incident, phone, at_ms) VALUES (?,?,?)"
           : "DELETE FROM incident_sms WHERE incident = ? AND phone = ?")) {
         ps.setString(1, incident);
@@ -870,7 +871,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<String>> joinedOpenIncidents(String phone) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT s.incident FROM incident_sms s JOIN incidents i"
+      try (PreparedStatement ps = prepare(c, "SELECT s.incident FROM incident_sms s JOIN incidents i"
           + " ON i.code = s.incident WHERE s.phone = ? AND i.state = 'open' ORDER BY s.at_ms DESC, s.incident")) {
         ps.setString(1, phone);
         List<String> out = new ArrayList<>();
@@ -887,7 +888,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<String>> incidentSmsSubscribers(String incident) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT phone FROM incident_sms WHERE incident = ? ORDER BY phone")) {
         ps.setString(1, incident);
         List<String> out = new ArrayList<>();
@@ -904,7 +905,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT INTO sms_delivery (sid, status, error_code, at_ms) VALUES (?,?,?,?)")) {
         ps.setString(1, sid);
         ps.setString(2, status);
@@ -922,7 +923,7 @@ public final class SqliteStore implements Store {
   public Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles,
       Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR IGNORE INTO responders (username, password_hash, agency, roles, disabled, created_ms)"
               + " VALUES (?,?,?,?,0,?)")) {
         ps.setString(1, username);
@@ -938,7 +939,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<ResponderRecord>> responder(String username) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT username, password_hash, agency, roles, disabled FROM responders WHERE username = ?")) {
         ps.setString(1, username);
         try (ResultSet rs = ps.executeQuery()) {
@@ -956,7 +957,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> disableResponder(String username) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE responders SET disabled = 1 WHERE username = ?")) {
+      try (PreparedStatement ps = prepare(c, "UPDATE responders SET disabled = 1 WHERE username = ?")) {
         ps.setString(1, username);
         return ps.executeUpdate() > 0;
       }
@@ -964,7 +965,7 @@ public final class SqliteStore implements Store {
   }
 
   private static List<Incident> incidents(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = prepare(c, sql)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -986,7 +987,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> createIncident(Incident i) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
               + " VALUES (?,?,?,?,?,?,?)")) {
         ps.setString(1, i.code());
@@ -1014,7 +1015,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<Incident>> closeIncident(String code, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE incidents SET state = 'closed', closed_ms = ? WHERE code = ? AND state = 'open'")) {
         ps.setLong(1, now.toEpochMilli());
         ps.setString(2, code);
@@ -1025,7 +1026,7 @@ public final class SqliteStore implements Store {
   }
 
   private static List<AgencyKey> keys(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "SELECT kid, agency, private_pkcs8, public_spki, active, created_ms FROM agency_keys " + where)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
@@ -1042,11 +1043,11 @@ public final class SqliteStore implements Store {
   }
 
   private static void insertKey(Connection c, AgencyKey k) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("UPDATE agency_keys SET active = 0 WHERE agency = ?")) {
+    try (PreparedStatement ps = prepare(c, "UPDATE agency_keys SET active = 0 WHERE agency = ?")) {
       ps.setString(1, k.agency());
       ps.executeUpdate();
     }
-    try (PreparedStatement ps = c.prepareStatement(
+    try (PreparedStatement ps = prepare(c, 
         "INSERT INTO agency_keys (kid, agency, private_pkcs8, public_spki, active, created_ms) VALUES (?,?,?,?,1,?)")) {
       ps.setString(1, k.kid());
       ps.setString(2, k.agency());
@@ -1087,7 +1088,7 @@ public final class SqliteStore implements Store {
       + " signed_json, expires_ms, created_ms, published_ms";
 
   private static List<NoticeRecord> notices(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + NOTICE_COLUMNS + " FROM notices " + where)) {
+    try (PreparedStatement ps = prepare(c, "SELECT " + NOTICE_COLUMNS + " FROM notices " + where)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -1110,7 +1111,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> insertNotice(NoticeRecord n) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT INTO notices (" + NOTICE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
         ps.setString(1, n.id());
         ps.setString(2, n.incident());
@@ -1155,7 +1156,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> approveNotice(String id, String approver, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE notices SET state = 'approved', approved_by = ? WHERE id = ? AND state = 'draft'")) {
         ps.setString(1, approver);
         ps.setString(2, id);
@@ -1172,7 +1173,7 @@ public final class SqliteStore implements Store {
       if (current.isEmpty() || !fromStates.contains(current.get(0).state())) {
         return false;
       }
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE notices SET state = 'published', signed_json = ?, published_ms = ? WHERE id = ?")) {
         ps.setString(1, signedJson);
         ps.setLong(2, publishedAt.toEpochMilli());
@@ -1180,7 +1181,7 @@ public final class SqliteStore implements Store {
         ps.executeUpdate();
       }
       if (referencesId != null) {
-        try (PreparedStatement ps = c.prepareStatement(
+        try (PreparedStatement ps = prepare(c, 
             "UPDATE notices SET state = ? WHERE id = ? AND state = 'published'")) {
           ps.setString(1, referencedState);
           ps.setString(2, referencesId);
@@ -1188,7 +1189,7 @@ public final class SqliteStore implements Store {
         }
       }
       if (smsBody != null) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT phone FROM incident_sms WHERE incident = ?")) {
+        try (PreparedStatement ps = prepare(c, "SELECT phone FROM incident_sms WHERE incident = ?")) {
           ps.setString(1, current.get(0).incident());
           List<String> phones = new ArrayList<>();
           try (ResultSet rs = ps.executeQuery()) {
@@ -1208,7 +1209,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "INSERT INTO audit (at_ms, actor, action, target, outcome, detail) VALUES (?,?,?,?,?,?)")) {
         ps.setLong(1, now.toEpochMilli());
         ps.setString(2, actor);
@@ -1225,7 +1226,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<AuditEntry>> auditTrail(int limit) {
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?")) {
         ps.setInt(1, limit);
         List<AuditEntry> out = new ArrayList<>();
@@ -1241,7 +1242,7 @@ public final class SqliteStore implements Store {
   }
 
   private static List<HelpRequest> helpRequests(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
+    try (PreparedStatement ps = prepare(c, "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
         + ", h.incident AS h_incident, h.state AS h_state, h.by_responder, h.updated_ms"
         + " FROM help_requests h JOIN checkins c ON c.id = h.checkin_id " + where)) {
       for (int i = 0; i < args.length; i++) {
@@ -1267,7 +1268,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
+      try (PreparedStatement ps = prepare(c, 
           "UPDATE help_requests SET state = ?, by_responder = ?, updated_ms = ? WHERE checkin_id = ?")) {
         ps.setString(1, state);
         ps.setString(2, responder);
@@ -1282,6 +1283,37 @@ public final class SqliteStore implements Store {
   }
 
   // ---------------------------------------------------------------- machinery
+
+  /** Prepared statements per connection; each map is only used by its connection's one thread. */
+  private static final java.util.Map<Connection, java.util.Map<String, PreparedStatement>> STATEMENTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A prepared statement from the connection's cache. Preparing (SQLite parses the SQL each time)
+   * took 15 % of the hub's CPU in a check-in storm profile (docs/performance.md). Its
+   * {@code close()} only clears the parameters, so callers keep the usual try-with-resources.
+   */
+  static PreparedStatement prepare(Connection c, String sql) throws SQLException {
+    java.util.Map<String, PreparedStatement> cache = STATEMENTS.computeIfAbsent(c, k -> new java.util.HashMap<>());
+    PreparedStatement ps = cache.get(sql);
+    if (ps == null) {
+      PreparedStatement real = c.prepareStatement(sql);
+      ps = (PreparedStatement) java.lang.reflect.Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
+          new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
+            if (method.getName().equals("close")) {
+              real.clearParameters();
+              return null;
+            }
+            try {
+              return method.invoke(real, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+      cache.put(sql, ps);
+    }
+    return ps;
+  }
 
   /** A unit of work against one connection. */
   @FunctionalInterface
