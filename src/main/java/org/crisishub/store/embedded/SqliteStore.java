@@ -165,7 +165,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       if (req.key() != null) {
-        try (PreparedStatement ps = prepare(c, 
+        try (PreparedStatement ps = prepare(c,
             "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
                 + " FROM idempotency i JOIN checkins c ON c.id = i.checkin_id"
                 + " WHERE i.phone = ? AND i.key = ? AND i.at_ms > ?")) {
@@ -191,7 +191,7 @@ public final class SqliteStore implements Store {
       List<Follow> recipients = activeFollowers(c, req.phone());
       CheckIn ci = new CheckIn(UUID.randomUUID().toString(), req.phone(), req.status(), req.note(),
           req.location(), req.incident(), req.channel(), now, seq);
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT INTO checkins (" + CHECKIN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
         ps.setString(1, ci.id());
         ps.setString(2, ci.phone());
@@ -208,7 +208,7 @@ public final class SqliteStore implements Store {
         ps.setInt(12, recipients.size());
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT INTO people (phone, last_seq) VALUES (?, ?)"
               + " ON CONFLICT (phone) DO UPDATE SET last_seq = excluded.last_seq")) {
         ps.setString(1, ci.phone());
@@ -216,7 +216,7 @@ public final class SqliteStore implements Store {
         ps.executeUpdate();
       }
       if (req.key() != null) {
-        try (PreparedStatement ps = prepare(c, 
+        try (PreparedStatement ps = prepare(c,
             "INSERT OR REPLACE INTO idempotency (phone, key, checkin_id, at_ms) VALUES (?,?,?,?)")) {
           ps.setString(1, ci.phone());
           ps.setString(2, req.key());
@@ -250,7 +250,7 @@ public final class SqliteStore implements Store {
       }
     }
     for (String code : matched) {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR IGNORE INTO help_requests (checkin_id, incident, phone, state, created_ms, updated_ms)"
               + " VALUES (?,?,?,'open',?,?)")) {
         ps.setString(1, ci.id());
@@ -265,7 +265,7 @@ public final class SqliteStore implements Store {
   }
 
   private static List<Follow> activeFollowers(Connection c, String subject) throws SQLException {
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? AND state = 'active'")) {
       ps.setString(1, subject);
       return follows(ps);
@@ -299,7 +299,7 @@ public final class SqliteStore implements Store {
   }
 
   private static CheckIn latest(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? ORDER BY seq DESC LIMIT 1")) {
       ps.setString(1, phone);
       try (ResultSet rs = ps.executeQuery()) {
@@ -326,7 +326,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? AND seq > ? ORDER BY seq LIMIT ?")) {
         ps.setString(1, phone);
         ps.setLong(2, afterSeq);
@@ -359,7 +359,7 @@ public final class SqliteStore implements Store {
   }
 
   private static void upsertFollow(Connection c, Follow f) throws SQLException {
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "INSERT OR REPLACE INTO follows (follower, subject, state, sms, updated_ms) VALUES (?,?,?,?,?)")) {
       ps.setString(1, f.follower());
       ps.setString(2, f.subject());
@@ -381,7 +381,7 @@ public final class SqliteStore implements Store {
   }
 
   private static Follow follow(Connection c, String follower, String subject) throws SQLException {
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? AND subject = ?")) {
       ps.setString(1, follower);
       ps.setString(2, subject);
@@ -433,7 +433,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<Follow>> follows(String follower) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? ORDER BY subject")) {
         ps.setString(1, follower);
         return follows(ps);
@@ -444,7 +444,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<Follow>> followers(String subject) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? ORDER BY follower")) {
         ps.setString(1, subject);
         return follows(ps);
@@ -457,7 +457,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<Follow>> putContact(String owner, String contact, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR IGNORE INTO contacts (owner, contact, at_ms) VALUES (?,?,?)")) {
         ps.setString(1, owner);
         ps.setString(2, contact);
@@ -487,19 +487,7 @@ public final class SqliteStore implements Store {
 
   @Override
   public Future<List<String>> contacts(String owner) {
-    return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
-          "SELECT contact FROM contacts WHERE owner = ? ORDER BY contact")) {
-        ps.setString(1, owner);
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-        return out;
-      }
-    });
+    return read(c -> strings(c, "SELECT contact FROM contacts WHERE owner = ? ORDER BY contact", owner));
   }
 
   // ---------------------------------------------------------------- one-time codes and tokens
@@ -507,7 +495,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR REPLACE INTO otp (phone, code_hash, expires_ms, tries) VALUES (?,?,?,0)")) {
         ps.setString(1, phone);
         ps.setString(2, codeHash);
@@ -523,7 +511,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       String stored;
       int tries;
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT code_hash, tries FROM otp WHERE phone = ? AND expires_ms > ?")) {
         ps.setString(1, phone);
         ps.setLong(2, now.toEpochMilli());
@@ -561,7 +549,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> revokeToken(String tokenId, Instant expiresAt) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR REPLACE INTO revoked_tokens (token_id, expires_ms) VALUES (?,?)")) {
         ps.setString(1, tokenId);
         ps.setLong(2, expiresAt.toEpochMilli());
@@ -590,14 +578,14 @@ public final class SqliteStore implements Store {
       int deleted;
       // Without an incident (or naming none that exists): aged from when they were made. With an
       // incident: kept while it is open, deleted `retention` after it closed.
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL OR incident NOT IN (SELECT code FROM incidents)))"
               + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)")) {
         ps.setLong(1, nowMs - retention.toMillis());
         ps.setLong(2, nowMs - retention.toMillis());
         deleted = ps.executeUpdate();
       }
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
         ps.executeUpdate();
       }
@@ -634,6 +622,20 @@ public final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- SMS
 
+  /** The first column of every row of a query with one string parameter. */
+  private static List<String> strings(Connection c, String sql, String arg) throws SQLException {
+    try (PreparedStatement ps = prepare(c, sql)) {
+      ps.setString(1, arg);
+      List<String> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    }
+  }
+
   private static boolean optedOut(Connection c, String phone) throws SQLException {
     try (PreparedStatement ps = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
       ps.setString(1, phone);
@@ -649,7 +651,7 @@ public final class SqliteStore implements Store {
       return;
     }
     if (key != null) {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE outbox SET body = ?, subject = ?, updated_ms = ? WHERE to_phone = ? AND coalesce_key = ?"
               + " AND state = 'queued'")) {
         ps.setString(1, body);
@@ -662,7 +664,7 @@ public final class SqliteStore implements Store {
         }
       }
     }
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
             + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)")) {
       ps.setString(1, to);
@@ -689,7 +691,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       List<Object[]> due = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT id, to_phone, subject, body, attempts FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
               + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY next_at_ms, id LIMIT ?")) {
         ps.setLong(1, nowMs);
@@ -717,7 +719,7 @@ public final class SqliteStore implements Store {
             continue;
           }
         }
-        try (PreparedStatement ps = prepare(c, 
+        try (PreparedStatement ps = prepare(c,
             "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
                 + " updated_ms = ? WHERE id = ?")) {
           ps.setString(1, owner);
@@ -734,7 +736,7 @@ public final class SqliteStore implements Store {
 
   private static void finish(Connection c, long id, String state, String sid, String error, long nowMs)
       throws SQLException {
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
             + " updated_ms = ? WHERE id = ?")) {
       ps.setString(1, state);
@@ -757,7 +759,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE outbox SET state = 'queued', next_at_ms = ?, error = ?, lease_owner = NULL,"
               + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND state = 'sending'")) {
         ps.setLong(1, nextAt.toEpochMilli());
@@ -781,7 +783,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Integer> releaseSmsClaims() {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE outbox SET state = 'queued', lease_owner = NULL, lease_until_ms = NULL WHERE state = 'sending'")) {
         return ps.executeUpdate();
       }
@@ -791,7 +793,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<OutboxStats> outboxStats(Instant now) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')),"
               + " (SELECT MIN(created_ms) FROM outbox WHERE state IN ('queued','sending')),"
               + " (SELECT COUNT(*) FROM outbox WHERE state = 'failed')");
@@ -841,7 +843,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> saveInboundReply(String messageSid, String reply, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR IGNORE INTO sms_inbound (message_sid, reply, at_ms) VALUES (?,?,?)")) {
         ps.setString(1, messageSid);
         ps.setString(2, reply);
@@ -887,25 +889,13 @@ public final class SqliteStore implements Store {
 
   @Override
   public Future<List<String>> incidentSmsSubscribers(String incident) {
-    return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
-          "SELECT phone FROM incident_sms WHERE incident = ? ORDER BY phone")) {
-        ps.setString(1, incident);
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-        return out;
-      }
-    });
+    return read(c -> strings(c, "SELECT phone FROM incident_sms WHERE incident = ? ORDER BY phone", incident));
   }
 
   @Override
   public Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT INTO sms_delivery (sid, status, error_code, at_ms) VALUES (?,?,?,?)")) {
         ps.setString(1, sid);
         ps.setString(2, status);
@@ -923,7 +913,7 @@ public final class SqliteStore implements Store {
   public Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles,
       Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR IGNORE INTO responders (username, password_hash, agency, roles, disabled, created_ms)"
               + " VALUES (?,?,?,?,0,?)")) {
         ps.setString(1, username);
@@ -939,7 +929,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<ResponderRecord>> responder(String username) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT username, password_hash, agency, roles, disabled FROM responders WHERE username = ?")) {
         ps.setString(1, username);
         try (ResultSet rs = ps.executeQuery()) {
@@ -987,7 +977,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> createIncident(Incident i) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
               + " VALUES (?,?,?,?,?,?,?)")) {
         ps.setString(1, i.code());
@@ -1015,7 +1005,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<Incident>> closeIncident(String code, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE incidents SET state = 'closed', closed_ms = ? WHERE code = ? AND state = 'open'")) {
         ps.setLong(1, now.toEpochMilli());
         ps.setString(2, code);
@@ -1026,7 +1016,7 @@ public final class SqliteStore implements Store {
   }
 
   private static List<AgencyKey> keys(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "SELECT kid, agency, private_pkcs8, public_spki, active, created_ms FROM agency_keys " + where)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
@@ -1047,7 +1037,7 @@ public final class SqliteStore implements Store {
       ps.setString(1, k.agency());
       ps.executeUpdate();
     }
-    try (PreparedStatement ps = prepare(c, 
+    try (PreparedStatement ps = prepare(c,
         "INSERT INTO agency_keys (kid, agency, private_pkcs8, public_spki, active, created_ms) VALUES (?,?,?,?,1,?)")) {
       ps.setString(1, k.kid());
       ps.setString(2, k.agency());
@@ -1111,7 +1101,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> insertNotice(NoticeRecord n) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT INTO notices (" + NOTICE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
         ps.setString(1, n.id());
         ps.setString(2, n.incident());
@@ -1156,7 +1146,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> approveNotice(String id, String approver, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE notices SET state = 'approved', approved_by = ? WHERE id = ? AND state = 'draft'")) {
         ps.setString(1, approver);
         ps.setString(2, id);
@@ -1173,7 +1163,7 @@ public final class SqliteStore implements Store {
       if (current.isEmpty() || !fromStates.contains(current.get(0).state())) {
         return false;
       }
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE notices SET state = 'published', signed_json = ?, published_ms = ? WHERE id = ?")) {
         ps.setString(1, signedJson);
         ps.setLong(2, publishedAt.toEpochMilli());
@@ -1181,7 +1171,7 @@ public final class SqliteStore implements Store {
         ps.executeUpdate();
       }
       if (referencesId != null) {
-        try (PreparedStatement ps = prepare(c, 
+        try (PreparedStatement ps = prepare(c,
             "UPDATE notices SET state = ? WHERE id = ? AND state = 'published'")) {
           ps.setString(1, referencedState);
           ps.setString(2, referencesId);
@@ -1189,17 +1179,8 @@ public final class SqliteStore implements Store {
         }
       }
       if (smsBody != null) {
-        try (PreparedStatement ps = prepare(c, "SELECT phone FROM incident_sms WHERE incident = ?")) {
-          ps.setString(1, current.get(0).incident());
-          List<String> phones = new ArrayList<>();
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              phones.add(rs.getString(1));
-            }
-          }
-          for (String p : phones) {
-            enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli());
-          }
+        for (String p : strings(c, "SELECT phone FROM incident_sms WHERE incident = ?", current.get(0).incident())) {
+          enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli());
         }
       }
       return true;
@@ -1209,7 +1190,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "INSERT INTO audit (at_ms, actor, action, target, outcome, detail) VALUES (?,?,?,?,?,?)")) {
         ps.setLong(1, now.toEpochMilli());
         ps.setString(2, actor);
@@ -1226,7 +1207,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<AuditEntry>> auditTrail(int limit) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?")) {
         ps.setInt(1, limit);
         List<AuditEntry> out = new ArrayList<>();
@@ -1268,7 +1249,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, 
+      try (PreparedStatement ps = prepare(c,
           "UPDATE help_requests SET state = ?, by_responder = ?, updated_ms = ? WHERE checkin_id = ?")) {
         ps.setString(1, state);
         ps.setString(2, responder);
