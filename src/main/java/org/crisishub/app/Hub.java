@@ -230,20 +230,19 @@ public final class Hub {
 
   /**
    * Stops serving: readiness turns 503 first, live clients are told to reconnect (1001), the HTTP
-   * servers close, queued store writes finish, then the store closes.
+   * servers close, SMS in flight get their outcome recorded (at most 5 s), queued store writes
+   * finish, then the store closes.
    */
   public Future<Void> stop() {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
-    if (outbox != null) {
-      outbox.stop();
-    }
+    Future<Void> smsDrained = outbox == null ? Future.succeededFuture() : outbox.stop(Duration.ofSeconds(5));
     for (ClientSession s : fanOut == null ? List.<ClientSession>of() : fanOut.sessions()) {
       s.context().runOnContext(v -> s.close(ClientSession.CLOSE_GOING_AWAY, "server shutting down: reconnect"));
     }
     String id = deployment.get();
     Future<Void> http = id == null ? Future.succeededFuture() : vertx.undeploy(id).recover(e -> Future.succeededFuture());
-    return http.compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
+    return http.compose(v -> smsDrained).compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
         .onComplete(ar -> LOG.info("hub stopped"));
   }
 }

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,6 +58,7 @@ public final class OutboxWorker {
   private long pumpTimer = -1;
   private long statsTimer = -1;
   private volatile boolean stopped;
+  private Promise<Void> whenIdle;
 
   public OutboxWorker(Vertx vertx, Store store, SmsSender sender, Settings settings, Clock clock,
       MeterRegistry registry, String owner) {
@@ -98,13 +101,35 @@ public final class OutboxWorker {
     }
   }
 
-  public void stop() {
+  /**
+   * Stops claiming; completes once the sends in flight have their outcome recorded (or after
+   * {@code grace}), so a graceful stop does not leave accepted messages unrecorded.
+   */
+  public Future<Void> stop(Duration grace) {
     stopped = true;
-    if (context != null) {
-      context.runOnContext(v -> {
-        vertx.cancelTimer(pumpTimer);
-        vertx.cancelTimer(statsTimer);
-      });
+    if (context == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> drained = Promise.promise();
+    context.runOnContext(v -> {
+      vertx.cancelTimer(pumpTimer);
+      vertx.cancelTimer(statsTimer);
+      whenIdle = drained;
+      if (inFlight == 0) {
+        drained.tryComplete();
+      } else {
+        vertx.setTimer(grace.toMillis(), t -> {
+          LOG.warn("stopping with {} SMS still in flight: they may be sent again after a restart", inFlight);
+          drained.tryComplete();
+        });
+      }
+    });
+    return drained.future();
+  }
+
+  private void recorded() {
+    if (stopped && inFlight == 0 && whenIdle != null) {
+      whenIdle.tryComplete();
     }
   }
 
@@ -152,14 +177,18 @@ public final class OutboxWorker {
   private void send(Store.OutboxItem item) {
     inFlight++;
     sender.send(item.to(), item.body()).onComplete(ar -> {
-      inFlight--;
       Instant now = clock.instant();
       if (ar.succeeded()) {
         sent.increment();
         store.smsSent(item.id(), ar.result(), now)
-            .onFailure(e -> LOG.error("recording sent SMS {} failed; it may be sent again", item.id(), e));
+            .onFailure(e -> LOG.error("recording sent SMS {} failed; it may be sent again", item.id(), e))
+            .onComplete(x -> {
+              inFlight--;
+              recorded();
+            });
         return;
       }
+      inFlight--;
       Throwable e = ar.cause();
       SmsSendException s = e instanceof SmsSendException x ? x
           : new SmsSendException(String.valueOf(e.getMessage()), false, false, null, e);
@@ -186,6 +215,7 @@ public final class OutboxWorker {
             s.getMessage());
         store.smsRetry(item.id(), now.plusMillis(delay), s.getMessage(), now);
       }
+      recorded();
     });
   }
 
