@@ -208,22 +208,12 @@ public final class SqliteStore implements Store {
         ps.setInt(12, recipients.size());
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = prepare(c,
-          "INSERT INTO people (phone, last_seq) VALUES (?, ?)"
-              + " ON CONFLICT (phone) DO UPDATE SET last_seq = excluded.last_seq")) {
-        ps.setString(1, ci.phone());
-        ps.setLong(2, seq);
-        ps.executeUpdate();
-      }
+      update(c, "INSERT INTO people (phone, last_seq) VALUES (?, ?)"
+          + " ON CONFLICT (phone) DO UPDATE SET last_seq = excluded.last_seq",
+          ci.phone(), seq);
       if (req.key() != null) {
-        try (PreparedStatement ps = prepare(c,
-            "INSERT OR REPLACE INTO idempotency (phone, key, checkin_id, at_ms) VALUES (?,?,?,?)")) {
-          ps.setString(1, ci.phone());
-          ps.setString(2, req.key());
-          ps.setString(3, ci.id());
-          ps.setLong(4, nowMs);
-          ps.executeUpdate();
-        }
+        update(c, "INSERT OR REPLACE INTO idempotency (phone, key, checkin_id, at_ms) VALUES (?,?,?,?)",
+            ci.phone(), req.key(), ci.id(), nowMs);
       }
       for (Follow f : recipients) {
         if (f.sms()) {
@@ -250,16 +240,9 @@ public final class SqliteStore implements Store {
       }
     }
     for (String code : matched) {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR IGNORE INTO help_requests (checkin_id, incident, phone, state, created_ms, updated_ms)"
-              + " VALUES (?,?,?,'open',?,?)")) {
-        ps.setString(1, ci.id());
-        ps.setString(2, code);
-        ps.setString(3, ci.phone());
-        ps.setLong(4, nowMs);
-        ps.setLong(5, nowMs);
-        ps.executeUpdate();
-      }
+      update(c, "INSERT OR IGNORE INTO help_requests (checkin_id, incident, phone, state, created_ms, updated_ms)"
+          + " VALUES (?,?,?,'open',?,?)",
+          ci.id(), code, ci.phone(), nowMs, nowMs);
     }
     return matched;
   }
@@ -359,15 +342,8 @@ public final class SqliteStore implements Store {
   }
 
   private static void upsertFollow(Connection c, Follow f) throws SQLException {
-    try (PreparedStatement ps = prepare(c,
-        "INSERT OR REPLACE INTO follows (follower, subject, state, sms, updated_ms) VALUES (?,?,?,?,?)")) {
-      ps.setString(1, f.follower());
-      ps.setString(2, f.subject());
-      ps.setString(3, f.state().wire());
-      ps.setInt(4, f.sms() ? 1 : 0);
-      ps.setLong(5, f.updatedAt().toEpochMilli());
-      ps.executeUpdate();
-    }
+    update(c, "INSERT OR REPLACE INTO follows (follower, subject, state, sms, updated_ms) VALUES (?,?,?,?,?)",
+        f.follower(), f.subject(), f.state().wire(), f.sms() ? 1 : 0, f.updatedAt().toEpochMilli());
   }
 
   private static boolean isContact(Connection c, String owner, String contact) throws SQLException {
@@ -404,11 +380,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> unfollow(String follower, String subject) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, "DELETE FROM follows WHERE follower = ? AND subject = ?")) {
-        ps.setString(1, follower);
-        ps.setString(2, subject);
-        return ps.executeUpdate() > 0;
-      }
+      return update(c, "DELETE FROM follows WHERE follower = ? AND subject = ?", follower, subject) > 0;
     });
   }
 
@@ -457,13 +429,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<Follow>> putContact(String owner, String contact, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR IGNORE INTO contacts (owner, contact, at_ms) VALUES (?,?,?)")) {
-        ps.setString(1, owner);
-        ps.setString(2, contact);
-        ps.setLong(3, now.toEpochMilli());
-        ps.executeUpdate();
-      }
+      update(c, "INSERT OR IGNORE INTO contacts (owner, contact, at_ms) VALUES (?,?,?)",
+          owner, contact, now.toEpochMilli());
       Follow pending = follow(c, contact, owner);
       if (pending != null && pending.state() == FollowState.PENDING) {
         Follow f = new Follow(contact, owner, FollowState.ACTIVE, pending.sms(), now);
@@ -477,11 +444,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> deleteContact(String owner, String contact) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, "DELETE FROM contacts WHERE owner = ? AND contact = ?")) {
-        ps.setString(1, owner);
-        ps.setString(2, contact);
-        return ps.executeUpdate() > 0;
-      }
+      return update(c, "DELETE FROM contacts WHERE owner = ? AND contact = ?", owner, contact) > 0;
     });
   }
 
@@ -495,13 +458,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR REPLACE INTO otp (phone, code_hash, expires_ms, tries) VALUES (?,?,?,0)")) {
-        ps.setString(1, phone);
-        ps.setString(2, codeHash);
-        ps.setLong(3, expiresAt.toEpochMilli());
-        ps.executeUpdate();
-      }
+      update(c, "INSERT OR REPLACE INTO otp (phone, code_hash, expires_ms, tries) VALUES (?,?,?,0)",
+          phone, codeHash, expiresAt.toEpochMilli());
       return null;
     });
   }
@@ -530,31 +488,21 @@ public final class SqliteStore implements Store {
       if (tries + 1 >= maxTries) {
         deleteOtp(c, phone);
       } else {
-        try (PreparedStatement ps = prepare(c, "UPDATE otp SET tries = tries + 1 WHERE phone = ?")) {
-          ps.setString(1, phone);
-          ps.executeUpdate();
-        }
+        update(c, "UPDATE otp SET tries = tries + 1 WHERE phone = ?", phone);
       }
       return OtpOutcome.WRONG;
     });
   }
 
   private static void deleteOtp(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = prepare(c, "DELETE FROM otp WHERE phone = ?")) {
-      ps.setString(1, phone);
-      ps.executeUpdate();
-    }
+    update(c, "DELETE FROM otp WHERE phone = ?", phone);
   }
 
   @Override
   public Future<Void> revokeToken(String tokenId, Instant expiresAt) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR REPLACE INTO revoked_tokens (token_id, expires_ms) VALUES (?,?)")) {
-        ps.setString(1, tokenId);
-        ps.setLong(2, expiresAt.toEpochMilli());
-        ps.executeUpdate();
-      }
+      update(c, "INSERT OR REPLACE INTO revoked_tokens (token_id, expires_ms) VALUES (?,?)",
+          tokenId, expiresAt.toEpochMilli());
       return null;
     });
   }
@@ -578,29 +526,17 @@ public final class SqliteStore implements Store {
       int deleted;
       // Without an incident (or naming none that exists): aged from when they were made. With an
       // incident: kept while it is open, deleted `retention` after it closed.
-      try (PreparedStatement ps = prepare(c,
-          "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL OR incident NOT IN (SELECT code FROM incidents)))"
-              + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)")) {
-        ps.setLong(1, nowMs - retention.toMillis());
-        ps.setLong(2, nowMs - retention.toMillis());
-        deleted = ps.executeUpdate();
-      }
+      deleted = update(c, "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL"
+          + " OR incident NOT IN (SELECT code FROM incidents)))"
+          + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
+          nowMs - retention.toMillis(), nowMs - retention.toMillis());
       try (PreparedStatement ps = prepare(c,
           "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = prepare(c, "DELETE FROM idempotency WHERE at_ms < ?")) {
-        ps.setLong(1, nowMs - IDEMPOTENCY_WINDOW_MS);
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = prepare(c, "DELETE FROM otp WHERE expires_ms < ?")) {
-        ps.setLong(1, nowMs);
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = prepare(c, "DELETE FROM revoked_tokens WHERE expires_ms < ?")) {
-        ps.setLong(1, nowMs);
-        ps.executeUpdate();
-      }
+      update(c, "DELETE FROM idempotency WHERE at_ms < ?", nowMs - IDEMPOTENCY_WINDOW_MS);
+      update(c, "DELETE FROM otp WHERE expires_ms < ?", nowMs);
+      update(c, "DELETE FROM revoked_tokens WHERE expires_ms < ?", nowMs);
       // Finished SMS (they hold numbers and notes) and delivery reports follow the check-in
       // retention; MessageSids are remembered 7 days (Twilio retries a webhook for minutes).
       long cutoff = nowMs - retention.toMillis();
@@ -612,15 +548,22 @@ public final class SqliteStore implements Store {
           ps.executeUpdate();
         }
       }
-      try (PreparedStatement ps = prepare(c, "DELETE FROM sms_inbound WHERE at_ms < ?")) {
-        ps.setLong(1, nowMs - Duration.ofDays(7).toMillis());
-        ps.executeUpdate();
-      }
+      update(c, "DELETE FROM sms_inbound WHERE at_ms < ?", nowMs - Duration.ofDays(7).toMillis());
       return deleted;
     });
   }
 
   // ---------------------------------------------------------------- SMS
+
+  /** Runs an INSERT, UPDATE or DELETE with {@code args} as its parameters; returns the rows changed. */
+  private static int update(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = prepare(c, sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      return ps.executeUpdate();
+    }
+  }
 
   /** The first column of every row of a query with one string parameter. */
   private static List<String> strings(Connection c, String sql, String arg) throws SQLException {
@@ -664,18 +607,9 @@ public final class SqliteStore implements Store {
         }
       }
     }
-    try (PreparedStatement ps = prepare(c,
-        "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
-            + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)")) {
-      ps.setString(1, to);
-      ps.setString(2, key);
-      ps.setString(3, subject);
-      ps.setString(4, body);
-      ps.setLong(5, nowMs);
-      ps.setLong(6, nowMs);
-      ps.setLong(7, nowMs);
-      ps.executeUpdate();
-    }
+    update(c, "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
+        + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)",
+        to, key, subject, body, nowMs, nowMs, nowMs);
   }
 
   @Override
@@ -719,15 +653,9 @@ public final class SqliteStore implements Store {
             continue;
           }
         }
-        try (PreparedStatement ps = prepare(c,
-            "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
-                + " updated_ms = ? WHERE id = ?")) {
-          ps.setString(1, owner);
-          ps.setLong(2, nowMs + lease.toMillis());
-          ps.setLong(3, nowMs);
-          ps.setLong(4, id);
-          ps.executeUpdate();
-        }
+        update(c, "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
+            + " updated_ms = ? WHERE id = ?",
+            owner, nowMs + lease.toMillis(), nowMs, id);
         claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1));
       }
       return claimed;
@@ -736,16 +664,9 @@ public final class SqliteStore implements Store {
 
   private static void finish(Connection c, long id, String state, String sid, String error, long nowMs)
       throws SQLException {
-    try (PreparedStatement ps = prepare(c,
-        "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
-            + " updated_ms = ? WHERE id = ?")) {
-      ps.setString(1, state);
-      ps.setString(2, sid);
-      ps.setString(3, error);
-      ps.setLong(4, nowMs);
-      ps.setLong(5, id);
-      ps.executeUpdate();
-    }
+    update(c, "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
+        + " updated_ms = ? WHERE id = ?",
+        state, sid, error, nowMs, id);
   }
 
   @Override
@@ -759,15 +680,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "UPDATE outbox SET state = 'queued', next_at_ms = ?, error = ?, lease_owner = NULL,"
-              + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND state = 'sending'")) {
-        ps.setLong(1, nextAt.toEpochMilli());
-        ps.setString(2, error);
-        ps.setLong(3, now.toEpochMilli());
-        ps.setLong(4, id);
-        ps.executeUpdate();
-      }
+      update(c, "UPDATE outbox SET state = 'queued', next_at_ms = ?, error = ?, lease_owner = NULL,"
+          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND state = 'sending'",
+          nextAt.toEpochMilli(), error, now.toEpochMilli(), id);
       return null;
     });
   }
@@ -843,13 +758,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> saveInboundReply(String messageSid, String reply, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR IGNORE INTO sms_inbound (message_sid, reply, at_ms) VALUES (?,?,?)")) {
-        ps.setString(1, messageSid);
-        ps.setString(2, reply);
-        ps.setLong(3, now.toEpochMilli());
-        ps.executeUpdate();
-      }
+      update(c, "INSERT OR IGNORE INTO sms_inbound (message_sid, reply, at_ms) VALUES (?,?,?)",
+          messageSid, reply, now.toEpochMilli());
       return null;
     });
   }
@@ -895,14 +805,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT INTO sms_delivery (sid, status, error_code, at_ms) VALUES (?,?,?,?)")) {
-        ps.setString(1, sid);
-        ps.setString(2, status);
-        ps.setString(3, errorCode);
-        ps.setLong(4, now.toEpochMilli());
-        ps.executeUpdate();
-      }
+      update(c, "INSERT INTO sms_delivery (sid, status, error_code, at_ms) VALUES (?,?,?,?)",
+          sid, status, errorCode, now.toEpochMilli());
       return null;
     });
   }
@@ -913,16 +817,9 @@ public final class SqliteStore implements Store {
   public Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles,
       Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR IGNORE INTO responders (username, password_hash, agency, roles, disabled, created_ms)"
-              + " VALUES (?,?,?,?,0,?)")) {
-        ps.setString(1, username);
-        ps.setString(2, passwordHash);
-        ps.setString(3, agency);
-        ps.setString(4, String.join(",", new java.util.TreeSet<>(roles)));
-        ps.setLong(5, now.toEpochMilli());
-        return ps.executeUpdate() > 0;
-      }
+      return update(c, "INSERT OR IGNORE INTO responders (username, password_hash, agency, roles, disabled, created_ms)"
+          + " VALUES (?,?,?,?,0,?)",
+          username, passwordHash, agency, String.join(",", new java.util.TreeSet<>(roles)), now.toEpochMilli()) > 0;
     });
   }
 
@@ -947,10 +844,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> disableResponder(String username) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, "UPDATE responders SET disabled = 1 WHERE username = ?")) {
-        ps.setString(1, username);
-        return ps.executeUpdate() > 0;
-      }
+      return update(c, "UPDATE responders SET disabled = 1 WHERE username = ?", username) > 0;
     });
   }
 
@@ -977,18 +871,10 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> createIncident(Incident i) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
-              + " VALUES (?,?,?,?,?,?,?)")) {
-        ps.setString(1, i.code());
-        ps.setString(2, i.id());
-        ps.setString(3, i.name());
-        ps.setString(4, i.area() == null ? null : i.area().toJson().toString());
-        ps.setInt(5, i.twoPersonRule() ? 1 : 0);
-        ps.setString(6, i.state());
-        ps.setLong(7, i.createdAt().toEpochMilli());
-        return ps.executeUpdate() > 0;
-      }
+      return update(c, "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
+          + " VALUES (?,?,?,?,?,?,?)",
+          i.code(), i.id(), i.name(), i.area() == null ? null : i.area().toJson().toString(),
+          i.twoPersonRule() ? 1 : 0, i.state(), i.createdAt().toEpochMilli()) > 0;
     });
   }
 
@@ -1005,12 +891,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<Incident>> closeIncident(String code, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "UPDATE incidents SET state = 'closed', closed_ms = ? WHERE code = ? AND state = 'open'")) {
-        ps.setLong(1, now.toEpochMilli());
-        ps.setString(2, code);
-        ps.executeUpdate();
-      }
+      update(c, "UPDATE incidents SET state = 'closed', closed_ms = ? WHERE code = ? AND state = 'open'",
+          now.toEpochMilli(), code);
       return incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst();
     });
   }
@@ -1033,19 +915,10 @@ public final class SqliteStore implements Store {
   }
 
   private static void insertKey(Connection c, AgencyKey k) throws SQLException {
-    try (PreparedStatement ps = prepare(c, "UPDATE agency_keys SET active = 0 WHERE agency = ?")) {
-      ps.setString(1, k.agency());
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = prepare(c,
-        "INSERT INTO agency_keys (kid, agency, private_pkcs8, public_spki, active, created_ms) VALUES (?,?,?,?,1,?)")) {
-      ps.setString(1, k.kid());
-      ps.setString(2, k.agency());
-      ps.setBytes(3, k.privatePkcs8());
-      ps.setBytes(4, k.publicSpki());
-      ps.setLong(5, k.createdAt().toEpochMilli());
-      ps.executeUpdate();
-    }
+    update(c, "UPDATE agency_keys SET active = 0 WHERE agency = ?", k.agency());
+    update(c, "INSERT INTO agency_keys (kid, agency, private_pkcs8, public_spki, active, created_ms)"
+        + " VALUES (?,?,?,?,1,?)",
+        k.kid(), k.agency(), k.privatePkcs8(), k.publicSpki(), k.createdAt().toEpochMilli());
   }
 
   @Override
@@ -1146,12 +1019,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> approveNotice(String id, String approver, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "UPDATE notices SET state = 'approved', approved_by = ? WHERE id = ? AND state = 'draft'")) {
-        ps.setString(1, approver);
-        ps.setString(2, id);
-        return ps.executeUpdate() > 0;
-      }
+      return update(c, "UPDATE notices SET state = 'approved', approved_by = ? WHERE id = ? AND state = 'draft'",
+          approver, id) > 0;
     });
   }
 
@@ -1163,20 +1032,10 @@ public final class SqliteStore implements Store {
       if (current.isEmpty() || !fromStates.contains(current.get(0).state())) {
         return false;
       }
-      try (PreparedStatement ps = prepare(c,
-          "UPDATE notices SET state = 'published', signed_json = ?, published_ms = ? WHERE id = ?")) {
-        ps.setString(1, signedJson);
-        ps.setLong(2, publishedAt.toEpochMilli());
-        ps.setString(3, id);
-        ps.executeUpdate();
-      }
+      update(c, "UPDATE notices SET state = 'published', signed_json = ?, published_ms = ? WHERE id = ?",
+          signedJson, publishedAt.toEpochMilli(), id);
       if (referencesId != null) {
-        try (PreparedStatement ps = prepare(c,
-            "UPDATE notices SET state = ? WHERE id = ? AND state = 'published'")) {
-          ps.setString(1, referencedState);
-          ps.setString(2, referencesId);
-          ps.executeUpdate();
-        }
+        update(c, "UPDATE notices SET state = ? WHERE id = ? AND state = 'published'", referencedState, referencesId);
       }
       if (smsBody != null) {
         for (String p : strings(c, "SELECT phone FROM incident_sms WHERE incident = ?", current.get(0).incident())) {
@@ -1190,16 +1049,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
-          "INSERT INTO audit (at_ms, actor, action, target, outcome, detail) VALUES (?,?,?,?,?,?)")) {
-        ps.setLong(1, now.toEpochMilli());
-        ps.setString(2, actor);
-        ps.setString(3, action);
-        ps.setString(4, target);
-        ps.setString(5, outcome);
-        ps.setString(6, detail);
-        ps.executeUpdate();
-      }
+      update(c, "INSERT INTO audit (at_ms, actor, action, target, outcome, detail) VALUES (?,?,?,?,?,?)",
+          now.toEpochMilli(), actor, action, target, outcome, detail);
       return null;
     });
   }
