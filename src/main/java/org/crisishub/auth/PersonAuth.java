@@ -46,7 +46,7 @@ public final class PersonAuth {
       return Future.failedFuture(e);
     }
     String code = String.format("%06d", random.nextInt(1_000_000));
-    return store.saveOtp(phone, tokens.hashCode(phone, code), now.plus(Duration.ofMinutes(CODE_MINUTES)))
+    return store.saveOtp(phone, tokens.codeHash(phone, code), now.plus(Duration.ofMinutes(CODE_MINUTES)))
         // Sent at once, not through the outbox: the person is waiting for it, and can ask again.
         .compose(v -> sms.send(phone, "Crisis Hub code: " + code + " (valid " + CODE_MINUTES
             + " min). Do not share it."))
@@ -72,7 +72,7 @@ public final class PersonAuth {
     if (code == null || !code.strip().matches("[0-9]{6}")) {
       return Future.failedFuture(HubException.invalid("code must be the 6 digits sent by SMS"));
     }
-    return store.checkOtp(phone, tokens.hashCode(phone, code.strip()), now, Limits.OTP_MAX_TRIES)
+    return store.checkOtp(phone, tokens.codeHash(phone, code.strip()), now, Limits.OTP_MAX_TRIES)
         .compose(outcome -> outcome == Store.OtpOutcome.OK
             ? Future.succeededFuture(tokens.issuePerson(phone, now))
             : Future.failedFuture(new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,

@@ -135,7 +135,7 @@ public final class TokenService {
   }
 
   /** HMAC of a one-time code bound to its number, so stored codes are useless without the key. */
-  public String hashCode(String phone, String code) {
+  public String codeHash(String phone, String code) {
     return B64.encodeToString(mac("otp:" + phone + ":" + code));
   }
 }

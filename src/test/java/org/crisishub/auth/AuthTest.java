@@ -47,8 +47,8 @@ class AuthTest {
   @Test
   @DisplayName("code hashes depend on number and code")
   void codeHash() {
-    assertEquals(tokens.hashCode("+1", "123456"), tokens.hashCode("+1", "123456"));
-    assertTrue(!tokens.hashCode("+1", "123456").equals(tokens.hashCode("+2", "123456")));
+    assertEquals(tokens.codeHash("+1", "123456"), tokens.codeHash("+1", "123456"));
+    assertTrue(!tokens.codeHash("+1", "123456").equals(tokens.codeHash("+2", "123456")));
   }
 
   @Test
