@@ -218,6 +218,11 @@ public abstract class ClientSession {
     if (closed) {
       return;
     }
+    dropQueue();
+    closeTransport(code, reason);
+  }
+
+  private void dropQueue() {
     closed = true;
     pending.clear();
     pendingByKey.clear();
@@ -225,7 +230,6 @@ public abstract class ClientSession {
       backlogSinceMs = 0;
       listener.backlogCleared(this);
     }
-    closeTransport(code, reason);
   }
 
   public final boolean isClosed() {
@@ -234,12 +238,6 @@ public abstract class ClientSession {
 
   /** Marks the session closed after the transport closed by itself (client left). */
   protected final void transportClosed() {
-    closed = true;
-    pending.clear();
-    pendingByKey.clear();
-    if (backlogSinceMs != 0) {
-      backlogSinceMs = 0;
-      listener.backlogCleared(this);
-    }
+    dropQueue();
   }
 }
