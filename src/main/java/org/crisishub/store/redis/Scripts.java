@@ -1,0 +1,419 @@
+package org.crisishub.store.redis;
+
+/**
+ * The Lua scripts of the Redis store. Each runs atomically and touches the keys of one hash tag
+ * only (one Redis Cluster slot): the first key it is given names that tag, the others are built
+ * from the tag passed as {@code ARGV[1]} (docs/cluster.md, "Key layout").
+ *
+ * <p>Follow edges are stored as {@code state|sms|updatedMs} (sms is 1 or 0); check-ins in a
+ * person's sorted set as {@code seq|notified|payloadJson} with score {@code seq}.
+ */
+final class Scripts {
+  private Scripts() {
+  }
+
+  /** Queues an SMS in the outbox of {@code tag}, or replaces the text of a waiting one with the same key. */
+  private static final String ENQUEUE = """
+      local function enqueue(tag, idx, nshard, to, ck, subject, body, now)
+        if ck ~= '' then
+          local id = redis.call('GET', tag .. ':smsq:' .. to .. '|' .. ck)
+          if id and redis.call('HGET', tag .. ':sms:' .. id, 'state') == 'queued' then
+            redis.call('HSET', tag .. ':sms:' .. id, 'body', body, 'subject', subject, 'updated', now)
+            return 0
+          end
+        end
+        local n = redis.call('INCR', tag .. ':smsseq')
+        local id = string.format('%d', n * nshard + idx)
+        local mk = tag .. ':sms:' .. id
+        redis.call('HSET', mk, 'to', to, 'ck', ck, 'subject', subject, 'body', body, 'state', 'queued',
+          'attempts', 0, 'created', now, 'updated', now)
+        local eid = redis.call('XADD', tag .. ':ob', '*', 'id', id)
+        redis.call('HSET', mk, 'eid', eid)
+        redis.call('ZADD', tag .. ':obw', now, id)
+        if ck ~= '' then redis.call('SET', tag .. ':smsq:' .. to .. '|' .. ck, id) end
+        return 1
+      end
+      """;
+
+  /**
+   * KEYS[1] = tag:seq:phone. ARGV: tag, outbox index, outbox count, phone, payload, now, idempotency key
+   * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, help
+   * incidents... Returns {'dup', member} or {'new', seq, follower1, edge1, ...} (active followers).
+   */
+  static final String CHECK_IN = ENQUEUE + """
+      local tag, idx, nshard, phone, payload, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
+      local cik = tag .. ':ci:' .. phone
+      local idk = ''
+      if ARGV[7] ~= '' then
+        idk = tag .. ':idem:' .. phone .. ':' .. ARGV[7]
+        local v = redis.call('GET', idk)
+        if v then
+          local sep = string.find(v, '|', 1, true)
+          local seq = string.sub(v, 1, sep - 1)
+          if tonumber(now) - tonumber(string.sub(v, sep + 1)) < tonumber(ARGV[8]) then
+            local m = redis.call('ZRANGEBYSCORE', cik, seq, seq)
+            if #m > 0 then return {'dup', m[1]} end
+          end
+        end
+      end
+      local seq = redis.call('INCR', KEYS[1])
+      local fw = redis.call('HGETALL', tag .. ':fw:' .. phone)
+      local out = {'new', seq}
+      local body = nil
+      for i = 1, #fw, 2 do
+        local v = fw[i + 1]
+        if string.sub(v, 1, 7) == 'active|' then
+          table.insert(out, fw[i])
+          table.insert(out, v)
+          if string.sub(v, 8, 8) == '1' then
+            if not body then
+              local text, mark, s, e = ARGV[9], ARGV[10], nil, nil
+              local from = 1
+              while true do
+                local a, b = string.find(text, mark, from, true)
+                if not a then break end
+                s, e, from = a, b, a + 1
+              end
+              body = s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
+            end
+            enqueue(tag, idx, nshard, fw[i], 'status:' .. phone, phone, body, now)
+          end
+        end
+      end
+      local notified = (#out - 2) / 2
+      redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
+      redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[11])
+      if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
+      for i = 13, #ARGV do
+        redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[12], cjson.encode({phone = phone, seq = tostring(seq),
+          state = 'open', by = '', created = now, updated = now}))
+        redis.call('SADD', tag .. ':helpinc:' .. ARGV[12], ARGV[i])
+      end
+      return out
+      """;
+
+  /** KEYS[1] = a hash; ARGV: field, expected value ('' = absent), new value ('' = delete). 1 when set. */
+  static final String COMPARE_AND_SET = """
+      local cur = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+      if cur ~= ARGV[2] then return 0 end
+      if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+      return 1
+      """;
+
+  /**
+   * KEYS[1] = tag:ct:owner. ARGV: tag, owner, contact, now. Trusts the contact; a pending follow of
+   * the contact on the owner becomes active and its new edge is returned.
+   */
+  static final String PUT_CONTACT = """
+      redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[4])
+      local fk = ARGV[1] .. ':fw:' .. ARGV[2]
+      local v = redis.call('HGET', fk, ARGV[3])
+      if v and string.sub(v, 1, 8) == 'pending|' then
+        local nv = 'active|' .. string.sub(v, 9, 9) .. '|' .. ARGV[4]
+        redis.call('HSET', fk, ARGV[3], nv)
+        return nv
+      end
+      return false
+      """;
+
+  /** KEYS[1] = otp hash. ARGV: code hash, now, max tries. */
+  static final String CHECK_OTP = """
+      local v = redis.call('HMGET', KEYS[1], 'h', 'exp', 'tries')
+      if not v[1] or tonumber(v[2]) <= tonumber(ARGV[2]) then return 'NONE' end
+      if v[1] == ARGV[1] then redis.call('DEL', KEYS[1]) return 'OK' end
+      local t = tonumber(v[3]) + 1
+      if t >= tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) else redis.call('HSET', KEYS[1], 'tries', t) end
+      return 'WRONG'
+      """;
+
+  /** KEYS[1] = tag:ob. ARGV: tag, outbox index, outbox count, to, coalesce key or '', subject or '', body, now. */
+  static final String ENQUEUE_SMS = ENQUEUE + """
+      return enqueue(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+      """;
+
+  /**
+   * KEYS[1] = tag:ob. ARGV: tag, group, owner, now, max, lease ms. Moves due retries back into the
+   * stream, takes over entries whose lease ran out (XAUTOCLAIM), reads new ones (XREADGROUP), and
+   * returns {id, to, body, attempts, ...} of those still to be sent; entries whose follow was
+   * revoked are cancelled here.
+   */
+  static final String CLAIM = """
+      local tag, group, owner, now, max, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+      local due = redis.call('ZRANGEBYSCORE', tag .. ':obd', '-inf', now, 'LIMIT', 0, max)
+      for _, id in ipairs(due) do
+        redis.call('ZREM', tag .. ':obd', id)
+        local mk = tag .. ':sms:' .. id
+        if redis.call('EXISTS', mk) == 1 then
+          redis.call('HSET', mk, 'eid', redis.call('XADD', KEYS[1], '*', 'id', id))
+        end
+      end
+      local entries = {}
+      local ac = redis.call('XAUTOCLAIM', KEYS[1], group, owner, lease, '0-0', 'COUNT', max)
+      for _, e in ipairs(ac[2]) do table.insert(entries, e) end
+      if #entries < max then
+        local r = redis.call('XREADGROUP', 'GROUP', group, owner, 'COUNT', max - #entries, 'STREAMS', KEYS[1], '>')
+        if r then for _, e in ipairs(r[1][2]) do table.insert(entries, e) end end
+      end
+      local out = {}
+      for _, e in ipairs(entries) do
+        local eid, id = e[1], e[2][2]
+        local mk = tag .. ':sms:' .. id
+        local m = redis.call('HMGET', mk, 'state', 'to', 'subject', 'body', 'attempts', 'ck')
+        local drop = nil
+        if m[1] ~= 'queued' and m[1] ~= 'sending' then
+          drop = 'gone'
+        elseif m[3] ~= '' and string.sub(redis.call('HGET', tag .. ':fw:' .. m[3], m[2]) or '', 1, 7) ~= 'active|' then
+          drop = 'cancelled'
+        end
+        if drop then
+          redis.call('XACK', KEYS[1], group, eid)
+          redis.call('XDEL', KEYS[1], eid)
+          if drop == 'cancelled' then
+            redis.call('HSET', mk, 'state', 'cancelled', 'error', 'no longer an active follower', 'updated', now)
+            redis.call('ZREM', tag .. ':obw', id)
+            redis.call('ZADD', tag .. ':obdone', now, id)
+          end
+        else
+          local att = tonumber(m[5]) + 1
+          redis.call('HSET', mk, 'state', 'sending', 'attempts', att, 'owner', owner, 'updated', now)
+          if m[6] ~= '' then
+            local qk = tag .. ':smsq:' .. m[2] .. '|' .. m[6]
+            if redis.call('GET', qk) == id then redis.call('DEL', qk) end
+          end
+          table.insert(out, id)
+          table.insert(out, m[2])
+          table.insert(out, m[4])
+          table.insert(out, att)
+        end
+      end
+      return out
+      """;
+
+  /** KEYS[1] = tag:ob. ARGV: tag, group, id, state (sent, failed), sid or '', error or '', now. */
+  static final String FINISH = """
+      local tag, group, id, st, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[7]
+      local mk = tag .. ':sms:' .. id
+      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state')
+      if not m[4] then return 0 end
+      redis.call('HSET', mk, 'state', st, 'sid', ARGV[5], 'error', ARGV[6], 'updated', now)
+      if m[1] then
+        redis.call('XACK', KEYS[1], group, m[1])
+        redis.call('XDEL', KEYS[1], m[1])
+        redis.call('HDEL', mk, 'eid')
+      end
+      redis.call('ZREM', tag .. ':obw', id)
+      redis.call('ZREM', tag .. ':obd', id)
+      redis.call('ZADD', tag .. ':obdone', now, id)
+      if st == 'failed' and m[4] ~= 'failed' then redis.call('INCR', tag .. ':obf') end
+      if m[2] ~= '' then
+        local qk = tag .. ':smsq:' .. m[3] .. '|' .. m[2]
+        if redis.call('GET', qk) == id then redis.call('DEL', qk) end
+      end
+      return 1
+      """;
+
+  /** KEYS[1] = tag:ob. ARGV: tag, group, id, next attempt at, error, now. */
+  static final String RETRY = """
+      local tag, group, id = ARGV[1], ARGV[2], ARGV[3]
+      local mk = tag .. ':sms:' .. id
+      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state')
+      if m[4] ~= 'sending' then return 0 end
+      redis.call('HSET', mk, 'state', 'queued', 'error', ARGV[5], 'updated', ARGV[6])
+      if m[1] then
+        redis.call('XACK', KEYS[1], group, m[1])
+        redis.call('XDEL', KEYS[1], m[1])
+        redis.call('HDEL', mk, 'eid')
+      end
+      redis.call('ZADD', tag .. ':obd', ARGV[4], id)
+      if m[2] ~= '' then redis.call('SET', tag .. ':smsq:' .. m[3] .. '|' .. m[2], id, 'NX') end
+      return 1
+      """;
+
+  /** KEYS[1] = tag:ob. ARGV: tag, group. Makes every claimed entry of the group new again. */
+  static final String RELEASE = """
+      local tag, group = ARGV[1], ARGV[2]
+      local n = 0
+      while true do
+        local p = redis.call('XPENDING', KEYS[1], group, '-', '+', 1000)
+        if #p == 0 then break end
+        for _, e in ipairs(p) do
+          local eid = e[1]
+          local r = redis.call('XRANGE', KEYS[1], eid, eid)
+          redis.call('XACK', KEYS[1], group, eid)
+          redis.call('XDEL', KEYS[1], eid)
+          if #r > 0 then
+            local id = r[1][2][2]
+            local mk = tag .. ':sms:' .. id
+            if redis.call('HGET', mk, 'state') == 'sending' then
+              redis.call('HSET', mk, 'state', 'queued', 'eid', redis.call('XADD', KEYS[1], '*', 'id', id))
+              n = n + 1
+            end
+          end
+        end
+      end
+      return n
+      """;
+
+  /** KEYS[1] = tag:obw. ARGV: tag. Returns {waiting, oldest created or '', failed}. */
+  static final String OUTBOX_STATS = """
+      local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+      return {redis.call('ZCARD', KEYS[1]), first[2] or '', redis.call('GET', ARGV[1] .. ':obf') or '0'}
+      """;
+
+  /**
+   * KEYS[1] = tag:age. ARGV: tag, cutoff, limit, incidents to keep... Deletes check-ins made before
+   * the cutoff unless their incident is kept, with their help entries, and finished SMS older than
+   * the cutoff. Returns the number of check-ins deleted.
+   */
+  static final String PURGE = """
+      local tag, cutoff = ARGV[1], ARGV[2]
+      local keep = {}
+      for i = 4, #ARGV do keep[ARGV[i]] = true end
+      local n = 0
+      local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
+      for _, m in ipairs(old) do
+        local a = string.find(m, '|', 1, true)
+        local b = string.find(m, '|', a + 1, true)
+        local phone, seq, inc = string.sub(m, 1, a - 1), string.sub(m, a + 1, b - 1), string.sub(m, b + 1)
+        if inc == '' or not keep[inc] then
+          local cik = tag .. ':ci:' .. phone
+          local rows = redis.call('ZRANGEBYSCORE', cik, seq, seq)
+          for _, row in ipairs(rows) do
+            local p1 = string.find(row, '|', 1, true)
+            local p2 = string.find(row, '|', p1 + 1, true)
+            local id = cjson.decode(string.sub(row, p2 + 1)).id
+            for _, hi in ipairs(redis.call('SMEMBERS', tag .. ':helpinc:' .. id)) do
+              redis.call('HDEL', tag .. ':help:' .. hi, id)
+            end
+            redis.call('DEL', tag .. ':helpinc:' .. id)
+          end
+          redis.call('ZREMRANGEBYSCORE', cik, seq, seq)
+          redis.call('ZREM', KEYS[1], m)
+          n = n + 1
+        end
+      end
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', tag .. ':obdone', '-inf', '(' .. cutoff, 'LIMIT', 0, 10000)) do
+        local mk = tag .. ':sms:' .. id
+        if redis.call('HGET', mk, 'state') == 'failed' then redis.call('DECR', tag .. ':obf') end
+        redis.call('DEL', mk)
+        redis.call('ZREM', tag .. ':obdone', id)
+      end
+      return n
+      """;
+
+  /** KEYS[1] = tag:help:incident. ARGV: tag. Returns {checkinId, helpJson, checkInMember, ...}. */
+  static final String HELP_LIST = """
+      local all = redis.call('HGETALL', KEYS[1])
+      local out = {}
+      for i = 1, #all, 2 do
+        local h = cjson.decode(all[i + 1])
+        local rows = redis.call('ZRANGEBYSCORE', ARGV[1] .. ':ci:' .. h.phone, h.seq, h.seq)
+        if #rows > 0 then
+          table.insert(out, all[i])
+          table.insert(out, all[i + 1])
+          table.insert(out, rows[1])
+        end
+      end
+      return out
+      """;
+
+  /**
+   * KEYS[1] = tag:helpinc:checkinId. ARGV: tag, checkin id, state, responder, now. Returns
+   * {incident, helpJson, checkInMember} of the first entry, or an empty list.
+   */
+  static final String SET_HELP = """
+      local tag, id = ARGV[1], ARGV[2]
+      local out = {}
+      for _, inc in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+        local hk = tag .. ':help:' .. inc
+        local raw = redis.call('HGET', hk, id)
+        if raw then
+          local h = cjson.decode(raw)
+          h.state = ARGV[3]
+          h.by = ARGV[4]
+          h.updated = ARGV[5]
+          local enc = cjson.encode(h)
+          redis.call('HSET', hk, id, enc)
+          if #out == 0 then
+            local rows = redis.call('ZRANGEBYSCORE', tag .. ':ci:' .. h.phone, h.seq, h.seq)
+            if #rows > 0 then out = {inc, enc, rows[1]} end
+          end
+        end
+      end
+      return out
+      """;
+
+  /** KEYS[1] = {g}:incsms:code. ARGV: phone, code, joined (1/0), now. 1 when it changed something. */
+  static final String INCIDENT_SMS = """
+      local jk = '{g}:joined:' .. ARGV[1]
+      if ARGV[3] == '1' then
+        if redis.call('ZADD', KEYS[1], 'NX', ARGV[4], ARGV[1]) == 0 then return 0 end
+        redis.call('ZADD', jk, ARGV[4], ARGV[2])
+        return 1
+      end
+      redis.call('ZREM', jk, ARGV[2])
+      return redis.call('ZREM', KEYS[1], ARGV[1])
+      """;
+
+  /** KEYS[1] = a hash. ARGV: field/value pairs. Creates the hash only when it does not exist; 1 when created. */
+  static final String CREATE_HASH = """
+      if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+      redis.call('HSET', KEYS[1], unpack(ARGV))
+      return 1
+      """;
+
+  /** KEYS[1] = {g}:inc:code. ARGV: now. */
+  static final String CLOSE_INCIDENT = """
+      if redis.call('HGET', KEYS[1], 'state') == 'open' then
+        redis.call('HSET', KEYS[1], 'state', 'closed', 'closed', ARGV[1])
+      end
+      return redis.call('HGETALL', KEYS[1])
+      """;
+
+  /**
+   * KEYS[1] = {g}:akey:agency. ARGV: kid, key json, only if none (1/0). Makes the key the agency's
+   * active one; returns the active key's json.
+   */
+  static final String PUT_KEY = """
+      local cur = redis.call('GET', KEYS[1])
+      if ARGV[3] == '1' and cur then return redis.call('HGET', '{g}:keys', cur) end
+      redis.call('HSET', '{g}:keys', ARGV[1], ARGV[2])
+      redis.call('SET', KEYS[1], ARGV[1])
+      return ARGV[2]
+      """;
+
+  /** KEYS[1] = {g}:notice:id. ARGV: approver. */
+  static final String APPROVE_NOTICE = """
+      if redis.call('HGET', KEYS[1], 'state') ~= 'draft' then return 0 end
+      redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedBy', ARGV[1])
+      return 1
+      """;
+
+  /**
+   * KEYS[1] = {g}:notice:id. ARGV: outbox index, outbox count, id, from states (comma list), signed json,
+   * published at, referenced id or '', referenced state, SMS text or ''.
+   */
+  static final String PUBLISH_NOTICE = ENQUEUE + """
+      local st = redis.call('HGET', KEYS[1], 'state')
+      if not st or not string.find(',' .. ARGV[4] .. ',', ',' .. st .. ',', 1, true) then return 0 end
+      redis.call('HSET', KEYS[1], 'state', 'published', 'signed', ARGV[5], 'published', ARGV[6])
+      if ARGV[7] ~= '' then
+        local rk = '{g}:notice:' .. ARGV[7]
+        if redis.call('HGET', rk, 'state') == 'published' then redis.call('HSET', rk, 'state', ARGV[8]) end
+      end
+      if ARGV[9] ~= '' then
+        local inc = redis.call('HGET', KEYS[1], 'incident')
+        for _, p in ipairs(redis.call('ZRANGE', '{g}:incsms:' .. inc, 0, -1)) do
+          enqueue('{g}', tonumber(ARGV[1]), tonumber(ARGV[2]), p, 'notice:' .. ARGV[3], '', ARGV[9], ARGV[6])
+        end
+      end
+      return 1
+      """;
+
+  /** KEYS[1] = {g}:audit. ARGV: entry json without seq (it starts with '{'). */
+  static final String AUDIT = """
+      local seq = redis.call('INCR', '{g}:auditseq')
+      redis.call('LPUSH', KEYS[1], seq .. '|' .. ARGV[1])
+      return seq
+      """;
+}
