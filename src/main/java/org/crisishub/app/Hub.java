@@ -43,6 +43,9 @@ import org.crisishub.sms.SmsSender;
 import org.crisishub.sms.TwilioSmsSender;
 import org.crisishub.store.Store;
 import org.crisishub.store.embedded.SqliteStore;
+import org.crisishub.store.redis.RedisStore;
+import org.crisishub.cluster.ClusterRelay;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +68,19 @@ public final class Hub {
   private FanOut fanOut;
   private OutboxWorker outbox;
   private int port;
+  private final String nodeId = "node-" + java.util.UUID.randomUUID();
+  private HazelcastClusterManager clusterManager;
+  private ClusterRelay relay;
 
   public Hub(Vertx vertx, HubConfig config) {
     this.vertx = vertx;
     this.config = config;
+  }
+
+  /** In cluster mode: the cluster manager {@code vertx} was built with (for health and membership). */
+  public Hub clusterManager(HazelcastClusterManager manager) {
+    this.clusterManager = manager;
+    return this;
   }
 
   public Future<Hub> start() {
@@ -81,7 +93,10 @@ public final class Hub {
       LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
           + " Use this only for closed-lab load tests. !!!");
     }
-    store = new SqliteStore(vertx, config.dataDir(), registry);
+    store = config.store().equals("redis")
+        ? new RedisStore(vertx, config.redisUrl(), RedisStore.Durability.valueOf(config.redisDurability()
+            .toUpperCase(java.util.Locale.ROOT)))
+        : new SqliteStore(vertx, config.dataDir(), registry);
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
@@ -92,10 +107,34 @@ public final class Hub {
         : devSms;
     outbox = new OutboxWorker(vertx, store, sender, new OutboxWorker.Settings(config.smsRate(),
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
-        clock, registry, "node-" + java.util.UUID.randomUUID());
+        clock, registry, nodeId);
+    if (clusterManager != null) {
+      relay = new ClusterRelay(vertx, fanOut, nodeId, registry);
+      fanOut.relay(relay);
+      clusterManager.getHazelcastInstance().getCluster().addMembershipListener(
+          new com.hazelcast.cluster.MembershipListener() {
+            @Override
+            public void memberAdded(com.hazelcast.cluster.MembershipEvent e) {
+              membershipChanged();
+            }
+
+            @Override
+            public void memberRemoved(com.hazelcast.cluster.MembershipEvent e) {
+              membershipChanged();
+            }
+          });
+      outbox.shareRate(clusterManager.getNodes().size());
+      io.micrometer.core.instrument.Gauge.builder("hub.cluster.nodes", this,
+          h -> h.clusterUp() ? h.clusterManager.getNodes().size() : 0)
+          .description("members of the cluster as this node sees it (0: out of the cluster)").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("hub.cluster.relay.shards", relay, ClusterRelay::registeredShards)
+          .description("fan-out shard addresses this node is registered for").register(registry);
+    }
+    boolean embedded = store instanceof SqliteStore;
     return store.start()
         // Embedded store: this process is its only sender, so claims left by a crash are free again.
-        .compose(v -> store.releaseSmsClaims())
+        // Redis: other nodes may be sending; a dead node's claims are taken over after the lease.
+        .compose(v -> embedded ? store.releaseSmsClaims() : Future.succeededFuture(0))
         .onSuccess(n -> {
           if (n > 0) {
             LOG.info("outbox: {} SMS claimed before a crash are due again", n);
@@ -106,7 +145,8 @@ public final class Hub {
           TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
           PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock);
           HelpService help = new HelpService(store, fanOut, clock, outbox::wake);
-          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help);
+          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
+              this::clusterUp);
           FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
           SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
           ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
@@ -120,8 +160,8 @@ public final class Hub {
         })
         .map(v -> {
           startTimers();
-          LOG.info("Crisis Hub listening on http://{}:{} (store {}, SMS {})", config.httpHost(), port,
-              config.store(), config.sms());
+          LOG.info("Crisis Hub listening on http://{}:{} (store {}, SMS {}, node {})", config.httpHost(), port,
+              config.store(), config.sms(), nodeId);
           return this;
         });
   }
@@ -202,9 +242,28 @@ public final class Hub {
     return key;
   }
 
+  private void membershipChanged() {
+    // Hazelcast's event thread: hop onto Vert.x, give the new view a moment, then re-assert.
+    vertx.runOnContext(v -> vertx.setTimer(500, t -> {
+      if (!stopping && relay != null) {
+        relay.reassert();
+        outbox.shareRate(clusterManager.getNodes().size());
+      }
+    }));
+  }
+
+  /** False while this node is out of its cluster (Hazelcast not running). Always true on a single node. */
+  public boolean clusterUp() {
+    return clusterManager == null || clusterManager.isActive()
+        && clusterManager.getHazelcastInstance().getLifecycleService().isRunning();
+  }
+
   private Future<Void> readiness() {
     if (stopping) {
       return Future.failedFuture(HubException.unavailable("stopping", null));
+    }
+    if (!clusterUp()) {
+      return Future.failedFuture(HubException.unavailable("cluster unreachable", null));
     }
     return store.ping();
   }
@@ -239,6 +298,9 @@ public final class Hub {
     Future<Void> smsDrained = outbox == null ? Future.succeededFuture() : outbox.stop(Duration.ofSeconds(5));
     for (ClientSession s : fanOut == null ? List.<ClientSession>of() : fanOut.sessions()) {
       s.context().runOnContext(v -> s.close(ClientSession.CLOSE_GOING_AWAY, "server shutting down: reconnect"));
+    }
+    if (relay != null) {
+      relay.stop();
     }
     String id = deployment.get();
     Future<Void> http = id == null ? Future.succeededFuture() : vertx.undeploy(id).recover(e -> Future.succeededFuture());

@@ -50,7 +50,18 @@ public record HubConfig(
     int smsRetryBaseMs,
     int smsMaxAttempts,
     int smsLeaseSeconds,
+    Cluster clustering,
+    String redisDurability,
     List<String> warnings) {
+
+  /**
+   * Cluster settings (used when {@code cluster}): Hazelcast join ({@code tcp} from {@code members},
+   * or {@code kubernetes} DNS of {@code k8sServiceDns}), this node's Hazelcast port and address, and
+   * the fixed clustered event-bus port.
+   */
+  public record Cluster(String join, List<String> members, int port, String host, int eventBusPort,
+      String k8sServiceDns) {
+  }
 
   /** Twilio account settings; only validated when {@code HUB_SMS=twilio}. */
   public record Twilio(String accountSid, String authToken, String from, String apiBase, int timeoutMs) {
@@ -138,12 +149,13 @@ public record HubConfig(
     String store = oneOf(v, "HUB_STORE", "embedded", "redis");
     boolean cluster = bool(v, "HUB_CLUSTER", "true", "false");
     String sms = oneOf(v, "HUB_SMS", "dev", "twilio");
-    if (store.equals("redis")) {
-      throw new ConfigException("HUB_STORE=redis: the Redis store is not part of this build yet; use embedded");
+    if (cluster && !store.equals("redis")) {
+      throw new ConfigException("HUB_CLUSTER=true needs HUB_STORE=redis: the embedded store is one file on one"
+          + " machine, and nodes of a cluster must share what they acknowledge");
     }
-    if (cluster) {
-      throw new ConfigException("HUB_CLUSTER=true: cluster mode is not part of this build yet;"
-          + " run a single node (HUB_CLUSTER=false)");
+    if (cluster && v.get("HUB_TOKEN_SECRET").isEmpty()) {
+      throw new ConfigException("HUB_CLUSTER=true needs HUB_TOKEN_SECRET, the same on every node, so a session"
+          + " token made on one node is accepted by the others");
     }
     String apiBase = v.get("HUB_TWILIO_API_BASE");
     if (!apiBase.startsWith("http://") && !apiBase.startsWith("https://")) {
@@ -193,9 +205,18 @@ public record HubConfig(
     if (!(smsRate > 0) || smsRate > 10_000) {
       throw new ConfigException("HUB_SMS_RATE must be above 0 and at most 10000");
     }
-    intIn(v, "HUB_CLUSTER_PORT", 1, 65535);
-    intIn(v, "HUB_EVENTBUS_PORT", 1, 65535);
-    oneOf(v, "HUB_CLUSTER_JOIN", "tcp", "kubernetes");
+    Cluster clustering = new Cluster(oneOf(v, "HUB_CLUSTER_JOIN", "tcp", "kubernetes"),
+        list(v.get("HUB_CLUSTER_MEMBERS")), intIn(v, "HUB_CLUSTER_PORT", 1, 65535), v.get("HUB_CLUSTER_HOST"),
+        intIn(v, "HUB_EVENTBUS_PORT", 0, 65535), v.get("HUB_K8S_SERVICE_DNS"));
+    for (String m : clustering.members()) {
+      if (!m.matches("[^:\\s]+(:\\d{1,5})?")) {
+        throw new ConfigException("HUB_CLUSTER_MEMBERS: \"" + m + "\" is not host or host:port");
+      }
+    }
+    if (cluster && clustering.join().equals("kubernetes") && clustering.k8sServiceDns().isEmpty()) {
+      throw new ConfigException("HUB_CLUSTER_JOIN=kubernetes needs HUB_K8S_SERVICE_DNS (the headless service)");
+    }
+    String durability = oneOf(v, "HUB_REDIS_DURABILITY", "always", "everysec", "unchecked");
     return new HubConfig(
         v.get("HUB_HTTP_HOST"),
         port,
@@ -222,6 +243,8 @@ public record HubConfig(
         intIn(v, "HUB_SMS_RETRY_BASE_MS", 10, 600_000),
         intIn(v, "HUB_SMS_MAX_ATTEMPTS", 1, 100),
         intIn(v, "HUB_SMS_LEASE_SECONDS", 1, 3600),
+        clustering,
+        durability,
         List.copyOf(warnings));
   }
 

@@ -22,8 +22,27 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    Hub hub = new Hub(vertx, config);
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    Vertx vertx;
+    io.vertx.spi.cluster.hazelcast.HazelcastClusterManager manager = null;
+    if (config.cluster()) {
+      HubConfig.Cluster c = config.clustering();
+      manager = new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(
+          org.crisishub.cluster.HazelcastSetup.config(config));
+      options.getEventBusOptions().setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(c.host());
+      try {
+        vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+            .await(120, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.error("crisis-hub could not join its cluster: {}", e.getMessage(), e);
+        System.exit(1);
+        return;
+      }
+      LOG.info("joined cluster as {} with {} node(s)", manager.getNodeId(), manager.getNodes().size());
+    } else {
+      vertx = Vertx.vertx(options);
+    }
+    Hub hub = new Hub(vertx, config).clusterManager(manager);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // Blocking waits are fine here: this is the JVM's shutdown thread, not an event loop.
       try {

@@ -29,9 +29,15 @@ public final class CheckInService {
   private final Runnable smsQueued;
   private final HelpService help;
 
-  /** {@code smsQueued} is told when a check-in queued SMS notifications. */
+  private final java.util.function.BooleanSupplier available;
+
+  /**
+   * {@code smsQueued} is told when a check-in queued SMS notifications; while {@code available} is
+   * false (the node lost its cluster) check-ins are refused with 503 rather than acknowledged.
+   */
   public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry, Runnable smsQueued,
-      HelpService help) {
+      HelpService help, java.util.function.BooleanSupplier available) {
+    this.available = available;
     this.smsQueued = smsQueued;
     this.help = help;
     this.store = store;
@@ -44,6 +50,10 @@ public final class CheckInService {
   }
 
   public Future<CheckInResult> record(CheckInRequest request) {
+    if (!available.getAsBoolean()) {
+      return io.vertx.core.Future.failedFuture(
+          org.crisishub.domain.HubException.unavailable("this node lost its cluster: try again", null));
+    }
     long start = System.nanoTime();
     return store.recordCheckIn(request, clock.instant()).andThen(ar -> {
       if (ar.succeeded() && !ar.result().duplicate()) {

@@ -76,7 +76,7 @@ public final class HttpApi {
       if (ar.succeeded()) {
         json(ctx, Reply.ok(Wire.object().put("status", "ready")));
       } else {
-        Errors.send(ctx, ErrorCode.UNAVAILABLE, "not ready");
+        Errors.send(ctx, ErrorCode.UNAVAILABLE, "not ready: " + ar.cause().getMessage());
       }
     }));
     r.get("/metrics").handler(ctx -> ctx.response()

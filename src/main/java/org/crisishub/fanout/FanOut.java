@@ -30,6 +30,40 @@ public final class FanOut {
   private final Counter coalesced;
   private final Counter slowClosed;
   private final ClientSession.SessionListener listener;
+  private volatile Relay relay = Relay.NONE;
+
+  /**
+   * Carries deliveries to the other nodes of a cluster and learns which people and incidents this
+   * node has sessions for ({@code watch} once per session and key, {@code unwatch} when it goes).
+   */
+  public interface Relay {
+    Relay NONE = new Relay() {
+    };
+
+    default void toPhones(Collection<String> phones, OutFrame frame) {
+    }
+
+    default void toIncident(String incident, OutFrame frame, boolean respondersOnly) {
+    }
+
+    default void closeToken(String phone, String tokenId, short code, String reason) {
+    }
+
+    default void watch(String key) {
+    }
+
+    default void unwatch(String key) {
+    }
+  }
+
+  /** The key under which a session of an incident's subscribers is watched. */
+  public static String incidentKey(String incident) {
+    return "incident:" + incident;
+  }
+
+  public void relay(Relay relay) {
+    this.relay = relay;
+  }
 
   public FanOut(MeterRegistry registry) {
     deliveries = Counter.builder("hub.fanout.deliveries").description("frames handed to sessions")
@@ -78,6 +112,7 @@ public final class FanOut {
     s.authenticate(phone, tokenId);
     byPhone.computeIfAbsent(phone, k -> ConcurrentHashMap.newKeySet()).add(s);
     authenticated.incrementAndGet();
+    relay.watch(phone);
   }
 
   /** Marks the session as a responder's: it then also receives its incidents' help requests. */
@@ -98,23 +133,39 @@ public final class FanOut {
         set.remove(s);
         return set.isEmpty() ? null : set;
       });
+      relay.unwatch(phone);
     }
     byIncident.forEach((code, set) -> unsubscribe(s, code));
   }
 
   public void subscribe(ClientSession s, String incident) {
-    byIncident.computeIfAbsent(incident, k -> ConcurrentHashMap.newKeySet()).add(s);
+    if (byIncident.computeIfAbsent(incident, k -> ConcurrentHashMap.newKeySet()).add(s)) {
+      relay.watch(incidentKey(incident));
+    }
   }
 
   public void unsubscribe(ClientSession s, String incident) {
+    boolean[] removed = new boolean[1];
     byIncident.computeIfPresent(incident, (k, set) -> {
-      set.remove(s);
+      removed[0] = set.remove(s);
       return set.isEmpty() ? null : set;
     });
+    if (removed[0]) {
+      relay.unwatch(incidentKey(incident));
+    }
   }
 
-  /** Hands {@code frame} to every local session of each of {@code phones}. Returns how many. */
+  /**
+   * Hands {@code frame} to every session of each of {@code phones}: this node's at once, the other
+   * nodes' through the relay. Returns how many local sessions got it.
+   */
   public int deliverTo(Collection<String> phones, OutFrame frame) {
+    relay.toPhones(phones, frame);
+    return deliverLocally(phones, frame);
+  }
+
+  /** Hands {@code frame} to this node's sessions of each of {@code phones} only. */
+  public int deliverLocally(Collection<String> phones, OutFrame frame) {
     int n = 0;
     for (String p : phones) {
       Set<ClientSession> sessions = byPhone.get(p);
@@ -129,8 +180,14 @@ public final class FanOut {
     return n;
   }
 
-  /** Hands {@code frame} to every local session subscribed to {@code incident}. */
+  /** Hands {@code frame} to every session subscribed to {@code incident}, on every node. */
   public int deliverToIncident(String incident, OutFrame frame) {
+    relay.toIncident(incident, frame, false);
+    return deliverToIncidentLocally(incident, frame);
+  }
+
+  /** Hands {@code frame} to this node's sessions subscribed to {@code incident}. */
+  public int deliverToIncidentLocally(String incident, OutFrame frame) {
     Set<ClientSession> sessions = byIncident.get(incident);
     if (sessions == null) {
       return 0;
@@ -144,8 +201,14 @@ public final class FanOut {
     return n;
   }
 
-  /** Hands {@code frame} to the responders' sessions subscribed to {@code incident} (help requests). */
+  /** Hands {@code frame} to the responders' sessions subscribed to {@code incident} (help requests), on every node. */
   public int deliverToIncidentResponders(String incident, OutFrame frame) {
+    relay.toIncident(incident, frame, true);
+    return deliverToIncidentRespondersLocally(incident, frame);
+  }
+
+  /** Hands {@code frame} to this node's responder sessions subscribed to {@code incident}. */
+  public int deliverToIncidentRespondersLocally(String incident, OutFrame frame) {
     Set<ClientSession> sessions = byIncident.get(incident);
     if (sessions == null) {
       return 0;
@@ -161,8 +224,14 @@ public final class FanOut {
     return n;
   }
 
-  /** Closes every local session authenticated with {@code tokenId}. */
+  /** Closes every session authenticated with {@code tokenId}, on every node. */
   public void closeToken(String phone, String tokenId, short code, String reason) {
+    relay.closeToken(phone, tokenId, code, reason);
+    closeTokenLocally(phone, tokenId, code, reason);
+  }
+
+  /** Closes this node's sessions authenticated with {@code tokenId}. */
+  public void closeTokenLocally(String phone, String tokenId, short code, String reason) {
     Set<ClientSession> sessions = byPhone.get(phone);
     if (sessions != null) {
       for (ClientSession s : sessions) {

@@ -94,6 +94,16 @@ public final class OutboxWorker {
     });
   }
 
+  private volatile int nodes = 1;
+
+  /**
+   * {@code HUB_SMS_RATE} is for the whole cluster: with {@code n} nodes sending, this one takes a
+   * 1/n share (re-set on every membership change).
+   */
+  public void shareRate(int n) {
+    nodes = Math.max(1, n);
+  }
+
   /** A message was queued: send it without waiting for the next tick. */
   public void wake() {
     if (context != null && !stopped) {
@@ -149,8 +159,9 @@ public final class OutboxWorker {
       return;
     }
     long now = clock.millis();
-    double burst = Math.max(1, settings.ratePerSecond());
-    tokens = Math.min(burst, tokens + (now - refilledAtMs) * settings.ratePerSecond() / 1000.0);
+    double rate = settings.ratePerSecond() / nodes;
+    double burst = Math.max(1, rate);
+    tokens = Math.min(burst, tokens + (now - refilledAtMs) * rate / 1000.0);
     refilledAtMs = now;
     int n = (int) Math.min(Math.floor(tokens), MAX_IN_FLIGHT - inFlight);
     if (n <= 0) {

@@ -52,7 +52,12 @@ class HubConfigTest {
     assertMessage(Map.of("HUB_DEFAULT_REGION", "XX"), "HUB_DEFAULT_REGION");
     assertMessage(Map.of("HUB_ALLOWED_ORIGINS", "not an origin"), "HUB_ALLOWED_ORIGINS");
     assertMessage(Map.of("HUB_SMS_RATE", "0"), "HUB_SMS_RATE");
-    assertMessage(Map.of("HUB_CLUSTER", "true"), "HUB_CLUSTER");
+    assertMessage(Map.of("HUB_CLUSTER", "true"), "HUB_STORE=redis");
+    assertMessage(Map.of("HUB_CLUSTER", "true", "HUB_STORE", "redis"), "HUB_TOKEN_SECRET");
+    assertMessage(Map.of("HUB_CLUSTER_MEMBERS", "a:1, b c"), "HUB_CLUSTER_MEMBERS");
+    assertMessage(Map.of("HUB_REDIS_DURABILITY", "never"), "HUB_REDIS_DURABILITY");
+    assertMessage(Map.of("HUB_CLUSTER", "true", "HUB_STORE", "redis", "HUB_TOKEN_SECRET", "x".repeat(40),
+        "HUB_CLUSTER_JOIN", "kubernetes"), "HUB_K8S_SERVICE_DNS");
   }
 
   @Test

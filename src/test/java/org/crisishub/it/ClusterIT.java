@@ -1,0 +1,427 @@
+package org.crisishub.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.crisishub.support.Api;
+import org.crisishub.support.FakeTwilio;
+import org.crisishub.support.HubCluster;
+import org.crisishub.support.TwilioWebhook;
+import org.crisishub.support.WsClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster mode end to end: a real redis-server (AOF, appendfsync always) and hub nodes as separate
+ * JVMs clustered through Hazelcast on loopback, SMS through the Twilio SDK to a fake Twilio.
+ */
+@DisplayName("Cluster mode: hub nodes on one Redis")
+class ClusterIT {
+  static final AtomicInteger PHONES = new AtomicInteger();
+
+  @TempDir
+  Path dir;
+  Vertx vertx;
+  FakeTwilio twilio;
+  final List<AutoCloseable> closing = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    twilio = FakeTwilio.start();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    AssertionError failure = null;
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      try {
+        closing.get(i).close();
+      } catch (AssertionError e) {
+        failure = e;
+      } catch (Exception e) {
+        // keep closing
+      }
+    }
+    twilio.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  <T extends AutoCloseable> T closeLater(T c) {
+    closing.add(c);
+    return c;
+  }
+
+  Map<String, String> env() {
+    Map<String, String> env = new HashMap<>(SmsIT.env(twilio, "50"));
+    env.put("HUB_SMS_LEASE_SECONDS", "4");
+    return env;
+  }
+
+  static String phone() {
+    return "+1555810" + String.format("%04d", PHONES.incrementAndGet());
+  }
+
+  static String path(String phone) {
+    return phone.replace("+", "%2B");
+  }
+
+  static void await(String what, long seconds, BooleanSupplier cond) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!cond.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+
+  /** Signs in through the real OTP flow; the code is read from what the fake Twilio was asked to send. */
+  String login(Api api, String phone) throws Exception {
+    int before = twilio.acceptedTo(phone).size();
+    assertEquals(202, api.post("/api/v1/otp", null, "{\"phone\":\"" + phone + "\"}").status());
+    await("the code SMS to " + phone, 20, () -> twilio.acceptedTo(phone).size() > before);
+    String body = twilio.acceptedTo(phone).get(before).body();
+    String code = body.replaceAll("(?s).*?([0-9]{6}).*", "$1");
+    Api.Resp s = api.post("/api/v1/sessions", null, "{\"phone\":\"" + phone + "\",\"code\":\"" + code + "\"}");
+    assertEquals(200, s.status(), s.toString());
+    return s.json().path("token").asText();
+  }
+
+  /** {@code follower} (on {@code fApi}) follows {@code subject}, who approves on {@code sApi}. */
+  static void follow(Api fApi, String fToken, String follower, Api sApi, String sToken, String subject, boolean sms) {
+    Api.Resp r = fApi.post("/api/v1/follows", fToken, "{\"phone\":\"" + subject + "\",\"sms\":" + sms + "}");
+    assertEquals(201, r.status(), r.toString());
+    Api.Resp a = sApi.post("/api/v1/followers/" + path(follower), sToken, "{\"allow\":true}");
+    assertEquals(200, a.status(), a.toString());
+  }
+
+  static double metric(Api api, String name) {
+    for (String line : api.get("/metrics", null).text().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1));
+      }
+    }
+    throw new AssertionError("no " + name + " in /metrics");
+  }
+
+  static void awaitMembers(Api api, int n) throws InterruptedException {
+    await(n + " cluster members", 60, () -> metric(api, "hub_cluster_nodes") == n);
+  }
+
+  /** Collects the seqs of status frames a follower receives live, per person. */
+  static final class Follower {
+    final Map<String, Set<Long>> seen = new ConcurrentHashMap<>();
+    final WsClient ws;
+
+    Follower(WsClient ws) {
+      this.ws = ws;
+      ws.ws.textMessageHandler(text -> {
+        try {
+          JsonNode n = Api.JSON.readTree(text);
+          if ("status".equals(n.path("type").asText())) {
+            seen.computeIfAbsent(n.path("phone").asText(), k -> ConcurrentHashMap.newKeySet()).add(n.path("seq").asLong());
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+
+    Set<Long> of(String phone) {
+      return seen.getOrDefault(phone, Set.of());
+    }
+  }
+
+  /** Sends a check-in over a WebSocket every {@code everyMs}, recording acks and refusals by ref. */
+  final class Stream {
+    final Map<String, Long> acked = new ConcurrentHashMap<>();
+    final Map<String, String> refused = new ConcurrentHashMap<>();
+    final AtomicInteger sent = new AtomicInteger();
+    final WsClient ws;
+    final long timer;
+
+    Stream(WsClient ws, long everyMs) {
+      this.ws = ws;
+      ws.ws.textMessageHandler(text -> {
+        try {
+          JsonNode n = Api.JSON.readTree(text);
+          switch (n.path("type").asText()) {
+            case "ack" -> acked.put(n.path("ref").asText(), n.path("seq").asLong());
+            case "error" -> refused.put(n.path("ref").asText(), n.path("code").asText());
+            default -> {
+            }
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      timer = vertx.setPeriodic(everyMs, t -> {
+        int i = sent.incrementAndGet();
+        ws.ws.writeTextMessage("{\"type\":\"checkin\",\"ref\":\"c" + i + "\",\"status\":\"safe\",\"note\":\"n" + i + "\"}")
+            .onFailure(e -> vertx.cancelTimer(t));
+      });
+    }
+
+    void stop() {
+      vertx.cancelTimer(timer);
+    }
+
+    Set<Long> ackedSeqs() {
+      return new TreeSet<>(acked.values());
+    }
+  }
+
+  /** The seqs stored for {@code phone} after {@code afterSeq}, paged through {@code api} as a client would. */
+  static Set<Long> history(Api api, String token, String phone, long afterSeq) {
+    Set<Long> out = new TreeSet<>();
+    long after = afterSeq;
+    while (true) {
+      Api.Resp r = api.get("/api/v1/people/" + path(phone) + "/checkins?afterSeq=" + after + "&limit=1000", token);
+      assertEquals(200, r.status(), r.toString());
+      for (JsonNode c : r.json()) {
+        after = c.path("seq").asLong();
+        out.add(after);
+      }
+      if (r.json().size() < 1000) {
+        return out;
+      }
+    }
+  }
+
+  static Set<Long> stored(Api api, String token, String phone) {
+    return history(api, token, phone, 0);
+  }
+
+  /** What a follower does after a gap or a reconnect: fetch what it missed by seq. */
+  static Set<Long> catchUp(Api api, String token, String phone, Set<Long> live) {
+    Set<Long> all = new TreeSet<>(live);
+    long after = 0;
+    while (all.contains(after + 1)) {
+      after++;
+    }
+    all.addAll(history(api, token, phone, after));
+    return all;
+  }
+
+  @Test
+  @DisplayName("a follower on node 2 receives check-ins made over WebSocket on node 1 and over SMS on node 3")
+  void fanOutAcrossNodes() throws Exception {
+    HubCluster c = closeLater(HubCluster.start(dir, 3, env()));
+    Api n1 = closeLater(new Api(vertx, c.node(1).port()));
+    Api n2 = closeLater(new Api(vertx, c.node(2).port()));
+    Api n3 = closeLater(new Api(vertx, c.node(3).port()));
+    TwilioWebhook w3 = closeLater(new TwilioWebhook(vertx, c.node(3).port(), SmsIT.PUBLIC, SmsIT.TOKEN));
+    awaitMembers(n1, 3);
+    String a = phone();
+    String f = phone();
+    String ta = login(n1, a);
+    String tf = login(n2, f);
+    follow(n2, tf, f, n1, ta, a, false);
+    WsClient fws = closeLater(WsClient.authed(vertx, c.node(2).port(), tf));
+    WsClient aws = closeLater(WsClient.authed(vertx, c.node(1).port(), ta));
+
+    JsonNode ack = aws.reply(aws.send(WsClient.frame("checkin").put("status", "safe").put("note", "ws on node 1")));
+    assertEquals("ack", ack.path("type").asText(), ack.toString());
+    JsonNode viaWs = fws.next("status");
+    assertEquals(a, viaWs.path("phone").asText());
+    assertEquals(1, viaWs.path("seq").asLong());
+    assertEquals("ws on node 1", viaWs.path("note").asText());
+
+    String reply = SmsIT.text(w3, a, "SAFE sms on node 3");
+    assertTrue(reply.contains("follower"), reply);
+    JsonNode viaSms = fws.next("status");
+    assertEquals(2, viaSms.path("seq").asLong());
+    assertEquals("sms on node 3", viaSms.path("note").asText());
+    fws.assertNothingElse();
+
+    // Only nodes with interested sessions registered a fan-out shard: node 3 holds none.
+    assertEquals(0, metric(n3, "hub_cluster_relay_shards"));
+    assertTrue(metric(n2, "hub_cluster_relay_shards") >= 1);
+  }
+
+  @Test
+  @DisplayName("node 1 killed under a stream of check-ins: nothing acknowledged is lost, followers miss none,"
+      + " its clients catch up on another node, its claimed SMS are sent by another node")
+  void nodeKilledUnderLoad() throws Exception {
+    HubCluster c = closeLater(HubCluster.start(dir, 3, env()));
+    Api n1 = closeLater(new Api(vertx, c.node(1).port()));
+    Api n2 = closeLater(new Api(vertx, c.node(2).port()));
+    Api n3 = closeLater(new Api(vertx, c.node(3).port()));
+    awaitMembers(n2, 3);
+    Redis redis = Redis.createClient(vertx, c.redis.url());
+    closing.add(redis::close);
+    String s1 = phone();
+    String s2 = phone();
+    String f2 = phone();
+    String f3 = phone();
+    String fd = phone();
+    String ts1 = login(n1, s1);
+    String ts2 = login(n2, s2);
+    String tf2 = login(n2, f2);
+    String tf3 = login(n3, f3);
+    String tfd = login(n1, fd);
+    for (String s : List.of(s1, s2)) {
+      String ts = s.equals(s1) ? ts1 : ts2;
+      follow(n2, tf2, f2, n2, ts, s, false);
+      follow(n3, tf3, f3, n2, ts, s, s.equals(s1));
+      follow(n1, tfd, fd, n2, ts, s, false);
+    }
+    Follower onNode2 = new Follower(closeLater(WsClient.authed(vertx, c.node(2).port(), tf2)));
+    Follower onNode3 = new Follower(closeLater(WsClient.authed(vertx, c.node(3).port(), tf3)));
+    Follower onNode1 = new Follower(closeLater(WsClient.authed(vertx, c.node(1).port(), tfd)));
+
+    twilio.hold(true); // SMS notifications stay in flight: claimed, not yet confirmed
+    Stream stream1 = new Stream(closeLater(WsClient.authed(vertx, c.node(1).port(), ts1)), 5);
+    Stream stream2 = new Stream(closeLater(WsClient.authed(vertx, c.node(2).port(), ts2)), 5);
+    String node1 = c.nodeId(1);
+    List<String> claimedByNode1 = new ArrayList<>();
+    await("node 1 acknowledging check-ins and holding SMS claims", 60, () -> {
+      claimedByNode1.clear();
+      claimedByNode1.addAll(pendingOf(redis, node1));
+      return stream1.acked.size() >= 200 && !claimedByNode1.isEmpty();
+    });
+    c.node(1).kill();
+    Set<Long> acked1 = stream1.ackedSeqs();
+    stream1.stop();
+    int acked2AtKill = stream2.acked.size();
+    await("node 2 to go on acknowledging", 30, () -> stream2.acked.size() >= acked2AtKill + 200);
+    stream2.stop();
+    twilio.hold(false);
+    await("node 2's last acks", 10, () -> stream2.acked.size() + stream2.refused.size() >= stream2.sent.get() - 5);
+    Set<Long> acked2 = stream2.ackedSeqs();
+
+    // 1. Every acknowledged check-in is in Redis.
+    Set<Long> stored1 = stored(n2, ts1, s1);
+    Set<Long> stored2 = stored(n3, ts2, s2);
+    assertTrue(stored1.containsAll(acked1), "lost from node 1: " + diff(acked1, stored1));
+    assertTrue(stored2.containsAll(acked2), "lost from node 2: " + diff(acked2, stored2));
+
+    // 2. Followers on the surviving nodes missed none: live, or fetched by seq.
+    for (Follower f : List.of(onNode2, onNode3)) {
+      String token = f == onNode2 ? tf2 : tf3;
+      Api api = f == onNode2 ? n2 : n3;
+      assertTrue(f.of(s2).containsAll(acked2), "live from the surviving node: " + diff(acked2, f.of(s2)));
+      assertTrue(f.of(s1).size() >= acked1.size() * 9 / 10, "live from node 1 before it died: " + f.of(s1).size()
+          + " of " + acked1.size());
+      assertTrue(catchUp(api, token, s1, f.of(s1)).containsAll(acked1), "missed from node 1");
+    }
+
+    // 3. The dead node's client reconnects to another node and catches up.
+    await("node 1's client to see its connection drop", 30, () -> onNode1.ws.closeCode != null);
+    WsClient again = closeLater(WsClient.authed(vertx, c.node(3).port(), tfd));
+    Map<String, Long> latest = new HashMap<>();
+    for (JsonNode p : again.snapshot.path("people")) {
+      latest.put(p.path("phone").asText(), p.path("seq").asLong());
+    }
+    assertEquals(stored1.stream().max(Long::compare).orElseThrow(), latest.get(s1));
+    assertEquals(stored2.stream().max(Long::compare).orElseThrow(), latest.get(s2));
+    assertTrue(catchUp(n3, tfd, s1, onNode1.of(s1)).containsAll(acked1));
+    assertTrue(catchUp(n3, tfd, s2, onNode1.of(s2)).containsAll(acked2));
+
+    // 4. What node 1 had claimed is sent by another node once its lease ran out.
+    for (String id : claimedByNode1) {
+      await("SMS " + id + " claimed by the dead node to be sent", 60, () -> "sent".equals(smsState(redis, id)));
+    }
+  }
+
+  @Test
+  @DisplayName("redis-server killed and restarted mid-stream: nothing acknowledged is lost, writes are refused"
+      + " meanwhile, service resumes by itself")
+  void redisKilledMidStream() throws Exception {
+    HubCluster c = closeLater(HubCluster.start(dir, 2, env()));
+    Api n1 = closeLater(new Api(vertx, c.node(1).port()));
+    Api n2 = closeLater(new Api(vertx, c.node(2).port()));
+    awaitMembers(n1, 2);
+    String s = phone();
+    String f = phone();
+    String ts = login(n1, s);
+    String tf = login(n2, f);
+    follow(n2, tf, f, n1, ts, s, false);
+    Follower follower = new Follower(closeLater(WsClient.authed(vertx, c.node(2).port(), tf)));
+    Stream stream = new Stream(closeLater(WsClient.authed(vertx, c.node(1).port(), ts)), 5);
+    await("a first stretch of acks", 30, () -> stream.acked.size() >= 200);
+
+    c.redis.kill();
+    int ackedAtKill = stream.acked.size();
+    await("check-ins to be refused", 30, () -> stream.refused.size() >= 20);
+    assertTrue(stream.refused.values().stream().allMatch("unavailable"::equals), stream.refused.toString());
+    assertEquals(503, n1.get("/health/ready", null).status());
+    assertEquals(503, n2.get("/health/ready", null).status());
+    int ackedDuringOutage = stream.acked.size() - ackedAtKill;
+
+    c.redis.start();
+    int ackedAtRestart = stream.acked.size();
+    await("acks to resume by themselves", 60, () -> stream.acked.size() >= ackedAtRestart + 200);
+    stream.stop();
+    await("the last acks", 10, () -> stream.acked.size() + stream.refused.size() >= stream.sent.get() - 5);
+    assertEquals(200, n1.get("/health/ready", null).status());
+    assertEquals(200, n2.get("/health/ready", null).status());
+
+    Set<Long> acked = stream.ackedSeqs();
+    assertEquals(stream.acked.size(), acked.size(), "every ack has its own seq");
+    Set<Long> stored = stored(n2, ts, s);
+    assertTrue(stored.containsAll(acked), "lost: " + diff(acked, stored));
+    assertTrue(catchUp(n2, tf, s, follower.of(s)).containsAll(acked));
+    // Only check-ins already in flight when Redis died can have been acknowledged after the kill.
+    assertTrue(ackedDuringOutage <= 50, "acked during the outage: " + ackedDuringOutage);
+  }
+
+  static Set<Long> diff(Set<Long> a, Set<Long> b) {
+    Set<Long> d = new TreeSet<>(a);
+    d.removeAll(b);
+    return d;
+  }
+
+  /** Ids of the outbox messages whose stream entries are pending for {@code consumer}. */
+  static List<String> pendingOf(Redis redis, String consumer) {
+    List<String> ids = new ArrayList<>();
+    try {
+      for (int i = 0; i <= 16; i++) {
+        String stream = (i == 16 ? "{g}" : "{s" + i + "}") + ":ob";
+        Response p = redis.send(Request.cmd(Command.XPENDING).arg(stream).arg("senders").arg("-").arg("+").arg(100)
+            .arg(consumer)).await(5, TimeUnit.SECONDS);
+        for (Response e : p) {
+          String eid = e.get(0).toString();
+          Response r = redis.send(Request.cmd(Command.XRANGE).arg(stream).arg(eid).arg(eid)).await(5, TimeUnit.SECONDS);
+          if (r.size() > 0) {
+            ids.add(stream.substring(0, stream.indexOf('}') + 1) + ":sms:" + r.get(0).get(1).get(1).toString());
+          }
+        }
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return ids;
+  }
+
+  static String smsState(Redis redis, String key) {
+    try {
+      Response r = redis.send(Request.cmd(Command.HGET).arg(key).arg("state")).await(5, TimeUnit.SECONDS);
+      return r == null ? null : r.toString();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
