@@ -29,7 +29,10 @@ public final class Main {
       HubConfig.Cluster c = config.clustering();
       manager = new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(
           org.crisishub.cluster.HazelcastSetup.config(config));
-      options.getEventBusOptions().setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(c.host());
+      options.getEventBusOptions().setHost(c.host()).setPort(c.eventBusPort());
+      if (!c.host().equals("0.0.0.0")) {
+        options.getEventBusOptions().setClusterPublicHost(c.host());
+      }
       try {
         vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
             .await(120, TimeUnit.SECONDS);

@@ -28,8 +28,10 @@ public final class HazelcastSetup {
       throw new HubConfig.ConfigException("cannot read " + FILE + ": " + e.getMessage());
     }
     HubConfig.Cluster c = hub.clustering();
-    config.getNetworkConfig().setPort(c.port()).setPortAutoIncrement(false).setPublicAddress(c.host() + ":" + c.port());
+    config.getNetworkConfig().setPort(c.port()).setPortAutoIncrement(false);
     if (!c.host().equals("0.0.0.0")) {
+      // A wildcard host lets Hazelcast pick the address it advertises; anything else is advertised as is.
+      config.getNetworkConfig().setPublicAddress(c.host() + ":" + c.port());
       config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(c.host());
       config.setProperty("hazelcast.socket.bind.any", "false");
     }
