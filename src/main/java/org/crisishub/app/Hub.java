@@ -288,23 +288,60 @@ public final class Hub {
   }
 
   /**
-   * Stops serving: readiness turns 503 first, live clients are told to reconnect (1001), the HTTP
-   * servers close, SMS in flight get their outcome recorded (at most 5 s), queued store writes
-   * finish, then the store closes.
+   * Stops serving, in order: readiness turns 503 at once; after {@code HUB_SHUTDOWN_DELAY_SECONDS}
+   * (time for a load balancer to stop routing here) every WebSocket stops taking requests,
+   * finishes and answers those in progress and is closed with 1012 and a reconnect delay drawn from
+   * {@code HUB_RECONNECT_SPREAD_MS} (so a whole node's clients do not reconnect at one instant);
+   * SMS in flight get their outcome recorded and this node's remaining claims are handed back; the
+   * HTTP servers close; the store closes after its queued writes. The caller then closes Vert.x,
+   * which leaves the cluster.
    */
   public Future<Void> stop() {
+    if (stopping) {
+      return stopped.future();
+    }
     stopping = true;
+    LOG.info("stopping: readiness is 503 now");
     timers.forEach(vertx::cancelTimer);
-    Future<Void> smsDrained = outbox == null ? Future.succeededFuture() : outbox.stop(Duration.ofSeconds(5));
-    for (ClientSession s : fanOut == null ? List.<ClientSession>of() : fanOut.sessions()) {
-      s.context().runOnContext(v -> s.close(ClientSession.CLOSE_GOING_AWAY, "server shutting down: reconnect"));
-    }
-    if (relay != null) {
-      relay.stop();
-    }
-    String id = deployment.get();
-    Future<Void> http = id == null ? Future.succeededFuture() : vertx.undeploy(id).recover(e -> Future.succeededFuture());
-    return http.compose(v -> smsDrained).compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
-        .onComplete(ar -> LOG.info("hub stopped"));
+    long delayMs = config.shutdownDelaySeconds() * 1000L;
+    Future<Long> delayed = delayMs > 0 ? vertx.timer(delayMs).map(0L) : Future.succeededFuture(0L);
+    delayed.compose(v -> {
+      Future<Void> smsDrained = outbox == null ? Future.succeededFuture() : outbox.stop(Duration.ofSeconds(5));
+      List<ClientSession> sessions = fanOut == null ? List.of() : List.copyOf(fanOut.sessions());
+      java.util.Random random = new java.util.Random();
+      for (ClientSession s : sessions) {
+        long after = config.reconnectSpreadMs() == 0 ? 0 : random.nextInt(config.reconnectSpreadMs() + 1);
+        s.context().runOnContext(x -> s.drain(ClientSession.CLOSE_RESTART, "restarting: reconnect in " + after + " ms",
+            5000));
+      }
+      LOG.info("stopping: draining {} sessions", sessions.size());
+      return whenNoSessions(6000).compose(x -> smsDrained);
+    }).compose(v -> {
+      if (relay != null) {
+        relay.stop();
+      }
+      String id = deployment.get();
+      return id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id).recover(e -> Future.succeededFuture());
+    }).compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
+        .onComplete(ar -> {
+          LOG.info("hub stopped");
+          stopped.complete();
+        });
+    return stopped.future();
+  }
+
+  private final io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+
+  /** Completes when every session is gone, or after {@code maxMs}. */
+  private Future<Void> whenNoSessions(long maxMs) {
+    io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+    long started = System.currentTimeMillis();
+    vertx.setPeriodic(0, 20, t -> {
+      if (fanOut == null || fanOut.size() == 0 || System.currentTimeMillis() - started >= maxMs) {
+        vertx.cancelTimer(t);
+        p.tryComplete();
+      }
+    });
+    return p.future();
   }
 }

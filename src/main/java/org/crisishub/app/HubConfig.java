@@ -52,6 +52,9 @@ public record HubConfig(
     int smsLeaseSeconds,
     Cluster clustering,
     String redisDurability,
+    int shutdownDelaySeconds,
+    int reconnectSpreadMs,
+    String logFormat,
     List<String> warnings) {
 
   /**
@@ -245,6 +248,9 @@ public record HubConfig(
         intIn(v, "HUB_SMS_LEASE_SECONDS", 1, 3600),
         clustering,
         durability,
+        intIn(v, "HUB_SHUTDOWN_DELAY_SECONDS", 0, 600),
+        intIn(v, "HUB_RECONNECT_SPREAD_MS", 0, 600_000),
+        oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
         List.copyOf(warnings));
   }
 

@@ -49,7 +49,7 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // Blocking waits are fine here: this is the JVM's shutdown thread, not an event loop.
       try {
-        hub.stop().await(20, TimeUnit.SECONDS);
+        hub.stop().await(90, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("stopping the hub did not finish cleanly: {}", e.toString());
       }

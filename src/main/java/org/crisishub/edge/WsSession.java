@@ -28,6 +28,9 @@ final class WsSession extends ClientSession {
   private final RateLimiter frameLimiter;
   private long lastHeardMs = System.currentTimeMillis();
   private boolean authenticating;
+  private int inProgress;
+  private short drainCode;
+  private String drainReason;
 
   WsSession(ServerWebSocket ws, Context context, EdgeContext edge) {
     super(context, edge.config().wsQueueFrames());
@@ -163,7 +166,9 @@ final class WsSession extends ClientSession {
       return;
     }
     if (reply != null) {
+      inProgress++;
       reply.onComplete(ar -> {
+        inProgress--;
         if (ar.succeeded()) {
           ObjectNode out = ar.result();
           if (ref != null) {
@@ -176,6 +181,25 @@ final class WsSession extends ClientSession {
         }
       });
     }
+  }
+
+  @Override
+  public void drain(short code, String reason, long maxMs) {
+    if (isClosed() || drainReason != null) {
+      return;
+    }
+    drainCode = code;
+    drainReason = reason;
+    ws.pause(); // no new requests; those read already finish and are answered
+    io.vertx.core.Vertx vertx = context().owner();
+    long started = System.currentTimeMillis();
+    vertx.setPeriodic(0, 20, t -> {
+      boolean done = inProgress == 0 && backlog() == 0;
+      if (isClosed() || done || System.currentTimeMillis() - started >= maxMs) {
+        vertx.cancelTimer(t);
+        close(drainCode, drainReason);
+      }
+    });
   }
 
   private static String truncate(String s) {

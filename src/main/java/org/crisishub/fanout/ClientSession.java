@@ -28,6 +28,8 @@ public abstract class ClientSession {
   public static final short CLOSE_REVOKED = 4001;
   /** Close code: the hub is shutting down; reconnect (to another node) after a short random delay. */
   public static final short CLOSE_GOING_AWAY = 1001;
+  /** The node is restarting (graceful stop): reconnect, to any node, after a random delay. */
+  public static final short CLOSE_RESTART = 1012;
 
   private final String id = UUID.randomUUID().toString();
   private final Context context;
@@ -211,6 +213,15 @@ public abstract class ClientSession {
   private void closeSlow(String why) {
     listener.slowConsumerClosed();
     close(CLOSE_SLOW_CONSUMER, "slow consumer (" + why + "): reconnect and catch up by seq");
+  }
+
+  /**
+   * A graceful close: stop taking requests, let those in progress finish and their replies go out,
+   * then close with {@code code}; after {@code maxMs} it closes anyway. Runs on the session's
+   * context. This default (no requests in progress, e.g. SSE) closes at once.
+   */
+  public void drain(short code, String reason, long maxMs) {
+    close(code, reason);
   }
 
   /** Closes the session, dropping what waited. Idempotent. */

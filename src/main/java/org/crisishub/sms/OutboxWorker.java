@@ -113,7 +113,8 @@ public final class OutboxWorker {
 
   /**
    * Stops claiming; completes once the sends in flight have their outcome recorded (or after
-   * {@code grace}), so a graceful stop does not leave accepted messages unrecorded.
+   * {@code grace}), so a graceful stop does not leave accepted messages unrecorded, and what this
+   * sender still holds is released to the others.
    */
   public Future<Void> stop(Duration grace) {
     stopped = true;
@@ -134,7 +135,17 @@ public final class OutboxWorker {
         });
       }
     });
-    return drained.future();
+    // Hand back what is still claimed (held past the grace, or claimed but not started): another
+    // sender takes it at once instead of after the lease.
+    return drained.future().compose(v -> store.releaseSmsClaims(owner)).map(n -> {
+      if (n > 0) {
+        LOG.info("outbox: handed {} claimed SMS back for other senders", n);
+      }
+      return (Void) null;
+    }).recover(e -> {
+      LOG.warn("outbox: handing claims back failed ({}); they are taken over after the lease", e.getMessage());
+      return Future.succeededFuture();
+    });
   }
 
   private void recorded() {

@@ -140,6 +140,12 @@ public interface Store {
   /** Makes every claimed message due again (embedded store at start: the only sender is gone). */
   Future<Integer> releaseSmsClaims();
 
+  /**
+   * Makes the messages {@code owner} claimed due again at once (a sender stopping gracefully hands
+   * its claims back instead of letting them wait for the lease to run out).
+   */
+  Future<Integer> releaseSmsClaims(String owner);
+
   /** Messages waiting (queued or claimed), and the age of the oldest. */
   Future<OutboxStats> outboxStats(Instant now);
 

@@ -388,6 +388,84 @@ class ClusterIT {
     assertTrue(ackedDuringOutage <= 50, "acked during the outage: " + ackedDuringOutage);
   }
 
+  @Test
+  @DisplayName("SIGTERM to a node under load: readiness first, requests in progress answered, clients told to"
+      + " reconnect (1012) and caught up on another node, its SMS claims handed back, it leaves the cluster")
+  void nodeStoppedGracefully() throws Exception {
+    Map<String, String> env = env();
+    env.put("HUB_SMS_LEASE_SECONDS", "120"); // far beyond the test: a claim moves only because it is handed back
+    env.put("HUB_RECONNECT_SPREAD_MS", "2000");
+    env.put("HUB_SHUTDOWN_DELAY_SECONDS", "2"); // readiness is 503 for 2 s before connections close
+    HubCluster c = closeLater(HubCluster.start(dir, 2, env));
+    Api n1 = closeLater(new Api(vertx, c.node(1).port()));
+    Api n2 = closeLater(new Api(vertx, c.node(2).port()));
+    awaitMembers(n2, 2);
+    Redis redis = Redis.createClient(vertx, c.redis.url());
+    closing.add(redis::close);
+    String s = phone();
+    String f1 = phone();
+    String f2 = phone();
+    String ts = login(n1, s);
+    String tf1 = login(n1, f1);
+    String tf2 = login(n2, f2);
+    follow(n1, tf1, f1, n1, ts, s, false);
+    follow(n2, tf2, f2, n1, ts, s, true);
+    Follower onNode1 = new Follower(closeLater(WsClient.authed(vertx, c.node(1).port(), tf1)));
+    Follower onNode2 = new Follower(closeLater(WsClient.authed(vertx, c.node(2).port(), tf2)));
+    twilio.hold(true);
+    Stream stream = new Stream(closeLater(WsClient.authed(vertx, c.node(1).port(), ts)), 5);
+    String node1 = c.nodeId(1);
+    List<String> claimedByNode1 = new ArrayList<>();
+    await("node 1 acknowledging check-ins and holding SMS claims", 60, () -> {
+      claimedByNode1.clear();
+      claimedByNode1.addAll(pendingOf(redis, node1));
+      return stream.acked.size() >= 200 && !claimedByNode1.isEmpty();
+    });
+
+    long t0 = System.nanoTime();
+    c.node(1).signalTerm();
+    await("readiness 503 on node 1 while its clients are still connected", 10,
+        () -> n1.get("/health/ready", null).status() == 503);
+    assertTrue(stream.ws.closeCode == null && onNode1.ws.closeCode == null, "503 comes before any close");
+    long exitMs = (System.nanoTime() - t0) / 1_000_000 + c.node(1).sigterm(60);
+    stream.stop();
+    twilio.hold(false);
+    assertTrue(exitMs < 30_000, "stopped within the grace period: " + exitMs + " ms");
+    await("the stream's close frame", 10, () -> stream.ws.closeCode != null);
+    assertEquals(1012, (int) stream.ws.closeCode);
+    assertTrue(stream.ws.closeReason.matches("restarting: reconnect in \\d+ ms"), stream.ws.closeReason);
+    awaitMembers(n2, 1);
+
+    // Nothing acknowledged is lost, and every check-in the node took was answered before it closed.
+    Set<Long> acked = stream.ackedSeqs();
+    Set<Long> stored = stored(n2, ts, s);
+    assertTrue(stored.containsAll(acked), "lost: " + diff(acked, stored));
+    assertEquals(acked, stored, "stored but never answered: " + diff(stored, acked));
+    assertTrue(stream.refused.isEmpty(), stream.refused.toString());
+
+    // The follower on node 1 was told when to reconnect, does so on node 2 and catches up.
+    await("node 1's follower to be told", 10, () -> onNode1.ws.closeCode != null);
+    assertEquals(1012, (int) onNode1.ws.closeCode);
+    long wait = Long.parseLong(onNode1.ws.closeReason.replaceAll("\\D+", ""));
+    assertTrue(wait <= 2000, onNode1.ws.closeReason);
+    TimeUnit.MILLISECONDS.sleep(wait); // the client obeys the reconnect delay it was given
+    WsClient back = closeLater(WsClient.authed(vertx, c.node(2).port(), tf1));
+    assertEquals(acked.stream().max(Long::compare).orElseThrow(),
+        back.snapshot.path("people").get(0).path("seq").asLong());
+    assertTrue(catchUp(n2, tf1, s, onNode1.of(s)).containsAll(acked));
+    assertTrue(catchUp(n2, tf2, s, onNode2.of(s)).containsAll(acked));
+
+    // The SMS node 1 still held were handed back and sent by node 2 long before their lease ended.
+    for (String id : claimedByNode1) {
+      await("SMS " + id + " handed back by node 1 to be sent", 30, () -> "sent".equals(smsState(redis, id)));
+    }
+    List<String> out = c.node(1).output();
+    String tail = String.join("\n", out.subList(Math.max(0, out.size() - 30), out.size()));
+    assertTrue(out.stream().anyMatch(l -> l.contains("stopping: readiness is 503 now")), tail);
+    assertTrue(out.stream().anyMatch(l -> l.contains("outbox: handed") && l.contains("claimed SMS back")), tail);
+    assertTrue(out.stream().anyMatch(l -> l.contains("hub stopped")), tail);
+  }
+
   static Set<Long> diff(Set<Long> a, Set<Long> b) {
     Set<Long> d = new TreeSet<>(a);
     d.removeAll(b);

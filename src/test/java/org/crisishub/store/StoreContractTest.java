@@ -229,6 +229,22 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("outbox: a stopping sender hands its claims back at once; other senders' claims stay")
+  void outboxReleaseByOwner() throws Exception {
+    Instant t = Instant.now();
+    await(store.enqueueSms("+15550000062", null, null, "one", t));
+    await(store.enqueueSms("+15550000063", null, null, "two", t));
+    Duration lease = Duration.ofMinutes(5);
+    assertEquals(1, await(store.claimSms("node-a", t, 1, lease)).size());
+    assertEquals(1, await(store.claimSms("node-b", t, 1, lease)).size());
+    assertEquals(1, await(store.releaseSmsClaims("node-a")));
+    List<Store.OutboxItem> again = await(store.claimSms("node-c", t, 10, lease));
+    assertEquals(1, again.size(), "only node-a's claim is free again");
+    assertEquals(2, again.get(0).attempts());
+    assertEquals(0, await(store.releaseSmsClaims("node-a")));
+  }
+
+  @Test
   @DisplayName("outbox: waiting messages with the same key coalesce to the latest; retries wait; failures stop")
   void outboxCoalesceRetryFail() throws Exception {
     String to = "+15550000061";

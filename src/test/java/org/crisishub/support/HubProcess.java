@@ -20,14 +20,17 @@ public final class HubProcess implements AutoCloseable {
   private final Process process;
   private final List<String> output = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final Thread reader;
 
-  private HubProcess(Process process) {
+  private HubProcess(Process process, Path log) {
     this.process = process;
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+           java.io.PrintWriter copy = new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(log), true)) {
         String line;
         while ((line = r.readLine()) != null) {
           output.add(line);
+          copy.println(line); // kept in the node's data folder for a look after a failure
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
             port.complete(Integer.parseInt(m.group(1)));
@@ -55,7 +58,7 @@ public final class HubProcess implements AutoCloseable {
     all.put("HUB_DATA_DIR", dataDir.toString());
     all.putAll(env);
     e.putAll(all);
-    HubProcess p = new HubProcess(pb.start());
+    HubProcess p = new HubProcess(pb.start(), dataDir.resolve("process.log"));
     p.port.get(60, TimeUnit.SECONDS);
     return p;
   }
@@ -68,6 +71,25 @@ public final class HubProcess implements AutoCloseable {
     return output;
   }
 
+  /**
+   * Sends SIGTERM and returns at once. Through the process handle: {@code Process.destroy()} also
+   * closes our end of the output pipe, which would lose everything the node logs while it stops.
+   */
+  public void signalTerm() {
+    process.toHandle().destroy();
+  }
+
+  /** SIGTERM, then waits for the process to exit; returns how long that took (ms). */
+  public long sigterm(long maxSeconds) throws InterruptedException {
+    long t0 = System.nanoTime();
+    signalTerm();
+    if (!process.waitFor(maxSeconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("the hub did not exit within " + maxSeconds + " s of SIGTERM");
+    }
+    reader.join(10_000); // the rest of its output
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
   /** SIGKILL: no shutdown hook, no flush, nothing. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
@@ -77,7 +99,7 @@ public final class HubProcess implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (process.isAlive()) {
-      process.destroy();
+      signalTerm();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }

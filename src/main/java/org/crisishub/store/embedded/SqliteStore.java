@@ -706,6 +706,12 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public Future<Integer> releaseSmsClaims(String owner) {
+    return write(c -> update(c, "UPDATE outbox SET state = 'queued', lease_owner = NULL, lease_until_ms = NULL"
+        + " WHERE state = 'sending' AND lease_owner = ?", owner));
+  }
+
+  @Override
   public Future<OutboxStats> outboxStats(Instant now) {
     return read(c -> {
       try (PreparedStatement ps = prepare(c,

@@ -151,6 +151,15 @@ public final class RedisStore implements Store {
           }
           return Future.all(groups);
         })
+        .compose(v -> {
+          // Every node start is a new consumer; forget the empty ones of nodes gone for a day.
+          List<Future<Response>> forget = new ArrayList<>();
+          for (int i = 0; i < OUTBOXES; i++) {
+            forget.add(eval(Scripts.FORGET_IDLE_SENDERS, List.of(tag(i) + ":ob"),
+                List.of(GROUP, String.valueOf(Duration.ofDays(1).toMillis()))));
+          }
+          return Future.all(forget);
+        })
         .<Void>map(v -> {
           LOG.info("Redis store ready at {} (schema {}, {} shards)", masked(url), SCHEMA, SHARDS);
           return null;
@@ -660,9 +669,14 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Integer> releaseSmsClaims() {
+    return releaseSmsClaims("");
+  }
+
+  @Override
+  public Future<Integer> releaseSmsClaims(String owner) {
     List<Future<Response>> all = new ArrayList<>();
     for (int i = 0; i < OUTBOXES; i++) {
-      all.add(eval(Scripts.RELEASE, List.of(tag(i) + ":ob"), List.of(tag(i), GROUP)));
+      all.add(eval(Scripts.RELEASE, List.of(tag(i) + ":ob"), List.of(tag(i), GROUP, owner)));
     }
     return Future.all(all).map(cf -> all.stream().mapToInt(f -> f.result().toInteger()).sum());
   }

@@ -229,12 +229,20 @@ final class Scripts {
       return 1
       """;
 
-  /** KEYS[1] = tag:ob. ARGV: tag, group. Makes every claimed entry of the group new again. */
+  /**
+   * KEYS[1] = tag:ob. ARGV: tag, group, and a consumer ('' = all). Makes the claimed entries new
+   * again; a named consumer is then removed from the group.
+   */
   static final String RELEASE = """
       local tag, group = ARGV[1], ARGV[2]
       local n = 0
       while true do
-        local p = redis.call('XPENDING', KEYS[1], group, '-', '+', 1000)
+        local p
+        if ARGV[3] == '' then
+          p = redis.call('XPENDING', KEYS[1], group, '-', '+', 1000)
+        else
+          p = redis.call('XPENDING', KEYS[1], group, '-', '+', 1000, ARGV[3])
+        end
         if #p == 0 then break end
         for _, e in ipairs(p) do
           local eid = e[1]
@@ -249,6 +257,24 @@ final class Scripts {
               n = n + 1
             end
           end
+        end
+      end
+      if ARGV[3] ~= '' then redis.call('XGROUP', 'DELCONSUMER', KEYS[1], group, ARGV[3]) end
+      return n
+      """;
+
+  /**
+   * KEYS[1] = tag:ob. ARGV: group, idle ms. Removes consumers (senders of nodes long gone) that hold
+   * nothing and were idle that long.
+   */
+  static final String FORGET_IDLE_SENDERS = """
+      local n = 0
+      for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+        local f = {}
+        for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+        if tonumber(f['pending']) == 0 and tonumber(f['idle']) > tonumber(ARGV[2]) then
+          redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+          n = n + 1
         end
       end
       return n
