@@ -130,6 +130,14 @@ public final class Hub {
       io.micrometer.core.instrument.Gauge.builder("hub.cluster.relay.shards", relay, ClusterRelay::registeredShards)
           .description("fan-out shard addresses this node is registered for").register(registry);
     }
+    io.micrometer.core.instrument.Gauge.builder("hub.store.up", storeUp, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store())
+        .register(registry);
+    for (org.crisishub.domain.Channel ch : org.crisishub.domain.Channel.values()) {
+      for (org.crisishub.domain.Status st : org.crisishub.domain.Status.values()) {
+        registry.counter("hub.checkins", "channel", ch.wire(), "status", st.wire());
+      }
+    }
     boolean embedded = store instanceof SqliteStore;
     return store.start()
         // Embedded store: this process is its only sender, so claims left by a crash are free again.
@@ -156,7 +164,9 @@ public final class Hub {
               config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
               responders, notices, help);
           outbox.start();
-          return deployHttp(edge);
+          return vertx.deployVerticle(() -> new EventLoopProbe(registry),
+              new DeploymentOptions().setInstances(2 * Runtime.getRuntime().availableProcessors()))
+              .compose(x -> deployHttp(edge));
         })
         .map(v -> {
           startTimers();
@@ -200,7 +210,10 @@ public final class Hub {
     }
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger storeUp = new java.util.concurrent.atomic.AtomicInteger(1);
+
   private void startTimers() {
+    timers.add(vertx.setPeriodic(2000, t -> store.ping().onComplete(ar -> storeUp.set(ar.succeeded() ? 1 : 0))));
     long idleMs = config.wsIdleSeconds() * 1000L;
     long stallMs = config.wsStallSeconds() * 1000L;
     timers.add(vertx.setPeriodic(Math.max(1000, idleMs / 3), t -> KeepAlive.sweep(fanOut, idleMs)));

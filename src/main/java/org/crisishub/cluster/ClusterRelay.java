@@ -41,6 +41,7 @@ public final class ClusterRelay implements FanOut.Relay {
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private final Counter sent;
   private final Counter received;
+  private final io.micrometer.core.instrument.Timer lag;
   private final DeliveryOptions options = new DeliveryOptions().setLocalOnly(false);
   private boolean stopped;
 
@@ -55,6 +56,9 @@ public final class ClusterRelay implements FanOut.Relay {
         .register(registry);
     received = Counter.builder("hub.cluster.relay.received")
         .description("fan-out messages received from other nodes").register(registry);
+    lag = io.micrometer.core.instrument.Timer.builder("hub.fanout.lag")
+        .description("from a node publishing a delivery to another node handing it to its sessions")
+        .publishPercentiles(0.5, 0.99).register(registry);
   }
 
   static int shard(String key) {
@@ -85,7 +89,8 @@ public final class ClusterRelay implements FanOut.Relay {
   }
 
   private JsonObject message(String kind, OutFrame frame) {
-    JsonObject m = new JsonObject().put("o", nodeId).put("k", kind).put("f", frame.text());
+    JsonObject m = new JsonObject().put("o", nodeId).put("k", kind).put("f", frame.text())
+        .put("t", System.currentTimeMillis());
     if (frame.coalesceKey() != null) {
       m.put("c", frame.coalesceKey());
     }
@@ -102,6 +107,10 @@ public final class ClusterRelay implements FanOut.Relay {
       return; // delivered locally already
     }
     received.increment();
+    Long sentAt = m.getLong("t");
+    if (sentAt != null) {
+      lag.record(Math.max(0, System.currentTimeMillis() - sentAt), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
     OutFrame frame = m.containsKey("f") ? new OutFrame(m.getString("f"), m.getString("c")) : null;
     switch (m.getString("k")) {
       case "p" -> {

@@ -68,6 +68,13 @@ public final class HttpApi {
     Router r = Router.router(vertx);
     r.route().handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-store");
+      // A caller's (or proxy's) X-Request-Id is kept when it is short and plain; otherwise a new one.
+      String rid = ctx.request().getHeader("X-Request-Id");
+      if (rid == null || !rid.matches("[A-Za-z0-9._-]{1,64}")) {
+        rid = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+      }
+      ctx.response().putHeader("X-Request-Id", rid);
+      org.crisishub.app.RequestIds.bind(rid);
       ctx.next();
     });
 

@@ -259,6 +259,12 @@ class ClusterIT {
     // Only nodes with interested sessions registered a fan-out shard: node 3 holds none.
     assertEquals(0, metric(n3, "hub_cluster_relay_shards"));
     assertTrue(metric(n2, "hub_cluster_relay_shards") >= 1);
+    // The cluster-only metrics of the dashboard (MonitoringIT checks the others on a single node).
+    String scrape = n2.get("/metrics", null).text();
+    for (String name : MonitoringIT.CLUSTER_ONLY) {
+      assertTrue(MonitoringIT.exported("\n" + scrape, name), name);
+    }
+    assertTrue(metric(n2, "hub_fanout_lag_seconds_count") >= 2, "node 2 measured the lag of what it received");
   }
 
   @Test
