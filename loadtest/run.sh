@@ -7,7 +7,9 @@
 #   loadtest/run.sh all                              every scenario 3 times, plus the baseline
 #
 # Environment: HUB_CORE (default 0), GEN_CORE (default 1), PORT (default 18080), SOURCES
-# (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4: source addresses for many connections).
+# (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4: source addresses for many connections),
+# STORE (embedded, default, or redis: a redis-server of the run's own with appendonly yes and
+# appendfsync always, pinned to the hub's core, is started and stopped with the hub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -28,18 +30,33 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ -f target/crisis-hub.jar ] || mvn -q -B -DskipTests package
 [ -f loadtest/target/loadtest.jar ] || mvn -q -B -f loadtest/pom.xml package
 
+STORE=${STORE:-embedded}
+REDIS_PORT=${REDIS_PORT:-16379}
 SERVER_PID=""
+REDIS_PID=""
 DATA=""
 stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; fi
+  if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=""; fi
   if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
+}
+
+start_redis() {
+  ( pin "$HUB_CORE" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DATA" --appendonly yes \
+      --appendfsync always --save "" --logfile "$DATA/redis.log" ) &
+  REDIS_PID=$!
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0; sleep 0.2; done
+  echo "redis-server did not start" >&2; exit 1
 }
 trap stop_server EXIT
 
 start_hub() {
   if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is already in use" >&2; exit 1; fi
   DATA=$(mktemp -d)
+  local store_env=""
+  if [ "$STORE" = redis ]; then start_redis; store_env="HUB_STORE=redis HUB_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
   (
+    [ -n "$store_env" ] && export $store_env
     export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$PORT HUB_DATA_DIR=$DATA HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
       HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
       HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \

@@ -90,6 +90,16 @@ public final class RedisStore implements Store {
   private final Durability durability;
   private final Map<String, String> shas = new ConcurrentHashMap<>();
   private Redis redis;
+  /**
+   * Long-lived connections, each pipelined (requests are written without waiting for earlier
+   * replies): borrowing a pooled connection per request capped a check-in surge at pool size ×
+   * round trip (docs/performance.md).
+   */
+  static final int CONNECTIONS = 4;
+  static final int MAX_IN_FLIGHT = 100_000;
+  private final io.vertx.redis.client.RedisConnection[] connections = new io.vertx.redis.client.RedisConnection[CONNECTIONS];
+  private final Future<?>[] connecting = new Future<?>[CONNECTIONS];
+  private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
   private int claimCursor;
 
@@ -136,8 +146,8 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Void> start() {
-    RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(16).setMaxPoolWaiting(100_000)
-        .setMaxWaitingHandlers(100_000).setPoolRecycleTimeout(15_000);
+    RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(CONNECTIONS + 2)
+        .setMaxPoolWaiting(1_000).setMaxWaitingHandlers(MAX_IN_FLIGHT).setPoolRecycleTimeout(15_000);
     redis = Redis.createClient(vertx, options);
     return send(Request.cmd(Command.PING))
         .compose(v -> checkDurability())
@@ -145,7 +155,7 @@ public final class RedisStore implements Store {
         .compose(v -> {
           List<Future<?>> groups = new ArrayList<>();
           for (int i = 0; i < OUTBOXES; i++) {
-            groups.add(onCaller(redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(tag(i) + ":ob").arg(GROUP)
+            groups.add(onCaller(raw(Request.cmd(Command.XGROUP).arg("CREATE").arg(tag(i) + ":ob").arg(GROUP)
                 .arg("0").arg("MKSTREAM")).recover(e -> String.valueOf(e.getMessage()).contains("BUSYGROUP")
                     ? Future.succeededFuture() : Future.failedFuture(e))));
           }
@@ -215,6 +225,14 @@ public final class RedisStore implements Store {
       return Future.succeededFuture();
     }
     closed = true;
+    synchronized (connections) {
+      for (int i = 0; i < CONNECTIONS; i++) {
+        if (connections[i] != null) {
+          connections[i].close();
+          connections[i] = null;
+        }
+      }
+    }
     return redis.close();
   }
 
@@ -1167,7 +1185,51 @@ public final class RedisStore implements Store {
     if (closed || redis == null) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
-    return onCaller(redis.send(request));
+    return onCaller(raw(request));
+  }
+
+  /** One of the long-lived connections, (re)connecting it when it is missing. */
+  @SuppressWarnings("unchecked")
+  private Future<io.vertx.redis.client.RedisConnection> connection() {
+    int i = (next.getAndIncrement() & 0x7fffffff) % CONNECTIONS;
+    synchronized (connections) {
+      if (connections[i] != null) {
+        return Future.succeededFuture(connections[i]);
+      }
+      if (connecting[i] != null) {
+        return (Future<io.vertx.redis.client.RedisConnection>) connecting[i];
+      }
+      Future<io.vertx.redis.client.RedisConnection> f = redis.connect().andThen(ar -> {
+        synchronized (connections) {
+          connecting[i] = null;
+          if (ar.succeeded()) {
+            io.vertx.redis.client.RedisConnection c = ar.result();
+            connections[i] = c;
+            c.exceptionHandler(e -> drop(i, c));
+            c.endHandler(v -> drop(i, c));
+          }
+        }
+      });
+      connecting[i] = f;
+      return f;
+    }
+  }
+
+  private void drop(int i, io.vertx.redis.client.RedisConnection c) {
+    synchronized (connections) {
+      if (connections[i] == c) {
+        connections[i] = null;
+      }
+    }
+    c.close();
+  }
+
+  private Future<Response> raw(Request request) {
+    return connection().compose(c -> c.send(request));
+  }
+
+  private Future<List<Response>> rawBatch(List<Request> requests) {
+    return connection().compose(c -> c.batch(requests));
   }
 
   private Future<List<Response>> batch(List<Request> requests) {
@@ -1183,13 +1245,13 @@ public final class RedisStore implements Store {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
     if (!transaction) {
-      return onCaller(redis.batch(requests));
+      return onCaller(rawBatch(requests));
     }
     List<Request> tx = new ArrayList<>(requests.size() + 2);
     tx.add(Request.cmd(Command.MULTI));
     tx.addAll(requests);
     tx.add(Request.cmd(Command.EXEC));
-    return onCaller(redis.batch(tx)).map(rs -> {
+    return onCaller(rawBatch(tx)).map(rs -> {
       Response exec = rs.get(rs.size() - 1);
       if (exec == null) {
         throw HubException.unavailable("Redis transaction aborted", null);
@@ -1210,11 +1272,11 @@ public final class RedisStore implements Store {
     if (closed || redis == null) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
-    return onCaller(redis.send(req).recover(e -> {
+    return onCaller(raw(req).recover(e -> {
       if (String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
         Request full = Request.cmd(Command.EVAL).arg(script);
         addKeysAndArgs(full, keys, args);
-        return redis.send(full);
+        return raw(full);
       }
       return Future.failedFuture(e);
     }));
