@@ -193,9 +193,14 @@ final class WsSession extends ClientSession {
     ws.pause(); // no new requests; those read already finish and are answered
     io.vertx.core.Vertx vertx = context().owner();
     long started = System.currentTimeMillis();
-    vertx.setPeriodic(0, 20, t -> {
-      boolean done = inProgress == 0 && backlog() == 0;
-      if (isClosed() || done || System.currentTimeMillis() - started >= maxMs) {
+    java.util.function.BooleanSupplier done = () -> isClosed() || inProgress == 0 && backlog() == 0
+        || System.currentTimeMillis() - started >= maxMs;
+    if (done.getAsBoolean()) {
+      close(drainCode, drainReason);
+      return;
+    }
+    vertx.setPeriodic(20, t -> {
+      if (done.getAsBoolean()) {
         vertx.cancelTimer(t);
         close(drainCode, drainReason);
       }
