@@ -64,6 +64,21 @@ public final class HttpApi {
     this.clientAddress = new ClientAddress(edge.config().trustedProxies());
   }
 
+  private static void pageHeaders(io.vertx.ext.web.RoutingContext ctx) {
+    ctx.response()
+        .putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
+  }
+
+  private static void page(io.vertx.ext.web.RoutingContext ctx, String file) {
+    pageHeaders(ctx);
+    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-cache")
+        .sendFile(file);
+  }
+
   public Router router() {
     Router r = Router.router(vertx);
     r.route().handler(ctx -> {
@@ -86,6 +101,18 @@ public final class HttpApi {
         Errors.send(ctx, ErrorCode.UNAVAILABLE, "not ready: " + ar.cause().getMessage());
       }
     }));
+    // The web pages (docs/web.md): static files from the jar, no external resource, strict CSP.
+    io.vertx.ext.web.handler.StaticHandler assets = io.vertx.ext.web.handler.StaticHandler.create("web/assets")
+        .setDirectoryListing(false).setCachingEnabled(false).setMaxAgeSeconds(300);
+    r.get("/assets/*").handler(ctx -> {
+      pageHeaders(ctx);
+      ctx.next();
+    }).handler(assets);
+    r.get("/").handler(ctx -> page(ctx, "web/index.html"));
+    r.get("/follow").handler(ctx -> page(ctx, "web/follow.html"));
+    r.get("/responder").handler(ctx -> page(ctx, "web/responder.html"));
+    r.get("/incidents/:code").handler(ctx -> page(ctx, "web/incident.html"));
+
     r.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(edge.registry().scrape()));

@@ -1,0 +1,237 @@
+/* Crisis Hub pages: shared helpers (i18n EN/ES, API calls, sign-in, live connection). No dependencies. */
+'use strict';
+const HUB_TEXT = {
+  en: {
+    'nav.checkin': 'Check in', 'nav.follow': 'Family', 'nav.responder': 'Responders',
+    'signin.phone': 'Your mobile number', 'signin.sendCode': 'Text me a code', 'signin.code': 'Code from the SMS',
+    'signin.verify': 'Sign in', 'signin.codeSent': 'We texted a 6-digit code to {phone}.', 'signin.other': 'Use another number',
+    'signedInAs': 'Signed in as', 'signOut': 'Sign out',
+    'checkin.title': 'Tell your people you are safe', 'checkin.note': 'Note (optional)',
+    'checkin.location': 'Add my location (asks your browser)', 'checkin.safe': "I'm safe", 'checkin.help': 'I need help',
+    'checkin.sending': 'Sending…', 'checkin.sent': 'Sent at {time}. {n} follower(s) told.',
+    'checkin.sentHelp': 'Help request sent at {time}. {n} follower(s) told. Responders see it if you named or are inside an incident area.',
+    'checkin.noLocation': 'Location not available: sent without it.', 'checkin.retry': 'Not sent: {msg}. Try again.',
+    'follow.title': 'Family board', 'follow.add': 'Follow a number', 'follow.phone': 'Their mobile number',
+    'follow.sms': 'Also text me their updates', 'follow.submit': 'Ask to follow', 'follow.people': 'People I follow',
+    'follow.none': 'You follow nobody yet. Ask to follow someone: they must agree.',
+    'follow.noCheckin': 'No check-in yet', 'follow.pendingOut': 'Waiting for their answer',
+    'follow.incoming': 'Asking to follow me', 'follow.allow': 'Allow', 'follow.refuse': 'Refuse',
+    'follow.myFollowers': 'Following me', 'follow.revoke': 'Stop sharing', 'follow.nobody': 'Nobody.',
+    'follow.contacts': 'Trusted contacts (may follow me without asking)', 'follow.trust': 'Trust this number',
+    'follow.remove': 'Remove', 'follow.asked': 'Asked {phone}.', 'follow.activeNow': 'You now follow {phone}.',
+    'conn.live': 'Live', 'conn.connecting': 'Connecting…', 'conn.offline': 'Offline: reconnecting',
+    'status.safe': 'Safe', 'status.need_help': 'Needs help', 'seq': 'update #{n}',
+    'ago.now': 'just now', 'ago.min': '{n} min ago', 'ago.h': '{n} h ago', 'ago.d': '{n} days ago',
+    'inc.title': 'Official notices: {code}', 'inc.none': 'No notices for this incident yet.',
+    'inc.verified': '✓ Verified: signed by {agency}', 'inc.unverified': '✗ Not verified: do not trust this notice',
+    'inc.noCrypto': 'This browser cannot check signatures', 'inc.cancelled': 'Cancelled', 'inc.superseded': 'Replaced by a newer notice',
+    'inc.expired': 'Expired', 'inc.sent': 'Sent {time}', 'inc.expires': 'until {time}',
+    'resp.title': 'Responder console', 'resp.user': 'Username', 'resp.pass': 'Password', 'resp.login': 'Log in',
+    'resp.incident': 'Incident', 'resp.help': 'Help requests', 'resp.noHelp': 'No open help requests.',
+    'resp.ack': 'Acknowledge', 'resp.resolve': 'Resolve', 'resp.draft': 'New notice', 'resp.headline': 'Headline',
+    'resp.body': 'Text', 'resp.severity': 'Severity', 'resp.urgency': 'Urgency', 'resp.certainty': 'Certainty',
+    'resp.area': 'Area (description, optional)', 'resp.saveDraft': 'Save draft', 'resp.notices': 'Notices',
+    'resp.approve': 'Approve', 'resp.publish': 'Publish', 'resp.noIncident': 'No open incident.',
+    'err.network': 'network unreachable'
+  },
+  es: {
+    'nav.checkin': 'Reportarme', 'nav.follow': 'Familia', 'nav.responder': 'Equipos de respuesta',
+    'signin.phone': 'Su número de celular', 'signin.sendCode': 'Enviarme un código', 'signin.code': 'Código del SMS',
+    'signin.verify': 'Entrar', 'signin.codeSent': 'Enviamos un código de 6 dígitos a {phone}.', 'signin.other': 'Usar otro número',
+    'signedInAs': 'Conectado como', 'signOut': 'Salir',
+    'checkin.title': 'Avise a los suyos que está a salvo', 'checkin.note': 'Nota (opcional)',
+    'checkin.location': 'Añadir mi ubicación (lo pide su navegador)', 'checkin.safe': 'Estoy bien', 'checkin.help': 'Necesito ayuda',
+    'checkin.sending': 'Enviando…', 'checkin.sent': 'Enviado a las {time}. Avisamos a {n} seguidor(es).',
+    'checkin.sentHelp': 'Pedido de ayuda enviado a las {time}. Avisamos a {n} seguidor(es). Los equipos lo ven si nombró un incidente o está en su zona.',
+    'checkin.noLocation': 'Ubicación no disponible: enviado sin ella.', 'checkin.retry': 'No se envió: {msg}. Intente de nuevo.',
+    'follow.title': 'Tablero familiar', 'follow.add': 'Seguir un número', 'follow.phone': 'Su número de celular',
+    'follow.sms': 'Enviarme también sus avisos por SMS', 'follow.submit': 'Pedir seguir', 'follow.people': 'Personas que sigo',
+    'follow.none': 'Todavía no sigue a nadie. Pida seguir a alguien: esa persona debe aceptar.',
+    'follow.noCheckin': 'Sin reportes todavía', 'follow.pendingOut': 'Esperando su respuesta',
+    'follow.incoming': 'Quieren seguirme', 'follow.allow': 'Permitir', 'follow.refuse': 'Rechazar',
+    'follow.myFollowers': 'Me siguen', 'follow.revoke': 'Dejar de compartir', 'follow.nobody': 'Nadie.',
+    'follow.contacts': 'Contactos de confianza (pueden seguirme sin pedir)', 'follow.trust': 'Confiar en este número',
+    'follow.remove': 'Quitar', 'follow.asked': 'Pedido enviado a {phone}.', 'follow.activeNow': 'Ahora sigue a {phone}.',
+    'conn.live': 'En vivo', 'conn.connecting': 'Conectando…', 'conn.offline': 'Sin conexión: reconectando',
+    'status.safe': 'A salvo', 'status.need_help': 'Necesita ayuda', 'seq': 'aviso n.º {n}',
+    'ago.now': 'ahora', 'ago.min': 'hace {n} min', 'ago.h': 'hace {n} h', 'ago.d': 'hace {n} días',
+    'inc.title': 'Avisos oficiales: {code}', 'inc.none': 'Todavía no hay avisos para este incidente.',
+    'inc.verified': '✓ Verificado: firmado por {agency}', 'inc.unverified': '✗ No verificado: no confíe en este aviso',
+    'inc.noCrypto': 'Este navegador no puede comprobar firmas', 'inc.cancelled': 'Cancelado', 'inc.superseded': 'Reemplazado por un aviso más reciente',
+    'inc.expired': 'Vencido', 'inc.sent': 'Enviado {time}', 'inc.expires': 'hasta {time}',
+    'resp.title': 'Consola de respuesta', 'resp.user': 'Usuario', 'resp.pass': 'Contraseña', 'resp.login': 'Entrar',
+    'resp.incident': 'Incidente', 'resp.help': 'Pedidos de ayuda', 'resp.noHelp': 'No hay pedidos de ayuda abiertos.',
+    'resp.ack': 'Confirmar', 'resp.resolve': 'Resolver', 'resp.draft': 'Nuevo aviso', 'resp.headline': 'Titular',
+    'resp.body': 'Texto', 'resp.severity': 'Gravedad', 'resp.urgency': 'Urgencia', 'resp.certainty': 'Certeza',
+    'resp.area': 'Zona (descripción, opcional)', 'resp.saveDraft': 'Guardar borrador', 'resp.notices': 'Avisos',
+    'resp.approve': 'Aprobar', 'resp.publish': 'Publicar', 'resp.noIncident': 'No hay incidentes abiertos.',
+    'err.network': 'sin conexión'
+  }
+};
+const Hub = {
+  lang: localStorage.getItem('hub.lang') || ((navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en'),
+
+  t(key, vars) {
+    let s = (HUB_TEXT[Hub.lang] || {})[key] || HUB_TEXT.en[key] || key;
+    for (const k in vars || {}) s = s.split('{' + k + '}').join(vars[k]);
+    return s;
+  },
+
+  /** Fills every [data-i18n] element's text and [data-i18n-ph] placeholder. */
+  translate(root) {
+    (root || document).querySelectorAll('[data-i18n]').forEach(e => { e.textContent = Hub.t(e.dataset.i18n); });
+    (root || document).querySelectorAll('[data-i18n-ph]').forEach(e => { e.placeholder = Hub.t(e.dataset.i18nPh); });
+    document.documentElement.lang = Hub.lang;
+    document.querySelectorAll('header .lang button').forEach(b => b.setAttribute('aria-pressed', b.dataset.lang === Hub.lang));
+  },
+
+  setLang(l) {
+    Hub.lang = l;
+    localStorage.setItem('hub.lang', l);
+    Hub.translate();
+    document.dispatchEvent(new Event('hub:lang'));
+  },
+
+  el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      if (k === 'class') e.className = attrs[k];
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) e.setAttribute(k, attrs[k]);
+    }
+    for (const c of children) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  },
+
+  /** Calls the API; resolves with the JSON body, rejects with an Error carrying status and code. */
+  async api(method, path, body, token, headers) {
+    const h = Object.assign({}, headers || {});
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    if (token) h.Authorization = 'Bearer ' + token;
+    let r;
+    try {
+      r = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      const err = new Error(Hub.t('err.network'));
+      err.status = 0;
+      throw err;
+    }
+    let json = null;
+    try { json = await r.json(); } catch (e) { json = null; }
+    if (!r.ok) {
+      const err = new Error(json && json.error ? json.error.message : r.statusText);
+      err.status = r.status;
+      err.code = json && json.error ? json.error.code : '';
+      throw err;
+    }
+    return json;
+  },
+
+  session: {
+    get token() { return localStorage.getItem('hub.token'); },
+    get phone() { return localStorage.getItem('hub.phone'); },
+    save(token, phone) { localStorage.setItem('hub.token', token); localStorage.setItem('hub.phone', phone); },
+    clear() { localStorage.removeItem('hub.token'); localStorage.removeItem('hub.phone'); }
+  },
+
+  /** Renders the phone → code sign-in into {@code box}; calls done() once signed in. */
+  signIn(box, done) {
+    box.replaceChildren();
+    const err = Hub.el('p', { class: 'error', role: 'alert' });
+    const phone = Hub.el('input', { type: 'tel', id: 'signin-phone', autocomplete: 'tel', inputmode: 'tel', required: '' });
+    const step1 = Hub.el('form', { id: 'signin-phone-form' },
+      Hub.el('label', { for: 'signin-phone', 'data-i18n': 'signin.phone' }), phone,
+      Hub.el('button', { type: 'submit', 'data-i18n': 'signin.sendCode' }));
+    const code = Hub.el('input', { type: 'text', id: 'signin-code', inputmode: 'numeric', autocomplete: 'one-time-code',
+      pattern: '[0-9]{6}', maxlength: '6', required: '' });
+    const sentTo = Hub.el('p', { class: 'muted', role: 'status' });
+    const step2 = Hub.el('form', { id: 'signin-code-form', hidden: '' }, sentTo,
+      Hub.el('label', { for: 'signin-code', 'data-i18n': 'signin.code' }), code,
+      Hub.el('button', { type: 'submit', 'data-i18n': 'signin.verify' }),
+      Hub.el('button', { type: 'button', class: 'secondary', 'data-i18n': 'signin.other',
+        onclick: () => { step2.hidden = true; step1.hidden = false; phone.focus(); } }));
+    box.append(step1, step2, err);
+    Hub.translate(box);
+    let number = '';
+    step1.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      err.textContent = '';
+      number = phone.value.trim();
+      try {
+        await Hub.api('POST', '/api/v1/otp', { phone: number });
+        sentTo.textContent = Hub.t('signin.codeSent', { phone: number });
+        step1.hidden = true;
+        step2.hidden = false;
+        code.focus();
+      } catch (e) { err.textContent = e.message; }
+    });
+    step2.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      err.textContent = '';
+      try {
+        const s = await Hub.api('POST', '/api/v1/sessions', { phone: number, code: code.value.trim() });
+        Hub.session.save(s.token, s.phone || number);
+        done();
+      } catch (e) { err.textContent = e.message; }
+    });
+  },
+
+  async signOut() {
+    const token = Hub.session.token;
+    Hub.session.clear();
+    if (token) { try { await Hub.api('DELETE', '/api/v1/sessions', undefined, token); } catch (e) { /* gone already */ } }
+  },
+
+  timeAgo(iso) {
+    const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    if (s < 60) return Hub.t('ago.now');
+    if (s < 3600) return Hub.t('ago.min', { n: Math.floor(s / 60) });
+    if (s < 86400) return Hub.t('ago.h', { n: Math.floor(s / 3600) });
+    return Hub.t('ago.d', { n: Math.floor(s / 86400) });
+  },
+
+  time(iso) {
+    return new Date(iso).toLocaleString(Hub.lang, { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short' });
+  },
+
+  newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+  },
+
+  /**
+   * A WebSocket that reconnects by itself: on a close it waits the delay the hub asked for
+   * ("reconnect in N ms", a graceful restart) or a growing backoff with jitter, then connects again.
+   * onOpen(ws) runs on each connection (send auth / subscribe there); onState(live|connecting|offline).
+   */
+  live(opts) {
+    let attempt = 0;
+    let stopped = false;
+    let current = null;
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
+    function connect() {
+      opts.onState('connecting');
+      const ws = new WebSocket(url);
+      current = ws;
+      ws.onopen = () => { attempt = 0; opts.onOpen(ws); };
+      ws.onmessage = m => { let f; try { f = JSON.parse(m.data); } catch (e) { return; } opts.onFrame(f, ws); };
+      ws.onclose = ev => {
+        opts.onState('offline');
+        if (stopped || ev.code === 4001) return;
+        const asked = /reconnect in (\d+) ms/.exec(ev.reason || '');
+        attempt++;
+        const delay = asked ? Number(asked[1]) : Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+        setTimeout(connect, delay);
+      };
+    }
+    connect();
+    return { stop() { stopped = true; if (current) current.close(1000); } };
+  },
+
+  /** Header wiring: language buttons. */
+  init() {
+    document.querySelectorAll('header .lang button').forEach(b => b.addEventListener('click', () => Hub.setLang(b.dataset.lang)));
+    Hub.translate();
+  }
+};

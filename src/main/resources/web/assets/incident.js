@@ -1,0 +1,119 @@
+/*
+ * "/incidents/{code}" — an incident's official notices, live. A notice is marked verified only after
+ * this browser itself checked its Ed25519 signature (WebCrypto) over the RFC 8785 canonical form of
+ * the notice without "signature", with the agency key named by keyId from /api/v1/keys.
+ */
+'use strict';
+document.addEventListener('DOMContentLoaded', () => {
+  Hub.init();
+  const code = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '').toUpperCase();
+  const box = document.getElementById('notices');
+  const notices = new Map(); // id -> {notice, verified: true|false|null}
+  let keys = null;
+  let connState = 'connecting';
+
+  /** RFC 8785 (JCS): keys sorted by UTF-16 code units, ECMAScript number and string forms. */
+  function canonical(v) {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+    return '{' + Object.keys(v).sort().map(k => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+  }
+
+  function b64url(s) {
+    const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
+    return Uint8Array.from(b, c => c.charCodeAt(0));
+  }
+
+  async function loadKeys() {
+    const jwks = await Hub.api('GET', '/api/v1/keys');
+    keys = new Map(jwks.keys.map(k => [k.kid, k]));
+  }
+
+  /** true: the signature checks out; false: it does not (or no such key); null: this browser cannot tell. */
+  async function verify(n) {
+    if (!window.crypto || !crypto.subtle) return null;
+    let jwk = keys && keys.get(n.keyId);
+    if (!jwk) { await loadKeys(); jwk = keys.get(n.keyId); }
+    if (!jwk || typeof n.signature !== 'string') return false;
+    const unsigned = Object.assign({}, n);
+    delete unsigned.signature;
+    let key;
+    try {
+      key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false,
+        ['verify']);
+    } catch (e) { return null; }
+    try {
+      return await crypto.subtle.verify({ name: 'Ed25519' }, key, b64url(n.signature),
+        new TextEncoder().encode(canonical(unsigned)));
+    } catch (e) { return false; }
+  }
+
+  async function add(n) {
+    if (!n || !n.id) return;
+    const entry = { notice: n, verified: undefined };
+    notices.set(n.id, entry);
+    entry.verified = await verify(n);
+    render();
+  }
+
+  function render() {
+    const all = [...notices.values()].map(e => e.notice);
+    const replacedBy = new Map();
+    for (const n of all) if (n.references) replacedBy.set(n.references, n.msgType);
+    box.replaceChildren();
+    if (!all.length) box.append(Hub.el('p', { class: 'muted' }, Hub.t('inc.none')));
+    all.sort((a, b) => Date.parse(b.sent) - Date.parse(a.sent));
+    for (const n of all) {
+      const e = notices.get(n.id);
+      const cancelled = replacedBy.get(n.id) === 'Cancel';
+      const superseded = replacedBy.get(n.id) === 'Update';
+      const expired = n.expires && Date.parse(n.expires) < Date.now();
+      const state = cancelled ? 'cancelled' : superseded ? 'superseded' : expired ? 'expired' : 'current';
+      const card = Hub.el('article', { class: 'card' + (state === 'current' ? '' : ' faded'), 'data-id': n.id,
+        'data-state': state, 'data-verified': String(e.verified) });
+      const mark = e.verified === true ? Hub.el('p', { class: 'verified' }, Hub.t('inc.verified', { agency: n.agency }))
+        : e.verified === false ? Hub.el('p', { class: 'unverified' }, Hub.t('inc.unverified'))
+          : e.verified === null ? Hub.el('p', { class: 'unverified' }, Hub.t('inc.noCrypto')) : null;
+      card.append(Hub.el('h3', null, (n.msgType === 'Cancel' ? '✗ ' : '') + n.headline));
+      if (state !== 'current') card.append(Hub.el('p', { class: 'status need_help' }, Hub.t('inc.' + state)));
+      if (mark) card.append(mark);
+      card.append(Hub.el('p', { class: 'note' }, n.body));
+      const meta = [n.severity, n.urgency, n.area, Hub.t('inc.sent', { time: Hub.time(n.sent) })];
+      if (n.expires) meta.push(Hub.t('inc.expires', { time: Hub.time(n.expires) }));
+      card.append(Hub.el('p', { class: 'muted' }, meta.filter(Boolean).join(' · ')));
+      box.append(card);
+    }
+  }
+
+  function onState(s) {
+    connState = s;
+    const c = document.getElementById('conn');
+    c.className = 'badge ' + s;
+    c.dataset.state = s;
+    c.textContent = Hub.t('conn.' + s);
+  }
+
+  function title() { document.getElementById('title').textContent = Hub.t('inc.title', { code }); }
+
+  async function start() {
+    title();
+    try {
+      await loadKeys();
+      const list = await Hub.api('GET', '/api/v1/incidents/' + encodeURIComponent(code) + '/notices');
+      await Promise.all(list.map(add));
+      render();
+    } catch (e) { document.getElementById('error').textContent = e.message; }
+    Hub.live({
+      onState,
+      onOpen: ws => ws.send(JSON.stringify({ type: 'subscribe', ref: 's', incident: code })),
+      onFrame: f => {
+        if (f.type === 'ack') onState('live');
+        else if (f.type === 'notice') add(f.notice);
+        else if (f.type === 'error') document.getElementById('error').textContent = f.message;
+      }
+    });
+  }
+
+  document.addEventListener('hub:lang', () => { title(); render(); onState(connState); });
+  start();
+});
