@@ -229,8 +229,14 @@ const Hub = {
     return { stop() { stopped = true; if (current) current.close(1000); } };
   },
 
-  /** Header wiring: language buttons. */
+  /** The page header (one definition for every page: name, navigation, language switch). */
   init() {
+    const lang = l => Hub.el('button', { type: 'button', 'data-lang': l, 'aria-label': l === 'en' ? 'English' : 'Español' },
+      l.toUpperCase());
+    const nav = Hub.el('nav', null, ...[['/', 'nav.checkin'], ['/follow', 'nav.follow'], ['/responder', 'nav.responder']]
+      .map(([href, key]) => Hub.el('a', { href, 'data-i18n': key })));
+    document.body.prepend(Hub.el('header', null, Hub.el('strong', null, 'Crisis Hub'), nav,
+      Hub.el('div', { class: 'lang' }, lang('en'), lang('es'))));
     document.querySelectorAll('header .lang button').forEach(b => b.addEventListener('click', () => Hub.setLang(b.dataset.lang)));
     Hub.translate();
   }

@@ -276,8 +276,7 @@ class ClusterIT {
     Api n2 = closeLater(new Api(vertx, c.node(2).port()));
     Api n3 = closeLater(new Api(vertx, c.node(3).port()));
     awaitMembers(n2, 3);
-    Redis redis = Redis.createClient(vertx, c.redis.url());
-    closing.add(redis::close);
+    Redis redis = redisOf(c);
     String s1 = phone();
     String s2 = phone();
     String f2 = phone();
@@ -301,13 +300,7 @@ class ClusterIT {
     twilio.hold(true); // SMS notifications stay in flight: claimed, not yet confirmed
     Stream stream1 = new Stream(closeLater(WsClient.authed(vertx, c.node(1).port(), ts1)), 5);
     Stream stream2 = new Stream(closeLater(WsClient.authed(vertx, c.node(2).port(), ts2)), 5);
-    String node1 = c.nodeId(1);
-    List<String> claimedByNode1 = new ArrayList<>();
-    await("node 1 acknowledging check-ins and holding SMS claims", 60, () -> {
-      claimedByNode1.clear();
-      claimedByNode1.addAll(pendingOf(redis, node1));
-      return stream1.acked.size() >= 200 && !claimedByNode1.isEmpty();
-    });
+    List<String> claimedByNode1 = awaitAcksAndClaims(redis, c.nodeId(1), stream1);
     c.node(1).kill();
     Set<Long> acked1 = stream1.ackedSeqs();
     stream1.stop();
@@ -328,7 +321,11 @@ class ClusterIT {
     for (Follower f : List.of(onNode2, onNode3)) {
       String token = f == onNode2 ? tf2 : tf3;
       Api api = f == onNode2 ? n2 : n3;
-      assertTrue(f.of(s2).containsAll(acked2), "live from the surviving node: " + diff(acked2, f.of(s2)));
+      // Live, most of them; a status waiting behind a busy socket is replaced by the newer one (latest
+      // status wins, by design), and the client fills such gaps by seq.
+      assertTrue(f.of(s2).size() >= acked2.size() * 9 / 10, "live from the surviving node: " + f.of(s2).size()
+          + " of " + acked2.size());
+      assertTrue(catchUp(api, token, s2, f.of(s2)).containsAll(acked2), "missed from the surviving node");
       assertTrue(f.of(s1).size() >= acked1.size() * 9 / 10, "live from node 1 before it died: " + f.of(s1).size()
           + " of " + acked1.size());
       assertTrue(catchUp(api, token, s1, f.of(s1)).containsAll(acked1), "missed from node 1");
@@ -406,8 +403,7 @@ class ClusterIT {
     Api n1 = closeLater(new Api(vertx, c.node(1).port()));
     Api n2 = closeLater(new Api(vertx, c.node(2).port()));
     awaitMembers(n2, 2);
-    Redis redis = Redis.createClient(vertx, c.redis.url());
-    closing.add(redis::close);
+    Redis redis = redisOf(c);
     String s = phone();
     String f1 = phone();
     String f2 = phone();
@@ -420,13 +416,7 @@ class ClusterIT {
     Follower onNode2 = new Follower(closeLater(WsClient.authed(vertx, c.node(2).port(), tf2)));
     twilio.hold(true);
     Stream stream = new Stream(closeLater(WsClient.authed(vertx, c.node(1).port(), ts)), 5);
-    String node1 = c.nodeId(1);
-    List<String> claimedByNode1 = new ArrayList<>();
-    await("node 1 acknowledging check-ins and holding SMS claims", 60, () -> {
-      claimedByNode1.clear();
-      claimedByNode1.addAll(pendingOf(redis, node1));
-      return stream.acked.size() >= 200 && !claimedByNode1.isEmpty();
-    });
+    List<String> claimedByNode1 = awaitAcksAndClaims(redis, c.nodeId(1), stream);
 
     long t0 = System.nanoTime();
     c.node(1).signalTerm();
@@ -470,6 +460,24 @@ class ClusterIT {
     assertTrue(out.stream().anyMatch(l -> l.contains("stopping: readiness is 503 now")), tail);
     assertTrue(out.stream().anyMatch(l -> l.contains("outbox: handed") && l.contains("claimed SMS back")), tail);
     assertTrue(out.stream().anyMatch(l -> l.contains("hub stopped")), tail);
+  }
+
+  /** A Redis client of the test's own on the cluster's Redis, to look at what the nodes stored. */
+  Redis redisOf(HubCluster c) {
+    Redis redis = Redis.createClient(vertx, c.redis.url());
+    closing.add(redis::close);
+    return redis;
+  }
+
+  /** Waits until {@code stream} has 200 acks and {@code node} holds SMS claims; returns those claims' keys. */
+  static List<String> awaitAcksAndClaims(Redis redis, String node, Stream stream) throws InterruptedException {
+    List<String> claimed = new ArrayList<>();
+    await("the node acknowledging check-ins and holding SMS claims", 60, () -> {
+      claimed.clear();
+      claimed.addAll(pendingOf(redis, node));
+      return stream.acked.size() >= 200 && !claimed.isEmpty();
+    });
+    return claimed;
   }
 
   static Set<Long> diff(Set<Long> a, Set<Long> b) {
