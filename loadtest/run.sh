@@ -9,7 +9,9 @@
 # Environment: HUB_CORE (default 0), GEN_CORE (default 1), PORT (default 18080), SOURCES
 # (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4: source addresses for many connections),
 # STORE (embedded, default, or redis: a redis-server of the run's own with appendonly yes and
-# appendfsync always, pinned to the hub's core, is started and stopped with the hub).
+# appendfsync always, pinned to the hub's core, is started and stopped with the hub), NODES (default
+# 1; with STORE=redis, NODES=N starts N clustered hub nodes on ports PORT…PORT+N-1, all on the hub's
+# core, and the generator spreads its sockets over them, so fan-out crosses nodes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -31,12 +33,17 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ -f loadtest/target/loadtest.jar ] || mvn -q -B -f loadtest/pom.xml package
 
 STORE=${STORE:-embedded}
+NODES=${NODES:-1}
+if [ "$NODES" -gt 1 ] && [ "$STORE" != redis ]; then echo "NODES>1 needs STORE=redis" >&2; exit 2; fi
+EXTRA_PIDS=""
+URLS="http://127.0.0.1:$PORT"
 REDIS_PORT=${REDIS_PORT:-16379}
 SERVER_PID=""
 REDIS_PID=""
 DATA=""
 stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; fi
+  for p in $EXTRA_PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; EXTRA_PIDS=
   if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=""; fi
   if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
 }
@@ -53,23 +60,33 @@ trap stop_server EXIT
 start_hub() {
   if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is already in use" >&2; exit 1; fi
   DATA=$(mktemp -d)
-  local store_env=""
+  local store_env="" members=""
   if [ "$STORE" = redis ]; then start_redis; store_env="HUB_STORE=redis HUB_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
-  (
-    [ -n "$store_env" ] && export $store_env
-    export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$PORT HUB_DATA_DIR=$DATA HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
-      HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
-      HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \
-      HUB_WS_QUEUE_FRAMES=1024
-    pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g} -jar target/crisis-hub.jar
-  ) > "$OUT/hub.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && return 0; sleep 0.5; done
-  echo "hub did not start; see $OUT/hub.log" >&2; exit 1
+  URLS=""
+  for i in $(seq 0 $((NODES - 1))); do members="$members${members:+,}127.0.0.1:$((15701 + i))"; done
+  for i in $(seq 0 $((NODES - 1))); do
+    local port=$((PORT + i)) cluster_env=""
+    [ "$NODES" -gt 1 ] && cluster_env="HUB_CLUSTER=true HUB_CLUSTER_MEMBERS=$members HUB_CLUSTER_PORT=$((15701 + i)) HUB_EVENTBUS_PORT=$((15801 + i))"
+    mkdir -p "$DATA/node$i"
+    (
+      [ -n "$store_env" ] && export $store_env
+      [ -n "$cluster_env" ] && export $cluster_env
+      export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$port HUB_DATA_DIR=$DATA/node$i HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
+        HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
+        HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \
+        HUB_WS_QUEUE_FRAMES=1024
+      pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g} -jar target/crisis-hub.jar
+    ) > "$OUT/hub$( [ "$i" -gt 0 ] && echo "-$i").log" 2>&1 &
+    if [ "$i" -eq 0 ]; then SERVER_PID=$!; else EXTRA_PIDS="$EXTRA_PIDS $!"; fi
+    URLS="$URLS${URLS:+,}http://127.0.0.1:$port"
+    for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null || { echo "hub node $i did not start; see $OUT" >&2; exit 1; }
+  done
 }
 
 start_baseline() {
   if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is already in use" >&2; exit 1; fi
+  URLS="http://127.0.0.1:$PORT"
   : > "$OUT/baseline.log"
   ( pin "$HUB_CORE" java -Xmx2g -cp loadtest/target/loadtest.jar org.crisishub.loadtest.BaselineServer "$PORT" ) \
     > "$OUT/baseline.log" 2>&1 &
@@ -79,7 +96,7 @@ start_baseline() {
 }
 
 generate() {
-  ( pin "$GEN_CORE" java -Xmx4g -jar loadtest/target/loadtest.jar "$@" --url "http://127.0.0.1:$PORT" \
+  ( pin "$GEN_CORE" java -Xmx4g -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
     --token-secret "$SECRET" --twilio-token "$TWILIO_TOKEN" --public-url "http://127.0.0.1:$PORT" \
     --sources "$SOURCES" --out "$OUT" )
 }
@@ -88,6 +105,8 @@ one() {
   local scenario=$1; shift
   if [[ " $* " == *" --baseline "* ]]; then start_baseline; else start_hub; fi
   if [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@"; else generate "$scenario" "$@"; fi
+  # The hub's own view of the run (deliveries, coalesced frames, slow consumers, store latency).
+  for u in ${URLS//,/ }; do curl -s "$u/metrics" | grep '^hub_' >> "$OUT/metrics-$scenario.txt" || true; done
   stop_server
 }
 

@@ -39,13 +39,15 @@ import org.HdrHistogram.Histogram;
  *   reconnect-storm --subjects 50 --followers 200
  *   idle-connections --connections 20000 --hub-pid PID --duration 20
  *   sms-storm       --rate 2000 --duration 20 --twilio-token T --public-url U
- * common: --url http://127.0.0.1:8080  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
+ * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
  * </pre>
  */
 public final class LoadGen {
   final Map<String, String> opts;
   final Vertx vertx;
   final URI url;
+  /** Every node's URL (--url may list several, comma-separated): sockets are spread by phone. */
+  final java.util.List<URI> urls;
   final Tokens tokens;
   final boolean baseline;
   final List<WebSocketClient> wsClients = new ArrayList<>();
@@ -55,7 +57,9 @@ public final class LoadGen {
   LoadGen(String scenario, Map<String, String> opts, Vertx vertx) {
     this.opts = opts;
     this.vertx = vertx;
-    this.url = URI.create(opt("url", "http://127.0.0.1:8080"));
+    this.urls = java.util.Arrays.stream(opt("url", "http://127.0.0.1:8080").split(",")).map(String::strip)
+        .map(URI::create).toList();
+    this.url = urls.get(0);
     this.tokens = new Tokens(opt("token-secret", "loadtest-secret-loadtest-secret-0123"));
     this.baseline = opts.containsKey("baseline");
     this.report = new Report(scenario + (baseline ? "-baseline" : ""));
@@ -128,7 +132,8 @@ public final class LoadGen {
   /** A connected, authenticated client socket; {@code onText} sees every frame after {@code ready}. */
   Future<WebSocket> connect(String phone, java.util.function.Consumer<String> onText) {
     WebSocketClient client = wsClients.get(Math.floorMod(nextClient.getAndIncrement(), wsClients.size()));
-    WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
+    URI node = urls.get(Math.floorMod(phone.hashCode(), urls.size()));
+    WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(node.getHost()).setPort(node.getPort())
         .setURI(baseline ? "/ws?phone=" + URLEncoder.encode(phone, StandardCharsets.UTF_8) : "/api/v1/ws")
         .setAllowOriginHeader(false);
     return client.connect(o).compose(ws -> {

@@ -309,7 +309,7 @@ public final class RedisStore implements Store {
           String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft), SEQ_MARK,
           req.incident() == null ? "" : req.incident(), draft.id()));
       args.addAll(incidents);
-      return eval(Scripts.CHECK_IN, List.of(tag + ":seq:" + req.phone()), args).map(r -> {
+      return eval(Scripts.CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {
           int[] notified = new int[1];
           CheckIn first = checkIn(req.phone(), r.get(1).toString(), notified);
@@ -1188,10 +1188,17 @@ public final class RedisStore implements Store {
     return onCaller(raw(request));
   }
 
-  /** One of the long-lived connections, (re)connecting it when it is missing. */
-  @SuppressWarnings("unchecked")
   private Future<io.vertx.redis.client.RedisConnection> connection() {
-    int i = (next.getAndIncrement() & 0x7fffffff) % CONNECTIONS;
+    return connection((next.getAndIncrement() & 0x7fffffff) % CONNECTIONS);
+  }
+
+  /**
+   * Connection {@code i}, (re)connecting it when it is missing. Replies on one connection come in
+   * order, so a person's check-ins, sent on their shard's connection, complete (and are fanned out)
+   * in {@code seq} order.
+   */
+  @SuppressWarnings("unchecked")
+  private Future<io.vertx.redis.client.RedisConnection> connection(int i) {
     synchronized (connections) {
       if (connections[i] != null) {
         return Future.succeededFuture(connections[i]);
@@ -1264,22 +1271,30 @@ public final class RedisStore implements Store {
     });
   }
 
-  /** Runs a script by its SHA1, loading it (EVAL) when the server does not have it cached. */
   private Future<Response> eval(String script, List<String> keys, List<String> args) {
+    return eval(script, keys, args, -1);
+  }
+
+  /**
+   * Runs a script by its SHA1, loading it (EVAL) when the server does not have it cached; on
+   * connection {@code lane} when it is not negative (ordering), else on any.
+   */
+  private Future<Response> eval(String script, List<String> keys, List<String> args, int lane) {
     String sha = shas.computeIfAbsent(script, RedisStore::sha1);
     Request req = Request.cmd(Command.EVALSHA).arg(sha);
     addKeysAndArgs(req, keys, args);
     if (closed || redis == null) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
-    return onCaller(raw(req).recover(e -> {
+    Future<io.vertx.redis.client.RedisConnection> conn = lane < 0 ? connection() : connection(lane % CONNECTIONS);
+    return onCaller(conn.compose(c -> c.send(req).recover(e -> {
       if (String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
         Request full = Request.cmd(Command.EVAL).arg(script);
         addKeysAndArgs(full, keys, args);
-        return raw(full);
+        return c.send(full);
       }
       return Future.failedFuture(e);
-    }));
+    })));
   }
 
   private static void addKeysAndArgs(Request req, List<String> keys, List<String> args) {
