@@ -254,7 +254,7 @@ class ClusterIT {
     JsonNode viaSms = fws.next("status");
     assertEquals(2, viaSms.path("seq").asLong());
     assertEquals("sms on node 3", viaSms.path("note").asText());
-    fws.assertNothingElse();
+    fws.assertNothingElse(); // each once: no duplicate from the relay
 
     // Only nodes with interested sessions registered a fan-out shard: node 3 holds none.
     assertEquals(0, metric(n3, "hub_cluster_relay_shards"));
@@ -265,6 +265,28 @@ class ClusterIT {
       assertTrue(MonitoringIT.exported("\n" + scrape, name), name);
     }
     assertTrue(metric(n2, "hub_fanout_lag_seconds_count") >= 2, "node 2 measured the lag of what it received");
+
+    // A responder connected to node 3 gets a call for help made on node 1.
+    Api.Resp made = n1.call(io.vertx.core.http.HttpMethod.POST, "/api/v1/admin/responders", null,
+        "{\"username\":\"clusterdispatch\",\"password\":\"a long password\",\"agency\":\"EMS\","
+            + "\"roles\":[\"publisher\"]}", "Authorization", "Bearer " + SmsIT.env(twilio, "1").get("HUB_ADMIN_TOKEN"));
+    assertEquals(201, made.status(), made.toString());
+    String rt = n2.post("/api/v1/responders/sessions", null,
+        "{\"username\":\"clusterdispatch\",\"password\":\"a long password\"}").json().path("token").asText();
+    assertEquals(201, n1.post("/api/v1/incidents", rt, "{\"code\":\"CLU1\",\"name\":\"Cluster\"}").status());
+    WsClient responder = closeLater(WsClient.authed(vertx, c.node(3).port(), rt));
+    assertEquals("ack", responder.reply(responder.send(WsClient.frame("subscribe").put("incident", "CLU1")))
+        .path("type").asText());
+    aws.reply(aws.send(WsClient.frame("checkin").put("status", "need_help").put("incident", "CLU1")
+        .put("note", "roof")));
+    JsonNode call = responder.next("help");
+    assertEquals(a, call.path("checkin").path("phone").asText());
+    assertEquals("roof", call.path("checkin").path("note").asText());
+
+    // Revoking the follower's token on node 1 closes its socket on node 2 at once (4001).
+    assertEquals(204, n1.call(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/sessions", tf, null).status());
+    await("the revoked session on node 2 to close", 10, () -> fws.closeCode != null);
+    assertEquals(4001, (int) fws.closeCode);
   }
 
   @Test
