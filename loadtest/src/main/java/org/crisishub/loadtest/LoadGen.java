@@ -33,7 +33,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * java -jar loadtest/target/loadtest.jar SCENARIO [--key value ...]
- *   checkin-storm   --users 2000 --rate 5000 --duration 20
+ *   checkin-storm   --users 2000 --rate 5000 --duration 20 [--warmup 10]
  *   fanout          --subjects 50 --followers 200 --rate 500 --duration 20 [--baseline]
  *   slow-consumers  (fanout options) --slow-share 0.1
  *   reconnect-storm --subjects 50 --followers 200
@@ -249,6 +249,9 @@ public final class LoadGen {
 
   // ---------------------------------------------------------------- scenarios
 
+  /** Refs of warm-up check-ins start here, far from the measured ones (1, 2, …). */
+  static final long WARMUP_REFS = 1_000_000_000_000L;
+
   /** N bystanders check in over WebSocket at a total rate R; measures the durable ack latency. */
   void checkinStorm() throws Exception {
     int users = intOpt("users", 2000);
@@ -264,8 +267,16 @@ public final class LoadGen {
     for (int i = 0; i < users; i++) {
       phones.add(Tokens.phone(1_000_000 + i));
     }
+    // --warmup S: the same load for S seconds first, not measured (lets the hub's JIT warm up).
+    int warmup = intOpt("warmup", 0);
+    ConcurrentHashMap<Long, Long> warming = new ConcurrentHashMap<>();
+    AtomicLong warmDone = new AtomicLong();
     List<WebSocket> sockets = connectAll(phones, p -> t -> {
       long ref = field(t, "ref");
+      if (warming.remove(ref) != null) {
+        warmDone.incrementAndGet();
+        return;
+      }
       Long t0 = intended.remove(ref);
       if (t0 != null) {
         if (t.contains("\"ack\"")) {
@@ -279,6 +290,18 @@ public final class LoadGen {
       }
     });
     AtomicInteger rr = new AtomicInteger();
+    if (warmup > 0) {
+      AtomicLong warmRefs = new AtomicLong(WARMUP_REFS);
+      openLoop(rate, warmup, t0 -> {
+        long ref = warmRefs.incrementAndGet();
+        warming.put(ref, t0);
+        WebSocket ws = sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size()));
+        ws.writeTextMessage("{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"warm-up\"}");
+      }, warmDone);
+      drain(warmDone, warmRefs.get() - WARMUP_REFS, 60);
+      report.figures.put("warmupSeconds", (long) warmup);
+      report.perSecond.clear(); // the chart shows the measured part only
+    }
     long started = System.nanoTime();
     openLoop(rate, seconds, t0 -> {
       long ref = refs.incrementAndGet();
