@@ -29,9 +29,12 @@ class LoadGenSmokeIT {
       try {
         Map<String, String> opts = new HashMap<>(Map.of("url", "http://127.0.0.1:" + hub.port(),
             "token-secret", secret, "users", "20", "rate", "200", "duration", "2"));
+        opts.put("warmup", "1");
         var storm = LoadGen.run("checkin-storm", opts, gen).json();
-        assertEquals(400, storm.path("figures").path("sent").asLong());
+        assertEquals(400, storm.path("figures").path("sent").asLong(), "the warm-up is not counted");
         assertEquals(400, storm.path("figures").path("acked").asLong());
+        assertEquals(1, storm.path("figures").path("warmupSeconds").asLong());
+        opts.remove("warmup");
         assertTrue(storm.path("latencyMs").path("ack").path("p99").asDouble() > 0);
 
         opts.putAll(Map.of("subjects", "4", "followers", "5", "rate", "50"));
