@@ -29,30 +29,39 @@ document.addEventListener('DOMContentLoaded', () => {
     keys = new Map(jwks.keys.map(k => [k.kid, k]));
   }
 
-  /** true: the signature checks out; false: it does not (or no such key); null: this browser cannot tell. */
-  async function verify(n) {
-    if (!window.crypto || !crypto.subtle) return null;
+  // ?verifier=js uses the bundled verifier even where WebCrypto has Ed25519 (tests, or to compare).
+  const forceJs = new URLSearchParams(location.search).get('verifier') === 'js';
+
+  /**
+   * true: the signature checks out; false: it does not (or no such key); null: this browser cannot
+   * tell. WebCrypto Ed25519 where the browser has it, else the bundled verifier (ed25519.js).
+   */
+  async function verify(n, entry) {
     let jwk = keys && keys.get(n.keyId);
     if (!jwk) { await loadKeys(); jwk = keys.get(n.keyId); }
     if (!jwk || typeof n.signature !== 'string') return false;
     const unsigned = Object.assign({}, n);
     delete unsigned.signature;
-    let key;
-    try {
-      key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false,
-        ['verify']);
-    } catch (e) { return null; }
-    try {
-      return await crypto.subtle.verify({ name: 'Ed25519' }, key, b64url(n.signature),
-        new TextEncoder().encode(canonical(unsigned)));
-    } catch (e) { return false; }
+    const msg = new TextEncoder().encode(canonical(unsigned));
+    const sig = b64url(n.signature);
+    if (!forceJs && window.crypto && crypto.subtle) {
+      try {
+        const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' },
+          false, ['verify']);
+        entry.verifier = 'webcrypto';
+        return await crypto.subtle.verify({ name: 'Ed25519' }, key, sig, msg);
+      } catch (e) { /* no Ed25519 in this WebCrypto: the bundled verifier below */ }
+    }
+    if (typeof Ed25519Fallback === 'undefined') return null;
+    entry.verifier = 'js';
+    try { return Ed25519Fallback.verify(b64url(jwk.x), sig, msg); } catch (e) { return false; }
   }
 
   async function add(n) {
     if (!n || !n.id) return;
     const entry = { notice: n, verified: undefined };
     notices.set(n.id, entry);
-    entry.verified = await verify(n);
+    entry.verified = await verify(n, entry);
     render();
   }
 
@@ -70,7 +79,7 @@ document.addEventListener('DOMContentLoaded', () => {
       const expired = n.expires && Date.parse(n.expires) < Date.now();
       const state = cancelled ? 'cancelled' : superseded ? 'superseded' : expired ? 'expired' : 'current';
       const card = Hub.el('article', { class: 'card' + (state === 'current' ? '' : ' faded'), 'data-id': n.id,
-        'data-state': state, 'data-verified': String(e.verified) });
+        'data-state': state, 'data-verified': String(e.verified), 'data-verifier': e.verifier || '' });
       const mark = e.verified === true ? Hub.el('p', { class: 'verified' }, Hub.t('inc.verified', { agency: n.agency }))
         : e.verified === false ? Hub.el('p', { class: 'unverified' }, Hub.t('inc.unverified'))
           : e.verified === null ? Hub.el('p', { class: 'unverified' }, Hub.t('inc.noCrypto')) : null;
