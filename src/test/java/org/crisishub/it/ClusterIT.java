@@ -472,6 +472,10 @@ class ClusterIT {
         back.snapshot.path("people").get(0).path("seq").asLong());
     assertTrue(catchUp(n2, tf1, s, onNode1.of(s)).containsAll(acked));
     assertTrue(catchUp(n2, tf2, s, onNode2.of(s)).containsAll(acked));
+    // The person who was checking in on node 1 reconnects to node 2 and goes on where they were.
+    WsClient resumed = closeLater(WsClient.authed(vertx, c.node(2).port(), ts));
+    JsonNode next = resumed.reply(resumed.send(WsClient.frame("checkin").put("status", "safe").put("note", "resumed")));
+    assertEquals(acked.stream().max(Long::compare).orElseThrow() + 1, next.path("seq").asLong(), next.toString());
 
     // The SMS node 1 still held were handed back and sent by node 2 long before their lease ended.
     for (String id : claimedByNode1) {
