@@ -347,21 +347,6 @@ public final class Hub {
 
   /** Completes when every session is gone, or after {@code maxMs}. */
   private Future<Void> whenNoSessions(long maxMs) {
-    io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
-    long started = System.currentTimeMillis();
-    java.util.function.BooleanSupplier done = () -> fanOut == null || fanOut.size() == 0
-        || System.currentTimeMillis() - started >= maxMs;
-    if (done.getAsBoolean()) {
-      return Future.succeededFuture();
-    }
-    // Not setPeriodic(0, …): a handler that cancels its own timer on the first, immediate run
-    // throws inside Vert.x 5.1 (the timer's future is not set yet).
-    vertx.setPeriodic(20, t -> {
-      if (done.getAsBoolean()) {
-        vertx.cancelTimer(t);
-        p.tryComplete();
-      }
-    });
-    return p.future();
+    return Waits.until(vertx, 20, maxMs, () -> fanOut == null || fanOut.size() == 0);
   }
 }

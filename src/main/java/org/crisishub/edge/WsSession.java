@@ -191,20 +191,8 @@ final class WsSession extends ClientSession {
     drainCode = code;
     drainReason = reason;
     ws.pause(); // no new requests; those read already finish and are answered
-    io.vertx.core.Vertx vertx = context().owner();
-    long started = System.currentTimeMillis();
-    java.util.function.BooleanSupplier done = () -> isClosed() || inProgress == 0 && backlog() == 0
-        || System.currentTimeMillis() - started >= maxMs;
-    if (done.getAsBoolean()) {
-      close(drainCode, drainReason);
-      return;
-    }
-    vertx.setPeriodic(20, t -> {
-      if (done.getAsBoolean()) {
-        vertx.cancelTimer(t);
-        close(drainCode, drainReason);
-      }
-    });
+    org.crisishub.app.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || inProgress == 0 && backlog() == 0)
+        .onComplete(x -> close(drainCode, drainReason));
   }
 
   private static String truncate(String s) {
