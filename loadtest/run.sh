@@ -75,7 +75,7 @@ start_hub() {
         HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
         HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \
         HUB_WS_QUEUE_FRAMES=1024
-      pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g} -jar target/crisis-hub.jar
+      pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g} -jar "${HUB_JAR:-target/crisis-hub.jar}"
     ) > "$OUT/hub$( [ "$i" -gt 0 ] && echo "-$i").log" 2>&1 &
     if [ "$i" -eq 0 ]; then SERVER_PID=$!; else EXTRA_PIDS="$EXTRA_PIDS $!"; fi
     URLS="$URLS${URLS:+,}http://127.0.0.1:$port"

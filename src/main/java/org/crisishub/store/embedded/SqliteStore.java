@@ -13,7 +13,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +21,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -62,6 +60,13 @@ public final class SqliteStore implements Store {
   private static final int MAX_BATCH = 1024;
   private static final int READERS = 2;
   private static final long IDEMPOTENCY_WINDOW_MS = Duration.ofHours(24).toMillis();
+  /**
+   * Check-in ids are UUIDv7: time-ordered, so a new check-in's id lands at the end of the primary
+   * key's index instead of on a random page of it (random v4 ids made every insert read and dirty
+   * another index page once the table outgrew the page cache).
+   */
+  private static final com.fasterxml.uuid.impl.TimeBasedEpochGenerator CHECKIN_IDS =
+      com.fasterxml.uuid.Generators.timeBasedEpochGenerator();
   private static final String CHECKIN_COLUMNS =
       "id, phone, seq, status, note, lat, lon, accuracy_m, incident, channel, at_ms, notified";
 
@@ -111,6 +116,10 @@ public final class SqliteStore implements Store {
     // FULL: a committed transaction survives a power cut, not only a killed process.
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.setBusyTimeout(10_000);
+    // Up to 32 MiB of pages per connection (SQLite's default is 2 MiB). With the default, a check-in
+    // storm read index pages back from the file and spilled dirty ones to the WAL in the middle of
+    // a batch: pread + pwrite were a fifth of the hub's CPU (docs/performance.md).
+    config.setCacheSize(-32_768);
     return DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
   }
 
@@ -151,7 +160,7 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> ping() {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, "SELECT 1"); ResultSet rs = ps.executeQuery()) {
+      try (Stmt st = prepare(c, "SELECT 1"); ResultSet rs = st.ps().executeQuery()) {
         rs.next();
       }
       return null;
@@ -165,10 +174,11 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       if (req.key() != null) {
-        try (PreparedStatement ps = prepare(c,
+        try (Stmt st = prepare(c,
             "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
                 + " FROM idempotency i JOIN checkins c ON c.id = i.checkin_id"
                 + " WHERE i.phone = ? AND i.key = ? AND i.at_ms > ?")) {
+          PreparedStatement ps = st.ps();
           ps.setString(1, req.phone());
           ps.setString(2, req.key());
           ps.setLong(3, nowMs - IDEMPOTENCY_WINDOW_MS);
@@ -180,7 +190,8 @@ public final class SqliteStore implements Store {
         }
       }
       long seq = 1;
-      try (PreparedStatement ps = prepare(c, "SELECT last_seq FROM people WHERE phone = ?")) {
+      try (Stmt st = prepare(c, "SELECT last_seq FROM people WHERE phone = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, req.phone());
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
@@ -189,10 +200,11 @@ public final class SqliteStore implements Store {
         }
       }
       List<Follow> recipients = activeFollowers(c, req.phone());
-      CheckIn ci = new CheckIn(UUID.randomUUID().toString(), req.phone(), req.status(), req.note(),
+      CheckIn ci = new CheckIn(CHECKIN_IDS.generate().toString(), req.phone(), req.status(), req.note(),
           req.location(), req.incident(), req.channel(), now, seq);
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "INSERT INTO checkins (" + CHECKIN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, ci.id());
         ps.setString(2, ci.phone());
         ps.setLong(3, seq);
@@ -248,8 +260,9 @@ public final class SqliteStore implements Store {
   }
 
   private static List<Follow> activeFollowers(Connection c, String subject) throws SQLException {
-    try (PreparedStatement ps = prepare(c,
+    try (Stmt st = prepare(c,
         "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? AND state = 'active'")) {
+      PreparedStatement ps = st.ps();
       ps.setString(1, subject);
       return follows(ps);
     }
@@ -282,8 +295,9 @@ public final class SqliteStore implements Store {
   }
 
   private static CheckIn latest(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = prepare(c,
+    try (Stmt st = prepare(c,
         "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? ORDER BY seq DESC LIMIT 1")) {
+      PreparedStatement ps = st.ps();
       ps.setString(1, phone);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? checkIn(rs) : null;
@@ -309,8 +323,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, phone);
         ps.setLong(2, afterSeq);
         ps.setInt(3, limit);
@@ -347,7 +362,8 @@ public final class SqliteStore implements Store {
   }
 
   private static boolean isContact(Connection c, String owner, String contact) throws SQLException {
-    try (PreparedStatement ps = prepare(c, "SELECT 1 FROM contacts WHERE owner = ? AND contact = ?")) {
+    try (Stmt st = prepare(c, "SELECT 1 FROM contacts WHERE owner = ? AND contact = ?")) {
+      PreparedStatement ps = st.ps();
       ps.setString(1, owner);
       ps.setString(2, contact);
       try (ResultSet rs = ps.executeQuery()) {
@@ -357,8 +373,9 @@ public final class SqliteStore implements Store {
   }
 
   private static Follow follow(Connection c, String follower, String subject) throws SQLException {
-    try (PreparedStatement ps = prepare(c,
+    try (Stmt st = prepare(c,
         "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? AND subject = ?")) {
+      PreparedStatement ps = st.ps();
       ps.setString(1, follower);
       ps.setString(2, subject);
       List<Follow> l = follows(ps);
@@ -405,8 +422,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<Follow>> follows(String follower) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE follower = ? ORDER BY subject")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, follower);
         return follows(ps);
       }
@@ -416,8 +434,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<Follow>> followers(String subject) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT follower, subject, state, sms, updated_ms FROM follows WHERE subject = ? ORDER BY follower")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, subject);
         return follows(ps);
       }
@@ -469,8 +488,9 @@ public final class SqliteStore implements Store {
     return write(c -> {
       String stored;
       int tries;
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT code_hash, tries FROM otp WHERE phone = ? AND expires_ms > ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, phone);
         ps.setLong(2, now.toEpochMilli());
         try (ResultSet rs = ps.executeQuery()) {
@@ -510,7 +530,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> isTokenRevoked(String tokenId) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, "SELECT 1 FROM revoked_tokens WHERE token_id = ?")) {
+      try (Stmt st = prepare(c, "SELECT 1 FROM revoked_tokens WHERE token_id = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, tokenId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next();
@@ -530,8 +551,9 @@ public final class SqliteStore implements Store {
           + " OR incident NOT IN (SELECT code FROM incidents)))"
           + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
           nowMs - retention.toMillis(), nowMs - retention.toMillis());
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
+        PreparedStatement ps = st.ps();
         ps.executeUpdate();
       }
       update(c, "DELETE FROM idempotency WHERE at_ms < ?", nowMs - IDEMPOTENCY_WINDOW_MS);
@@ -543,7 +565,8 @@ public final class SqliteStore implements Store {
       for (String sql : new String[] {
           "DELETE FROM outbox WHERE state NOT IN ('queued','sending') AND updated_ms < ?",
           "DELETE FROM sms_delivery WHERE at_ms < ?"}) {
-        try (PreparedStatement ps = prepare(c, sql)) {
+        try (Stmt st = prepare(c, sql)) {
+          PreparedStatement ps = st.ps();
           ps.setLong(1, cutoff);
           ps.executeUpdate();
         }
@@ -557,7 +580,8 @@ public final class SqliteStore implements Store {
 
   /** Runs an INSERT, UPDATE or DELETE with {@code args} as its parameters; returns the rows changed. */
   private static int update(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, sql)) {
+    try (Stmt st = prepare(c, sql)) {
+      PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -567,7 +591,8 @@ public final class SqliteStore implements Store {
 
   /** The first column of every row of a query with one string parameter. */
   private static List<String> strings(Connection c, String sql, String arg) throws SQLException {
-    try (PreparedStatement ps = prepare(c, sql)) {
+    try (Stmt st = prepare(c, sql)) {
+      PreparedStatement ps = st.ps();
       ps.setString(1, arg);
       List<String> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
@@ -580,7 +605,8 @@ public final class SqliteStore implements Store {
   }
 
   private static boolean optedOut(Connection c, String phone) throws SQLException {
-    try (PreparedStatement ps = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
+    try (Stmt st = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
+      PreparedStatement ps = st.ps();
       ps.setString(1, phone);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
@@ -594,9 +620,10 @@ public final class SqliteStore implements Store {
       return;
     }
     if (key != null) {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "UPDATE outbox SET body = ?, subject = ?, updated_ms = ? WHERE to_phone = ? AND coalesce_key = ?"
               + " AND state = 'queued'")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, body);
         ps.setString(2, subject);
         ps.setLong(3, nowMs);
@@ -625,9 +652,10 @@ public final class SqliteStore implements Store {
     return write(c -> {
       long nowMs = now.toEpochMilli();
       List<Object[]> due = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT id, to_phone, subject, body, attempts FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
               + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY next_at_ms, id LIMIT ?")) {
+        PreparedStatement ps = st.ps();
         ps.setLong(1, nowMs);
         ps.setLong(2, nowMs);
         ps.setInt(3, max);
@@ -698,8 +726,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Integer> releaseSmsClaims() {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "UPDATE outbox SET state = 'queued', lease_owner = NULL, lease_until_ms = NULL WHERE state = 'sending'")) {
+        PreparedStatement ps = st.ps();
         return ps.executeUpdate();
       }
     });
@@ -714,11 +743,11 @@ public final class SqliteStore implements Store {
   @Override
   public Future<OutboxStats> outboxStats(Instant now) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')),"
               + " (SELECT MIN(created_ms) FROM outbox WHERE state IN ('queued','sending')),"
               + " (SELECT COUNT(*) FROM outbox WHERE state = 'failed')");
-           ResultSet rs = ps.executeQuery()) {
+           ResultSet rs = st.ps().executeQuery()) {
         rs.next();
         long waiting = rs.getLong(1);
         long oldest = rs.getLong(2);
@@ -731,9 +760,10 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> setSmsOptOut(String phone, boolean optedOut, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, optedOut
+      try (Stmt st = prepare(c, optedOut
           ? "INSERT OR IGNORE INTO sms_optout (phone, at_ms) VALUES (?, ?)"
           : "DELETE FROM sms_optout WHERE phone = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, phone);
         if (optedOut) {
           ps.setLong(2, now.toEpochMilli());
@@ -752,7 +782,8 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<String>> inboundReply(String messageSid) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, "SELECT reply FROM sms_inbound WHERE message_sid = ?")) {
+      try (Stmt st = prepare(c, "SELECT reply FROM sms_inbound WHERE message_sid = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, messageSid);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
@@ -773,9 +804,10 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c, joined
+      try (Stmt st = prepare(c, joined
           ? "INSERT OR IGNORE INTO incident_sms (incident, phone, at_ms) VALUES (?,?,?)"
           : "DELETE FROM incident_sms WHERE incident = ? AND phone = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, incident);
         ps.setString(2, phone);
         if (joined) {
@@ -789,8 +821,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<String>> joinedOpenIncidents(String phone) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c, "SELECT s.incident FROM incident_sms s JOIN incidents i"
+      try (Stmt st = prepare(c, "SELECT s.incident FROM incident_sms s JOIN incidents i"
           + " ON i.code = s.incident WHERE s.phone = ? AND i.state = 'open' ORDER BY s.at_ms DESC, s.incident")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, phone);
         List<String> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
@@ -832,8 +865,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<ResponderRecord>> responder(String username) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT username, password_hash, agency, roles, disabled FROM responders WHERE username = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, username);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
@@ -855,7 +889,8 @@ public final class SqliteStore implements Store {
   }
 
   private static List<Incident> incidents(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, sql)) {
+    try (Stmt st = prepare(c, sql)) {
+      PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -904,8 +939,9 @@ public final class SqliteStore implements Store {
   }
 
   private static List<AgencyKey> keys(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c,
+    try (Stmt st = prepare(c,
         "SELECT kid, agency, private_pkcs8, public_spki, active, created_ms FROM agency_keys " + where)) {
+      PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -957,7 +993,8 @@ public final class SqliteStore implements Store {
       + " signed_json, expires_ms, created_ms, published_ms";
 
   private static List<NoticeRecord> notices(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, "SELECT " + NOTICE_COLUMNS + " FROM notices " + where)) {
+    try (Stmt st = prepare(c, "SELECT " + NOTICE_COLUMNS + " FROM notices " + where)) {
+      PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -980,8 +1017,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Void> insertNotice(NoticeRecord n) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "INSERT INTO notices (" + NOTICE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, n.id());
         ps.setString(2, n.incident());
         ps.setString(3, n.author());
@@ -1064,8 +1102,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<List<AuditEntry>> auditTrail(int limit) {
     return read(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?")) {
+        PreparedStatement ps = st.ps();
         ps.setInt(1, limit);
         List<AuditEntry> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
@@ -1080,9 +1119,10 @@ public final class SqliteStore implements Store {
   }
 
   private static List<HelpRequest> helpRequests(Connection c, String where, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
+    try (Stmt st = prepare(c, "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
         + ", h.incident AS h_incident, h.state AS h_state, h.by_responder, h.updated_ms"
         + " FROM help_requests h JOIN checkins c ON c.id = h.checkin_id " + where)) {
+      PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -1106,8 +1146,9 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now) {
     return write(c -> {
-      try (PreparedStatement ps = prepare(c,
+      try (Stmt st = prepare(c,
           "UPDATE help_requests SET state = ?, by_responder = ?, updated_ms = ? WHERE checkin_id = ?")) {
+        PreparedStatement ps = st.ps();
         ps.setString(1, state);
         ps.setString(2, responder);
         ps.setLong(3, now.toEpochMilli());
@@ -1123,34 +1164,33 @@ public final class SqliteStore implements Store {
   // ---------------------------------------------------------------- machinery
 
   /** Prepared statements per connection; each map is only used by its connection's one thread. */
-  private static final java.util.Map<Connection, java.util.Map<String, PreparedStatement>> STATEMENTS =
+  private static final java.util.Map<Connection, java.util.Map<String, Stmt>> STATEMENTS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * A prepared statement from the connection's cache. Preparing (SQLite parses the SQL each time)
-   * took 15 % of the hub's CPU in a check-in storm profile (docs/performance.md). Its
-   * {@code close()} only clears the parameters, so callers keep the usual try-with-resources.
+   * took 15 % of the hub's CPU in a check-in storm profile (docs/performance.md). Closing the
+   * {@link Stmt} only clears the parameters, so callers keep the usual try-with-resources.
    */
-  static PreparedStatement prepare(Connection c, String sql) throws SQLException {
-    java.util.Map<String, PreparedStatement> cache = STATEMENTS.computeIfAbsent(c, k -> new java.util.HashMap<>());
-    PreparedStatement ps = cache.get(sql);
-    if (ps == null) {
-      PreparedStatement real = c.prepareStatement(sql);
-      ps = (PreparedStatement) java.lang.reflect.Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
-          new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
-            if (method.getName().equals("close")) {
-              real.clearParameters();
-              return null;
-            }
-            try {
-              return method.invoke(real, args);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-      cache.put(sql, ps);
+  static Stmt prepare(Connection c, String sql) throws SQLException {
+    java.util.Map<String, Stmt> cache = STATEMENTS.computeIfAbsent(c, k -> new java.util.HashMap<>());
+    Stmt st = cache.get(sql);
+    if (st == null) {
+      st = new Stmt(c.prepareStatement(sql));
+      cache.put(sql, st);
     }
-    return ps;
+    return st;
+  }
+
+  /**
+   * A cached statement. A plain wrapper, not a reflective proxy: the proxy boxed every parameter
+   * into an argument array and was a quarter of all bytes allocated in a check-in storm.
+   */
+  record Stmt(PreparedStatement ps) implements AutoCloseable {
+    @Override
+    public void close() throws SQLException {
+      ps.clearParameters();
+    }
   }
 
   /** A unit of work against one connection. */
@@ -1189,7 +1229,8 @@ public final class SqliteStore implements Store {
     return promise.future();
   }
 
-  private <T> Future<T> write(Tx<T> tx) {
+  /** Queues a write for the writer thread; package-private for the batch tests. */
+  <T> Future<T> write(Tx<T> tx) {
     if (closed) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
@@ -1225,24 +1266,24 @@ public final class SqliteStore implements Store {
     Connection c = writeConnection;
     try {
       for (WriteOp<?> op : batch) {
-        Savepoint sp = c.setSavepoint();
+        // Named savepoints through cached statements: Connection.setSavepoint() formats a fresh name
+        // and has SQLite parse "SAVEPOINT …" again for every operation.
+        execute(c, "SAVEPOINT op");
         try {
           op.run(c);
-          c.releaseSavepoint(sp);
         } catch (HubException e) {
-          c.rollback(sp);
+          execute(c, "ROLLBACK TO op");
           op.error = e;
         } catch (SQLException | RuntimeException e) {
           LOG.error("embedded store operation failed and was rolled back", e);
-          c.rollback(sp);
+          execute(c, "ROLLBACK TO op");
           op.error = HubException.unavailable("store unavailable", e);
         }
+        execute(c, "RELEASE op");
       }
       c.commit();
       batchSizes.record(batch.size());
-      for (WriteOp<?> op : batch) {
-        op.complete();
-      }
+      completeAll(batch);
     } catch (SQLException | RuntimeException e) {
       LOG.error("embedded store commit of {} operations failed: nothing of it was stored", batch.size(), e);
       try {
@@ -1253,9 +1294,27 @@ public final class SqliteStore implements Store {
       HubException failure = HubException.unavailable("store unavailable", e);
       for (WriteOp<?> op : batch) {
         op.error = failure;
-        op.complete();
       }
+      completeAll(batch);
     }
+  }
+
+  private static void execute(Connection c, String sql) throws SQLException {
+    try (Stmt st = prepare(c, sql)) {
+      st.ps().execute();
+    }
+  }
+
+  /**
+   * Completes a committed batch with one task per event loop, not one per operation: the hops back
+   * to the event loops were 13 % of the hub's CPU in a check-in storm profile.
+   */
+  private static void completeAll(List<WriteOp<?>> batch) {
+    java.util.Map<Context, List<WriteOp<?>>> byContext = new java.util.IdentityHashMap<>();
+    for (WriteOp<?> op : batch) {
+      byContext.computeIfAbsent(op.ctx, k -> new ArrayList<>()).add(op);
+    }
+    byContext.forEach((ctx, ops) -> ctx.runOnContext(v -> ops.forEach(WriteOp::complete)));
   }
 
   private static final class WriteOp<T> {
@@ -1276,16 +1335,13 @@ public final class SqliteStore implements Store {
       result = tx.run(c);
     }
 
+    /** Completes the promise; runs on the operation's context. */
     void complete() {
-      T r = result;
-      Throwable e = error;
-      ctx.runOnContext(v -> {
-        if (e == null) {
-          promise.complete(r);
-        } else {
-          promise.fail(e);
-        }
-      });
+      if (error == null) {
+        promise.complete(result);
+      } else {
+        promise.fail(error);
+      }
     }
   }
 }

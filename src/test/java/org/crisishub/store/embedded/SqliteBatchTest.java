@@ -1,0 +1,97 @@
+package org.crisishub.store.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writer's group commit: operations share a transaction but fail alone. */
+class SqliteBatchTest {
+  static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+  @TempDir
+  Path dir;
+  Vertx vertx;
+  SqliteStore store;
+
+  @BeforeEach
+  void open() throws Exception {
+    vertx = Vertx.vertx();
+    store = new SqliteStore(vertx, dir, new SimpleMeterRegistry());
+    store.start().await(20, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void shut() throws Exception {
+    store.close().await(20, TimeUnit.SECONDS);
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("an operation that fails half-way is undone alone; its batch neighbours are stored")
+  void failingOperationIsUndoneAlone() throws Exception {
+    List<Future<?>> ok = new ArrayList<>();
+    List<Future<Object>> failing = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      String phone = "+1555000" + String.format("%04d", i % 20);
+      if (i % 50 == 25) {
+        // Writes a row, then fails: the row must not survive, whatever shared its transaction.
+        failing.add(store.write(c -> {
+          try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+              "INSERT INTO people (phone, last_seq) VALUES (?, ?) ON CONFLICT (phone) DO UPDATE SET last_seq = 999")) {
+            st.ps().setString(1, "+15559999999");
+            st.ps().setLong(2, 999);
+            st.ps().executeUpdate();
+          }
+          if (phone.endsWith("5")) {
+            throw HubException.invalid("refused half-way");
+          }
+          throw new SQLException("broken half-way");
+        }));
+      } else {
+        ok.add(store.recordCheckIn(new CheckInRequest(phone, Status.SAFE, "n" + i, null, null, Channel.WEB, null), T0));
+      }
+    }
+    Future.join(new ArrayList<>(ok)).await(30, TimeUnit.SECONDS);
+    Future.join(new ArrayList<>(failing)).transform(ar -> Future.succeededFuture()).await(30, TimeUnit.SECONDS);
+    ok.forEach(f -> assertTrue(f.succeeded(), () -> "check-in failed: " + f.cause()));
+    failing.forEach(f -> assertTrue(f.failed() && f.cause() instanceof HubException, "the failing operation fails"));
+    assertFalse(store.latest("+15559999999").await(20, TimeUnit.SECONDS).isPresent());
+    long stored = 0;
+    for (int p = 0; p < 20; p++) {
+      List<CheckIn> h = store.history("+1555000" + String.format("%04d", p), 0, 1000).await(20, TimeUnit.SECONDS);
+      for (int k = 0; k < h.size(); k++) {
+        assertEquals(k + 1, h.get(k).seq(), "seq without gaps");
+      }
+      stored += h.size();
+    }
+    assertEquals(ok.size(), stored);
+    // The failed operations left no savepoint behind: the writer still commits.
+    assertEquals(1, store.recordCheckIn(new CheckInRequest("+15550001111", Status.SAFE, null, null, null, Channel.WEB, null),
+        T0).await(20, TimeUnit.SECONDS).checkIn().seq());
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("hub.db"));
+         var st = c.createStatement();
+         var rs = st.executeQuery("SELECT COUNT(*) FROM people WHERE phone = '+15559999999'")) {
+      rs.next();
+      assertEquals(0, rs.getInt(1), "the failed operations' rows were rolled back");
+    }
+  }
+}
