@@ -11,7 +11,10 @@
 # STORE (embedded, default, or redis: a redis-server of the run's own with appendonly yes and
 # appendfsync always, pinned to the hub's core, is started and stopped with the hub), NODES (default
 # 1; with STORE=redis, NODES=N starts N clustered hub nodes on ports PORT…PORT+N-1, all on the hub's
-# core, and the generator spreads its sockets over them, so fan-out crosses nodes).
+# core, and the generator spreads its sockets over them, so fan-out crosses nodes), GENS (default 1;
+# idle-connections and reconnect-storm only: GENS=N runs N generator processes, each with its own
+# range of numbers and the scenario's options, for more sockets than one process may open; they
+# set up, wait at a barrier and act together, and the runner sums up; see loadtest/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -34,6 +37,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 STORE=${STORE:-embedded}
 NODES=${NODES:-1}
+GENS=${GENS:-1}
 if [ "$NODES" -gt 1 ] && [ "$STORE" != redis ]; then echo "NODES>1 needs STORE=redis" >&2; exit 2; fi
 EXTRA_PIDS=""
 URLS="http://127.0.0.1:$PORT"
@@ -75,7 +79,7 @@ start_hub() {
         HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
         HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \
         HUB_WS_QUEUE_FRAMES=1024
-      pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g} -jar "${HUB_JAR:-target/crisis-hub.jar}"
+      pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g -Xmn64m} -jar "${HUB_JAR:-target/crisis-hub.jar}"
     ) > "$OUT/hub$( [ "$i" -gt 0 ] && echo "-$i").log" 2>&1 &
     if [ "$i" -eq 0 ]; then SERVER_PID=$!; else EXTRA_PIDS="$EXTRA_PIDS $!"; fi
     URLS="$URLS${URLS:+,}http://127.0.0.1:$port"
@@ -95,6 +99,51 @@ start_baseline() {
   echo "baseline did not start" >&2; exit 1
 }
 
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# GENS generator processes on the generator core. Each sets up its part, then waits at a barrier
+# (a folder: ready-I files from the parts, go from here); idle-connections measures every hub node's
+# RSS while all parts hold their sockets, reconnect-storm lets all parts drop and reconnect at once.
+generate_parts() {
+  local scenario=$1; shift
+  local bar="$OUT/barrier" pids="" hubs="$SERVER_PID $EXTRA_PIDS" before=0 after=0 conns=0
+  rm -rf "$bar"; mkdir -p "$bar"
+  for p in $hubs; do before=$((before + $(rss_kb "$p"))); done
+  for g in $(seq 0 $((GENS - 1))); do
+    ( pin "$GEN_CORE" java -Xmx3g -jar loadtest/target/loadtest.jar "$scenario" "$@" --part "$g" --barrier "$bar" \
+      --url "$URLS" --token-secret "$SECRET" --sources "$SOURCES" --out "$OUT" ) > "$OUT/gen-$scenario-$g.log" 2>&1 &
+    pids="$pids $!"
+  done
+  local ready=0
+  for _ in $(seq 1 1200); do
+    ready=$(find "$bar" -name 'ready-*' | wc -l)
+    [ "$ready" -ge "$GENS" ] && break
+    for p in $pids; do kill -0 "$p" 2>/dev/null || { echo "a generator part stopped early; see $OUT/gen-$scenario-*.log" >&2; touch "$bar/go"; wait $pids; exit 1; }; done
+    sleep 0.5
+  done
+  [ "$ready" -ge "$GENS" ] || { echo "the generator parts did not get ready" >&2; touch "$bar/go"; wait $pids; exit 1; }
+  if [ "$scenario" = idle-connections ]; then
+    for u in ${URLS//,/ }; do conns=$((conns + $(curl -s "$u/metrics" | awk '/^hub_connections /{print int($2)}'))); done
+    for p in $hubs; do after=$((after + $(rss_kb "$p"))); done
+    printf '{"scenario":"idle-connections","nodes":%s,"generators":%s,"connections":%s,"hubRssBeforeMb":%s,"hubRssAfterMb":%s,"hubKbPerConnection":%s}\n' \
+      "$NODES" "$GENS" "$conns" $((before / 1024)) $((after / 1024)) \
+      "$(awk -v a="$after" -v b="$before" -v c="$conns" 'BEGIN {printf "%.1f", (a - b) / (c > 0 ? c : 1)}')" \
+      | tee "$OUT/idle-connections-parts-$(date -u +%Y%m%dT%H%M%SZ).json"
+  fi
+  touch "$bar/go"
+  local failed=0
+  for p in $pids; do wait "$p" || failed=1; done
+  if [ "$scenario" = reconnect-storm ]; then
+    # Every part's followers, and the slowest part's time until all of its followers had their snapshot.
+    cat "$OUT"/gen-reconnect-storm-*.log | tr -d '\r' | awk '
+      /"followers" : [0-9]/ {f += $3 + 0} /"caughtUp" : / {c += $3 + 0}
+      /"allCaughtUpSeconds" : / {s = $3 + 0; if (s > m) m = s}
+      END {printf "{\"scenario\":\"reconnect-storm\",\"followers\":%d,\"caughtUp\":%d,\"allCaughtUpSeconds\":%.2f}\n", f, c, m}' \
+      | tee "$OUT/reconnect-storm-parts-$(date -u +%Y%m%dT%H%M%SZ).json"
+  fi
+  return $failed
+}
+
 generate() {
   ( pin "$GEN_CORE" java -Xmx4g -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
     --token-secret "$SECRET" --twilio-token "$TWILIO_TOKEN" --public-url "http://127.0.0.1:$PORT" \
@@ -104,7 +153,9 @@ generate() {
 one() {
   local scenario=$1; shift
   if [[ " $* " == *" --baseline "* ]]; then start_baseline; else start_hub; fi
-  if [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@"; else generate "$scenario" "$@"; fi
+  if [ "$GENS" -gt 1 ]; then generate_parts "$scenario" "$@"
+  elif [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@"
+  else generate "$scenario" "$@"; fi
   # The hub's own view of the run (deliveries, coalesced frames, slow consumers, store latency).
   for u in ${URLS//,/ }; do curl -s "$u/metrics" | grep '^hub_' >> "$OUT/metrics-$scenario.txt" || true; done
   stop_server

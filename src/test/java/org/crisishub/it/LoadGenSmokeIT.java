@@ -21,7 +21,7 @@ class LoadGenSmokeIT {
   Path dir;
 
   @Test
-  @DisplayName("checkin-storm and fanout run end to end: every check-in acked, every status delivered, no seq gap")
+  @DisplayName("checkin-storm, fanout and reconnect-storm run end to end: every check-in acked, every status delivered, no seq gap, every follower back")
   void smoke() throws Exception {
     String secret = "smoke-secret-smoke-secret-0123456789";
     try (TestHub hub = TestHub.start(dir, Map.of("HUB_RATE_LIMITS", "off", "HUB_TOKEN_SECRET", secret))) {
@@ -42,6 +42,14 @@ class LoadGenSmokeIT {
         assertEquals(100, fanout.path("figures").path("checkins").asLong());
         assertEquals(500, fanout.path("figures").path("deliveries").asLong());
         assertEquals(0, fanout.path("figures").path("seqGaps").asLong());
+
+        // A second generator part (its own numbers) behind a barrier the runner already opened.
+        Path barrier = java.nio.file.Files.createDirectories(dir.resolve("barrier"));
+        java.nio.file.Files.createFile(barrier.resolve("go"));
+        opts.putAll(Map.of("subjects", "2", "followers", "5", "warmup", "1", "part", "1", "barrier", barrier.toString()));
+        var storm2 = LoadGen.run("reconnect-storm", opts, gen).json();
+        assertEquals(10, storm2.path("figures").path("caughtUp").asLong(), "every follower has its snapshot again");
+        assertTrue(java.nio.file.Files.exists(barrier.resolve("ready-1")), "the part said it was ready");
       } finally {
         gen.close().await(10, TimeUnit.SECONDS);
       }

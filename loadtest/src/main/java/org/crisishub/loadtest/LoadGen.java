@@ -36,8 +36,11 @@ import org.HdrHistogram.Histogram;
  *   checkin-storm   --users 2000 --rate 5000 --duration 20 [--warmup 10]
  *   fanout          --subjects 50 --followers 200 --rate 500 --duration 20 [--baseline]
  *   slow-consumers  (fanout options) --slow-share 0.1
- *   reconnect-storm --subjects 50 --followers 200
+ *   reconnect-storm --subjects 50 --followers 200 [--warmup 1]
  *   idle-connections --connections 20000 --hub-pid PID --duration 20
+ * several generator processes (more sockets than one process may open): --part I (0, 1, …: its own
+ * range of numbers) --barrier DIR (reconnect-storm and idle-connections: when set up, create
+ * DIR/ready-I, then wait for DIR/go; loadtest/run.sh with GENS=N does this)
  *   sms-storm       --rate 2000 --duration 20 --twilio-token T --public-url U
  * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
  * </pre>
@@ -53,6 +56,8 @@ public final class LoadGen {
   final List<WebSocketClient> wsClients = new ArrayList<>();
   final AtomicInteger nextClient = new AtomicInteger();
   final Report report;
+  /** Which part of the numbers this process uses when several generators share a run. */
+  final int part;
 
   LoadGen(String scenario, Map<String, String> opts, Vertx vertx) {
     this.opts = opts;
@@ -62,6 +67,7 @@ public final class LoadGen {
     this.url = urls.get(0);
     this.tokens = new Tokens(opt("token-secret", "loadtest-secret-loadtest-secret-0123"));
     this.baseline = opts.containsKey("baseline");
+    this.part = Integer.parseInt(opts.getOrDefault("part", "0"));
     this.report = new Report(scenario + (baseline ? "-baseline" : ""));
     for (String src : opt("sources", "127.0.0.1").split(",")) {
       wsClients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(src.strip())
@@ -171,6 +177,26 @@ public final class LoadGen {
       progress("connected " + Math.min(phones.size(), from + window) + "/" + phones.size());
     }
     return out;
+  }
+
+  /**
+   * With {@code --barrier DIR}: says this part is set up (DIR/ready-PART) and waits, at most ten
+   * minutes, until the runner creates DIR/go, so several generator processes act at once.
+   */
+  void barrier() throws Exception {
+    String dir = opt("barrier", null);
+    if (dir == null) {
+      return;
+    }
+    java.nio.file.Files.createFile(Path.of(dir, "ready-" + part));
+    progress("part " + part + " ready, waiting for " + dir + "/go");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (!java.nio.file.Files.exists(Path.of(dir, "go"))) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no go from the runner within 10 minutes");
+      }
+      TimeUnit.MILLISECONDS.sleep(5);
+    }
   }
 
   static void progress(String line) {
@@ -451,11 +477,11 @@ public final class LoadGen {
     int perSubject = intOpt("followers", 200);
     List<String> subjectPhones = new ArrayList<>();
     for (int s = 0; s < subjects; s++) {
-      subjectPhones.add(Tokens.phone(4_000_000 + s));
+      subjectPhones.add(Tokens.phone(4_000_000 + part * 1_000 + s));
     }
     List<String> followerPhones = new ArrayList<>();
     for (int i = 0; i < subjects * perSubject; i++) {
-      followerPhones.add(Tokens.phone(5_000_000 + i));
+      followerPhones.add(Tokens.phone(5_000_000 + part * 100_000 + i));
     }
     List<WebSocket> subjectSockets = connectAll(subjectPhones, p -> t -> { });
     List<WebSocket> followers = connectAll(followerPhones, p -> t -> { });
@@ -463,6 +489,19 @@ public final class LoadGen {
     for (WebSocket s : subjectSockets) {
       s.writeTextMessage("{\"type\":\"checkin\",\"status\":\"safe\",\"note\":\"before the storm\"}");
     }
+    // --warmup N: N unmeasured rounds of the same storm first (a hub that has been running has
+    // compiled its hot paths; a storm right after start measures the JIT).
+    for (int round = intOpt("warmup", 0); round > 0; round--) {
+      closeAll(followers);
+      List<Future<WebSocket>> again = new ArrayList<>();
+      for (String p : followerPhones) {
+        again.add(connect(p, t -> { }));
+      }
+      Future.all(again).await(300, TimeUnit.SECONDS);
+      followers = again.stream().map(Future::result).toList();
+      progress("warm-up round done");
+    }
+    barrier();
     closeAll(followers);
     Histogram catchUp = Report.histogram();
     report.latencies.put("reconnect-to-snapshot", catchUp);
@@ -500,7 +539,7 @@ public final class LoadGen {
     long before = pid == null ? -1 : rssKb(pid);
     List<String> phones = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      phones.add(Tokens.phone(6_000_000 + i));
+      phones.add(Tokens.phone(6_000_000 + part * 100_000 + i));
     }
     List<WebSocket> sockets = connectAll(phones, p -> t -> { });
     AtomicLong pongs = new AtomicLong();
@@ -508,14 +547,15 @@ public final class LoadGen {
       ws.textMessageHandler(t -> pongs.incrementAndGet());
     }
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < end) {
+    do {
       for (WebSocket ws : sockets) {
         ws.writeTextMessage("{\"type\":\"ping\"}");
       }
       progress("holding " + sockets.size() + " connections, pongs " + pongs.get());
       TimeUnit.SECONDS.sleep(5);
-    }
-    System.gc();
+    } while (System.nanoTime() < end);
+    // Several generators: the runner measures every hub node's memory while all parts hold.
+    barrier();
     long after = pid == null ? -1 : rssKb(pid);
     report.figures.put("connections", sockets.size());
     report.figures.put("pongs", pongs.get());
