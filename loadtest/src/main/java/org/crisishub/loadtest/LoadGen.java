@@ -41,7 +41,7 @@ import org.HdrHistogram.Histogram;
  * several generator processes (more sockets than one process may open): --part I (0, 1, …: its own
  * range of numbers) --barrier DIR (reconnect-storm and idle-connections: when set up, create
  * DIR/ready-I, then wait for DIR/go; loadtest/run.sh with GENS=N does this)
- *   sms-storm       --rate 2000 --duration 20 --twilio-token T --public-url U
+ *   sms-storm       --rate 2000 --duration 20 [--warmup 10] --twilio-token T --public-url U
  * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
  * </pre>
  */
@@ -590,36 +590,51 @@ public final class LoadGen {
     AtomicLong errors = new AtomicLong();
     AtomicLong n = new AtomicLong();
     int senders = intOpt("users", 5000);
-    openLoop(rate, seconds, t0 -> {
-      long i = n.incrementAndGet();
-      TreeMap<String, String> params = new TreeMap<>();
-      params.put("From", Tokens.phone(7_000_000 + (int) (i % senders)));
-      params.put("To", "+15550009999");
-      params.put("Body", "SAFE storm " + i);
-      params.put("MessageSid", String.format("SM%032d", i));
-      StringBuilder form = new StringBuilder();
-      params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
-          .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-      String sig = Tokens.twilioSignature(authToken, publicUrl + "/sms/inbound", params);
-      http.request(HttpMethod.POST, "/sms/inbound").compose(req -> req
-          .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", sig)
-          .send(Buffer.buffer(form.toString()))).compose(r -> r.body().map(b -> r.statusCode())).onComplete(ar -> {
-            if (ar.succeeded() && ar.result() == 200) {
-              synchronized (reply) {
-                reply.recordValue(Math.max(0, (System.nanoTime() - t0) / 1000));
-              }
-            } else {
-              errors.incrementAndGet();
-            }
-            done.incrementAndGet();
-          });
-    }, done);
+    // --warmup S: the same webhooks for S seconds first, not measured (other MessageSids).
+    int warmup = intOpt("warmup", 0);
+    if (warmup > 0) {
+      AtomicLong warmDone = new AtomicLong();
+      AtomicLong warmN = new AtomicLong(WARMUP_REFS);
+      openLoop(rate, warmup, t0 -> webhook(http, authToken, publicUrl, warmN.incrementAndGet(), senders, ok -> warmDone.incrementAndGet()),
+          warmDone);
+      drain(warmDone, warmN.get() - WARMUP_REFS, 60);
+      report.figures.put("warmupSeconds", (long) warmup);
+      report.perSecond.clear();
+    }
+    openLoop(rate, seconds, t0 -> webhook(http, authToken, publicUrl, n.incrementAndGet(), senders, ok -> {
+      if (ok) {
+        synchronized (reply) {
+          reply.recordValue(Math.max(0, (System.nanoTime() - t0) / 1000));
+        }
+      } else {
+        errors.incrementAndGet();
+      }
+      done.incrementAndGet();
+    }), done);
     drain(done, n.get(), 60);
     report.figures.put("sent", n.get());
     report.figures.put("ok", done.get() - errors.get());
     report.figures.put("errors", errors.get());
     report.figures.put("okPerSecond", Math.round((done.get() - errors.get()) / (double) seconds));
     http.close();
+  }
+
+  /** One signed inbound webhook ({@code SAFE} from one of {@code senders} numbers); {@code done} gets 200 or not. */
+  void webhook(HttpClient http, String authToken, String publicUrl, long i, int senders,
+      java.util.function.Consumer<Boolean> done) {
+    TreeMap<String, String> params = new TreeMap<>();
+    params.put("From", Tokens.phone(7_000_000 + (int) (i % senders)));
+    params.put("To", "+15550009999");
+    params.put("Body", "SAFE storm " + i);
+    params.put("MessageSid", String.format("SM%032d", i));
+    StringBuilder form = new StringBuilder();
+    params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
+        .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+    String sig = Tokens.twilioSignature(authToken, publicUrl + "/sms/inbound", params);
+    http.request(HttpMethod.POST, "/sms/inbound").compose(req -> req
+        .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", sig)
+        .send(Buffer.buffer(form.toString()))).compose(r -> r.body().map(b -> r.statusCode()))
+        .onComplete(ar -> done.accept(ar.succeeded() && ar.result() == 200));
   }
 
   static void closeAll(List<WebSocket> sockets) {
