@@ -20,6 +20,6 @@ USER 10001:10001
 # HTTP + WebSocket, Hazelcast, clustered event bus (HUB_HTTP_PORT, HUB_CLUSTER_PORT, HUB_EVENTBUS_PORT)
 EXPOSE 8080 5701 5801
 ENV HUB_DATA_DIR=/app/data \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -Xmn64m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
 # exec form: java is PID 1 and receives SIGTERM itself (the graceful stop of operations.md)
 ENTRYPOINT ["java", "-jar", "/app/crisis-hub.jar"]
