@@ -31,11 +31,12 @@ class SqliteBatchTest {
   Path dir;
   Vertx vertx;
   SqliteStore store;
+  SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @BeforeEach
   void open() throws Exception {
     vertx = Vertx.vertx();
-    store = new SqliteStore(vertx, dir, new SimpleMeterRegistry());
+    store = new SqliteStore(vertx, dir, registry);
     store.start().await(20, TimeUnit.SECONDS);
   }
 
@@ -84,6 +85,7 @@ class SqliteBatchTest {
       stored += h.size();
     }
     assertEquals(ok.size(), stored);
+    assertTrue(registry.find("hub.store.commit.batch").summary().max() > 1, "operations shared batches");
     // The failed operations left no savepoint behind: the writer still commits.
     assertEquals(1, store.recordCheckIn(new CheckInRequest("+15550001111", Status.SAFE, null, null, null, Channel.WEB, null),
         T0).await(20, TimeUnit.SECONDS).checkIn().seq());
