@@ -1353,24 +1353,18 @@ public final class SqliteStore implements Store {
       op.error = null;
       // Named savepoints through cached statements: Connection.setSavepoint() formats a fresh name
       // and has SQLite parse "SAVEPOINT …" again for every operation.
-      execute(c, "SAVEPOINT op");
+      update(c, "SAVEPOINT op");
       try {
         op.run(c);
       } catch (HubException e) {
-        execute(c, "ROLLBACK TO op");
+        update(c, "ROLLBACK TO op");
         op.error = e;
       } catch (SQLException | RuntimeException e) {
         LOG.error("embedded store operation failed and was rolled back", e);
-        execute(c, "ROLLBACK TO op");
+        update(c, "ROLLBACK TO op");
         op.error = HubException.unavailable("store unavailable", e);
       }
-      execute(c, "RELEASE op");
-    }
-  }
-
-  private static void execute(Connection c, String sql) throws SQLException {
-    try (Stmt st = prepare(c, sql)) {
-      st.ps().execute();
+      update(c, "RELEASE op");
     }
   }
 
