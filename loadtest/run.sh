@@ -110,8 +110,7 @@ generate_parts() {
   rm -rf "$bar"; mkdir -p "$bar"
   for p in $hubs; do before=$((before + $(rss_kb "$p"))); done
   for g in $(seq 0 $((GENS - 1))); do
-    ( pin "$GEN_CORE" java -Xmx3g -jar loadtest/target/loadtest.jar "$scenario" "$@" --part "$g" --barrier "$bar" \
-      --url "$URLS" --token-secret "$SECRET" --sources "$SOURCES" --out "$OUT" ) > "$OUT/gen-$scenario-$g.log" 2>&1 &
+    generate "$scenario" "$@" --part "$g" --barrier "$bar" > "$OUT/gen-$scenario-$g.log" 2>&1 &
     pids="$pids $!"
   done
   local ready=0

@@ -160,6 +160,15 @@ public final class LoadGen {
     });
   }
 
+  /** Connects every phone at once (a storm: no window); {@code onReady} sees each socket that got its snapshot. */
+  List<Future<WebSocket>> connectEach(List<String> phones, java.util.function.Consumer<WebSocket> onReady) {
+    List<Future<WebSocket>> all = new ArrayList<>();
+    for (String p : phones) {
+      all.add(connect(p, t -> { }).onSuccess(onReady::accept));
+    }
+    return all;
+  }
+
   /** Opens {@code n} connections, at most 500 handshakes at a time. */
   List<WebSocket> connectAll(List<String> phones, java.util.function.Function<String, java.util.function.Consumer<String>> handler)
       throws Exception {
@@ -279,6 +288,19 @@ public final class LoadGen {
   static final long WARMUP_REFS = 1_000_000_000_000L;
 
   /** N bystanders check in over WebSocket at a total rate R; measures the durable ack latency. */
+  /** One check-in with {@code ref} on the next socket in turn, remembered in {@code pending} with its intended time. */
+  static void sendCheckIn(List<WebSocket> sockets, AtomicInteger rr, Map<Long, Long> pending, long ref, long t0, String note) {
+    pending.put(ref, t0);
+    sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size()))
+        .writeTextMessage("{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"" + note + "\"}");
+  }
+
+  /** After a --warmup phase: records its length and leaves the chart to the measured part. */
+  void warmedUp(int seconds) {
+    report.figures.put("warmupSeconds", (long) seconds);
+    report.perSecond.clear();
+  }
+
   void checkinStorm() throws Exception {
     int users = intOpt("users", 2000);
     double rate = Double.parseDouble(opt("rate", "5000"));
@@ -318,23 +340,13 @@ public final class LoadGen {
     AtomicInteger rr = new AtomicInteger();
     if (warmup > 0) {
       AtomicLong warmRefs = new AtomicLong(WARMUP_REFS);
-      openLoop(rate, warmup, t0 -> {
-        long ref = warmRefs.incrementAndGet();
-        warming.put(ref, t0);
-        WebSocket ws = sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size()));
-        ws.writeTextMessage("{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"warm-up\"}");
-      }, warmDone);
+      openLoop(rate, warmup, t0 -> sendCheckIn(sockets, rr, warming, warmRefs.incrementAndGet(), t0, "warm-up"),
+          warmDone);
       drain(warmDone, warmRefs.get() - WARMUP_REFS, 60);
-      report.figures.put("warmupSeconds", (long) warmup);
-      report.perSecond.clear(); // the chart shows the measured part only
+      warmedUp(warmup);
     }
     long started = System.nanoTime();
-    openLoop(rate, seconds, t0 -> {
-      long ref = refs.incrementAndGet();
-      intended.put(ref, t0);
-      WebSocket ws = sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size()));
-      ws.writeTextMessage("{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"storm\"}");
-    }, done);
+    openLoop(rate, seconds, t0 -> sendCheckIn(sockets, rr, intended, refs.incrementAndGet(), t0, "storm"), done);
     drain(done, refs.get(), 60);
     double secs = (System.nanoTime() - started) / 1e9;
     report.figures.put("sent", refs.get());
@@ -493,10 +505,7 @@ public final class LoadGen {
     // compiled its hot paths; a storm right after start measures the JIT).
     for (int round = intOpt("warmup", 0); round > 0; round--) {
       closeAll(followers);
-      List<Future<WebSocket>> again = new ArrayList<>();
-      for (String p : followerPhones) {
-        again.add(connect(p, t -> { }));
-      }
+      List<Future<WebSocket>> again = connectEach(followerPhones, ws -> { });
       Future.all(again).await(300, TimeUnit.SECONDS);
       followers = again.stream().map(Future::result).toList();
       progress("warm-up round done");
@@ -507,15 +516,12 @@ public final class LoadGen {
     report.latencies.put("reconnect-to-snapshot", catchUp);
     long start = System.nanoTime();
     AtomicLong caughtUp = new AtomicLong();
-    List<Future<WebSocket>> all = new ArrayList<>();
-    for (String p : followerPhones) {
-      all.add(connect(p, t -> { }).onSuccess(ws -> {
-        synchronized (catchUp) {
-          catchUp.recordValue((System.nanoTime() - start) / 1000);
-        }
-        caughtUp.incrementAndGet();
-      }));
-    }
+    List<Future<WebSocket>> all = connectEach(followerPhones, ws -> {
+      synchronized (catchUp) {
+        catchUp.recordValue((System.nanoTime() - start) / 1000);
+      }
+      caughtUp.incrementAndGet();
+    });
     Future.join(all).await(300, TimeUnit.SECONDS);
     double secs = (System.nanoTime() - start) / 1e9;
     report.figures.put("followers", followerPhones.size());
@@ -598,8 +604,7 @@ public final class LoadGen {
       openLoop(rate, warmup, t0 -> webhook(http, authToken, publicUrl, warmN.incrementAndGet(), senders, ok -> warmDone.incrementAndGet()),
           warmDone);
       drain(warmDone, warmN.get() - WARMUP_REFS, 60);
-      report.figures.put("warmupSeconds", (long) warmup);
-      report.perSecond.clear();
+      warmedUp(warmup);
     }
     openLoop(rate, seconds, t0 -> webhook(http, authToken, publicUrl, n.incrementAndGet(), senders, ok -> {
       if (ok) {
