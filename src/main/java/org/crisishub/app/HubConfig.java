@@ -55,6 +55,7 @@ public record HubConfig(
     int shutdownDelaySeconds,
     int reconnectSpreadMs,
     String logFormat,
+    String smsNumber,
     List<String> warnings) {
 
   /**
@@ -220,6 +221,17 @@ public record HubConfig(
       throw new ConfigException("HUB_CLUSTER_JOIN=kubernetes needs HUB_K8S_SERVICE_DNS (the headless service)");
     }
     String durability = oneOf(v, "HUB_REDIS_DURABILITY", "always", "everysec", "unchecked");
+    String smsNumber = v.getOrDefault("HUB_SMS_NUMBER", "");
+    if (!smsNumber.isEmpty() && !smsNumber.matches(E164)) {
+      throw new ConfigException("HUB_SMS_NUMBER must be an E.164 number such as +15551234567");
+    }
+    if (smsNumber.isEmpty() && twilio.from() != null && !twilio.from().isEmpty()) {
+      if (twilio.from().matches(E164)) {
+        smsNumber = twilio.from();
+      } else {
+        warnings.add("HUB_TWILIO_FROM is not an E.164 number: pages show no SMS fallback (set HUB_SMS_NUMBER)");
+      }
+    }
     return new HubConfig(
         v.get("HUB_HTTP_HOST"),
         port,
@@ -251,8 +263,11 @@ public record HubConfig(
         intIn(v, "HUB_SHUTDOWN_DELAY_SECONDS", 0, 600),
         intIn(v, "HUB_RECONNECT_SPREAD_MS", 0, 600_000),
         oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
+        smsNumber.isEmpty() ? null : smsNumber,
         List.copyOf(warnings));
   }
+
+  private static final String E164 = "\\+[1-9][0-9]{6,14}";
 
   private static String stripSlash(String s) {
     return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;

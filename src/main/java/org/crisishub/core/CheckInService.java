@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.crisishub.domain.CheckIn;
@@ -49,13 +50,24 @@ public final class CheckInService {
         .publishPercentiles(0.5, 0.99).register(registry);
   }
 
+  /**
+   * Records a check-in. Fails {@code invalid_request} when its {@code madeAt} is more than 5 minutes
+   * ahead of the hub's clock or older than 24 hours; a late check-in (see {@link CheckIn#late()}) is
+   * delivered to the followers marked late, never coalesced with a newer status.
+   */
   public Future<CheckInResult> record(CheckInRequest request) {
     if (!available.getAsBoolean()) {
       return io.vertx.core.Future.failedFuture(
           org.crisishub.domain.HubException.unavailable("this node lost its cluster: try again", null));
     }
+    Instant now = clock.instant();
+    try {
+      request.checkMadeAt(now);
+    } catch (org.crisishub.domain.HubException e) {
+      return io.vertx.core.Future.failedFuture(e);
+    }
     long start = System.nanoTime();
-    return store.recordCheckIn(request, clock.instant()).andThen(ar -> {
+    return store.recordCheckIn(request, now).andThen(ar -> {
       if (ar.succeeded() && !ar.result().duplicate()) {
         storeLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         CheckIn c = ar.result().checkIn();

@@ -16,7 +16,9 @@ import org.crisishub.store.Store;
  * Follows, consent and trusted contacts. Nobody sees anybody's status without that person's
  * consent: a follow starts pending unless the subject pre-approved the follower, and only the
  * subject can make it active. When a follow becomes active the follower is sent the subject's
- * latest status at once; when a new request waits, the subject is told.
+ * latest status at once; when a new request waits, the subject is told. When the subject answers
+ * (allows, refuses, revokes, or trusts a number that asked), the follower is sent
+ * {@code follow_update} on its open sessions, on every node.
  */
 public final class FollowService {
   private final Store store;
@@ -63,6 +65,8 @@ public final class FollowService {
         return Future.failedFuture(HubException.notFound("no follow request from that number"));
       }
       Follow f = o.get();
+      // The follower's board changes live: approved, or revoked (then it shows nothing more).
+      fanOut.deliverTo(List.of(f.follower()), Wire.followUpdateFrame(f));
       return f.state() == FollowState.ACTIVE ? pushLatest(f).map(f) : Future.succeededFuture(f);
     });
   }
@@ -71,8 +75,14 @@ public final class FollowService {
     if (owner.equals(contact)) {
       return Future.failedFuture(HubException.invalid("you cannot be your own trusted contact"));
     }
-    return store.putContact(owner, contact, clock.instant())
-        .compose(activated -> activated.isPresent() ? pushLatest(activated.get()) : Future.succeededFuture());
+    return store.putContact(owner, contact, clock.instant()).compose(activated -> {
+      if (activated.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      // Trusting a number that asked answers its request: it is told like an approval.
+      fanOut.deliverTo(List.of(contact), Wire.followUpdateFrame(activated.get()));
+      return pushLatest(activated.get());
+    });
   }
 
   public Future<Boolean> distrust(String owner, String contact) {

@@ -60,16 +60,63 @@ public final class HelpService {
     ObjectNode n = Wire.checkIn(h.checkIn());
     n.put("incident", h.incident());
     n.put("state", h.state());
+    if (h.byAgency() != null) {
+      n.put("by", h.byAgency());
+    }
     if (h.byResponder() != null) {
-      n.put("by", h.byResponder());
+      n.put("byResponder", h.byResponder());
     }
     n.put("updatedAt", Wire.time(h.updatedAt()));
     return n;
   }
 
+  /**
+   * What the person who asked sees of their request: {@code {id, incident, state, by?, at}} with
+   * {@code by} the agency that last acted and {@code at} when the state last changed.
+   */
+  static ObjectNode summary(Store.HelpRequest h) {
+    ObjectNode n = Wire.object();
+    n.put("id", h.checkIn().id());
+    n.put("incident", h.incident());
+    n.put("state", h.state());
+    if (h.byAgency() != null) {
+      n.put("by", h.byAgency());
+    }
+    n.put("at", Wire.time(h.updatedAt()));
+    return n;
+  }
+
+  /**
+   * The one place that decides who may read a help request: the person who asked ({@code phone}),
+   * or a responder ({@code responder}); exactly one of the two is non-null. Kept in one method so
+   * responder access can be narrowed (e.g. to the incident's agencies) in one place.
+   */
+  public static boolean mayRead(String phone, Responder responder, Store.HelpRequest h) {
+    if (responder != null) {
+      return !responder.disabled();
+    }
+    return phone != null && phone.equals(h.checkIn().phone());
+  }
+
+  /**
+   * {@code GET /api/v1/help/{checkinId}}: the request's {@link #summary}. Fails {@code not_found}
+   * when there is none, {@code forbidden} when {@link #mayRead} says no.
+   */
+  public Future<ObjectNode> read(String phone, Responder responder, String checkinId) {
+    return store.helpRequest(checkinId).compose(o -> {
+      if (o.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such help request"));
+      }
+      if (!mayRead(phone, responder, o.get())) {
+        return Future.failedFuture(HubException.forbidden());
+      }
+      return Future.succeededFuture(summary(o.get()));
+    });
+  }
+
   /** Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request. */
   public Future<ObjectNode> set(Responder who, String checkinId, String state) {
-    return store.setHelpState(checkinId, state, who.username(), clock.instant()).compose(o -> {
+    return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
@@ -78,6 +125,10 @@ public final class HelpService {
       update.put("type", "help_update");
       update.put("id", checkinId);
       update.put("state", state);
+      if (h.byAgency() != null) {
+        update.put("by", h.byAgency());
+      }
+      update.put("at", Wire.time(h.updatedAt()));
       fanOut.deliverTo(List.of(h.checkIn().phone()), OutFrame.of(update.toString()));
       ObjectNode forResponders = Wire.object();
       forResponders.put("type", "help");

@@ -1,5 +1,7 @@
 package org.crisishub.domain;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -8,6 +10,8 @@ import java.util.regex.Pattern;
  * {@code CheckInRequest} that exists is valid.
  *
  * @param key client-made idempotency key, or null
+ * @param madeAt when the client says the person made the check-in (its own clock; it may have
+ *     waited offline), or null; checked against the hub's clock by {@link #checkMadeAt}
  */
 public record CheckInRequest(
     String phone,
@@ -16,10 +20,15 @@ public record CheckInRequest(
     Location location,
     String incident,
     Channel channel,
-    String key) {
+    String key,
+    Instant madeAt) {
 
   public static final int MAX_NOTE_CODE_POINTS = 280;
   public static final int MAX_KEY_LENGTH = 128;
+  /** How far ahead of the hub's clock a client's {@code madeAt} may be (clock skew). */
+  public static final Duration MADE_AT_MAX_AHEAD = Duration.ofMinutes(5);
+  /** How old a {@code madeAt} may be: a check-in kept offline longer is refused. */
+  public static final Duration MADE_AT_MAX_AGE = Duration.ofHours(24);
   private static final Pattern INCIDENT_CODE = Pattern.compile("[A-Z0-9][A-Z0-9_-]{1,15}");
 
   public CheckInRequest {
@@ -32,6 +41,28 @@ public record CheckInRequest(
       if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
         throw HubException.invalid("key must be 1 to " + MAX_KEY_LENGTH + " characters");
       }
+    }
+  }
+
+  /** A check-in without a client time. */
+  public CheckInRequest(String phone, Status status, String note, Location location, String incident,
+      Channel channel, String key) {
+    this(phone, status, note, location, incident, channel, key, null);
+  }
+
+  /**
+   * Refuses ({@code invalid_request}) a {@code madeAt} more than 5 minutes after {@code now} or more
+   * than 24 hours before it.
+   */
+  public void checkMadeAt(Instant now) {
+    if (madeAt == null) {
+      return;
+    }
+    if (madeAt.isAfter(now.plus(MADE_AT_MAX_AHEAD))) {
+      throw HubException.invalid("madeAt must not be more than 5 minutes in the future");
+    }
+    if (madeAt.isBefore(now.minus(MADE_AT_MAX_AGE))) {
+      throw HubException.invalid("madeAt must not be older than 24 hours");
     }
   }
 

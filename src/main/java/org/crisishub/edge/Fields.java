@@ -59,6 +59,22 @@ public final class Fields {
         v.hasNonNull("accuracyM") ? number(v, "accuracyM", field) : null);
   }
 
+  /**
+   * An RFC 3339 time with an offset ({@code 2026-11-22T14:05:09Z}, {@code …+01:00}, fractions of
+   * a second allowed), or null when absent.
+   */
+  public static java.time.Instant optionalTime(JsonNode n, String field) {
+    String s = optionalString(n, field);
+    if (s == null) {
+      return null;
+    }
+    try {
+      return java.time.OffsetDateTime.parse(s).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      throw HubException.invalid(field + " must be an RFC 3339 time such as 2026-11-22T14:05:09Z");
+    }
+  }
+
   private static double number(JsonNode obj, String name, String parent) {
     JsonNode v = obj.get(name);
     if (v == null || !v.isNumber()) {

@@ -127,6 +127,15 @@ public final class HttpApi {
       }
     });
 
+    // Public settings the pages need, also while offline later (they keep a copy): the number people
+    // text for the sms: fallback, absent when there is none.
+    r.get("/api/v1/config").handler(ctx -> handle(ctx, c -> {
+      ObjectNode n = Wire.object();
+      if (edge.config().smsNumber() != null) {
+        n.put("smsNumber", edge.config().smsNumber());
+      }
+      return Future.succeededFuture(Reply.ok(n));
+    }));
     r.post("/api/v1/otp").handler(ctx -> handle(ctx, this::sendCode));
     r.post("/api/v1/sessions").handler(ctx -> handle(ctx, this::createSession));
     authed(r.delete("/api/v1/sessions"), this::deleteSession);
@@ -275,15 +284,8 @@ public final class HttpApi {
     String key = call.ctx().request().getHeader("Idempotency-Key");
     CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
         Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
-        Fields.optionalString(b, "incident"), Channel.WEB, key);
-    return edge.checkIns().record(req).map(r -> {
-      ObjectNode n = Wire.object();
-      n.put("id", r.checkIn().id());
-      n.put("seq", r.checkIn().seq());
-      n.put("at", Wire.time(r.checkIn().at()));
-      n.put("notified", r.notified());
-      return Reply.created(n);
-    });
+        Fields.optionalString(b, "incident"), Channel.WEB, key, Fields.optionalTime(b, "madeAt"));
+    return edge.checkIns().record(req).map(r -> Reply.created(Wire.checkInAck(Wire.object(), r)));
   }
 
   private Future<Reply> status(Call call) {

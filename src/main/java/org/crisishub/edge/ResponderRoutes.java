@@ -94,6 +94,18 @@ final class ResponderRoutes {
     r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, (c, who) ->
         edge.notices().incident(c.pathParam("code")).compose(i -> edge.help().queue(i.code()))
             .map(HttpApi.Reply::ok)));
+    r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> {
+      String token = HttpApi.bearerToken(c);
+      if (token == null) {
+        return Future.failedFuture(HubException.unauthorized("missing bearer token"));
+      }
+      // The person who asked, or a responder: HelpService.mayRead decides.
+      return edge.auth().authenticate(token)
+          .compose(p -> edge.help().read(p.subject(), null, c.pathParam("id")),
+              notPerson -> edge.responders().authenticate(token)
+                  .compose(s -> edge.help().read(null, s.responder(), c.pathParam("id"))))
+          .map(HttpApi.Reply::ok);
+    }));
     r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, (c, who) ->
         edge.help().set(who, c.pathParam("id"), "acknowledged").map(HttpApi.Reply::ok)));
     r.post("/api/v1/help/:id/resolve").handler(ctx -> responder(ctx, (c, who) ->

@@ -52,6 +52,16 @@ public final class Wire {
     n.put("channel", c.channel().wire());
     n.put("at", time(c.at()));
     n.put("seq", c.seq());
+    madeAtAndLate(n, c);
+    return n;
+  }
+
+  /** {@code madeAt} (when the client gave one) and {@code late}, on every rendering of a check-in. */
+  public static ObjectNode madeAtAndLate(ObjectNode n, CheckIn c) {
+    if (c.madeAt() != null) {
+      n.put("madeAt", time(c.madeAt()));
+    }
+    n.put("late", c.late());
     return n;
   }
 
@@ -69,6 +79,7 @@ public final class Wire {
     n.put("at", time(c.at()));
     n.put("seq", c.seq());
     n.put("channel", c.channel().wire());
+    madeAtAndLate(n, c);
     return n;
   }
 
@@ -82,12 +93,33 @@ public final class Wire {
     return n;
   }
 
-  /** A status frame; frames about the same person coalesce in a full queue. */
+  /**
+   * A status frame; frames about the same person coalesce in a full queue, except a late one (older
+   * than the person's status): it neither replaces a waiting frame nor is replaced.
+   */
   public static OutFrame statusFrame(CheckIn c) {
     ObjectNode n = object();
     n.put("type", "status");
     n.setAll(status(c));
-    return new OutFrame(n.toString(), "status:" + c.phone());
+    return new OutFrame(n.toString(), c.late() ? null : "status:" + c.phone());
+  }
+
+  /** The reply to a check-in (REST body, WebSocket ack fields): {@code id, seq, at, notified, madeAt?, late}. */
+  public static ObjectNode checkInAck(ObjectNode n, org.crisishub.domain.CheckInResult r) {
+    n.put("id", r.checkIn().id());
+    n.put("seq", r.checkIn().seq());
+    n.put("at", time(r.checkIn().at()));
+    n.put("notified", r.notified());
+    return madeAtAndLate(n, r.checkIn());
+  }
+
+  /** {@code {"type":"follow_update","phone":subject,"state":…}}: what a follower is told when the subject answers. */
+  public static OutFrame followUpdateFrame(Follow f) {
+    ObjectNode n = object();
+    n.put("type", "follow_update");
+    n.put("phone", f.subject());
+    n.put("state", f.state().wire());
+    return OutFrame.of(n.toString());
   }
 
   public static OutFrame snapshotFrame(List<CheckIn> latest) {

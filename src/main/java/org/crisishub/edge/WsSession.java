@@ -281,15 +281,9 @@ final class WsSession extends ClientSession {
     edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis());
     CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
         Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
-        Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"));
-    return edge.checkIns().record(req).map(r -> {
-      ObjectNode a = ack();
-      a.put("id", r.checkIn().id());
-      a.put("seq", r.checkIn().seq());
-      a.put("at", Wire.time(r.checkIn().at()));
-      a.put("notified", r.notified());
-      return a;
-    });
+        Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"),
+        Fields.optionalTime(msg, "madeAt"));
+    return edge.checkIns().record(req).map(r -> Wire.checkInAck(ack(), r));
   }
 
   private Future<ObjectNode> follow(JsonNode msg) {

@@ -230,8 +230,15 @@ public interface Store {
   /** Help requests of an incident, oldest first; only open and acknowledged ones when {@code openOnly}. */
   Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly);
 
-  /** Moves a help request to {@code state} (acknowledged, resolved), recording who did it. */
-  Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now);
+  /**
+   * Moves a help request to {@code state} (acknowledged, resolved), recording who did it: the
+   * responder's username and agency. Empty when there is no such help request.
+   */
+  Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
+      Instant now);
+
+  /** The help request of a check-in (its first incident, when it joined several), if any. */
+  Future<Optional<HelpRequest>> helpRequest(String checkinId);
 
   /** A responder account and its password hash. */
   record ResponderRecord(Responder responder, String passwordHash) {
@@ -255,8 +262,13 @@ public interface Store {
       String detail) {
   }
 
-  /** A need_help check-in in an incident's triage queue; {@code state}: open, acknowledged, resolved. */
-  record HelpRequest(CheckIn checkIn, String incident, String state, String byResponder, Instant updatedAt) {
+  /**
+   * A need_help check-in in an incident's triage queue; {@code state}: open, acknowledged, resolved.
+   * {@code byResponder} and {@code byAgency}: who last acted on it (null while nobody did);
+   * {@code updatedAt}: when its state last changed (when it was filed, while open).
+   */
+  record HelpRequest(CheckIn checkIn, String incident, String state, String byResponder, String byAgency,
+      Instant updatedAt) {
   }
 
   /** One claimed outbound SMS. */

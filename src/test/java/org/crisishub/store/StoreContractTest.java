@@ -377,15 +377,81 @@ public abstract class StoreContractTest {
     assertTrue(await(store.recordCheckIn(new CheckInRequest("+15550000103", Status.SAFE, null, null, "QUAKE3",
         Channel.WEB, null), T0)).helpIncidents().isEmpty(), "only need_help");
     assertEquals(2, await(store.helpRequests("QUAKE3", true)).size());
-    Store.HelpRequest acked = await(store.setHelpState(named.checkIn().id(), "acknowledged", "ann", T0)).orElseThrow();
+    Store.HelpRequest acked = await(store.setHelpState(named.checkIn().id(), "acknowledged", "ann", "Red Cross",
+        T0.plusSeconds(5))).orElseThrow();
     assertEquals("acknowledged", acked.state());
     assertEquals("ann", acked.byResponder());
-    await(store.setHelpState(named.checkIn().id(), "resolved", "ann", T0));
+    assertEquals("Red Cross", acked.byAgency());
+    assertEquals(T0.plusSeconds(5), acked.updatedAt());
+    Store.HelpRequest open = await(store.helpRequest(inside.checkIn().id())).orElseThrow();
+    assertEquals("open", open.state());
+    assertEquals("QUAKE3", open.incident());
+    assertEquals(null, open.byAgency());
+    assertEquals(inside.checkIn().id(), open.checkIn().id());
+    await(store.setHelpState(named.checkIn().id(), "resolved", "bob", "Fire Dept", T0.plusSeconds(9)));
+    Store.HelpRequest resolved = await(store.helpRequest(named.checkIn().id())).orElseThrow();
+    assertEquals("resolved", resolved.state());
+    assertEquals("Fire Dept", resolved.byAgency());
+    assertEquals("bob", resolved.byResponder());
+    assertTrue(await(store.helpRequest("nope")).isEmpty());
     assertEquals(1, await(store.helpRequests("QUAKE3", true)).size());
     assertEquals(2, await(store.helpRequests("QUAKE3", false)).size());
-    assertTrue(await(store.setHelpState("nope", "resolved", "ann", T0)).isEmpty());
+    assertTrue(await(store.setHelpState("nope", "resolved", "ann", "Red Cross", T0)).isEmpty());
     await(store.setIncidentSms("+15550000104", "QUAKE3", true, T0));
     assertEquals(List.of("QUAKE3"), await(store.joinedOpenIncidents("+15550000104")));
+  }
+
+  @Test
+  @DisplayName("madeAt round-trips; a check-in made before the latest status is stored late and leaves the status alone")
+  void lateCheckIns() throws Exception {
+    String p = "+15550000120";
+    CheckIn first = await(store.recordCheckIn(new CheckInRequest(p, Status.SAFE, "now", null, null, Channel.WEB, "k1",
+        null), T0)).checkIn();
+    assertFalse(first.late());
+    // Made offline an hour earlier, sent now: late.
+    CheckInResult old = await(store.recordCheckIn(new CheckInRequest(p, Status.NEED_HELP, "earlier", null, null,
+        Channel.WEB, "k2", T0.minusSeconds(3600)), T0.plusSeconds(10)));
+    assertTrue(old.checkIn().late());
+    assertEquals(2, old.checkIn().seq(), "a late check-in still takes its seq");
+    assertEquals(T0.minusSeconds(3600), old.checkIn().madeAt());
+    assertEquals(T0.plusSeconds(10), old.checkIn().at(), "at stays the hub's time");
+    CheckIn latest = await(store.latest(p)).orElseThrow();
+    assertEquals(1, latest.seq(), "the status is still the newer one");
+    assertEquals(List.of(first), await(store.latestOf(List.of(p))));
+    List<CheckIn> hist = await(store.history(p, 0, 10));
+    assertEquals(2, hist.size());
+    assertTrue(hist.get(1).late());
+    assertEquals(T0.minusSeconds(3600), hist.get(1).madeAt());
+    // The same key again returns the late check-in as it was stored.
+    CheckInResult again = await(store.recordCheckIn(new CheckInRequest(p, Status.NEED_HELP, "earlier", null, null,
+        Channel.WEB, "k2", T0.minusSeconds(3600)), T0.plusSeconds(11)));
+    assertTrue(again.duplicate());
+    assertTrue(again.checkIn().late());
+    // Made after the status (clock a little ahead is allowed): it becomes the status, not late.
+    CheckIn newer = await(store.recordCheckIn(new CheckInRequest(p, Status.SAFE, "later", null, null, Channel.WEB,
+        null, T0.plusSeconds(20)), T0.plusSeconds(15))).checkIn();
+    assertFalse(newer.late());
+    assertEquals(newer, await(store.latest(p)).orElseThrow());
+    // Without madeAt its time is the hub's: earlier than the status made at +20 s, so late.
+    CheckIn hubTime = await(store.recordCheckIn(req(p, Status.SAFE, null, null), T0.plusSeconds(16))).checkIn();
+    assertTrue(hubTime.late());
+    assertEquals(newer.seq(), await(store.latest(p)).orElseThrow().seq());
+  }
+
+  @Test
+  @DisplayName("a late check-in queues no SMS to followers who asked for SMS")
+  void lateSendsNoSms() throws Exception {
+    String p = "+15550000130";
+    String f = "+15550000131";
+    await(store.requestFollow(f, p, true, T0));
+    await(store.answerFollow(p, f, true, T0));
+    await(store.recordCheckIn(req(p, Status.SAFE, null, null), T0));
+    long before = await(store.outboxStats(T0)).waiting();
+    CheckInResult late = await(store.recordCheckIn(new CheckInRequest(p, Status.NEED_HELP, null, null, null,
+        Channel.WEB, null, T0.minusSeconds(60)), T0.plusSeconds(1)));
+    assertTrue(late.checkIn().late());
+    assertEquals(1, late.notified(), "followers are still counted: they get it live, marked late");
+    assertEquals(before, await(store.outboxStats(T0)).waiting(), "no SMS for a late check-in");
   }
 
   @Test

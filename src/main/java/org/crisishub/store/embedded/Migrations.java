@@ -190,6 +190,14 @@ final class Migrations {
             updated_ms INTEGER NOT NULL
           ) WITHOUT ROWID""",
           "CREATE INDEX help_incident ON help_requests (incident, state)"
+      },
+      new String[] {
+          // v2: the client's time of a check-in sent from an offline queue, and whether it came late
+          // (older than the person's latest status, which it then did not replace).
+          "ALTER TABLE checkins ADD COLUMN made_ms INTEGER",
+          "ALTER TABLE checkins ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
+          // v2: the agency of the responder who last acted on a help request.
+          "ALTER TABLE help_requests ADD COLUMN by_agency TEXT"
       });
 
   private Migrations() {

@@ -70,7 +70,7 @@ public final class SqliteStore implements Store {
   private static final com.fasterxml.uuid.impl.TimeBasedEpochGenerator CHECKIN_IDS =
       com.fasterxml.uuid.Generators.timeBasedEpochGenerator();
   private static final String CHECKIN_COLUMNS =
-      "id, phone, seq, status, note, lat, lon, accuracy_m, incident, channel, at_ms, notified";
+      "id, phone, seq, status, note, lat, lon, accuracy_m, incident, channel, at_ms, notified, made_ms, late";
 
   private final Vertx vertx;
   private final Path file;
@@ -246,10 +246,13 @@ public final class SqliteStore implements Store {
         }
       }
       List<Follow> recipients = activeFollowers(c, req.phone());
+      CheckIn status = latest(c, req.phone());
+      Instant time = req.madeAt() != null ? req.madeAt() : now;
+      boolean late = status != null && time.isBefore(status.time());
       CheckIn ci = new CheckIn(CHECKIN_IDS.generate().toString(), req.phone(), req.status(), req.note(),
-          req.location(), req.incident(), req.channel(), now, seq);
+          req.location(), req.incident(), req.channel(), now, seq, req.madeAt(), late);
       try (Stmt st = prepare(c,
-          "INSERT INTO checkins (" + CHECKIN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
+          "INSERT INTO checkins (" + CHECKIN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
         PreparedStatement ps = st.ps();
         ps.setString(1, ci.id());
         ps.setString(2, ci.phone());
@@ -264,6 +267,12 @@ public final class SqliteStore implements Store {
         ps.setString(10, ci.channel().wire());
         ps.setLong(11, nowMs);
         ps.setInt(12, recipients.size());
+        if (ci.madeAt() == null) {
+          ps.setNull(13, Types.INTEGER);
+        } else {
+          ps.setLong(13, ci.madeAt().toEpochMilli());
+        }
+        ps.setInt(14, late ? 1 : 0);
         ps.executeUpdate();
       }
       if (req.key() != null) {
@@ -271,7 +280,8 @@ public final class SqliteStore implements Store {
             ci.phone(), req.key(), ci.id(), nowMs);
       }
       for (Follow f : recipients) {
-        if (f.sms()) {
+        // A late check-in is not the person's status: texting it would tell followers something older.
+        if (f.sms() && !late) {
           enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(), SmsReplies.statusNotice(ci), nowMs);
         }
       }
@@ -329,7 +339,12 @@ public final class SqliteStore implements Store {
     Location loc = lat == null ? null : new Location(lat, rs.getDouble("lon"), getDouble(rs, "accuracy_m"));
     return new CheckIn(rs.getString("id"), rs.getString("phone"), Status.parse(rs.getString("status")),
         rs.getString("note"), loc, rs.getString("incident"), Channel.fromWire(rs.getString("channel")),
-        Instant.ofEpochMilli(rs.getLong("at_ms")), rs.getLong("seq"));
+        Instant.ofEpochMilli(rs.getLong("at_ms")), rs.getLong("seq"), madeAt(rs), rs.getInt("late") == 1);
+  }
+
+  private static Instant madeAt(ResultSet rs) throws SQLException {
+    long ms = rs.getLong("made_ms");
+    return rs.wasNull() ? null : Instant.ofEpochMilli(ms);
   }
 
   @Override
@@ -339,7 +354,7 @@ public final class SqliteStore implements Store {
 
   private static CheckIn latest(Connection c, String phone) throws SQLException {
     try (Stmt st = prepare(c,
-        "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? ORDER BY seq DESC LIMIT 1")) {
+        "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? AND late = 0 ORDER BY seq DESC LIMIT 1")) {
       PreparedStatement ps = st.ps();
       ps.setString(1, phone);
       try (ResultSet rs = ps.executeQuery()) {
@@ -1163,7 +1178,7 @@ public final class SqliteStore implements Store {
 
   private static List<HelpRequest> helpRequests(Connection c, String where, Object... args) throws SQLException {
     try (Stmt st = prepare(c, "SELECT c." + CHECKIN_COLUMNS.replace(", ", ", c.")
-        + ", h.incident AS h_incident, h.state AS h_state, h.by_responder, h.updated_ms"
+        + ", h.incident AS h_incident, h.state AS h_state, h.by_responder, h.by_agency, h.updated_ms"
         + " FROM help_requests h JOIN checkins c ON c.id = h.checkin_id " + where)) {
       PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
@@ -1173,7 +1188,7 @@ public final class SqliteStore implements Store {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new HelpRequest(checkIn(rs), rs.getString("h_incident"), rs.getString("h_state"),
-              rs.getString("by_responder"), Instant.ofEpochMilli(rs.getLong("updated_ms"))));
+              rs.getString("by_responder"), rs.getString("by_agency"), Instant.ofEpochMilli(rs.getLong("updated_ms"))));
         }
       }
       return out;
@@ -1187,15 +1202,22 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now) {
+  public Future<Optional<HelpRequest>> helpRequest(String checkinId) {
+    return read(c -> helpRequests(c, "WHERE h.checkin_id = ?", checkinId).stream().findFirst());
+  }
+
+  @Override
+  public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
+      Instant now) {
     return write(c -> {
       try (Stmt st = prepare(c,
-          "UPDATE help_requests SET state = ?, by_responder = ?, updated_ms = ? WHERE checkin_id = ?")) {
+          "UPDATE help_requests SET state = ?, by_responder = ?, by_agency = ?, updated_ms = ? WHERE checkin_id = ?")) {
         PreparedStatement ps = st.ps();
         ps.setString(1, state);
         ps.setString(2, responder);
-        ps.setLong(3, now.toEpochMilli());
-        ps.setString(4, checkinId);
+        ps.setString(3, agency);
+        ps.setLong(4, now.toEpochMilli());
+        ps.setString(5, checkinId);
         if (ps.executeUpdate() == 0) {
           return Optional.<HelpRequest>empty();
         }

@@ -262,6 +262,10 @@ public final class RedisStore implements Store {
     }
     n.put("ch", c.channel().wire());
     n.put("at", c.at().toEpochMilli());
+    if (c.madeAt() != null) {
+      n.put("ma", c.madeAt().toEpochMilli());
+    }
+    // "late" is appended by the check-in script, which alone knows it.
     return n.toString();
   }
 
@@ -279,7 +283,8 @@ public final class RedisStore implements Store {
           n.has("acc") ? n.get("acc").asDouble() : null) : null;
       return new CheckIn(n.get("id").asText(), phone, Status.parse(n.get("st").asText()),
           n.has("n") ? n.get("n").asText() : null, loc, n.has("inc") ? n.get("inc").asText() : null,
-          Channel.fromWire(n.get("ch").asText()), Instant.ofEpochMilli(n.get("at").asLong()), seq);
+          Channel.fromWire(n.get("ch").asText()), Instant.ofEpochMilli(n.get("at").asLong()), seq,
+          n.has("ma") ? Instant.ofEpochMilli(n.get("ma").asLong()) : null, n.path("late").asBoolean(false));
     } catch (java.io.IOException e) {
       throw new IllegalStateException("unreadable check-in in Redis", e);
     }
@@ -300,14 +305,14 @@ public final class RedisStore implements Store {
     int shard = shard(req.phone());
     String tag = tag(shard);
     CheckIn draft = new CheckIn(newCheckInId(shard), req.phone(), req.status(), req.note(), req.location(),
-        req.incident(), req.channel(), now, SEQ_MARK_VALUE);
+        req.incident(), req.channel(), now, SEQ_MARK_VALUE, req.madeAt(), false);
     Future<List<String>> help = req.status() == Status.NEED_HELP ? helpIncidentsFor(draft) : Future.succeededFuture(
         List.of());
     return help.compose(incidents -> {
       List<String> args = new ArrayList<>(List.of(tag, String.valueOf(shard), String.valueOf(OUTBOXES), req.phone(),
           payload(draft), String.valueOf(now.toEpochMilli()), req.key() == null ? "" : req.key(),
           String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft), SEQ_MARK,
-          req.incident() == null ? "" : req.incident(), draft.id()));
+          req.incident() == null ? "" : req.incident(), draft.id(), String.valueOf(draft.time().toEpochMilli())));
       args.addAll(incidents);
       return eval(Scripts.CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {
@@ -316,12 +321,13 @@ public final class RedisStore implements Store {
           return new CheckInResult(first, notified[0], List.of(), true, List.of());
         }
         long seq = r.get(1).toLong();
+        boolean late = r.get(2).toInteger() == 1;
         List<Follow> recipients = new ArrayList<>();
-        for (int i = 2; i + 1 < r.size(); i += 2) {
+        for (int i = 3; i + 1 < r.size(); i += 2) {
           recipients.add(edge(r.get(i).toString(), req.phone(), r.get(i + 1).toString()));
         }
         CheckIn ci = new CheckIn(draft.id(), draft.phone(), draft.status(), draft.note(), draft.location(),
-            draft.incident(), draft.channel(), now, seq);
+            draft.incident(), draft.channel(), now, seq, draft.madeAt(), late);
         return new CheckInResult(ci, recipients.size(), recipients, false, incidents);
       });
     });
@@ -348,8 +354,9 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Optional<CheckIn>> latest(String phone) {
-    return send(Request.cmd(Command.ZRANGE).arg(tagOf(phone) + ":ci:" + phone).arg(-1).arg(-1))
-        .map(r -> r == null || r.size() == 0 ? Optional.empty() : Optional.of(checkIn(phone, r.get(0).toString(), null)));
+    String tag = tagOf(phone);
+    return eval(Scripts.LATEST, List.of(tag + ":ci:" + phone, tag + ":st:" + phone), List.of())
+        .map(r -> r == null ? Optional.empty() : Optional.of(checkIn(phone, r.toString(), null)));
   }
 
   @Override
@@ -358,17 +365,14 @@ public final class RedisStore implements Store {
     if (list.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    List<Request> reqs = new ArrayList<>();
+    List<Future<Optional<CheckIn>>> each = new ArrayList<>(list.size());
     for (String p : list) {
-      reqs.add(Request.cmd(Command.ZRANGE).arg(tagOf(p) + ":ci:" + p).arg(-1).arg(-1));
+      each.add(latest(p));
     }
-    return batch(reqs).map(rs -> {
+    return Future.all(each).map(cf -> {
       List<CheckIn> out = new ArrayList<>();
-      for (int i = 0; i < list.size(); i++) {
-        Response r = rs.get(i);
-        if (r != null && r.size() > 0) {
-          out.add(checkIn(list.get(i), r.get(0).toString(), null));
-        }
+      for (Future<Optional<CheckIn>> f : each) {
+        f.result().ifPresent(out::add);
       }
       return out;
     });
@@ -1123,8 +1127,10 @@ public final class RedisStore implements Store {
     try {
       JsonNode h = JSON.readTree(helpJson);
       String by = h.get("by").asText();
+      String agency = h.path("ag").asText("");
       return new HelpRequest(checkIn(h.get("phone").asText(), member, null), incident, h.get("state").asText(),
-          by.isEmpty() ? null : by, Instant.ofEpochMilli(Long.parseLong(h.get("updated").asText())));
+          by.isEmpty() ? null : by, agency.isEmpty() ? null : agency,
+          Instant.ofEpochMilli(Long.parseLong(h.get("updated").asText())));
     } catch (java.io.IOException e) {
       throw new IllegalStateException("unreadable help request in Redis", e);
     }
@@ -1162,14 +1168,29 @@ public final class RedisStore implements Store {
   }
 
   @Override
-  public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, Instant now) {
+  public Future<Optional<HelpRequest>> helpRequest(String checkinId) {
+    int s = shardOfId(checkinId);
+    if (s < 0) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    String tag = tag(s);
+    return eval(Scripts.HELP_GET, List.of(tag + ":helpinc:" + checkinId), List.of(tag, checkinId))
+        .map(r -> r == null || r.size() < 3
+            ? Optional.<HelpRequest>empty()
+            : Optional.of(help(r.get(0).toString(), r.get(1).toString(), r.get(2).toString())));
+  }
+
+  @Override
+  public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
+      Instant now) {
     int s = shardOfId(checkinId);
     if (s < 0) {
       return Future.succeededFuture(Optional.empty());
     }
     String tag = tag(s);
     return eval(Scripts.SET_HELP, List.of(tag + ":helpinc:" + checkinId), List.of(tag, checkinId, state,
-        responder == null ? "" : responder, String.valueOf(now.toEpochMilli()))).map(r -> r == null || r.size() < 3
+        responder == null ? "" : responder, String.valueOf(now.toEpochMilli()), agency == null ? "" : agency))
+        .map(r -> r == null || r.size() < 3
             ? Optional.<HelpRequest>empty()
             : Optional.of(help(r.get(0).toString(), r.get(1).toString(), r.get(2).toString())));
   }

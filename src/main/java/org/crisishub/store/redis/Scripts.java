@@ -37,8 +37,12 @@ final class Scripts {
 
   /**
    * KEYS[1] = tag:seq:phone. ARGV: tag, outbox index, outbox count, phone, payload, now, idempotency key
-   * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, help
-   * incidents... Returns {'dup', member} or {'new', seq, follower1, edge1, ...} (active followers).
+   * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, the
+   * check-in's time in ms (madeAt, else now), help incidents... Returns {'dup', member} or
+   * {'new', seq, late (1/0), follower1, edge1, ...} (active followers).
+   *
+   * <p>{@code tag:st:phone} = {@code seq|time ms} of the person's latest status: a check-in whose
+   * time is earlier is late (stored, marked, no SMS) and leaves it alone.
    */
   static final String CHECK_IN = ENQUEUE + """
       local tag, idx, nshard, phone, payload, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
@@ -56,16 +60,38 @@ final class Scripts {
           end
         end
       end
+      local time = tonumber(ARGV[13])
+      local stk = tag .. ':st:' .. phone
+      local cur = redis.call('GET', stk)
+      local stTime = nil
+      if cur then
+        stTime = tonumber(string.sub(cur, string.find(cur, '|', 1, true) + 1))
+      else
+        -- Stored before v2: the newest check-in is the status.
+        local top = redis.call('ZRANGE', cik, -1, -1)
+        if #top > 0 then
+          local a = string.find(top[1], '|', 1, true)
+          local b = string.find(top[1], '|', a + 1, true)
+          local prev = cjson.decode(string.sub(top[1], b + 1))
+          stTime = tonumber(prev.ma or prev.at)
+        end
+      end
+      local late = stTime ~= nil and time < stTime
       local seq = redis.call('INCR', KEYS[1])
+      if late then
+        payload = string.sub(payload, 1, -2) .. ',"late":true}'
+      else
+        redis.call('SET', stk, seq .. '|' .. ARGV[13])
+      end
       local fw = redis.call('HGETALL', tag .. ':fw:' .. phone)
-      local out = {'new', seq}
+      local out = {'new', seq, late and 1 or 0}
       local body = nil
       for i = 1, #fw, 2 do
         local v = fw[i + 1]
         if string.sub(v, 1, 7) == 'active|' then
           table.insert(out, fw[i])
           table.insert(out, v)
-          if string.sub(v, 8, 8) == '1' then
+          if string.sub(v, 8, 8) == '1' and not late then
             if not body then
               local text, mark, s, e = ARGV[9], ARGV[10], nil, nil
               local from = 1
@@ -80,13 +106,13 @@ final class Scripts {
           end
         end
       end
-      local notified = (#out - 2) / 2
+      local notified = (#out - 3) / 2
       redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
       redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[11])
       if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
-      for i = 13, #ARGV do
+      for i = 14, #ARGV do
         redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[12], cjson.encode({phone = phone, seq = tostring(seq),
-          state = 'open', by = '', created = now, updated = now}))
+          state = 'open', by = '', ag = '', created = now, updated = now}))
         redis.call('SADD', tag .. ':helpinc:' .. ARGV[12], ARGV[i])
       end
       return out
@@ -344,7 +370,7 @@ final class Scripts {
       """;
 
   /**
-   * KEYS[1] = tag:helpinc:checkinId. ARGV: tag, checkin id, state, responder, now. Returns
+   * KEYS[1] = tag:helpinc:checkinId. ARGV: tag, checkin id, state, responder, now, agency. Returns
    * {incident, helpJson, checkInMember} of the first entry, or an empty list.
    */
   static final String SET_HELP = """
@@ -358,6 +384,7 @@ final class Scripts {
           h.state = ARGV[3]
           h.by = ARGV[4]
           h.updated = ARGV[5]
+          h.ag = ARGV[6]
           local enc = cjson.encode(h)
           redis.call('HSET', hk, id, enc)
           if #out == 0 then
@@ -367,6 +394,38 @@ final class Scripts {
         end
       end
       return out
+      """;
+
+  /**
+   * KEYS[1] = tag:helpinc:checkinId. ARGV: tag, checkin id. Returns {incident, helpJson, checkInMember}
+   * of the first entry, or an empty list.
+   */
+  static final String HELP_GET = """
+      local tag, id = ARGV[1], ARGV[2]
+      for _, inc in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+        local raw = redis.call('HGET', tag .. ':help:' .. inc, id)
+        if raw then
+          local h = cjson.decode(raw)
+          local rows = redis.call('ZRANGEBYSCORE', tag .. ':ci:' .. h.phone, h.seq, h.seq)
+          if #rows > 0 then return {inc, raw, rows[1]} end
+        end
+      end
+      return {}
+      """;
+
+  /**
+   * KEYS[1] = tag:ci:phone, KEYS[2] = tag:st:phone. Returns the member of the person's latest status
+   * (the newest check-in that was not late), or nil.
+   */
+  static final String LATEST = """
+      local cur = redis.call('GET', KEYS[2])
+      if cur then
+        local seq = string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)
+        local m = redis.call('ZRANGEBYSCORE', KEYS[1], seq, seq)
+        return m[1] or false
+      end
+      local m = redis.call('ZRANGE', KEYS[1], -1, -1)
+      return m[1] or false
       """;
 
   /** KEYS[1] = {g}:incsms:code. ARGV: phone, code, joined (1/0), now. 1 when it changed something. */

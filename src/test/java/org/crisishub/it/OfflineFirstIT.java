@@ -1,0 +1,205 @@
+package org.crisishub.it;
+
+import static org.crisishub.support.WsClient.frame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.http.HttpMethod;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.crisishub.support.Api;
+import org.crisishub.support.TestHub;
+import org.crisishub.support.WsClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server side of the offline-first pages: {@code madeAt} and late check-ins, {@code follow_update},
+ * {@code help_update} and {@code GET /api/v1/help/{id}}, the public config with {@code HUB_SMS_NUMBER}.
+ */
+@DisplayName("Offline-first API: madeAt and late check-ins, follow_update, help state, public config")
+class OfflineFirstIT {
+  @TempDir
+  static Path dir;
+  static TestHub hub;
+  static Api api;
+  static final AtomicInteger NEXT = new AtomicInteger(300);
+  static final String ADMIN = "admin-token-for-tests-0123456789";
+
+  @BeforeAll
+  static void start() throws Exception {
+    hub = TestHub.start(dir, Map.of("HUB_ADMIN_TOKEN", ADMIN, "HUB_SMS_NUMBER", "+15550009999"));
+    api = new Api(hub.vertx, hub.port());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    api.close();
+    hub.close();
+  }
+
+  static String newPhone() {
+    return "+1555300" + String.format("%04d", NEXT.incrementAndGet());
+  }
+
+  static String ago(long seconds) {
+    return Instant.now().minusSeconds(seconds).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  static void activeFollow(String bToken, String aToken, String a, String b) {
+    assertEquals(201, api.post("/api/v1/follows", bToken, "{\"phone\":\"" + a + "\"}").status());
+    assertEquals(200, api.post("/api/v1/followers/" + b, aToken, "{\"allow\":true}").status());
+  }
+
+  static Api.Resp checkIn(String token, String body, String key) {
+    return api.call(HttpMethod.POST, "/api/v1/checkins", token, body, "Idempotency-Key", key);
+  }
+
+  @Test
+  @DisplayName("madeAt more than 5 min ahead or older than 24 h is 400 over REST and WebSocket, and stores nothing")
+  void madeAtBounds() {
+    String a = newPhone();
+    String ta = api.login(a);
+    String future = Instant.now().plusSeconds(600).truncatedTo(ChronoUnit.SECONDS).toString();
+    var r = checkIn(ta, "{\"status\":\"safe\",\"madeAt\":\"" + future + "\"}", "k-future");
+    assertEquals(400, r.status(), r.text());
+    assertEquals("invalid_request", r.errorCode());
+    r = checkIn(ta, "{\"status\":\"safe\",\"madeAt\":\"" + ago(25 * 3600) + "\"}", "k-old");
+    assertEquals(400, r.status(), r.text());
+    r = checkIn(ta, "{\"status\":\"safe\",\"madeAt\":\"yesterday\"}", "k-garbage");
+    assertEquals(400, r.status(), r.text());
+    try (WsClient w = WsClient.authed(hub.vertx, hub.port(), ta)) {
+      JsonNode err = w.reply(w.send(frame("checkin").put("status", "safe").put("madeAt", future)));
+      assertEquals("error", err.path("type").asText());
+      assertEquals("invalid_request", err.path("code").asText());
+    }
+    assertEquals(404, api.get("/api/v1/people/" + a + "/status", ta).status(), "nothing stored");
+    // Two minutes ahead (a phone's clock a little fast) is fine.
+    String ahead = Instant.now().plusSeconds(120).truncatedTo(ChronoUnit.SECONDS).toString();
+    r = checkIn(ta, "{\"status\":\"safe\",\"madeAt\":\"" + ahead + "\"}", "k-ahead");
+    assertEquals(201, r.status(), r.text());
+    assertEquals(ahead, r.json().path("madeAt").asText());
+    assertFalse(r.json().path("late").asBoolean(true));
+  }
+
+  @Test
+  @DisplayName("a check-in made before the latest status arrives late: seq, late in ack, frame and history; status unchanged")
+  void lateCheckIn() {
+    String a = newPhone(), b = newPhone();
+    String ta = api.login(a), tb = api.login(b);
+    activeFollow(tb, ta, a, b);
+    try (WsClient wb = WsClient.authed(hub.vertx, hub.port(), tb)) {
+      var now = checkIn(ta, "{\"status\":\"safe\",\"note\":\"home now\"}", "k1");
+      assertEquals(201, now.status(), now.text());
+      assertFalse(now.json().path("late").asBoolean(true));
+      assertEquals("home now", wb.next("status").path("note").asText());
+
+      String madeAt = ago(1800);
+      var late = checkIn(ta, "{\"status\":\"need_help\",\"note\":\"from the queue\",\"madeAt\":\"" + madeAt + "\"}",
+          "k2");
+      assertEquals(201, late.status(), late.text());
+      assertTrue(late.json().path("late").asBoolean(), late.text());
+      assertEquals(madeAt, late.json().path("madeAt").asText());
+      assertEquals(now.json().path("seq").asLong() + 1, late.json().path("seq").asLong());
+      JsonNode frame = wb.next("status");
+      assertTrue(frame.path("late").asBoolean(), frame.toString());
+      assertEquals(madeAt, frame.path("madeAt").asText());
+      assertEquals("from the queue", frame.path("note").asText());
+
+      // The same key again: the first answer, still late.
+      var again = checkIn(ta, "{\"status\":\"need_help\",\"note\":\"from the queue\",\"madeAt\":\"" + madeAt + "\"}",
+          "k2");
+      assertEquals(late.json(), again.json());
+
+      JsonNode status = api.get("/api/v1/people/" + a + "/status", tb).json();
+      assertEquals("home now", status.path("note").asText(), "a late check-in does not replace the status");
+      assertEquals(now.json().path("seq").asLong(), status.path("seq").asLong());
+      JsonNode hist = api.get("/api/v1/people/" + a + "/checkins", tb).json();
+      assertEquals(2, hist.size());
+      assertTrue(hist.get(1).path("late").asBoolean());
+      assertEquals(madeAt, hist.get(1).path("madeAt").asText());
+      assertFalse(hist.get(0).path("late").asBoolean(true));
+    }
+    try (WsClient wb2 = WsClient.authed(hub.vertx, hub.port(), tb)) {
+      assertEquals("home now", wb2.snapshot.path("people").get(0).path("note").asText(), "snapshot keeps the status");
+    }
+  }
+
+  @Test
+  @DisplayName("the follower's open sessions get follow_update when the subject approves, and again when it revokes")
+  void followUpdate() {
+    String a = newPhone(), b = newPhone();
+    String ta = api.login(a), tb = api.login(b);
+    try (WsClient wb = WsClient.authed(hub.vertx, hub.port(), tb)) {
+      assertEquals(201, api.post("/api/v1/follows", tb, "{\"phone\":\"" + a + "\"}").status());
+      assertEquals(200, api.post("/api/v1/followers/" + b, ta, "{\"allow\":true}").status());
+      JsonNode up = wb.next("follow_update");
+      assertEquals(a, up.path("phone").asText());
+      assertEquals("active", up.path("state").asText());
+      assertEquals(200, api.post("/api/v1/followers/" + b, ta, "{\"allow\":false}").status());
+      JsonNode down = wb.next("follow_update");
+      assertEquals(a, down.path("phone").asText());
+      assertEquals("revoked", down.path("state").asText());
+    }
+  }
+
+  @Test
+  @DisplayName("help: acknowledging tells the person (help_update with agency and time); GET /help/{id} for them and responders only")
+  void helpState() {
+    var created = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"rita\",\"password\":\"correct horse rita\","
+        + "\"agency\":\"Red Cross\",\"roles\":[\"publisher\"]}");
+    assertEquals(201, created.status(), created.text());
+    String rita = api.post("/api/v1/responders/sessions", null,
+        "{\"username\":\"rita\",\"password\":\"correct horse rita\"}").json().path("token").asText();
+    assertEquals(201, api.post("/api/v1/incidents", rita, "{\"code\":\"HELP9\",\"name\":\"Help test\"}").status());
+    String a = newPhone(), c = newPhone();
+    String ta = api.login(a), tc = api.login(c);
+    var ci = checkIn(ta, "{\"status\":\"need_help\",\"note\":\"roof\",\"incident\":\"help9\"}", "h1");
+    assertEquals(201, ci.status(), ci.text());
+    String id = ci.json().path("id").asText();
+
+    JsonNode open = api.get("/api/v1/help/" + id, ta).json();
+    assertEquals(id, open.path("id").asText());
+    assertEquals("HELP9", open.path("incident").asText());
+    assertEquals("open", open.path("state").asText());
+    assertTrue(open.path("by").isMissingNode());
+    assertTrue(open.has("at"));
+
+    try (WsClient wa = WsClient.authed(hub.vertx, hub.port(), ta)) {
+      var ack = api.post("/api/v1/help/" + id + "/ack", rita, null);
+      assertEquals(200, ack.status(), ack.text());
+      assertEquals("Red Cross", ack.json().path("by").asText());
+      assertEquals("rita", ack.json().path("byResponder").asText());
+      JsonNode up = wa.next("help_update");
+      assertEquals(id, up.path("id").asText());
+      assertEquals("acknowledged", up.path("state").asText());
+      assertEquals("Red Cross", up.path("by").asText());
+      assertTrue(up.path("at").asText().endsWith("Z"), up.toString());
+    }
+    JsonNode seen = api.get("/api/v1/help/" + id, ta).json();
+    assertEquals("acknowledged", seen.path("state").asText());
+    assertEquals("Red Cross", seen.path("by").asText());
+    assertFalse(seen.has("note") || seen.has("phone"), "only the request's state: " + seen);
+    assertEquals(200, api.get("/api/v1/help/" + id, rita).status());
+    assertEquals(403, api.get("/api/v1/help/" + id, tc).status(), "someone else's request");
+    assertEquals(401, api.get("/api/v1/help/" + id, null).status());
+    assertEquals(404, api.get("/api/v1/help/no-such-id", ta).status());
+  }
+
+  @Test
+  @DisplayName("GET /api/v1/config names the SMS number for the pages' sms: fallback")
+  void publicConfig() {
+    var r = api.get("/api/v1/config", null);
+    assertEquals(200, r.status());
+    assertEquals("+15550009999", r.json().path("smsNumber").asText());
+    assertEquals("no-store", r.headers().get("Cache-Control"));
+  }
+}
