@@ -1,18 +1,29 @@
-/* "/" — check in: sign in with an SMS code, then tap I'm safe / I need help. */
+/* "/" — check in: sign in with an SMS code, then tap I'm safe / I need help. Works offline: a tap is
+ * first kept on the phone (HubQueue, with its Idempotency-Key and madeAt), then sent — at once when the
+ * hub answers, else when the link returns (Background Sync, the browser going online, the page
+ * becoming visible, the live link answering again, or a timer). */
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   Hub.init();
-  const signin = document.getElementById('signin');
-  const box = document.getElementById('checkin');
-  const result = document.getElementById('result');
-  let last = null;
+  const $ = id => document.getElementById(id);
+  const signin = $('signin');
+  const box = $('checkin');
+  const result = $('result');
+  let last = null; // re-renders the result line in the current language
+  let smsNumber = null;
+  let worker = null;
+  let conn = null;
+  let connState = 'connecting';
+  let incidents = [];
+  let dropped = 0;
 
   function show() {
     const signedIn = !!Hub.session.token;
     box.hidden = !signedIn;
     signin.hidden = signedIn;
-    if (signedIn) document.getElementById('me').textContent = Hub.session.phone;
-    else Hub.signIn(signin, show);
+    if (signedIn) $('me').textContent = Hub.session.phone;
+    else Hub.signIn(signin, () => { show(); if (conn) { conn.stop(); conn = null; } startLive(); });
+    renderHelp();
   }
 
   function position() {
@@ -24,48 +35,237 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 
-  document.getElementById('signout').addEventListener('click', async () => { await Hub.signOut(); show(); });
-  document.addEventListener('hub:lang', () => { if (last) result.textContent = last(); });
+  // ---------------------------------------------------------------- incidents (for help requests)
 
-  document.getElementById('checkin-form').addEventListener('submit', async ev => {
+  function inside(area, loc) {
+    if (!area || !loc) return false;
+    if (area.type === 'circle') {
+      const r = 6371000, rad = Math.PI / 180;
+      const dLat = (loc.lat - area.lat) * rad, dLon = (loc.lon - area.lon) * rad;
+      const a = Math.sin(dLat / 2) ** 2 + Math.cos(area.lat * rad) * Math.cos(loc.lat * rad) * Math.sin(dLon / 2) ** 2;
+      return 2 * r * Math.asin(Math.sqrt(a)) <= area.radiusM;
+    }
+    let hit = false;
+    const p = area.points || [];
+    for (let i = 0, j = p.length - 1; i < p.length; j = i++) {
+      if ((p[i][0] > loc.lat) !== (p[j][0] > loc.lat)
+        && loc.lon < (p[j][1] - p[i][1]) * (loc.lat - p[i][0]) / (p[j][0] - p[i][0]) + p[i][1]) hit = !hit;
+    }
+    return hit;
+  }
+
+  /** Open incidents, the ones whose area holds the last known location first; kept for offline use. */
+  async function loadIncidents() {
+    try {
+      const all = await Hub.api('GET', '/api/v1/incidents');
+      incidents = all.filter(i => i.state === 'open');
+      localStorage.setItem('hub.incidents', JSON.stringify(incidents));
+    } catch (e) {
+      try { incidents = JSON.parse(localStorage.getItem('hub.incidents')) || []; } catch (x) { incidents = []; }
+    }
+    renderIncidents();
+  }
+
+  function renderIncidents() {
+    const sel = $('incident');
+    const chosen = sel.value;
+    let loc = null;
+    try { loc = JSON.parse(localStorage.getItem('hub.lastLocation')); } catch (e) { loc = null; }
+    const sorted = incidents.map(i => ({ i, here: inside(i.area, loc) }))
+      .sort((a, b) => (b.here - a.here) || (Date.parse(b.i.createdAt) - Date.parse(a.i.createdAt)));
+    sel.replaceChildren(Hub.el('option', { value: '' }, Hub.t('checkin.noIncident')),
+      ...sorted.map(x => Hub.el('option', { value: x.i.code }, x.i.code + ' — ' + x.i.name)));
+    if (chosen && incidents.some(i => i.code === chosen)) sel.value = chosen;
+    else if (sorted.length && (sorted[0].here || sorted.length === 1)) sel.value = sorted[0].i.code;
+  }
+
+  $('share-location').addEventListener('change', async ev => {
+    if (!ev.target.checked) return;
+    const loc = await position();
+    if (loc) { localStorage.setItem('hub.lastLocation', JSON.stringify(loc)); renderIncidents(); }
+  });
+
+  // ---------------------------------------------------------------- the offline queue
+
+  async function renderQueue() {
+    const waiting = (await HubQueue.pending()).filter(i => i.phone === Hub.session.phone);
+    const q = $('queued');
+    q.hidden = waiting.length === 0;
+    q.dataset.count = waiting.length;
+    q.textContent = waiting.length === 1 ? Hub.t('checkin.saved') : Hub.t('checkin.savedN', { n: waiting.length });
+    const a = $('sms-fallback');
+    if (waiting.length && smsNumber) {
+      const newest = waiting[waiting.length - 1].body;
+      const text = (newest.status === 'safe' ? 'SAFE' : 'SOS') + (newest.note ? ' ' + newest.note : '');
+      a.href = 'sms:' + smsNumber + '?body=' + encodeURIComponent(text);
+      a.textContent = Hub.t('checkin.sms', { number: smsNumber });
+      a.hidden = false;
+    } else {
+      a.hidden = true;
+      a.removeAttribute('href');
+    }
+    const d = $('dropped');
+    d.hidden = dropped === 0;
+    d.textContent = Hub.t('checkin.dropped', { n: dropped });
+    return waiting.length;
+  }
+
+  async function renderResults() {
+    for (const r of await HubQueue.takeResults()) {
+      if (r.dropped) { dropped++; continue; }
+      if (r.failed === 401) { Hub.session.clear(); show(); continue; }
+      if (r.failed) {
+        last = () => Hub.t('checkin.failed', { msg: r.message || r.failed });
+        result.className = 'error';
+        result.textContent = last();
+        continue;
+      }
+      const ack = r.ack;
+      const later = Date.parse(ack.at) - Date.parse(r.madeAt) > 30000;
+      last = () => {
+        let s = later ? Hub.t('checkin.sentLater', { time: Hub.time(ack.at), made: Hub.time(r.madeAt), n: ack.notified })
+          : r.status === 'need_help' && r.incident
+            ? Hub.t('checkin.sentHelpTo', { incident: r.incident, time: Hub.time(ack.at), n: ack.notified })
+            : Hub.t(r.status === 'safe' ? 'checkin.sent' : 'checkin.sentHelp', { time: Hub.time(ack.at), n: ack.notified });
+        if (ack.late) s += ' ' + Hub.t('checkin.late');
+        return s;
+      };
+      result.className = '';
+      result.textContent = last();
+      result.dataset.notified = ack.notified;
+      result.dataset.seq = ack.seq;
+      result.dataset.id = ack.id;
+      if (r.status === 'need_help' && r.incident) {
+        localStorage.setItem('hub.help', JSON.stringify({ id: ack.id, incident: r.incident, state: 'open', at: ack.at }));
+        renderHelp();
+        refreshHelp();
+      }
+    }
+    return renderQueue();
+  }
+
+  /** Sends what waits (never twice: each item keeps its key), then shows what happened. */
+  async function flush() {
+    const left = await HubQueue.flush();
+    await renderResults();
+    if (left > 0 && worker && worker.sync) { try { await worker.sync.register('hub-checkins'); } catch (e) { /* no sync */ } }
+    return left;
+  }
+
+  $('checkin-form').addEventListener('submit', async ev => {
     ev.preventDefault();
     const status = ev.submitter ? ev.submitter.value : 'safe';
     const buttons = box.querySelectorAll('button[type=submit]');
     buttons.forEach(b => { b.disabled = true; });
     result.className = '';
     result.textContent = Hub.t('checkin.sending');
-    const body = { status };
-    const note = document.getElementById('note').value.trim();
+    last = null;
+    const body = { status, madeAt: new Date().toISOString() };
+    const note = $('note').value.trim();
     if (note) body.note = note;
+    const incident = $('incident').value;
+    if (incident) body.incident = incident;
     let noLocation = false;
-    if (document.getElementById('share-location').checked) {
+    if ($('share-location').checked) {
       const loc = await position();
-      if (loc) body.location = loc; else noLocation = true;
+      if (loc) { body.location = loc; localStorage.setItem('hub.lastLocation', JSON.stringify(loc)); } else noLocation = true;
     }
-    // One key per tap: a retry after a lost answer returns the first check-in instead of a second one.
-    const key = Hub.newKey();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await Hub.api('POST', '/api/v1/checkins', body, Hub.session.token, { 'Idempotency-Key': key });
-        last = () => Hub.t(status === 'safe' ? 'checkin.sent' : 'checkin.sentHelp', { time: Hub.time(r.at), n: r.notified })
-          + (noLocation ? ' ' + Hub.t('checkin.noLocation') : '');
-        result.textContent = last();
-        result.dataset.notified = r.notified;
-        result.dataset.seq = r.seq;
-        break;
-      } catch (e) {
-        if (e.status === 401) { Hub.session.clear(); show(); result.textContent = ''; break; }
-        if ((e.status === 0 || e.status === 503) && attempt < 3) {
-          await new Promise(r => setTimeout(r, 1000 * (attempt + 1)));
-          continue;
-        }
-        last = null;
-        result.className = 'error';
-        result.textContent = Hub.t('checkin.retry', { msg: e.message });
-        break;
-      }
+    // Kept on the phone first, with one key per tap: whatever happens to the link, it is sent once.
+    await HubQueue.add({ key: Hub.newKey(), token: Hub.session.token, phone: Hub.session.phone, body });
+    const left = await flush();
+    if (left > 0) {
+      last = () => Hub.t('checkin.saved');
+      result.className = 'warn';
+      result.textContent = last();
+    } else if (noLocation && last) {
+      const sent = last;
+      last = () => sent() + ' ' + Hub.t('checkin.noLocation');
+      result.textContent = last();
     }
     buttons.forEach(b => { b.disabled = false; });
   });
+
+  // ---------------------------------------------------------------- my help request, live
+
+  function renderHelp() {
+    let h = null;
+    try { h = JSON.parse(localStorage.getItem('hub.help')); } catch (e) { h = null; }
+    const mine = h && Hub.session.token;
+    $('help-box').hidden = !mine;
+    if (!mine) return;
+    const p = $('help-state');
+    p.dataset.state = h.state;
+    p.dataset.id = h.id;
+    p.className = h.state === 'open' ? 'warn' : 'status safe';
+    p.textContent = h.state === 'open' ? Hub.t('help.open', { incident: h.incident })
+      : Hub.t('help.' + h.state, { by: h.by || Hub.t('help.someone'), time: Hub.time(h.at) });
+  }
+
+  function updateHelp(u) {
+    let h = null;
+    try { h = JSON.parse(localStorage.getItem('hub.help')); } catch (e) { h = null; }
+    if (!h || h.id !== u.id) return;
+    Object.assign(h, { state: u.state, by: u.by, at: u.at, incident: u.incident || h.incident });
+    localStorage.setItem('hub.help', JSON.stringify(h));
+    renderHelp();
+  }
+
+  async function refreshHelp() {
+    let h = null;
+    try { h = JSON.parse(localStorage.getItem('hub.help')); } catch (e) { h = null; }
+    if (!h || !Hub.session.token) return;
+    try { updateHelp(await Hub.api('GET', '/api/v1/help/' + encodeURIComponent(h.id), undefined, Hub.session.token)); }
+    catch (e) { if (e.status === 404 || e.status === 403) { localStorage.removeItem('hub.help'); renderHelp(); } }
+  }
+
+  // ---------------------------------------------------------------- the live link
+
+  function onState(s) {
+    connState = s;
+    const b = $('conn');
+    b.className = 'badge ' + s;
+    b.dataset.state = s;
+    b.textContent = Hub.t('conn.' + s);
+    if (s === 'live') { flush(); refreshHelp(); }
+  }
+
+  function startLive() {
+    conn = Hub.live({
+      onState: s => onState(s === 'live' ? 'connecting' : s),
+      onOpen: ws => ws.send(JSON.stringify(Hub.session.token ? { type: 'auth', token: Hub.session.token } : { type: 'ping' })),
+      onFrame: f => {
+        if (f.type === 'ready' || (f.type === 'pong' && !Hub.session.token)) { if (connState !== 'live') onState('live'); }
+        else if (f.type === 'help_update') updateHelp(f);
+        else if (f.type === 'error' && f.code === 'unauthorized' && Hub.session.token) { Hub.session.clear(); show(); }
+      }
+    });
+  }
+
+  $('signout').addEventListener('click', async () => {
+    await Hub.signOut();
+    localStorage.removeItem('hub.help');
+    if (conn) { conn.stop(); conn = null; }
+    show();
+    startLive();
+  });
+  document.addEventListener('hub:lang', () => {
+    if (last) result.textContent = last();
+    onState(connState);
+    renderIncidents();
+    renderQueue();
+    renderHelp();
+  });
+  window.addEventListener('online', () => { if (conn) conn.now(); flush(); });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
+  if (self.BroadcastChannel) new BroadcastChannel('crisis-hub').onmessage = () => renderResults();
+  setInterval(async () => { if ((await HubQueue.pending()).length) flush(); }, 10000);
+
+  $('insecure').hidden = !!(window.isSecureContext && 'serviceWorker' in navigator && HubQueue.persistent);
   show();
+  startLive();
+  Hub.worker().then(w => { worker = w; });
+  Hub.config().then(c => { smsNumber = c.smsNumber || null; renderQueue(); });
+  loadIncidents();
+  renderResults();
+  refreshHelp();
 });

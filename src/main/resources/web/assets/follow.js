@@ -3,7 +3,7 @@
 document.addEventListener('DOMContentLoaded', () => {
   Hub.init();
   const $ = id => document.getElementById(id);
-  const people = new Map(); // phone -> {state, status: latest check-in or null}
+  const people = new Map(); // phone -> {state, status: latest check-in or null, maxSeq, lateSeen}
   let conn = null;
   let connState = 'connecting';
   const enc = p => encodeURIComponent(p);
@@ -33,17 +33,32 @@ document.addEventListener('DOMContentLoaded', () => {
     else if (f.type === 'snapshot') { f.people.forEach(apply); render(); refresh(); }
     else if (f.type === 'status') { apply(f); render(); }
     else if (f.type === 'follow_request') refresh();
+    else if (f.type === 'follow_update') {
+      // The person answered my request (or stopped sharing): the board changes now, not on reload.
+      const p = people.get(f.phone) || { status: null };
+      p.state = f.state;
+      if (f.state !== 'active') { p.status = null; p.maxSeq = 0; }
+      people.set(f.phone, p);
+      $('follow-result').textContent = Hub.t(f.state === 'active' ? 'follow.approved' : 'follow.revoked', { phone: f.phone });
+      render();
+      refresh();
+    }
     else if (f.type === 'error' && f.code === 'unauthorized') { Hub.session.clear(); conn.stop(); conn = null; show(); }
   }
 
-  /** A newer status replaces the card's; a jump in seq means updates were missed: fetch them. */
+  /**
+   * A newer status replaces the card's, unless it arrived late (made before the status shown: it
+   * stays in the history only); a jump in seq means updates were missed: fetch them.
+   */
   function apply(c) {
     const p = people.get(c.phone) || { status: null };
     p.state = 'active'; // statuses come only through an active follow
-    const prev = p.status;
-    if (!prev || c.seq > prev.seq) p.status = c;
+    const prevSeq = p.maxSeq || (p.status ? p.status.seq : 0);
+    if (!c.late && (!p.status || c.seq > p.status.seq)) p.status = c;
+    if (c.late && (!p.lateSeen || c.seq > p.lateSeen.seq)) p.lateSeen = c;
+    p.maxSeq = Math.max(prevSeq, c.seq);
     people.set(c.phone, p);
-    if (prev && c.seq > prev.seq + 1) catchUp(c.phone, prev.seq);
+    if (prevSeq && c.seq > prevSeq + 1) catchUp(c.phone, prevSeq);
   }
 
   async function catchUp(phone, afterSeq) {
@@ -76,16 +91,20 @@ document.addEventListener('DOMContentLoaded', () => {
     }
   }
 
+  /** Registers the service worker, so the board opens offline too (showing it is not Live). */
+  Hub.worker();
+
   function render() {
     const cards = $('cards');
     cards.replaceChildren();
     if (people.size === 0) cards.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.none')));
     for (const [phone, p] of [...people.entries()].sort()) {
       const c = p.status;
-      const card = Hub.el('article', { class: 'card' + (p.state === 'active' ? '' : ' faded'), 'data-phone': phone,
+      const card = Hub.el('article', { class: 'card' + (p.state === 'active' ? '' : ' faded'), 'data-phone': phone, 'data-follow': p.state,
         'data-status': c ? c.status : '', 'data-seq': c ? c.seq : '' });
       card.append(Hub.el('h3', null, phone));
-      if (p.state !== 'active') card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.pendingOut')));
+      if (p.state === 'revoked') card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.revoked', { phone })));
+      else if (p.state !== 'active') card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.pendingOut')));
       else if (!c) card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.noCheckin')));
       else {
         card.append(Hub.el('p', { class: 'row' }, Hub.el('span', { class: 'status ' + c.status }, Hub.t('status.' + c.status)),
@@ -95,6 +114,11 @@ document.addEventListener('DOMContentLoaded', () => {
           card.append(Hub.el('p', { class: 'muted' }, c.location.lat.toFixed(4) + ', ' + c.location.lon.toFixed(4)));
         }
         card.append(Hub.el('p', { class: 'muted' }, Hub.t('seq', { n: c.seq })));
+        const l = p.lateSeen;
+        if (l && l.seq > c.seq) {
+          card.append(Hub.el('p', { class: 'muted late' }, Hub.t('status.' + l.status) + ' — '
+            + Hub.t('follow.late', { time: Hub.time(l.madeAt || l.at) }) + (l.note ? ': ' + l.note : '')));
+        }
       }
       cards.append(card);
     }

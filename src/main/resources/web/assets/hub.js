@@ -32,7 +32,23 @@ const HUB_TEXT = {
     'resp.body': 'Text', 'resp.severity': 'Severity', 'resp.urgency': 'Urgency', 'resp.certainty': 'Certainty',
     'resp.area': 'Area (description, optional)', 'resp.saveDraft': 'Save draft', 'resp.notices': 'Notices',
     'resp.approve': 'Approve', 'resp.publish': 'Publish', 'resp.noIncident': 'No open incident.',
-    'err.network': 'network unreachable'
+    'err.network': 'network unreachable',
+    'checkin.sentHelpTo': 'Help request sent to {incident} at {time}. {n} follower(s) told.',
+    'checkin.saved': 'Saved on this phone — will send when connected.',
+    'checkin.savedN': '{n} check-in(s) saved on this phone — will send when connected.',
+    'checkin.sentLater': 'Sent at {time} (made {made}). {n} follower(s) told.',
+    'checkin.late': 'A newer check-in was already shown to your people: this one is kept in the history only.',
+    'checkin.dropped': '{n} check-in(s) saved more than 24 hours ago were not sent (too old). Check in again.',
+    'checkin.failed': 'A saved check-in was refused: {msg}.',
+    'checkin.insecure': 'This page is not on a secure (https) address: check-ins saved offline are kept only while this page stays open.',
+    'checkin.sms': 'Text it instead (SMS to {number})',
+    'checkin.incident': 'Incident (for help requests)', 'checkin.noIncident': 'No incident',
+    'help.title': 'My help request', 'help.open': 'Sent to {incident}: waiting for a responder.',
+    'help.acknowledged': 'Seen by {by} at {time}.', 'help.resolved': 'Resolved by {by} at {time}.',
+    'help.someone': 'a responder', 'help.dismiss': 'Hide',
+    'conn.link': 'Link',
+    'follow.approved': '{phone} agreed: you now follow them.', 'follow.revoked': '{phone} stopped sharing with you.',
+    'follow.late': 'arrived late, made {time}'
   },
   es: {
     'nav.checkin': 'Reportarme', 'nav.follow': 'Familia', 'nav.responder': 'Equipos de respuesta',
@@ -65,7 +81,23 @@ const HUB_TEXT = {
     'resp.body': 'Texto', 'resp.severity': 'Gravedad', 'resp.urgency': 'Urgencia', 'resp.certainty': 'Certeza',
     'resp.area': 'Zona (descripción, opcional)', 'resp.saveDraft': 'Guardar borrador', 'resp.notices': 'Avisos',
     'resp.approve': 'Aprobar', 'resp.publish': 'Publicar', 'resp.noIncident': 'No hay incidentes abiertos.',
-    'err.network': 'sin conexión'
+    'err.network': 'sin conexión',
+    'checkin.sentHelpTo': 'Pedido de ayuda enviado a {incident} a las {time}. Avisamos a {n} seguidor(es).',
+    'checkin.saved': 'Guardado en este teléfono — se enviará al haber conexión.',
+    'checkin.savedN': '{n} reporte(s) guardado(s) en este teléfono — se enviarán al haber conexión.',
+    'checkin.sentLater': 'Enviado a las {time} (hecho {made}). Avisamos a {n} seguidor(es).',
+    'checkin.late': 'Los suyos ya vieron un reporte más reciente: este queda solo en el historial.',
+    'checkin.dropped': '{n} reporte(s) guardado(s) hace más de 24 horas no se enviaron (demasiado antiguos). Repórtese de nuevo.',
+    'checkin.failed': 'Un reporte guardado fue rechazado: {msg}.',
+    'checkin.insecure': 'Esta página no está en una dirección segura (https): los reportes guardados sin conexión se conservan solo mientras la página siga abierta.',
+    'checkin.sms': 'Enviarlo por SMS (a {number})',
+    'checkin.incident': 'Incidente (para pedidos de ayuda)', 'checkin.noIncident': 'Ningún incidente',
+    'help.title': 'Mi pedido de ayuda', 'help.open': 'Enviado a {incident}: esperando a un equipo de respuesta.',
+    'help.acknowledged': 'Visto por {by} a las {time}.', 'help.resolved': 'Resuelto por {by} a las {time}.',
+    'help.someone': 'un equipo de respuesta', 'help.dismiss': 'Ocultar',
+    'conn.link': 'Conexión',
+    'follow.approved': '{phone} aceptó: ahora sigue a esa persona.', 'follow.revoked': '{phone} dejó de compartir con usted.',
+    'follow.late': 'llegó tarde, hecho {time}'
   }
 };
 const Hub = {
@@ -210,23 +242,75 @@ const Hub = {
     let stopped = false;
     let current = null;
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
+    function retry(reason) {
+      opts.onState('offline');
+      if (stopped) return;
+      const asked = /reconnect in (\d+) ms/.exec(reason || '');
+      attempt++;
+      const delay = asked ? Number(asked[1]) : Math.min(30000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
+      setTimeout(connect, delay);
+    }
     function connect() {
       opts.onState('connecting');
       const ws = new WebSocket(url);
       current = ws;
-      ws.onopen = () => { attempt = 0; opts.onOpen(ws); };
-      ws.onmessage = m => { let f; try { f = JSON.parse(m.data); } catch (e) { return; } opts.onFrame(f, ws); };
+      // The page's own ping every 5 s: a link that answers nothing for 9 s is not Live any more (a
+      // dead network does not close a WebSocket for minutes), and the connection is replaced.
+      let heard = Date.now();
+      const pinger = setInterval(() => { if (ws.readyState === 1) ws.send('{"type":"ping"}'); }, Hub.PING_MS);
+      const watch = setInterval(() => {
+        if (Date.now() - heard < Hub.SILENT_MS) return;
+        done();
+        try { ws.close(); } catch (e) { /* already closing */ }
+        retry('');
+      }, 500);
+      function done() {
+        clearInterval(pinger);
+        clearInterval(watch);
+        ws.onclose = ws.onmessage = ws.onerror = null;
+      }
+      ws.onopen = () => { attempt = 0; heard = Date.now(); opts.onOpen(ws); };
+      ws.onmessage = m => {
+        heard = Date.now();
+        let f;
+        try { f = JSON.parse(m.data); } catch (e) { return; }
+        if (opts.onFrame) opts.onFrame(f, ws);
+      };
       ws.onclose = ev => {
-        opts.onState('offline');
-        if (stopped || ev.code === 4001) return;
-        const asked = /reconnect in (\d+) ms/.exec(ev.reason || '');
-        attempt++;
-        const delay = asked ? Number(asked[1]) : Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
-        setTimeout(connect, delay);
+        done();
+        if (ev.code === 4001) { opts.onState('offline'); return; }
+        retry(ev.reason);
       };
     }
     connect();
-    return { stop() { stopped = true; if (current) current.close(1000); } };
+    return {
+      stop() { stopped = true; if (current) current.close(1000); },
+      /** Connects again at once (the browser said it is online again). */
+      now() { if (!stopped && current && current.readyState > 1) { attempt = 0; connect(); } }
+    };
+  },
+
+  PING_MS: 5000,
+  SILENT_MS: 9000,
+
+  /** The hub's public settings ({smsNumber?}), kept for offline use; resolves with the last known copy. */
+  async config() {
+    try {
+      const c = await Hub.api('GET', '/api/v1/config');
+      localStorage.setItem('hub.config', JSON.stringify(c));
+      return c;
+    } catch (e) {
+      try { return JSON.parse(localStorage.getItem('hub.config')) || {}; } catch (x) { return {}; }
+    }
+  },
+
+  /** The service worker, where the browser has one (a secure context: https or localhost). */
+  async worker() {
+    if (!('serviceWorker' in navigator) || !window.isSecureContext) return null;
+    try {
+      await navigator.serviceWorker.register('/sw.js');
+      return await navigator.serviceWorker.ready;
+    } catch (e) { return null; }
   },
 
   /** The page header (one definition for every page: name, navigation, language switch). */

@@ -67,7 +67,8 @@ public final class HttpApi {
   private static void pageHeaders(io.vertx.ext.web.RoutingContext ctx) {
     ctx.response()
         .putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-            + " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+            + " connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self';"
+            + " frame-ancestors 'none'")
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer")
         .putHeader("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
@@ -75,8 +76,7 @@ public final class HttpApi {
 
   private static void page(io.vertx.ext.web.RoutingContext ctx, String file) {
     pageHeaders(ctx);
-    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-cache")
-        .sendFile(file);
+    WebAssets.shared().page(ctx, file);
   }
 
   public Router router() {
@@ -101,17 +101,27 @@ public final class HttpApi {
         Errors.send(ctx, ErrorCode.UNAVAILABLE, "not ready: " + ar.cause().getMessage());
       }
     }));
-    // The web pages (docs/web.md): static files from the jar, no external resource, strict CSP.
-    io.vertx.ext.web.handler.StaticHandler assets = io.vertx.ext.web.handler.StaticHandler.create("web/assets")
-        .setDirectoryListing(false).setCachingEnabled(false).setMaxAgeSeconds(300);
-    r.get("/assets/*").handler(ctx -> {
+    // The web pages (docs/web.md): from the jar, versioned assets with ETags, no external resource,
+    // strict CSP; a service worker keeps the check-in page working offline.
+    WebAssets web = WebAssets.shared();
+    r.get("/assets/:name").handler(ctx -> {
       pageHeaders(ctx);
-      ctx.next();
-    }).handler(assets);
-    r.get("/").handler(ctx -> page(ctx, "web/index.html"));
-    r.get("/follow").handler(ctx -> page(ctx, "web/follow.html"));
-    r.get("/responder").handler(ctx -> page(ctx, "web/responder.html"));
-    r.get("/incidents/:code").handler(ctx -> page(ctx, "web/incident.html"));
+      if (!web.asset(ctx, ctx.pathParam("name"))) {
+        Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource");
+      }
+    });
+    r.get("/sw.js").handler(ctx -> {
+      pageHeaders(ctx);
+      web.serviceWorker(ctx);
+    });
+    r.get("/manifest.webmanifest").handler(ctx -> {
+      pageHeaders(ctx);
+      web.manifest(ctx);
+    });
+    r.get("/").handler(ctx -> page(ctx, "index.html"));
+    r.get("/follow").handler(ctx -> page(ctx, "follow.html"));
+    r.get("/responder").handler(ctx -> page(ctx, "responder.html"));
+    r.get("/incidents/:code").handler(ctx -> page(ctx, "incident.html"));
 
     r.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,173 @@
+package org.crisishub.edge;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The pages and their assets, read once from the jar into memory (about 150 KB) and served with
+ * content-hash {@code ETag}s. Pages name each asset with its version ({@code /assets/hub.js?v=<hash>});
+ * a request carrying the current version may be cached for a year ({@code immutable}), anything else
+ * is {@code no-cache} (revalidated by {@code If-None-Match}, answered 304). The service worker
+ * ({@code /sw.js}) is written with the hub's asset version and the list of versioned URLs to keep
+ * offline, so a new release replaces the cached copies. Immutable after construction; thread-safe.
+ */
+public final class WebAssets {
+  /** Files under {@code web/assets/} (the only ones {@code /assets/*} serves). */
+  private static final List<String> ASSETS = List.of("hub.js", "hub.css", "checkin.js", "follow.js", "incident.js",
+      "responder.js", "ed25519.js", "queue.js", "icon-192.png", "icon-512.png", "icon.svg");
+  private static final Pattern ASSET_REF = Pattern.compile("/assets/([A-Za-z0-9._-]+)");
+  private static final Map<String, String> TYPES = Map.of("js", "text/javascript; charset=utf-8",
+      "css", "text/css; charset=utf-8", "png", "image/png", "svg", "image/svg+xml", "html", "text/html; charset=utf-8",
+      "webmanifest", "application/manifest+json");
+
+  /** One file as served: its bytes, content type and ETag. */
+  record File(Buffer body, String type, String etag, String version) {
+  }
+
+  private final Map<String, File> assets = new LinkedHashMap<>();
+  private final Map<String, File> pages = new LinkedHashMap<>();
+  private final File serviceWorker;
+  private final File manifest;
+  private final String version;
+
+  private static final class Holder {
+    static final WebAssets SHARED = new WebAssets();
+  }
+
+  /** The hub's one instance (read from the jar on first use). */
+  public static WebAssets shared() {
+    return Holder.SHARED;
+  }
+
+  private WebAssets() {
+    StringBuilder all = new StringBuilder();
+    for (String name : ASSETS) {
+      byte[] bytes = read("web/assets/" + name);
+      String hash = hash(bytes);
+      assets.put(name, new File(Buffer.buffer(bytes), type(name), '"' + hash + '"', hash));
+      all.append(name).append(hash);
+    }
+    for (String page : List.of("index.html", "follow.html", "responder.html", "incident.html")) {
+      pages.put(page, versioned(page));
+    }
+    manifest = versioned("manifest.webmanifest");
+    for (File p : pages.values()) {
+      all.append(p.version());
+    }
+    version = hash(all.append(manifest.version()).toString().getBytes(StandardCharsets.UTF_8));
+    // What the service worker keeps for offline use: the check-in and family pages, every asset.
+    StringBuilder urls = new StringBuilder("['/', '/follow', '/manifest.webmanifest'");
+    for (String name : ASSETS) {
+      if (!name.equals("icon-512.png")) {
+        urls.append(", '").append(url(name)).append('\'');
+      }
+    }
+    urls.append(']');
+    String sw = new String(read("web/sw.js"), StandardCharsets.UTF_8)
+        .replace("'__VERSION__'", '\'' + version + '\'').replace("['__PRECACHE__']", urls.toString())
+        .replace("'__QUEUE_JS__'", '\'' + url("queue.js") + '\'');
+    byte[] swBytes = sw.getBytes(StandardCharsets.UTF_8);
+    serviceWorker = new File(Buffer.buffer(swBytes), type("js"), '"' + hash(swBytes) + '"', hash(swBytes));
+  }
+
+  /** The release's version: a hash over every page and asset. */
+  public String version() {
+    return version;
+  }
+
+  /** {@code /assets/<name>?v=<hash>}: the versioned URL of an asset. */
+  public String url(String name) {
+    File f = assets.get(name);
+    return f == null ? "/assets/" + name : "/assets/" + name + "?v=" + f.version();
+  }
+
+  /** A file's text with every {@code /assets/<name>} reference made versioned. */
+  private File versioned(String file) {
+    String text = new String(read("web/" + file), StandardCharsets.UTF_8);
+    Matcher m = ASSET_REF.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(url(m.group(1))));
+    }
+    m.appendTail(out);
+    byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+    String hash = hash(bytes);
+    return new File(Buffer.buffer(bytes), type(file), '"' + hash + '"', hash);
+  }
+
+  /** Serves {@code /assets/<name>}; false when there is no such asset (the caller answers 404). */
+  public boolean asset(RoutingContext ctx, String name) {
+    File f = assets.get(name);
+    if (f == null) {
+      return false;
+    }
+    boolean current = f.version().equals(ctx.request().getParam("v"));
+    send(ctx, f, current ? "public, max-age=31536000, immutable" : "no-cache");
+    return true;
+  }
+
+  /** Serves a page ({@code index.html}, …): revalidated on every load, so a release shows at once. */
+  public void page(RoutingContext ctx, String file) {
+    send(ctx, pages.get(file), "no-cache");
+  }
+
+  /** Serves {@code /sw.js}: never cached by HTTP (browsers check it for updates). */
+  public void serviceWorker(RoutingContext ctx) {
+    send(ctx, serviceWorker, "no-cache");
+  }
+
+  /** Serves {@code /manifest.webmanifest}. */
+  public void manifest(RoutingContext ctx) {
+    send(ctx, manifest, "no-cache");
+  }
+
+  private static void send(RoutingContext ctx, File f, String cacheControl) {
+    var res = ctx.response().putHeader("Cache-Control", cacheControl).putHeader("ETag", f.etag());
+    String inm = ctx.request().getHeader("If-None-Match");
+    if (inm != null && (inm.equals(f.etag()) || inm.equals("W/" + f.etag()))) {
+      res.setStatusCode(304).end();
+      return;
+    }
+    res.putHeader("Content-Type", f.type());
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+      res.putHeader("Content-Length", String.valueOf(f.body().length())).end();
+    } else {
+      res.end(f.body());
+    }
+  }
+
+  private static String type(String name) {
+    return TYPES.getOrDefault(name.substring(name.lastIndexOf('.') + 1), "application/octet-stream");
+  }
+
+  private static byte[] read(String resource) {
+    try (InputStream in = WebAssets.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing web resource " + resource);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String hash(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
