@@ -148,6 +148,8 @@ public final class Hub {
             LOG.info("outbox: {} SMS claimed before a crash are due again", n);
           }
         })
+        // The pages and assets are read from the jar and hashed here, off the event loops.
+        .compose(v -> vertx.executeBlocking(() -> org.crisishub.edge.WebAssets.shared().version()))
         .compose(v -> vertx.executeBlocking(this::tokenKey))
         .compose(key -> {
           TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
