@@ -89,7 +89,7 @@ const HubQueue = (() => {
           const it = items[i];
           const result = { key: it.key, status: it.body.status, incident: it.body.incident, madeAt: it.body.madeAt,
             doneAt: Date.now() };
-          if (Date.now() - Date.parse(it.body.madeAt) > MAX_AGE_MS) {
+          if (it.body.madeAt && Date.now() - Date.parse(it.body.madeAt) > MAX_AGE_MS) {
             await run(OUTBOX, 'readwrite', s => s.delete(it.key));
             await run(RESULTS, 'readwrite', s => s.put(Object.assign(result, { dropped: true })));
             continue;
@@ -108,8 +108,17 @@ const HubQueue = (() => {
           if (r.status >= 500 || r.status === 429 || r.status === 408) { left = items.length - i; break; }
           let json = null;
           try { json = await r.json(); } catch (e) { json = null; }
+          const msg = json && json.error ? json.error.message || '' : '';
+          if (r.status === 400 && it.body.madeAt && msg.startsWith('madeAt')) {
+            // The phone's clock is far off the hub's (it already dropped what its own clock says is
+            // over 24 h old): the hub's time is the better guess. Same key, sent again without it.
+            delete it.body.madeAt;
+            await run(OUTBOX, 'readwrite', s => s.put(it));
+            i--;
+            continue;
+          }
           if (r.status === 201) result.ack = json;
-          else { result.failed = r.status; result.message = json && json.error ? json.error.message : ''; }
+          else { result.failed = r.status; result.message = msg; }
           await run(OUTBOX, 'readwrite', s => s.delete(it.key));
           await run(RESULTS, 'readwrite', s => s.put(result));
         }
