@@ -40,13 +40,17 @@ public interface Store {
    * used by the same person within the last 24 h, in which case the first result is returned with
    * {@code duplicate = true}. The active followers are read in the same transaction, and an SMS
    * notification is queued there for each of them who asked for SMS (see {@link #enqueueSms}).
+   *
+   * <p>In the same transaction the check-in's time ({@code madeAt}, else {@code now}) is compared
+   * with that of the person's latest status: when earlier, it is stored {@code late} (with its
+   * {@code seq}), does not become the status ({@link #latest}) and queues no SMS.
    */
   Future<CheckInResult> recordCheckIn(CheckInRequest request, Instant now);
 
-  /** The person's latest retained check-in. */
+  /** The person's latest retained status: the newest check-in that was not late. */
   Future<Optional<CheckIn>> latest(String phone);
 
-  /** The latest retained check-in of each of {@code phones} that has one. */
+  /** The latest retained status (see {@link #latest}) of each of {@code phones} that has one. */
   Future<List<CheckIn>> latestOf(Collection<String> phones);
 
   /** Retained check-ins of a person with {@code seq > afterSeq}, ascending, at most {@code limit}. */
