@@ -119,6 +119,10 @@ class LiveFanOutIT {
 
       var revoke = api.post("/api/v1/followers/" + b, ta, "{\"allow\":false}");
       assertEquals("revoked", revoke.json().path("state").asText());
+      // The follower is told (follow_update), and then receives nothing more of A.
+      JsonNode update = wb.next("follow_update");
+      assertEquals(a, update.path("phone").asText());
+      assertEquals("revoked", update.path("state").asText());
       JsonNode ack = checkIn(wa, "need_help", "after revoke");
       assertEquals(0, ack.path("notified").asInt());
       wb.assertNothingElse();

@@ -76,8 +76,9 @@ class OfflinePagesIT {
     browsers.forEach(WebDriver::quit);
   }
 
-  WebDriver phone() throws Exception {
+  WebDriver phone(String... extraArgs) throws Exception {
     ChromeOptions o = new ChromeOptions();
+    o.addArguments(extraArgs);
     o.setBinary("/usr/bin/chromium");
     o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
@@ -207,6 +208,30 @@ class OfflinePagesIT {
         + "HubQueue.flush().then(done);");
     assertEquals(1, api.get("/api/v1/people/" + me + "/checkins", token).json().size(), "exactly once");
     shot(d, "offline-sent");
+  }
+
+  @Test
+  @DisplayName("on plain HTTP away from localhost (no service worker) the page says so, and still sends a saved check-in once while open")
+  void insecureContextQueuesWhileOpen() throws Exception {
+    // insecure.test resolves to the proxy on loopback, but is not a secure context for the browser.
+    WebDriver d = phone("--host-resolver-rules=MAP insecure.test 127.0.0.1");
+    String me = "+15559200005";
+    d.get("http://insecure.test:" + link.port() + "/");
+    signIn(d, me);
+    awaitTrue(d, "Live", OfflinePagesIT::live);
+    assertEquals(Boolean.FALSE, js(d, "return window.isSecureContext;"));
+    assertTrue(d.findElement(By.id("insecure")).isDisplayed());
+    assertTrue(d.findElement(By.id("insecure")).getText().contains("kept only while this page stays open"));
+    link.down();
+    awaitTrue(d, "badge leaves Live", x -> !live(x));
+    d.findElement(By.id("help")).click();
+    awaitTrue(d, "saved", x -> "1".equals(x.findElement(By.id("queued")).getAttribute("data-count")));
+    shot(d, "offline-insecure");
+    link.up();
+    awaitTrue(d, "sent", x -> x.findElement(By.id("queued")).getAttribute("hidden") != null
+        && x.findElement(By.id("result")).getText().startsWith("Help request sent"));
+    String token = api.login(me);
+    assertEquals(1, api.get("/api/v1/people/" + me + "/checkins", token).json().size());
   }
 
   @Test
