@@ -121,9 +121,16 @@ document.addEventListener('DOMContentLoaded', () => {
         continue;
       }
       const ack = r.ack;
-      const later = Date.parse(ack.at) - Date.parse(r.madeAt) > 30000;
+      // Sent right after the tap (both times by this phone's clock), or later from the queue.
+      const later = !(r.doneAt - r.savedAt < 15000);
+      if (!later) {
+        // How far this phone's clock is off the hub's (to the second): later taps carry the hub's time,
+        // so a check-in sent afterwards by SMS (the hub's time) is not taken for an older one.
+        const skew = Date.parse(ack.at) + 500 - r.doneAt;
+        if (Math.abs(skew) < 30 * 86400000) localStorage.setItem('hub.skewMs', String(Math.round(skew)));
+      }
       last = () => {
-        let s = later ? Hub.t('checkin.sentLater', { time: Hub.time(ack.at), made: Hub.time(r.madeAt), n: ack.notified })
+        let s = later ? Hub.t('checkin.sentLater', { time: Hub.time(ack.at), made: Hub.time(r.madeAt || r.savedAt), n: ack.notified })
           : r.status === 'need_help' && r.incident
             ? Hub.t('checkin.sentHelpTo', { incident: r.incident, time: Hub.time(ack.at), n: ack.notified })
             : Hub.t(r.status === 'safe' ? 'checkin.sent' : 'checkin.sentHelp', { time: Hub.time(ack.at), n: ack.notified });
@@ -160,7 +167,8 @@ document.addEventListener('DOMContentLoaded', () => {
     result.className = '';
     result.textContent = Hub.t('checkin.sending');
     last = null;
-    const body = { status, madeAt: new Date().toISOString() };
+    const skew = Number(localStorage.getItem('hub.skewMs')) || 0;
+    const body = { status, madeAt: new Date(Date.now() + skew).toISOString() };
     const note = $('note').value.trim();
     if (note) body.note = note;
     const incident = $('incident').value;

@@ -88,7 +88,7 @@ const HubQueue = (() => {
         for (let i = 0; i < items.length; i++) {
           const it = items[i];
           const result = { key: it.key, status: it.body.status, incident: it.body.incident, madeAt: it.body.madeAt,
-            doneAt: Date.now() };
+            savedAt: it.savedAt, doneAt: Date.now() };
           if (it.body.madeAt && Date.now() - Date.parse(it.body.madeAt) > MAX_AGE_MS) {
             await run(OUTBOX, 'readwrite', s => s.delete(it.key));
             await run(RESULTS, 'readwrite', s => s.put(Object.assign(result, { dropped: true })));

@@ -195,6 +195,43 @@ class OfflineFirstIT {
   }
 
   @Test
+  @DisplayName("pages name assets by version; assets cache for a year with ETags and 304s; /sw.js and the manifest are served; the API stays no-store")
+  void cachingAndServiceWorker() {
+    var page = api.get("/", null);
+    assertEquals(200, page.status());
+    assertEquals("no-cache", page.headers().get("Cache-Control"));
+    String etag = page.headers().get("ETag");
+    assertTrue(etag != null && etag.startsWith("\""), "ETag " + etag);
+    assertEquals(304, api.call(HttpMethod.GET, "/", null, null, "If-None-Match", etag).status());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("/assets/hub\\.js\\?v=([0-9a-f]{12})").matcher(page.text());
+    assertTrue(m.find(), "versioned asset in " + page.text());
+    var asset = api.get(m.group(), null);
+    assertEquals(200, asset.status());
+    assertEquals("public, max-age=31536000, immutable", asset.headers().get("Cache-Control"));
+    assertEquals("\"" + m.group(1) + "\"", asset.headers().get("ETag"));
+    assertEquals(304, api.call(HttpMethod.GET, m.group(), null, null, "If-None-Match", asset.headers().get("ETag")).status());
+    assertEquals("no-cache", api.get("/assets/hub.js", null).headers().get("Cache-Control"), "unversioned: revalidate");
+    assertEquals("no-cache", api.get("/assets/hub.js?v=000000000000", null).headers().get("Cache-Control"));
+    assertEquals(404, api.get("/assets/nope.js", null).status());
+
+    var sw = api.get("/sw.js", null);
+    assertEquals(200, sw.status());
+    assertTrue(sw.headers().get("Content-Type").startsWith("text/javascript"));
+    assertTrue(!sw.text().contains("__VERSION__") && !sw.text().contains("__PRECACHE__"), "filled in");
+    assertTrue(sw.text().contains(m.group()), "precaches the versioned assets");
+    var manifest = api.get("/manifest.webmanifest", null);
+    assertEquals(200, manifest.status());
+    assertTrue(manifest.headers().get("Content-Type").startsWith("application/manifest+json"));
+    JsonNode mj = manifest.json();
+    assertEquals("/", mj.path("start_url").asText());
+    assertTrue(mj.path("icons").size() >= 2);
+    for (JsonNode icon : mj.path("icons")) {
+      assertEquals(200, api.get(icon.path("src").asText(), null).status(), icon.toString());
+    }
+    assertEquals("no-store", api.get("/api/v1/incidents", null).headers().get("Cache-Control"));
+  }
+
+  @Test
   @DisplayName("GET /api/v1/config names the SMS number for the pages' sms: fallback")
   void publicConfig() {
     var r = api.get("/api/v1/config", null);
