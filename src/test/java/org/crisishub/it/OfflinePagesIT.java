@@ -208,6 +208,16 @@ class OfflinePagesIT {
         + "HubQueue.flush().then(done);");
     assertEquals(1, api.get("/api/v1/people/" + me + "/checkins", token).json().size(), "exactly once");
     shot(d, "offline-sent");
+
+    // One saved more than 24 h ago (as after a long outage) is dropped, not sent, and the page says so.
+    ((JavascriptExecutor) d).executeAsyncScript("const done = arguments[arguments.length - 1];"
+        + "HubQueue.add({ key: 'too-old-1', token: localStorage.getItem('hub.token'), phone: localStorage.getItem('hub.phone'),"
+        + " body: { status: 'safe', madeAt: new Date(Date.now() - 25 * 3600 * 1000).toISOString() } })"
+        + ".then(() => HubQueue.flush()).then(done);");
+    awaitTrue(d, "dropped and said so", x -> x.findElement(By.id("dropped")).isDisplayed()
+        && x.findElement(By.id("dropped")).getText().startsWith("1 check-in(s) saved more than 24 hours ago were not sent"));
+    assertEquals(1, api.get("/api/v1/people/" + me + "/checkins", token).json().size(), "the old one was not sent");
+    shot(d, "offline-dropped");
   }
 
   @Test
