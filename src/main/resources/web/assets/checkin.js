@@ -182,9 +182,10 @@ document.addEventListener('DOMContentLoaded', () => {
     await HubQueue.add({ key: Hub.newKey(), token: Hub.session.token, phone: Hub.session.phone, body });
     const left = await flush();
     if (left > 0) {
-      last = () => Hub.t('checkin.saved');
-      result.className = 'warn';
-      result.textContent = last();
+      // The line under the buttons says it is saved (and offers SMS): no second message here.
+      last = null;
+      result.className = '';
+      result.textContent = '';
     } else if (noLocation && last) {
       const sent = last;
       last = () => sent() + ' ' + Hub.t('checkin.noLocation');
