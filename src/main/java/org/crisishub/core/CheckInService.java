@@ -49,13 +49,22 @@ public final class CheckInService {
         .publishPercentiles(0.5, 0.99).register(registry);
   }
 
+  /**
+   * Records a check-in; fails with {@code invalid_request} when it names an incident that does not
+   * exist, and with {@code unavailable} when the store (or cluster) could not be reached, in which case
+   * it may or may not have been stored: a retry with the same key returns it if it was.
+   */
   public Future<CheckInResult> record(CheckInRequest request) {
     if (!available.getAsBoolean()) {
       return io.vertx.core.Future.failedFuture(
           org.crisishub.domain.HubException.unavailable("this node lost its cluster: try again", null));
     }
     long start = System.nanoTime();
-    return store.recordCheckIn(request, clock.instant()).andThen(ar -> {
+    Future<Void> known = request.incident() == null ? Future.succeededFuture()
+        : store.incident(request.incident()).compose(i -> i.isPresent() ? Future.<Void>succeededFuture()
+            : Future.failedFuture(org.crisishub.domain.HubException.invalid(
+                "incident " + request.incident() + " does not exist")));
+    return known.compose(v -> store.recordCheckIn(request, clock.instant())).andThen(ar -> {
       if (ar.succeeded() && !ar.result().duplicate()) {
         storeLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         CheckIn c = ar.result().checkIn();
