@@ -149,6 +149,26 @@ class StrictInputIT {
   }
 
   @Test
+  @DisplayName("incident areas: a bowtie, a line and a point are refused with 400; a square is created")
+  void areas() {
+    String[] bad = {
+        "[[38.0,-122.0],[38.1,-121.9],[38.0,-121.9],[38.1,-122.0]]",
+        "[[0,0],[1,1],[2,2]]",
+        "[[5,5],[5,5],[5,5],[5,5]]"};
+    int i = 0;
+    for (String points : bad) {
+      var r = api.post("/api/v1/incidents", responder, "{\"code\":\"BAD" + i++ + "\",\"name\":\"x\","
+          + "\"area\":{\"type\":\"polygon\",\"points\":" + points + "}}");
+      assertEquals(400, r.status(), points + ": " + r.text());
+      assertEquals("invalid_request", r.errorCode());
+    }
+    assertTrue(!api.get("/api/v1/incidents", null).text().contains("BAD"), "nothing was created");
+    var ok = api.post("/api/v1/incidents", responder, "{\"code\":\"GOOD1\",\"name\":\"x\","
+        + "\"area\":{\"type\":\"polygon\",\"points\":[[38.0,-122.0],[38.0,-121.9],[38.1,-121.9],[38.1,-122.0]]}}");
+    assertEquals(201, ok.status(), ok.text());
+  }
+
+  @Test
   @DisplayName("WebSocket: the same frames get invalid_request errors and store nothing; the socket stays open")
   void webSocketFrames() {
     String a = newPhone();
