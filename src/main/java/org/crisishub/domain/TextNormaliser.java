@@ -40,7 +40,7 @@ public final class TextNormaliser {
     for (int i = 0; i < d.length(); ) {
       int cp = d.codePointAt(i);
       int type = Character.getType(cp);
-      if (type != Character.NON_SPACING_MARK && type != Character.FORMAT) {
+      if (type != Character.NON_SPACING_MARK) {
         b.appendCodePoint(cp);
       }
       i += Character.charCount(cp);
@@ -98,7 +98,18 @@ public final class TextNormaliser {
     return cp == '\'' || cp == 0x2019 || cp == 0x02BC || cp == 0xFF07;
   }
 
-  /** The words of {@code text}, in order, at most {@code max} of them. */
+  /** {@code s} without invisible format characters (category Cf: soft hyphen, ZWJ, direction marks). */
+  private static String withoutFormat(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().filter(cp -> Character.getType(cp) != Character.FORMAT).forEach(b::appendCodePoint);
+    return b.toString();
+  }
+
+  /**
+   * The words of {@code text}, in order, at most {@code max} of them. A word's normalised form also
+   * leaves out invisible format characters (soft hyphen, zero-width joiner, direction marks), which
+   * phones insert and which never change what a word says.
+   */
   public static List<Word> words(String text, int max) {
     List<Word> out = new ArrayList<>();
     if (text == null) {
@@ -128,7 +139,7 @@ public final class TextNormaliser {
         }
         i += len;
       }
-      out.add(new Word(start, i, normalise(text.substring(start, i))));
+      out.add(new Word(start, i, normalise(withoutFormat(text.substring(start, i)))));
     }
     return out;
   }

@@ -158,8 +158,9 @@ public final class HttpApi {
       ctx.response().setStatusCode(405).putHeader("Content-Type", "application/json")
           .end(Errors.body(ErrorCode.INVALID_REQUEST, "method not allowed").toString());
     });
-    r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE,
-        "request body larger than " + MAX_BODY + " bytes"));
+    r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE, "request body larger than "
+        + (ctx.request().path().startsWith("/sms/") || ctx.request().path().startsWith("/dev/sms/")
+            ? SmsRoutes.MAX_FORM_BODY : MAX_BODY) + " bytes"));
     r.errorHandler(400, ctx -> Errors.send(ctx,
         ctx.failure() instanceof HubException h ? h : HubException.invalid("bad request")));
     r.errorHandler(500, ctx -> Errors.send(ctx, ctx.failure() == null
