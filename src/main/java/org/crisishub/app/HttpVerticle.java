@@ -30,6 +30,10 @@ final class HttpVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setMaxWebSocketFrameSize(MAX_WS_MESSAGE)
         .setMaxWebSocketMessageSize(MAX_WS_MESSAGE)
+        // Twilio webhooks carry SMS bodies of up to 1,600 characters of any script: up to 19,200 bytes
+        // percent-encoded (four UTF-8 bytes, three characters each), more than the default 8 KiB.
+        .setMaxFormAttributeSize(org.crisishub.edge.SmsRoutes.MAX_FORM_BODY)
+        .setMaxFormBufferedBytes(org.crisishub.edge.SmsRoutes.MAX_FORM_BODY)
         .setCompressionSupported(true);
     if (edge.config().wsSendBufferBytes() > 0) {
       options.setSendBufferSize(edge.config().wsSendBufferBytes());

@@ -52,8 +52,11 @@ public final class CheckInService {
 
   /**
    * Records a check-in. Fails {@code invalid_request} when its {@code madeAt} is more than 5 minutes
-   * ahead of the hub's clock or older than 24 hours; a late check-in (see {@link CheckIn#late()}) is
-   * delivered to the followers marked late, never coalesced with a newer status.
+   * ahead of the hub's clock or older than 24 hours, or when it names an incident that does not exist;
+   * fails {@code unavailable} when the store (or cluster) could not be reached, in which case it may or
+   * may not have been stored: a retry with the same key returns it if it was. A late check-in (see
+   * {@link CheckIn#late()}) is delivered to the followers marked late, never coalesced with a newer
+   * status.
    */
   public Future<CheckInResult> record(CheckInRequest request) {
     if (!available.getAsBoolean()) {
@@ -67,7 +70,11 @@ public final class CheckInService {
       return io.vertx.core.Future.failedFuture(e);
     }
     long start = System.nanoTime();
-    return store.recordCheckIn(request, now).andThen(ar -> {
+    Future<Void> known = request.incident() == null ? Future.succeededFuture()
+        : store.incident(request.incident()).compose(i -> i.isPresent() ? Future.<Void>succeededFuture()
+            : Future.failedFuture(org.crisishub.domain.HubException.invalid(
+                "incident " + request.incident() + " does not exist")));
+    return known.compose(v -> store.recordCheckIn(request, now)).andThen(ar -> {
       if (ar.succeeded() && !ar.result().duplicate()) {
         storeLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         CheckIn c = ar.result().checkIn();

@@ -1,10 +1,18 @@
 package org.crisishub.domain;
 
 import java.util.List;
+import org.locationtech.jts.geom.Coordinate;
+import org.locationtech.jts.geom.GeometryFactory;
+import org.locationtech.jts.geom.Polygon;
+import org.locationtech.jts.operation.valid.IsValidOp;
+import org.locationtech.jts.operation.valid.TopologyValidationError;
 
 /**
  * An incident's area: a circle ({@code lat, lon, radiusM}) or a polygon (a closed ring of at least
  * four {@code [lat, lon]} points, first equal to last, as CAP requires; an open ring is closed).
+ * A polygon must be simple and enclose an area (checked with JTS): a self-crossing ("bowtie") ring or
+ * one whose points lie on a line is refused with {@code invalid_request}. The JSON form is read and
+ * written by {@code store.AreaJson}. Immutable and thread-safe.
  */
 public record Area(String type, Double lat, Double lon, Double radiusM, List<double[]> points) {
 
@@ -35,7 +43,36 @@ public record Area(String type, Double lat, Double lon, Double radiusM, List<dou
     if (ring.size() < 4) {
       throw HubException.invalid("area.points must describe a polygon of at least three corners");
     }
+    validate(ring);
     return new Area("polygon", null, null, null, List.copyOf(ring));
+  }
+
+  private static final GeometryFactory GEOMETRY = new GeometryFactory();
+
+  /**
+   * Checks the ring with JTS as a planar polygon (x = lon, y = lat): it must be valid in the OGC sense
+   * (no self-crossing as in a "bowtie", no spike, no repeated ring) and enclose a positive area.
+   */
+  private static void validate(List<double[]> ring) {
+    Coordinate[] cs = new Coordinate[ring.size()];
+    for (int i = 0; i < cs.length; i++) {
+      cs[i] = new Coordinate(ring.get(i)[1], ring.get(i)[0]);
+    }
+    Polygon polygon;
+    try {
+      polygon = GEOMETRY.createPolygon(cs);
+    } catch (IllegalArgumentException e) {
+      throw HubException.invalid("area.points do not describe a polygon: " + e.getMessage());
+    }
+    if (!(polygon.getArea() > 0)) {
+      throw HubException.invalid("area.points enclose no area");
+    }
+    TopologyValidationError error = new IsValidOp(polygon).getValidationError();
+    if (error != null) {
+      throw HubException.invalid("area.points do not describe a simple polygon: "
+          + error.getMessage().toLowerCase(java.util.Locale.ROOT) + " near [" + error.getCoordinate().y + ", "
+          + error.getCoordinate().x + "]");
+    }
   }
 
   /** True when {@code l} lies inside this area (great-circle distance for circles; ray casting for polygons). */
@@ -53,66 +90,6 @@ public record Area(String type, Double lat, Double lon, Double radiusM, List<dou
       }
     }
     return inside;
-  }
-
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-  /** The wire and storage form: {@code {type: circle, lat, lon, radiusM}} or {@code {type: polygon, points}}. */
-  public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
-    var n = JSON.createObjectNode();
-    n.put("type", type);
-    if ("circle".equals(type)) {
-      n.put("lat", lat);
-      n.put("lon", lon);
-      n.put("radiusM", radiusM);
-    } else {
-      var arr = n.putArray("points");
-      for (double[] p : points) {
-        arr.addArray().add(p[0]).add(p[1]);
-      }
-    }
-    return n;
-  }
-
-  /**
-   * Reads the form of {@link #toJson()}.
-   *
-   * @throws HubException {@code invalid_request} when it is not a valid area
-   */
-  public static Area fromJson(com.fasterxml.jackson.databind.JsonNode n) {
-    if (n == null || !n.isObject()) {
-      throw HubException.invalid("area must be {type: circle, lat, lon, radiusM} or {type: polygon, points}");
-    }
-    String type = n.path("type").asText("");
-    if (type.equals("circle")) {
-      if (!n.path("lat").isNumber() || !n.path("lon").isNumber() || !n.path("radiusM").isNumber()) {
-        throw HubException.invalid("a circle needs numbers lat, lon and radiusM");
-      }
-      return circle(n.get("lat").doubleValue(), n.get("lon").doubleValue(), n.get("radiusM").doubleValue());
-    }
-    if (type.equals("polygon")) {
-      var pts = n.path("points");
-      if (!pts.isArray()) {
-        throw HubException.invalid("a polygon needs points: [[lat, lon], ...]");
-      }
-      List<double[]> list = new java.util.ArrayList<>();
-      for (var p : pts) {
-        if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()) {
-          throw HubException.invalid("a polygon needs points: [[lat, lon], ...]");
-        }
-        list.add(new double[] {p.get(0).doubleValue(), p.get(1).doubleValue()});
-      }
-      return polygon(list);
-    }
-    throw HubException.invalid("area.type must be circle or polygon");
-  }
-
-  public static Area fromJson(String json) {
-    try {
-      return fromJson(JSON.readTree(json));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw HubException.invalid("area is not valid JSON");
-    }
   }
 
   static double distanceM(double lat1, double lon1, double lat2, double lon2) {

@@ -66,10 +66,23 @@ public record CheckInRequest(
     }
   }
 
-  /** A blank note is no note; a note longer than 280 Unicode code points is refused. */
+  /**
+   * A blank note is no note; a note longer than 280 Unicode code points is refused, and so is one
+   * that is not well-formed text (an unpaired surrogate) or holds a control character other than
+   * tab, line feed and carriage return (NUL, escape, bell...).
+   */
   public static String normaliseNote(String note) {
     if (note == null) {
       return null;
+    }
+    if (!TextNormaliser.isWellFormed(note)) {
+      throw HubException.invalid("note is not well-formed Unicode text (an unpaired surrogate or a NUL)");
+    }
+    for (int i = 0; i < note.length(); i++) {
+      char c = note.charAt(i);
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7F && c <= 0x9F)) {
+        throw HubException.invalid("note must not contain control characters other than tab and line breaks");
+      }
     }
     String n = note.strip();
     if (n.isEmpty()) {

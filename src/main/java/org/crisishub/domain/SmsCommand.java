@@ -1,11 +1,10 @@
 package org.crisishub.domain;
 
-import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * One inbound SMS, parsed. Case-insensitive and forgiving: extra spaces, punctuation around the
+ * One inbound SMS, parsed. Case-insensitive and forgiving: extra spaces, typographic punctuation around the
  * keyword and accents are ignored; Spanish keywords are recognised and answered in Spanish. The
  * first word (or a two-word alias such as {@code A SALVO}) decides; the rest is the argument.
  * {@link #parse} never throws. Pure and thread-safe.
@@ -85,48 +84,88 @@ public record SmsCommand(Kind kind, String arg, Lang lang) {
     arg = arg == null ? "" : arg;
   }
 
-  /** Parses an SMS body; anything unrecognised is {@link Kind#UNKNOWN} with the body as argument. */
+  /**
+   * Parses an SMS body; anything unrecognised is {@link Kind#UNKNOWN} with the body as argument. The
+   * command words are matched on {@link TextNormaliser normalised} words, so typographic quotes,
+   * dashes, ellipses, full-width letters, accents and case do not hide a command ({@code “STOP”},
+   * {@code SOS—trapped}, {@code Stop…}, {@code ＳＴＯＰ}). A body that is not well-formed text (an
+   * unpaired surrogate, a NUL) cannot be read: {@link Kind#UNKNOWN} with no argument.
+   */
   public static SmsCommand parse(String body) {
-    if (body == null) {
+    if (body == null || !TextNormaliser.isWellFormed(body)) {
       return new SmsCommand(Kind.UNKNOWN, "", Lang.EN);
     }
-    String text = body.length() > MAX_BODY ? body.substring(0, MAX_BODY) : body;
-    text = text.replaceAll("[\\s\\u00A0\\u2000-\\u200B\\u3000]+", " ").strip();
-    if (text.isEmpty()) {
+    String text = body;
+    if (text.length() > MAX_BODY) {
+      int cut = Character.isHighSurrogate(text.charAt(MAX_BODY - 1)) ? MAX_BODY - 1 : MAX_BODY;
+      text = text.substring(0, cut);
+    }
+    java.util.List<TextNormaliser.Word> words = TextNormaliser.words(text, 3);
+    if (words.isEmpty()) {
       return new SmsCommand(Kind.UNKNOWN, "", Lang.EN);
     }
-    String[] words = text.split(" ");
-    for (int n = Math.min(3, words.length); n >= 1; n--) {
+    for (int n = words.size(); n >= 1; n--) {
       StringBuilder key = new StringBuilder();
       for (int i = 0; i < n; i++) {
         if (i > 0) {
           key.append(' ');
         }
-        key.append(keyword(words[i]));
+        key.append(words.get(i).normalised().toUpperCase(Locale.ROOT));
       }
       Alias a = n == 1 ? WORDS.get(key.toString()) : PHRASES.get(key.toString());
       if (a != null) {
-        StringBuilder rest = new StringBuilder();
-        for (int i = n; i < words.length; i++) {
-          if (rest.length() > 0) {
-            rest.append(' ');
-          }
-          rest.append(words[i]);
-        }
-        return new SmsCommand(a.kind(), stripLeadingPunctuation(rest.toString()), a.lang());
+        boolean quoted = text.substring(0, words.get(0).start()).codePoints().anyMatch(SmsCommand::isQuote);
+        return new SmsCommand(a.kind(), argument(text.substring(words.get(n - 1).end()), quoted), a.lang());
       }
     }
-    return new SmsCommand(Kind.UNKNOWN, text, Lang.EN);
+    return new SmsCommand(Kind.UNKNOWN, collapse(text), Lang.EN);
   }
 
-  /** A word as a keyword: upper-case, without accents and surrounding punctuation. */
-  static String keyword(String word) {
-    String w = Normalizer.normalize(word, Normalizer.Form.NFD).replaceAll("\\p{M}+", "");
-    w = w.replaceAll("^[\\p{Punct}¡¿]+|[\\p{Punct}¡¿]+$", "");
-    return w.toUpperCase(Locale.ROOT);
+  private static String collapse(String s) {
+    return s.replaceAll("[\\s\\u00A0\\u2000-\\u200B\\u202F\\u205F\\u3000]+", " ").strip();
   }
 
-  private static String stripLeadingPunctuation(String s) {
-    return s.replaceFirst("^[:,.;\\-!]+\\s*", "").strip();
+  private static boolean isQuote(int cp) {
+    int t = Character.getType(cp);
+    return cp == '"' || cp == '\'' || t == Character.INITIAL_QUOTE_PUNCTUATION || t == Character.FINAL_QUOTE_PUNCTUATION;
+  }
+
+  /** Label punctuation between a command word and its argument: {@code SAFE - home}, {@code SOS: home}. */
+  private static boolean isLabel(int cp) {
+    return cp == ':' || cp == ';' || cp == ',' || cp == '.' || cp == '!' || cp == 0x2026
+        || Character.getType(cp) == Character.DASH_PUNCTUATION;
+  }
+
+  /**
+   * The text after the command word(s) as the argument: the punctuation stuck to the command word
+   * (a closing quote, a dash, a colon, an ellipsis) is dropped, spaces are collapsed, a leading
+   * label such as {@code -} or {@code :} is dropped, and when the message began with a quote a
+   * closing quote at the end is dropped too.
+   */
+  private static String argument(String rest, boolean quoted) {
+    int i = 0;
+    while (i < rest.length()) {
+      int cp = rest.codePointAt(i);
+      if (!TextNormaliser.isSeparator(cp) || Character.isWhitespace(cp) || Character.isSpaceChar(cp)
+          || Character.getType(cp) == Character.START_PUNCTUATION || Character.getType(cp) == Character.OTHER_SYMBOL) {
+        break;
+      }
+      i += Character.charCount(cp);
+    }
+    String arg = collapse(rest.substring(i));
+    int j = 0;
+    while (j < arg.length() && isLabel(arg.codePointAt(j))) {
+      j += Character.charCount(arg.codePointAt(j));
+    }
+    if (j > 0 && (j == arg.length() || arg.charAt(j) == ' ')) {
+      arg = arg.substring(j).strip();
+    }
+    if (quoted && !arg.isEmpty()) {
+      int last = arg.codePointBefore(arg.length());
+      if (isQuote(last)) {
+        arg = arg.substring(0, arg.length() - Character.charCount(last)).strip();
+      }
+    }
+    return arg;
   }
 }

@@ -1,7 +1,5 @@
 package org.crisishub.domain;
 
-import java.util.Locale;
-
 /** What a person says about themselves in a check-in. */
 public enum Status {
   SAFE("safe"),
@@ -17,12 +15,16 @@ public enum Status {
     return wire;
   }
 
-  /** @throws HubException {@code invalid_request} for anything but {@code safe} or {@code need_help} */
+  /**
+   * The status named exactly as written: lower-case, without spaces ({@code "SAFE"} and {@code " safe "}
+   * are refused).
+   *
+   * @throws HubException {@code invalid_request} for anything but {@code safe} or {@code need_help}
+   */
   public static Status parse(String s) {
     if (s != null) {
-      String v = s.strip().toLowerCase(Locale.ROOT);
       for (Status st : values()) {
-        if (st.wire.equals(v)) {
+        if (st.wire.equals(s)) {
           return st;
         }
       }

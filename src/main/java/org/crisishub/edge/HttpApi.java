@@ -177,8 +177,9 @@ public final class HttpApi {
       ctx.response().setStatusCode(405).putHeader("Content-Type", "application/json")
           .end(Errors.body(ErrorCode.INVALID_REQUEST, "method not allowed").toString());
     });
-    r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE,
-        "request body larger than " + MAX_BODY + " bytes"));
+    r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE, "request body larger than "
+        + (ctx.request().path().startsWith("/sms/") || ctx.request().path().startsWith("/dev/sms/")
+            ? SmsRoutes.MAX_FORM_BODY : MAX_BODY) + " bytes"));
     r.errorHandler(400, ctx -> Errors.send(ctx,
         ctx.failure() instanceof HubException h ? h : HubException.invalid("bad request")));
     r.errorHandler(500, ctx -> Errors.send(ctx, ctx.failure() == null
@@ -240,21 +241,17 @@ public final class HttpApi {
     }
   }
 
+  /**
+   * The request body as one strict JSON object ({@link RequestJson}).
+   *
+   * @throws HubException {@code invalid_request} for an empty body, malformed UTF-8 or JSON, duplicate
+   *     keys, trailing data, or text with an unpaired surrogate or NUL
+   */
   static JsonNode bodyObject(RoutingContext ctx) {
-    String text = ctx.body() == null ? null : ctx.body().asString("UTF-8");
-    if (text == null || text.isBlank()) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
       throw HubException.invalid("a JSON object body is required");
     }
-    JsonNode n;
-    try {
-      n = Wire.JSON.readTree(text);
-    } catch (Exception e) {
-      throw HubException.invalid("malformed JSON");
-    }
-    if (n == null || !n.isObject()) {
-      throw HubException.invalid("the body must be a JSON object");
-    }
-    return n;
+    return RequestJson.object(ctx.body().buffer().getBytes());
   }
 
   private String pathPhone(RoutingContext ctx) {

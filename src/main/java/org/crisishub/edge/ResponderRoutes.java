@@ -150,7 +150,7 @@ final class ResponderRoutes {
     n.put("code", i.code());
     n.put("name", i.name());
     if (i.area() != null) {
-      n.set("area", i.area().toJson());
+      n.set("area", org.crisishub.store.AreaJson.toJson(i.area()));
     }
     n.put("state", i.state());
     n.put("twoPersonRule", i.twoPersonRule());

@@ -19,7 +19,12 @@ import org.slf4j.LoggerFactory;
  * SDK's {@link RequestValidator} against {@code HUB_PUBLIC_URL} + path, and, in dev mode, the
  * simulator ({@code /dev/sms}, {@code /dev/sms/inbound}).
  */
-final class SmsRoutes {
+public final class SmsRoutes {
+  /**
+   * Largest form body of an SMS webhook: 64 KiB, room for a 1,600-character SMS of any script
+   * percent-encoded (at most 19,200 bytes) with Twilio's other fields. The JSON API keeps 16 KiB.
+   */
+  public static final int MAX_FORM_BODY = 64 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(SmsRoutes.class);
   private static final String EMPTY_TWIML = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
@@ -35,7 +40,7 @@ final class SmsRoutes {
   }
 
   void mount(Router r) {
-    BodyHandler form = BodyHandler.create(false).setBodyLimit(HttpApi.MAX_BODY);
+    BodyHandler form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY);
     r.post("/sms/inbound").handler(form).handler(this::inbound);
     r.post("/sms/status").handler(form).handler(this::status);
     if (edge.devSms() != null) {
@@ -73,7 +78,8 @@ final class SmsRoutes {
       Errors.send(ctx, HubException.invalid("From and MessageSid are required"));
       return;
     }
-    String body = form.get("Body") == null ? "" : form.get("Body");
+    // A Body whose bytes are not UTF-8 cannot be read: the parser gets null and the sender the usage text.
+    String body = !bodyIsUtf8(ctx) ? null : form.get("Body") == null ? "" : form.get("Body");
     edge.sms().handle(from, body, sid).onComplete(ar -> {
       if (ar.failed()) {
         // Only a bad From or a store failure gets here; nothing was applied, so Twilio may retry.
@@ -82,6 +88,46 @@ final class SmsRoutes {
       }
       ctx.response().putHeader("Content-Type", "text/xml; charset=utf-8").end(twiml(ar.result()));
     });
+  }
+
+  /**
+   * True when the raw {@code Body} field of the form is UTF-8 once percent-decoded (Vert.x would
+   * decode malformed bytes to U+FFFD without saying so).
+   */
+  static boolean bodyIsUtf8(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().buffer() == null) {
+      return true;
+    }
+    String raw = ctx.body().buffer().toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq < 0 || !pair.substring(0, eq).equals("Body")) {
+        continue;
+      }
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(pair.length());
+      for (int i = eq + 1; i < pair.length(); i++) {
+        char c = pair.charAt(i);
+        if (c == '+') {
+          bytes.write(' ');
+        } else if (c == '%' && i + 2 < pair.length()) {
+          int hi = Character.digit(pair.charAt(i + 1), 16);
+          int lo = Character.digit(pair.charAt(i + 2), 16);
+          if (hi < 0 || lo < 0) {
+            return false;
+          }
+          bytes.write(hi * 16 + lo);
+          i += 2;
+        } else if (c == '%') {
+          return false;
+        } else {
+          bytes.write(c);
+        }
+      }
+      if (!RequestJson.isUtf8(bytes.toByteArray())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final javax.xml.stream.XMLOutputFactory XML = javax.xml.stream.XMLOutputFactory.newFactory();
@@ -145,10 +191,7 @@ final class SmsRoutes {
     String from;
     String body;
     try {
-      b = Wire.JSON.readTree(ctx.body().asString("UTF-8"));
-      if (b == null || !b.isObject()) {
-        throw HubException.invalid("the body must be a JSON object {from, body}");
-      }
+      b = HttpApi.bodyObject(ctx);
       from = Fields.requiredString(b, "from");
       body = Fields.optionalString(b, "body");
     } catch (HubException e) {

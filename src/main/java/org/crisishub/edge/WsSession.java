@@ -23,6 +23,8 @@ import org.crisishub.fanout.OutFrame;
  * connection's event loop.
  */
 final class WsSession extends ClientSession {
+  /** Largest text message kept for the UTF-8 check; larger ones are closed with 1009 by Vert.x. */
+  private static final int MAX_MESSAGE = 16 * 1024;
   private final ServerWebSocket ws;
   private final EdgeContext edge;
   private final RateLimiter frameLimiter;
@@ -31,6 +33,8 @@ final class WsSession extends ClientSession {
   private int inProgress;
   private short drainCode;
   private String drainReason;
+  /** The bytes of the text message being received, while its frames arrive; null between messages. */
+  private Buffer textBytes;
 
   WsSession(ServerWebSocket ws, Context context, EdgeContext edge) {
     super(context, edge.config().wsQueueFrames());
@@ -41,7 +45,7 @@ final class WsSession extends ClientSession {
 
   void start() {
     edge.fanOut().add(this);
-    ws.textMessageHandler(this::onText);
+    ws.frameHandler(this::onFrame);
     ws.binaryMessageHandler(b -> {
       heard();
       error(null, ErrorCode.INVALID_REQUEST, "frames must be JSON text");
@@ -52,6 +56,40 @@ final class WsSession extends ClientSession {
       edge.fanOut().remove(this);
     });
     ws.exceptionHandler(this::onProtocolError);
+  }
+
+  /**
+   * Text messages are put together here from their frames and must be valid UTF-8 (RFC 6455 section
+   * 8.1): one that is not closes the connection with 1007 and is not handled. (Vert.x's own text
+   * handler would decode malformed bytes to U+FFFD silently.) Messages over 16 KiB are closed with
+   * 1009 by Vert.x's aggregation, which the binary handler keeps on.
+   */
+  private void onFrame(io.vertx.core.http.WebSocketFrame f) {
+    if (f.isText()) {
+      textBytes = Buffer.buffer();
+    } else if (!f.isContinuation() || textBytes == null) {
+      return;
+    }
+    if (textBytes.length() + f.binaryData().length() > MAX_MESSAGE) {
+      textBytes = null;
+      return;
+    }
+    textBytes.appendBuffer(f.binaryData());
+    if (f.isFinal()) {
+      byte[] bytes = textBytes.getBytes();
+      textBytes = null;
+      String text;
+      try {
+        text = RequestJson.utf8(bytes);
+      } catch (HubException e) {
+        heard();
+        close((short) 1007, "text frame is not valid UTF-8");
+        return;
+      }
+      if (!isClosed()) {
+        onText(text);
+      }
+    }
   }
 
   /** Frames or messages over 16 KiB close with 1009 (message too big); other violations with 1002. */
@@ -112,13 +150,9 @@ final class WsSession extends ClientSession {
     heard();
     JsonNode msg;
     try {
-      msg = Wire.JSON.readTree(text);
-    } catch (Exception e) {
-      error(null, ErrorCode.INVALID_REQUEST, "malformed JSON");
-      return;
-    }
-    if (msg == null || !msg.isObject()) {
-      error(null, ErrorCode.INVALID_REQUEST, "a frame must be a JSON object");
+      msg = RequestJson.object(text);
+    } catch (HubException e) {
+      error(null, ErrorCode.INVALID_REQUEST, e.getMessage().replace("the body", "a frame"));
       return;
     }
     JsonNode ref = msg.get("ref");

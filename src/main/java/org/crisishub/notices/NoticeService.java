@@ -76,7 +76,7 @@ public final class NoticeService {
         throw HubException.invalid("name must be 1 to 200 characters");
       }
       inc = new Incident(UUID.randomUUID().toString(), c, name.strip(), area == null || area.isNull() ? null
-          : Area.fromJson(area), twoPerson, "open", clock.instant(), null);
+          : org.crisishub.store.AreaJson.fromJson(area), twoPerson, "open", clock.instant(), null);
     } catch (HubException e) {
       return refuse(who, "incident.create", code, e);
     }

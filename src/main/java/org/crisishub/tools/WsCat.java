@@ -12,12 +12,35 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A tiny WebSocket console shipped with the hub, so the walk-through needs nothing but the JDK:
- * every line typed on standard input is sent as a text frame; every frame received is printed.
+ * every line typed on standard input is sent as a text frame; every frame received is printed. A
+ * {@code checkin} frame typed without a {@code key} is sent with a fresh one (and shown); to retry a
+ * check-in whose answer was lost, paste the shown frame again.
  *
  * <pre>java -cp target/crisis-hub.jar org.crisishub.tools.WsCat ws://localhost:8080/api/v1/ws</pre>
  */
 public final class WsCat {
   private WsCat() {
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * The line to send: a {@code checkin} frame without a {@code key} gets a fresh random one, so that a
+   * check-in whose answer was lost (a 503 {@code unavailable}, a dropped connection) can be sent again
+   * with the same key and is stored once (docs/api.md). Any other line is sent as typed.
+   */
+  static String withKey(String line) {
+    try {
+      var n = JSON.readTree(line);
+      if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && "checkin".equals(o.path("type").asText())
+          && !o.hasNonNull("key")) {
+        o.put("key", java.util.UUID.randomUUID().toString());
+        return o.toString();
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not JSON: sent as typed, the hub answers with an error frame
+    }
+    return line;
   }
 
   public static void main(String[] args) throws Exception {
@@ -56,7 +79,11 @@ public final class WsCat {
       String line;
       while (!closed.isDone() && (line = in.readLine()) != null) {
         if (!line.isBlank()) {
-          ws.sendText(line, true).get(10, TimeUnit.SECONDS);
+          String frame = withKey(line);
+          if (!frame.equals(line)) {
+            System.out.println("> " + frame);
+          }
+          ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
         }
       }
     }

@@ -59,10 +59,14 @@ class DomainRulesTest {
   }
 
   @Test
-  @DisplayName("status and location are validated")
+  @DisplayName("status (lower-case, exactly as written) and location are validated")
   void statusAndLocation() {
-    assertEquals(Status.NEED_HELP, Status.parse("NEED_HELP"));
-    assertThrows(HubException.class, () -> Status.parse("ok"));
+    assertEquals(Status.NEED_HELP, Status.parse("need_help"));
+    assertEquals(Status.SAFE, Status.parse("safe"));
+    for (String bad : new String[] {"ok", "NEED_HELP", "SAFE", " safe ", "safe\n", "Safe", "\uFF53afe", ""}) {
+      assertThrows(HubException.class, () -> Status.parse(bad), bad);
+    }
+    assertThrows(HubException.class, () -> Status.parse(null));
     assertThrows(HubException.class, () -> new Location(90.1, 0, null));
     assertThrows(HubException.class, () -> new Location(0, 180.5, null));
     assertThrows(HubException.class, () -> new Location(Double.NaN, 0, null));

@@ -959,7 +959,7 @@ public final class SqliteStore implements Store {
           long closed = rs.getLong("closed_ms");
           boolean notClosed = rs.wasNull();
           out.add(new Incident(rs.getString("id"), rs.getString("code"), rs.getString("name"),
-              area == null ? null : Area.fromJson(area), rs.getInt("two_person") != 0, rs.getString("state"),
+              area == null ? null : org.crisishub.store.AreaJson.fromJson(area), rs.getInt("two_person") != 0, rs.getString("state"),
               Instant.ofEpochMilli(rs.getLong("created_ms")), notClosed ? null : Instant.ofEpochMilli(closed)));
         }
       }
@@ -972,7 +972,7 @@ public final class SqliteStore implements Store {
     return write(c -> {
       return update(c, "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
           + " VALUES (?,?,?,?,?,?,?)",
-          i.code(), i.id(), i.name(), i.area() == null ? null : i.area().toJson().toString(),
+          i.code(), i.id(), i.name(), i.area() == null ? null : org.crisishub.store.AreaJson.toJson(i.area()).toString(),
           i.twoPersonRule() ? 1 : 0, i.state(), i.createdAt().toEpochMilli()) > 0;
     });
   }

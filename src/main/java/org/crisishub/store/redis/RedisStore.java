@@ -842,7 +842,7 @@ public final class RedisStore implements Store {
     String area = r.getOrDefault("area", "");
     String closed = r.getOrDefault("closed", "");
     return new Incident(r.get("id"), code, r.get("name"),
-        area.isEmpty() ? null : Area.fromJson(area), r.get("tp").equals("1"), r.get("state"),
+        area.isEmpty() ? null : org.crisishub.store.AreaJson.fromJson(area), r.get("tp").equals("1"), r.get("state"),
         Instant.ofEpochMilli(Long.parseLong(r.get("created"))),
         closed.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(closed)));
   }
@@ -850,7 +850,7 @@ public final class RedisStore implements Store {
   @Override
   public Future<Boolean> createIncident(Incident i) {
     return eval(Scripts.CREATE_HASH, List.of(G + ":inc:" + i.code()), List.of("id", i.id(), "name", i.name(),
-        "area", i.area() == null ? "" : i.area().toJson().toString(), "tp", i.twoPersonRule() ? "1" : "0",
+        "area", i.area() == null ? "" : org.crisishub.store.AreaJson.toJson(i.area()).toString(), "tp", i.twoPersonRule() ? "1" : "0",
         "state", i.state(), "created", String.valueOf(i.createdAt().toEpochMilli()))).compose(r -> {
           if (r.toInteger() != 1) {
             return Future.succeededFuture(false);

@@ -1,0 +1,118 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.TextNormaliser;
+
+/**
+ * Strict reading of request bodies and WebSocket frames: exactly one JSON object, in well-formed
+ * UTF-8, without duplicate keys or trailing data, whose keys and strings are well-formed Unicode (no
+ * unpaired surrogate, written as an escape such as {@code \udc00}, and no NUL). Anything else is
+ * {@code invalid_request} with a message that says which rule was broken. Thread-safe.
+ */
+public final class RequestJson {
+  private static final ObjectReader READER = Wire.JSON.reader()
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private RequestJson() {
+  }
+
+  /**
+   * The bytes as text, if they are well-formed UTF-8 (no overlong forms, no encoded surrogates).
+   *
+   * @throws HubException {@code invalid_request} otherwise
+   */
+  public static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw HubException.invalid("the body is not well-formed UTF-8");
+    }
+  }
+
+  /** True when {@code bytes} are well-formed UTF-8. */
+  public static boolean isUtf8(byte[] bytes) {
+    try {
+      utf8(bytes);
+      return true;
+    } catch (HubException e) {
+      return false;
+    }
+  }
+
+  /** One JSON object from UTF-8 bytes; see the class comment. */
+  public static JsonNode object(byte[] utf8) {
+    return object(utf8(utf8));
+  }
+
+  /** One JSON object from text; see the class comment. */
+  public static JsonNode object(String text) {
+    if (text == null || text.isBlank()) {
+      throw HubException.invalid("a JSON object is required");
+    }
+    JsonNode n;
+    try {
+      n = READER.readTree(text);
+    } catch (MismatchedInputException e) {
+      throw HubException.invalid(String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")
+          ? "trailing data after the JSON object" : "malformed JSON");
+    } catch (JsonParseException e) {
+      String m = String.valueOf(e.getOriginalMessage());
+      if (m.startsWith("Duplicate field")) {
+        int q = m.indexOf('\'');
+        int r = m.lastIndexOf('\'');
+        String key = q >= 0 && r > q ? m.substring(q + 1, r) : "";
+        throw HubException.invalid("duplicate key \"" + shorten(key) + "\"");
+      }
+      throw HubException.invalid("malformed JSON");
+    } catch (Exception e) {
+      throw HubException.invalid("malformed JSON");
+    }
+    if (n == null || !n.isObject()) {
+      throw HubException.invalid("the body must be a JSON object");
+    }
+    checkText(n, "");
+    return n;
+  }
+
+  private static String shorten(String s) {
+    String t = s.length() > 32 ? s.substring(0, 32) + "..." : s;
+    return TextNormaliser.isWellFormed(t) ? t : "?";
+  }
+
+  private static void checkText(JsonNode n, String path) {
+    if (n.isTextual()) {
+      if (!TextNormaliser.isWellFormed(n.textValue())) {
+        throw HubException.invalid((path.isEmpty() ? "a string" : path)
+            + " is not well-formed Unicode text (an unpaired surrogate or a NUL)");
+      }
+    } else if (n.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!TextNormaliser.isWellFormed(e.getKey())) {
+          throw HubException.invalid("a key is not well-formed Unicode text (an unpaired surrogate or a NUL)");
+        }
+        checkText(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+      }
+    } else if (n.isArray()) {
+      for (int i = 0; i < n.size(); i++) {
+        checkText(n.get(i), path + "[" + i + "]");
+      }
+    }
+  }
+}
