@@ -88,7 +88,7 @@ public final class PersonAuth {
       return Future.failedFuture(e);
     }
     if (!"person".equals(claims.kind())) {
-      return Future.failedFuture(HubException.unauthorized("not a person token"));
+      return Future.failedFuture(new TokenService.WrongKind("not a person token"));
     }
     return store.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked
         ? Future.failedFuture(HubException.unauthorized("token revoked"))

@@ -38,6 +38,16 @@ public final class TokenService {
       java.util.Set<String> roles) {
   }
 
+  /**
+   * A valid token of the other kind (a responder's where a person's was asked for, or the other way
+   * round): {@code unauthorized} for that check, but the caller may try the other kind.
+   */
+  public static final class WrongKind extends HubException {
+    public WrongKind(String message) {
+      super(org.crisishub.domain.ErrorCode.UNAUTHORIZED, message);
+    }
+  }
+
   /** A freshly issued token. */
   public record Issued(String token, String tokenId, Instant expiresAt) {
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.List;
+import org.crisishub.domain.Actor;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.HubException;
@@ -34,7 +35,10 @@ public final class HelpService {
     this.smsQueued = smsQueued;
   }
 
-  /** A new check-in was recorded: show its call for help to the responders of its incidents. */
+  /**
+   * A new check-in was recorded: show its call for help to the responders of its incidents'
+   * agencies (owner and partners, read now), and to nobody else.
+   */
   public void announce(CheckInResult r) {
     for (String code : r.helpIncidents()) {
       ObjectNode frame = Wire.object();
@@ -43,11 +47,13 @@ public final class HelpService {
       ci.put("incident", code);
       ci.put("state", "open");
       frame.set("checkin", ci);
-      fanOut.deliverToIncidentResponders(code, OutFrame.of(frame.toString()));
+      OutFrame out = OutFrame.of(frame.toString());
+      store.incident(code).onSuccess(inc -> inc.ifPresent(i ->
+          fanOut.deliverToIncidentResponders(code, i.agencies(), out)));
     }
   }
 
-  /** Open and acknowledged help requests of an incident, oldest first. */
+  /** Open and acknowledged help requests of an incident, oldest first (the caller checked access). */
   public Future<ArrayNode> queue(String code) {
     return store.helpRequests(code, true).map(list -> {
       ArrayNode a = Wire.array();
@@ -67,8 +73,33 @@ public final class HelpService {
     return n;
   }
 
-  /** Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request. */
+  /**
+   * Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request: a responder
+   * of the agencies of (one of) the incidents whose queue holds it; {@code not_found} when it is no
+   * help request, {@code forbidden} for anyone else.
+   */
   public Future<ObjectNode> set(Responder who, String checkinId, String state) {
+    return store.helpIncidents(checkinId).compose(codes -> {
+      if (codes.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such help request"));
+      }
+      List<Future<java.util.Optional<org.crisishub.domain.Incident>>> reads = codes.stream().map(store::incident).toList();
+      return Future.all(reads).compose(x -> {
+        for (var f : reads) {
+          if (f.result().isPresent() && IncidentAccess.allows(f.result().get(), Actor.of(who),
+              IncidentAccess.Act.TRIAGE)) {
+            return apply(who, checkinId, state);
+          }
+        }
+        HubException no = new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
+            "this call for help belongs to an incident your agency does not serve");
+        return store.audit(who.username(), "help." + state, checkinId, "refused", no.code().wire(), clock.instant())
+            .transform(y -> Future.failedFuture(no));
+      });
+    });
+  }
+
+  private Future<ObjectNode> apply(Responder who, String checkinId, String state) {
     return store.setHelpState(checkinId, state, who.username(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -82,7 +113,9 @@ public final class HelpService {
       ObjectNode forResponders = Wire.object();
       forResponders.put("type", "help");
       forResponders.set("checkin", json(h));
-      fanOut.deliverToIncidentResponders(h.incident(), OutFrame.of(forResponders.toString()));
+      OutFrame out = OutFrame.of(forResponders.toString());
+      store.incident(h.incident()).onSuccess(inc -> inc.ifPresent(i ->
+          fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out)));
       Future<Void> sms = Future.succeededFuture();
       if (h.checkIn().channel() == Channel.SMS) {
         String text = "acknowledged".equals(state)
