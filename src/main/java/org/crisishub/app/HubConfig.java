@@ -55,6 +55,7 @@ public record HubConfig(
     int shutdownDelaySeconds,
     int reconnectSpreadMs,
     String logFormat,
+    boolean devSmsOpen,
     List<String> warnings) {
 
   /**
@@ -251,6 +252,7 @@ public record HubConfig(
         intIn(v, "HUB_SHUTDOWN_DELAY_SECONDS", 0, 600),
         intIn(v, "HUB_RECONNECT_SPREAD_MS", 0, 600_000),
         oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
+        bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
         List.copyOf(warnings));
   }
 

@@ -148,6 +148,17 @@ public final class HttpApi {
     r.get("/api/v1/ws").handler(this::webSocket);
     r.get("/api/v1/events").handler(this::events);
 
+    if (edge.devSms() != null && !edge.config().devSmsOpen()) {
+      // Dev SMS shows every one-time code and texts as any number: loopback clients only.
+      r.route("/dev/sms*").handler(ctx -> {
+        if (clientAddress.isLoopback(ctx.request())) {
+          ctx.next();
+        } else {
+          Errors.send(ctx, new HubException(ErrorCode.FORBIDDEN,
+              "the dev SMS endpoints answer loopback clients only (HUB_DEV_SMS_OPEN=true opens them)"));
+        }
+      });
+    }
     new SmsRoutes(edge).mount(r);
     new ResponderRoutes(edge, this).mount(r);
     if (edge.devSms() != null) {
