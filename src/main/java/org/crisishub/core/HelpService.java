@@ -114,16 +114,18 @@ public final class HelpService {
       forResponders.put("type", "help");
       forResponders.set("checkin", json(h));
       OutFrame out = OutFrame.of(forResponders.toString());
-      store.incident(h.incident()).onSuccess(inc -> inc.ifPresent(i ->
-          fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out)));
-      Future<Void> sms = Future.succeededFuture();
+      // Handed to the incident's agencies as they are now, before the change is answered.
+      Future<Void> sms = store.incident(h.incident()).<Void>map(inc -> {
+        inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out));
+        return null;
+      }).recover(e -> Future.succeededFuture());
       if (h.checkIn().channel() == Channel.SMS) {
         String text = "acknowledged".equals(state)
             ? "Crisis Hub: a responder has seen your call for help (#" + h.checkIn().seq() + ")."
             : "Crisis Hub: your call for help (#" + h.checkIn().seq() + ") was marked resolved.";
-        sms = store.enqueueSms(h.checkIn().phone(), "help:" + checkinId, null,
+        sms = sms.compose(y -> store.enqueueSms(h.checkIn().phone(), "help:" + checkinId, null,
             org.crisishub.domain.SmsText.fit(text, SmsReplies.NOTICE_SEGMENTS), clock.instant())
-            .andThen(x -> smsQueued.run());
+            .andThen(x -> smsQueued.run()));
       }
       return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
           clock.instant())).map(json(h));
