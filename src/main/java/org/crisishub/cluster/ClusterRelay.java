@@ -149,11 +149,14 @@ public final class ClusterRelay implements FanOut.Relay {
   }
 
   @Override
-  public synchronized void watch(String key) {
+  public synchronized io.vertx.core.Future<Void> watch(String key) {
     int s = shard(key);
     if (counts[s]++ == 0 && !stopped) {
       consumers.set(s, register(s));
     }
+    MessageConsumer<JsonObject> c = consumers.get(s);
+    // Completes once the registration is known cluster-wide; a failed one is logged in register().
+    return c == null ? io.vertx.core.Future.succeededFuture() : c.completion().recover(e -> io.vertx.core.Future.succeededFuture());
   }
 
   @Override

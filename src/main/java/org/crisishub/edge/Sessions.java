@@ -55,13 +55,16 @@ final class Sessions {
    */
   static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session) {
     String username = session.responder().username();
-    edge.fanOut().authenticateResponder(s, username, session.responder().agency(), session.claims().tokenId());
+    Future<Void> watched = edge.fanOut().authenticateResponder(s, username, session.responder().agency(),
+        session.claims().tokenId());
     ObjectNode ready = Wire.object();
     ready.put("type", "ready");
     ready.put("responder", username);
     s.send(OutFrame.of(ready.toString()));
     s.send(Wire.snapshotFrame(List.of()));
-    edge.responders().stillValid(session.claims()).onComplete(ar -> {
+    // Once a close sent by any node reaches this session, check once more: a disable or logout
+    // made in between would otherwise have been missed.
+    watched.compose(v -> edge.responders().stillValid(session.claims())).onComplete(ar -> {
       if (ar.succeeded() && !ar.result()) {
         s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
       }
@@ -70,7 +73,13 @@ final class Sessions {
 
   static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims) {
     s.hold();
-    edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());
+    Future<Void> watched = edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());
+    // As for responders: once a revocation from any node reaches this session, check once more.
+    watched.compose(v -> edge.store().isTokenRevoked(claims.tokenId())).onComplete(ar -> {
+      if (ar.succeeded() && ar.result()) {
+        s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
+      }
+    });
     return edge.follows().snapshot(claims.subject()).map(latest -> {
       ObjectNode ready = Wire.object();
       ready.put("type", "ready");

@@ -58,7 +58,12 @@ public final class FanOut {
     default void closeToken(String owner, String tokenId, short code, String reason) {
     }
 
-    default void watch(String key) {
+    /**
+     * Registers interest in {@code key}; the future completes once other nodes' deliveries and
+     * closes for it reach this node.
+     */
+    default io.vertx.core.Future<Void> watch(String key) {
+      return io.vertx.core.Future.succeededFuture();
     }
 
     default void unwatch(String key) {
@@ -121,12 +126,15 @@ public final class FanOut {
     all.add(s);
   }
 
-  /** Indexes the session under the person it now speaks for. */
-  public void authenticate(ClientSession s, String phone, String tokenId) {
+  /**
+   * Indexes the session under the person it now speaks for. The future completes once a revocation
+   * made on any node reaches it (the caller then checks the token once more, closing the race).
+   */
+  public io.vertx.core.Future<Void> authenticate(ClientSession s, String phone, String tokenId) {
     s.authenticate(phone, tokenId);
     byPhone.computeIfAbsent(phone, k -> ConcurrentHashMap.newKeySet()).add(s);
     authenticated.incrementAndGet();
-    relay.watch(phone);
+    return relay.watch(phone);
   }
 
   /**
@@ -134,10 +142,11 @@ public final class FanOut {
    * of the incidents it subscribed to that its agency serves, and is closed when the account is
    * disabled or the token revoked.
    */
-  public void authenticateResponder(ClientSession s, String username, String agency, String tokenId) {
+  public io.vertx.core.Future<Void> authenticateResponder(ClientSession s, String username, String agency,
+      String tokenId) {
     s.authenticateResponder(username, agency, tokenId);
     byResponder.computeIfAbsent(username, k -> ConcurrentHashMap.newKeySet()).add(s);
-    relay.watch(responderKey(username));
+    return relay.watch(responderKey(username));
   }
 
   /** Removes the session from every index. Idempotent. */
