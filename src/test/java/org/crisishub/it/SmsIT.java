@@ -261,6 +261,15 @@ class SmsIT {
     awaitOutboxEmpty(hub);
     assertEquals(before + 1, requestsTo(d), "nothing more texted to d: not the notification, not a code");
     assertTrue(hub.hub.store().isSmsOptedOut(d).await(5, TimeUnit.SECONDS));
+
+    // A 21610 that comes later, in a delivery report, records the opt-out too.
+    String e = newPhone();
+    var report = webhook.post("/sms/status", Map.of("MessageSid", sid(), "MessageStatus", "undelivered",
+        "ErrorCode", "21610", "To", e, "From", "+15550009999"), null);
+    assertEquals(200, report.statusCode(), report.bodyAsString());
+    assertTrue(hub.hub.store().isSmsOptedOut(e).await(5, TimeUnit.SECONDS));
+    assertEquals(202, codeRequest(e));
+    assertEquals(0, requestsTo(e));
   }
 
   @Test
