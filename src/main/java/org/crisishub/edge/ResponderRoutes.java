@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -19,7 +17,6 @@ import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Responder;
 import org.crisishub.notices.NoticeService;
-import org.crisishub.notices.ResponderAuth;
 
 /**
  * Routes of responders and admins: accounts, incidents, notices (draft, approve, publish, CAP,
