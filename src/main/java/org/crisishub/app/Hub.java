@@ -114,8 +114,10 @@ public final class Hub {
         ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
             config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()))
         : devSms;
-    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store, sender, clock);
-    outbox = new OutboxWorker(vertx, store, guarded, new OutboxWorker.Settings(config.smsRate(),
+    // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
+    // already drops messages to opted-out numbers.
+    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store, sender, clock, true);
+    outbox = new OutboxWorker(vertx, store, new org.crisishub.sms.OptOutGuard(store, sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {
