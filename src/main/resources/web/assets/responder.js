@@ -31,10 +31,13 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
   });
 
-  $('logout').addEventListener('click', () => {
+  $('logout').addEventListener('click', async () => {
+    const token = store.getItem('hub.rtoken');
     store.removeItem('hub.rtoken');
     if (conn) { conn.stop(); conn = null; }
     show();
+    // Revoke the token on the hub too: a copy of it (another tab, a stolen one) stops working.
+    if (token) { try { await Hub.api('DELETE', '/api/v1/sessions', undefined, token); } catch (e) { /* gone already */ } }
   });
 
   async function loadIncidents() {

@@ -89,6 +89,15 @@ public final class Hub {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
+    if (config.sms().equals("dev")) {
+      if (config.devSmsOpen()) {
+        LOG.warn("!!! dev SMS mode, OPEN (HUB_DEV_SMS_OPEN=true): anyone who reaches this hub reads every SMS,"
+            + " one-time codes included, at /dev/sms/messages and texts as any number. Never on a reachable network. !!!");
+      } else {
+        LOG.info("dev SMS mode: nothing is texted; /dev/sms/* answer loopback clients only (HUB_DEV_SMS_OPEN=true"
+            + " opens them to every client)");
+      }
+    }
     if (!config.rateLimits()) {
       LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
           + " Use this only for closed-lab load tests. !!!");
@@ -105,7 +114,10 @@ public final class Hub {
         ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
             config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()))
         : devSms;
-    outbox = new OutboxWorker(vertx, store, sender, new OutboxWorker.Settings(config.smsRate(),
+    // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
+    // already drops messages to opted-out numbers.
+    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store, sender, clock, true);
+    outbox = new OutboxWorker(vertx, store, new org.crisishub.sms.OptOutGuard(store, sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {
@@ -153,7 +165,7 @@ public final class Hub {
         .compose(v -> vertx.executeBlocking(this::tokenKey))
         .compose(key -> {
           TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
-          PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock);
+          PersonAuth auth = new PersonAuth(store, tokens, guarded, limiter, clock);
           HelpService help = new HelpService(store, fanOut, clock, outbox::wake);
           CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
               this::clusterUp);

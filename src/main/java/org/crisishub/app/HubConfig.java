@@ -56,6 +56,7 @@ public record HubConfig(
     int reconnectSpreadMs,
     String logFormat,
     String smsNumber,
+    boolean devSmsOpen,
     List<String> warnings) {
 
   /**
@@ -264,6 +265,7 @@ public record HubConfig(
         intIn(v, "HUB_RECONNECT_SPREAD_MS", 0, 600_000),
         oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
         smsNumber.isEmpty() ? null : smsNumber,
+        bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
         List.copyOf(warnings));
   }
 

@@ -55,6 +55,12 @@ public final class PersonAuth {
           if (e instanceof HubException) {
             return Future.failedFuture(e);
           }
+          if (org.crisishub.sms.OptOutGuard.optedOut(e)) {
+            // The number sent STOP: nothing is texted to it, and the answer is the usual 202, so a
+            // code request does not tell whether a number opted out.
+            LOG.info("no code sent to {}: the number opted out", Phones.mask(phone));
+            return Future.succeededFuture();
+          }
           LOG.warn("sending a code to {} failed: {}", Phones.mask(phone), e.getMessage());
           return Future.failedFuture(HubException.unavailable("could not send the code; try again", e));
         });
@@ -88,7 +94,7 @@ public final class PersonAuth {
       return Future.failedFuture(e);
     }
     if (!"person".equals(claims.kind())) {
-      return Future.failedFuture(HubException.unauthorized("not a person token"));
+      return Future.failedFuture(new TokenService.WrongKind("not a person token"));
     }
     return store.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked
         ? Future.failedFuture(HubException.unauthorized("token revoked"))

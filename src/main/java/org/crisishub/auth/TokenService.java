@@ -38,6 +38,16 @@ public final class TokenService {
       java.util.Set<String> roles) {
   }
 
+  /**
+   * A valid token of the other kind (a responder's where a person's was asked for, or the other way
+   * round): {@code unauthorized} for that check, but the caller may try the other kind.
+   */
+  public static final class WrongKind extends HubException {
+    public WrongKind(String message) {
+      super(org.crisishub.domain.ErrorCode.UNAUTHORIZED, message);
+    }
+  }
+
   /** A freshly issued token. */
   public record Issued(String token, String tokenId, Instant expiresAt) {
   }
@@ -94,13 +104,12 @@ public final class TokenService {
       throw HubException.unauthorized("missing or invalid token");
     }
     String body = token.substring(0, dot);
-    byte[] sig;
-    try {
-      sig = B64D.decode(token.substring(dot + 1));
-    } catch (IllegalArgumentException e) {
-      throw HubException.unauthorized("missing or invalid token");
-    }
-    if (!MessageDigest.isEqual(sig, mac(body))) {
+    // Only the one canonical encoding is accepted: the signature must be exactly what this service
+    // writes (unpadded base64url of the MAC), so no padded, re-cased or otherwise re-encoded variant
+    // of a token passes as a different string (and escapes a per-token limit or revocation list).
+    String expected = B64.encodeToString(mac(body));
+    if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+        token.substring(dot + 1).getBytes(StandardCharsets.UTF_8))) {
       throw HubException.unauthorized("missing or invalid token");
     }
     JsonNode p;

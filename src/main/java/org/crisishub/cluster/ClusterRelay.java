@@ -83,9 +83,20 @@ public final class ClusterRelay implements FanOut.Relay {
   }
 
   @Override
-  public void closeToken(String phone, String tokenId, short code, String reason) {
-    publish(shard(phone), new JsonObject().put("o", nodeId).put("k", "x").put("phone", phone).put("tok", tokenId)
-        .put("code", code).put("reason", reason));
+  public void toIncidentResponders(String incident, Collection<String> agencies, OutFrame frame) {
+    publish(shard(FanOut.incidentKey(incident)), message("r", frame).put("inc", incident)
+        .put("ag", new JsonArray(new ArrayList<>(agencies))));
+  }
+
+  /** {@code owner}: a phone, or a responder key (watched by the nodes holding that responder's sessions). */
+  @Override
+  public void closeToken(String owner, String tokenId, short code, String reason) {
+    JsonObject m = new JsonObject().put("o", nodeId).put("k", "x").put("phone", owner)
+        .put("code", code).put("reason", reason);
+    if (tokenId != null) {
+      m.put("tok", tokenId);
+    }
+    publish(shard(owner), m);
   }
 
   private JsonObject message(String kind, OutFrame frame) {
@@ -121,7 +132,16 @@ public final class ClusterRelay implements FanOut.Relay {
         fanOut.deliverLocally(to, frame);
       }
       case "i" -> fanOut.deliverToIncidentLocally(m.getString("inc"), frame);
-      case "r" -> fanOut.deliverToIncidentRespondersLocally(m.getString("inc"), frame);
+      case "r" -> {
+        List<String> agencies = new ArrayList<>();
+        JsonArray ag = m.getJsonArray("ag");
+        if (ag != null) {
+          for (Object a : ag) {
+            agencies.add((String) a);
+          }
+        }
+        fanOut.deliverToIncidentRespondersLocally(m.getString("inc"), agencies, frame);
+      }
       case "x" -> fanOut.closeTokenLocally(m.getString("phone"), m.getString("tok"),
           m.getInteger("code").shortValue(), m.getString("reason"));
       default -> LOG.warn("unknown cluster fan-out message kind {}", m.getString("k"));
@@ -129,11 +149,14 @@ public final class ClusterRelay implements FanOut.Relay {
   }
 
   @Override
-  public synchronized void watch(String key) {
+  public synchronized io.vertx.core.Future<Void> watch(String key) {
     int s = shard(key);
     if (counts[s]++ == 0 && !stopped) {
       consumers.set(s, register(s));
     }
+    MessageConsumer<JsonObject> c = consumers.get(s);
+    // Completes once the registration is known cluster-wide; a failed one is logged in register().
+    return c == null ? io.vertx.core.Future.succeededFuture() : c.completion().recover(e -> io.vertx.core.Future.succeededFuture());
   }
 
   @Override

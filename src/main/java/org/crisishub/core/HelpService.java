@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.List;
+import org.crisishub.domain.Actor;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.HubException;
@@ -34,7 +35,10 @@ public final class HelpService {
     this.smsQueued = smsQueued;
   }
 
-  /** A new check-in was recorded: show its call for help to the responders of its incidents. */
+  /**
+   * A new check-in was recorded: show its call for help to the responders of its incidents'
+   * agencies (owner and partners, read now), and to nobody else.
+   */
   public void announce(CheckInResult r) {
     for (String code : r.helpIncidents()) {
       ObjectNode frame = Wire.object();
@@ -43,11 +47,13 @@ public final class HelpService {
       ci.put("incident", code);
       ci.put("state", "open");
       frame.set("checkin", ci);
-      fanOut.deliverToIncidentResponders(code, OutFrame.of(frame.toString()));
+      OutFrame out = OutFrame.of(frame.toString());
+      store.incident(code).onSuccess(inc -> inc.ifPresent(i ->
+          fanOut.deliverToIncidentResponders(code, i.agencies(), out)));
     }
   }
 
-  /** Open and acknowledged help requests of an incident, oldest first. */
+  /** Open and acknowledged help requests of an incident, oldest first (the caller checked access). */
   public Future<ArrayNode> queue(String code) {
     return store.helpRequests(code, true).map(list -> {
       ArrayNode a = Wire.array();
@@ -87,35 +93,55 @@ public final class HelpService {
   }
 
   /**
-   * The one place that decides who may read a help request: the person who asked ({@code phone}),
-   * or a responder ({@code responder}); exactly one of the two is non-null. Kept in one method so
-   * responder access can be narrowed (e.g. to the incident's agencies) in one place.
-   */
-  public static boolean mayRead(String phone, Responder responder, Store.HelpRequest h) {
-    if (responder != null) {
-      return !responder.disabled();
-    }
-    return phone != null && phone.equals(h.checkIn().phone());
-  }
-
-  /**
-   * {@code GET /api/v1/help/{checkinId}}: the request's {@link #summary}. Fails {@code not_found}
-   * when there is none, {@code forbidden} when {@link #mayRead} says no.
+   * {@code GET /api/v1/help/{checkinId}}: the request's {@link #summary}, for the person who asked
+   * ({@code phone}) or a responder of the agencies of (one of) its incidents ({@code responder});
+   * exactly one of the two is non-null. Fails {@code not_found} when there is none,
+   * {@code forbidden} for anyone else.
    */
   public Future<ObjectNode> read(String phone, Responder responder, String checkinId) {
     return store.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
-      if (!mayRead(phone, responder, o.get())) {
-        return Future.failedFuture(HubException.forbidden());
-      }
-      return Future.succeededFuture(summary(o.get()));
+      Store.HelpRequest h = o.get();
+      Future<Boolean> may = responder == null
+          ? Future.succeededFuture(phone != null && phone.equals(h.checkIn().phone()))
+          : store.helpIncidents(checkinId).compose(codes -> triages(responder, codes));
+      return may.compose(ok -> ok ? Future.succeededFuture(summary(h))
+          : Future.failedFuture(HubException.forbidden()));
     });
   }
 
-  /** Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request. */
+  /**
+   * Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request: a responder
+   * of the agencies of (one of) the incidents whose queue holds it; {@code not_found} when it is no
+   * help request, {@code forbidden} for anyone else.
+   */
   public Future<ObjectNode> set(Responder who, String checkinId, String state) {
+    return store.helpIncidents(checkinId).compose(codes -> {
+      if (codes.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such help request"));
+      }
+      return triages(who, codes).compose(ok -> {
+        if (ok) {
+          return apply(who, checkinId, state);
+        }
+        HubException no = new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
+            "this call for help belongs to an incident your agency does not serve");
+        return store.audit(who.username(), "help." + state, checkinId, "refused", no.code().wire(), clock.instant())
+            .transform(y -> Future.failedFuture(no));
+      });
+    });
+  }
+
+  /** True when {@code who} may triage the help queue of one of the incidents {@code codes}. */
+  private Future<Boolean> triages(Responder who, List<String> codes) {
+    List<Future<java.util.Optional<org.crisishub.domain.Incident>>> reads = codes.stream().map(store::incident).toList();
+    return Future.all(reads).map(x -> reads.stream().anyMatch(f -> f.result().isPresent()
+        && IncidentAccess.allows(f.result().get(), Actor.of(who), IncidentAccess.Act.TRIAGE)));
+  }
+
+  private Future<ObjectNode> apply(Responder who, String checkinId, String state) {
     return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -133,15 +159,19 @@ public final class HelpService {
       ObjectNode forResponders = Wire.object();
       forResponders.put("type", "help");
       forResponders.set("checkin", json(h));
-      fanOut.deliverToIncidentResponders(h.incident(), OutFrame.of(forResponders.toString()));
-      Future<Void> sms = Future.succeededFuture();
+      OutFrame out = OutFrame.of(forResponders.toString());
+      // Handed to the incident's agencies as they are now, before the change is answered.
+      Future<Void> sms = store.incident(h.incident()).<Void>map(inc -> {
+        inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out));
+        return null;
+      }).recover(e -> Future.succeededFuture());
       if (h.checkIn().channel() == Channel.SMS) {
         String text = "acknowledged".equals(state)
             ? "Crisis Hub: a responder has seen your call for help (#" + h.checkIn().seq() + ")."
             : "Crisis Hub: your call for help (#" + h.checkIn().seq() + ") was marked resolved.";
-        sms = store.enqueueSms(h.checkIn().phone(), "help:" + checkinId, null,
+        sms = sms.compose(y -> store.enqueueSms(h.checkIn().phone(), "help:" + checkinId, null,
             org.crisishub.domain.SmsText.fit(text, SmsReplies.NOTICE_SEGMENTS), clock.instant())
-            .andThen(x -> smsQueued.run());
+            .andThen(x -> smsQueued.run()));
       }
       return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
           clock.instant())).map(json(h));

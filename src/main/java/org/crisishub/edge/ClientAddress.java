@@ -35,4 +35,30 @@ public final class ClientAddress {
     }
     return ip;
   }
+
+  /**
+   * True when the client (as {@link #of} judges it, after trusted proxies) is on a loopback address.
+   * A request that carries {@code X-Forwarded-For} from a peer that is not a trusted proxy counts as
+   * remote: a local reverse proxy that is not declared must not make everyone look local. Never
+   * resolves names.
+   */
+  public boolean isLoopback(HttpServerRequest req) {
+    SocketAddress peer = req.remoteAddress();
+    String ip = peer == null ? null : peer.hostAddress();
+    if (ip == null) {
+      return false;
+    }
+    if (!trustedProxies.contains(ip) && req.getHeader("X-Forwarded-For") != null) {
+      return false;
+    }
+    byte[] raw = io.netty.util.NetUtil.createByteArrayFromIpAddressString(of(req));
+    if (raw == null) {
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByAddress(raw).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
 }

@@ -148,7 +148,8 @@ public final class HttpApi {
     }));
     r.post("/api/v1/otp").handler(ctx -> handle(ctx, this::sendCode));
     r.post("/api/v1/sessions").handler(ctx -> handle(ctx, this::createSession));
-    authed(r.delete("/api/v1/sessions"), this::deleteSession);
+    r.delete("/api/v1/sessions").handler(ctx -> handle(ctx, c -> Principal.of(edge, bearerToken(c))
+        .compose(this::deleteSession)));
 
     authed(r.post("/api/v1/checkins"), this::checkIn);
     authed(r.get("/api/v1/people/:phone/status"), this::status);
@@ -166,6 +167,17 @@ public final class HttpApi {
     r.get("/api/v1/ws").handler(this::webSocket);
     r.get("/api/v1/events").handler(this::events);
 
+    if (edge.devSms() != null && !edge.config().devSmsOpen()) {
+      // Dev SMS shows every one-time code and texts as any number: loopback clients only.
+      r.route("/dev/sms*").handler(ctx -> {
+        if (clientAddress.isLoopback(ctx.request())) {
+          ctx.next();
+        } else {
+          Errors.send(ctx, new HubException(ErrorCode.FORBIDDEN,
+              "the dev SMS endpoints answer loopback clients only (HUB_DEV_SMS_OPEN=true opens them)"));
+        }
+      });
+    }
     new SmsRoutes(edge).mount(r);
     new ResponderRoutes(edge, this).mount(r);
     if (edge.devSms() != null) {
@@ -205,19 +217,13 @@ public final class HttpApi {
     });
   }
 
+  /** A person's route: 401 without a valid token, 403 for a responder's or the admin's. */
   private void authed(Route route, Function<Call, Future<Reply>> h) {
-    route.handler(ctx -> handle(ctx, c -> bearer(c).compose(claims -> {
+    route.handler(ctx -> handle(ctx, c -> Principal.of(edge, bearerToken(c)).compose(p -> {
+      TokenService.Claims claims = Principal.person(p);
       edge.limiter().acquire(Limits.API_PER_TOKEN, claims.tokenId(), System.currentTimeMillis());
       return h.apply(new Call(c, claims));
     })));
-  }
-
-  private Future<TokenService.Claims> bearer(RoutingContext ctx) {
-    String token = bearerToken(ctx);
-    if (token == null) {
-      return Future.failedFuture(HubException.unauthorized("missing bearer token"));
-    }
-    return edge.auth().authenticate(token);
   }
 
   /** The token of an {@code Authorization: Bearer} header, or null. */
@@ -274,8 +280,17 @@ public final class HttpApi {
         .map(t -> Reply.ok(Wire.object().put("token", t.token()).put("expiresAt", Wire.time(t.expiresAt()))));
   }
 
-  private Future<Reply> deleteSession(Call call) {
-    TokenService.Claims c = call.claims();
+  /** Revokes the caller's own token, a person's or a responder's, and closes its streams on every node. */
+  private Future<Reply> deleteSession(Principal p) {
+    if (p instanceof Principal.Responder r) {
+      TokenService.Claims c = r.session().claims();
+      return edge.responders().revoke(c).map(v -> {
+        edge.fanOut().closeResponder(c.subject(), c.tokenId(), org.crisishub.fanout.ClientSession.CLOSE_REVOKED,
+            "session revoked");
+        return Reply.noContent();
+      });
+    }
+    TokenService.Claims c = Principal.person(p);
     return edge.auth().revoke(c).map(v -> {
       edge.fanOut().closeToken(c.subject(), c.tokenId(), org.crisishub.fanout.ClientSession.CLOSE_REVOKED,
           "session revoked");
@@ -446,9 +461,14 @@ public final class HttpApi {
         return;
       }
     }
-    Future<Object> who = token == null ? Future.succeededFuture(null)
-        : edge.auth().authenticate(token).<Object>map(c -> c)
-            .recover(e -> edge.responders().authenticate(token).<Object>map(r -> r).recover(x -> Future.failedFuture(e)));
+    // With an incident the stream is public (its notices): a bad token is then ignored.
+    Future<Principal> who = (codes.isEmpty() ? Principal.of(edge, token) : Principal.orNobody(edge, token))
+        .map(p -> {
+          if (codes.isEmpty() && !(p instanceof Principal.Person) && !(p instanceof Principal.Responder)) {
+            throw Principal.refused(p, "a person's or a responder's token, or an incident, is required");
+          }
+          return p;
+        });
     who.compose(w -> Future.all(codes.stream().map(c -> edge.notices().incident(c)).toList()).map(w)).onComplete(ar -> {
       if (ar.failed()) {
         Errors.send(ctx, ar.cause());
@@ -466,11 +486,11 @@ public final class HttpApi {
         edge.fanOut().remove(s);
       });
       Future<Void> begun;
-      if (ar.result() instanceof TokenService.Claims claims) {
-        begun = Sessions.begin(edge, s, claims);
+      if (ar.result() instanceof Principal.Person person) {
+        begun = Sessions.begin(edge, s, person.claims());
       } else {
-        if (ar.result() instanceof org.crisishub.notices.ResponderAuth.Session session) {
-          Sessions.beginResponder(edge, s, session);
+        if (ar.result() instanceof Principal.Responder r) {
+          Sessions.beginResponder(edge, s, r.session());
         }
         begun = Future.succeededFuture();
       }

@@ -6,18 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.crisishub.core.IncidentAccess;
+import org.crisishub.domain.Actor;
 import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Responder;
 import org.crisishub.notices.NoticeService;
-import org.crisishub.notices.ResponderAuth;
 
 /**
  * Routes of responders and admins: accounts, incidents, notices (draft, approve, publish, CAP,
@@ -36,8 +35,15 @@ final class ResponderRoutes {
 
   void mount(Router r) {
     r.post("/api/v1/admin/responders").handler(ctx -> admin(ctx, this::createResponder));
-    r.delete("/api/v1/admin/responders/:username").handler(ctx -> admin(ctx, c ->
-        edge.responders().disable(c.pathParam("username")).map(x -> HttpApi.Reply.noContent())));
+    r.delete("/api/v1/admin/responders/:username").handler(ctx -> admin(ctx, c -> {
+      String username = c.pathParam("username");
+      return edge.responders().disable(username).map(x -> {
+        // Every open stream of the account closes at once, on every node.
+        edge.fanOut().closeResponder(username, null, org.crisishub.fanout.ClientSession.CLOSE_REVOKED,
+            "account disabled");
+        return HttpApi.Reply.noContent();
+      });
+    }));
     r.post("/api/v1/admin/agencies/:agency/keys/rotate").handler(ctx -> admin(ctx, c ->
         edge.notices().rotate(c.pathParam("agency")).map(k -> HttpApi.Reply.created(
             org.crisishub.notices.NoticeSigner.jwk(k)))));
@@ -75,8 +81,14 @@ final class ResponderRoutes {
       list.forEach(i -> a.add(incident(i)));
       return HttpApi.Reply.ok(a);
     })));
-    r.post("/api/v1/incidents/:code/close").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/incidents/:code/close").handler(ctx -> actor(ctx, (c, who) ->
         edge.notices().closeIncident(who, c.pathParam("code")).map(i -> HttpApi.Reply.ok(incident(i)))));
+    r.post("/api/v1/incidents/:code/partners").handler(ctx -> actor(ctx, (c, who) ->
+        edge.notices().partner(who, c.pathParam("code"), Fields.requiredString(HttpApi.bodyObject(c), "agency"), true)
+            .map(i -> HttpApi.Reply.ok(incident(i)))));
+    r.delete("/api/v1/incidents/:code/partners/:agency").handler(ctx -> actor(ctx, (c, who) ->
+        edge.notices().partner(who, c.pathParam("code"), c.pathParam("agency"), false)
+            .map(i -> HttpApi.Reply.ok(incident(i)))));
     r.get("/api/v1/incidents/:code/notices.atom").handler(ctx -> edge.notices()
         .atom(ctx.pathParam("code"), edge.config().publicUrl()).onComplete(ar -> {
           if (ar.failed()) {
@@ -92,20 +104,16 @@ final class ResponderRoutes {
           return HttpApi.Reply.ok(a);
         })));
     r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, (c, who) ->
-        edge.notices().incident(c.pathParam("code")).compose(i -> edge.help().queue(i.code()))
-            .map(HttpApi.Reply::ok)));
-    r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> {
-      String token = HttpApi.bearerToken(c);
-      if (token == null) {
-        return Future.failedFuture(HubException.unauthorized("missing bearer token"));
-      }
-      // The person who asked, or a responder: HelpService.mayRead decides.
-      return edge.auth().authenticate(token)
-          .compose(p -> edge.help().read(p.subject(), null, c.pathParam("id")),
-              notPerson -> edge.responders().authenticate(token)
-                  .compose(s -> edge.help().read(null, s.responder(), c.pathParam("id"))))
-          .map(HttpApi.Reply::ok);
-    }));
+        edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
+            .compose(i -> edge.help().queue(i.code())).map(HttpApi.Reply::ok)));
+    r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
+        .compose(p -> {
+          // The person who asked, or a responder of the incident's agencies: HelpService decides.
+          if (p instanceof Principal.Person person) {
+            return edge.help().read(person.claims().subject(), null, c.pathParam("id"));
+          }
+          return edge.help().read(null, Principal.responder(p), c.pathParam("id"));
+        }).map(HttpApi.Reply::ok)));
     r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, (c, who) ->
         edge.help().set(who, c.pathParam("id"), "acknowledged").map(HttpApi.Reply::ok)));
     r.post("/api/v1/help/:id/resolve").handler(ctx -> responder(ctx, (c, who) ->
@@ -114,7 +122,7 @@ final class ResponderRoutes {
     r.post("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
         edge.notices().draft(who, HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.created(draftBody(v)))));
     r.get("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
-        edge.notices().list(c.queryParams().get("incident"), c.queryParams().get("state")).map(list -> {
+        edge.notices().list(who, c.queryParams().get("incident"), c.queryParams().get("state")).map(list -> {
           ArrayNode a = Wire.array();
           list.forEach(v -> a.add(Wire.object().<ObjectNode>set("notice", v.notice()).put("state", v.state())));
           return HttpApi.Reply.ok(a);
@@ -154,6 +162,11 @@ final class ResponderRoutes {
     }
     n.put("state", i.state());
     n.put("twoPersonRule", i.twoPersonRule());
+    if (i.agency() != null) {
+      n.put("agency", i.agency());
+    }
+    ArrayNode partners = n.putArray("partners");
+    i.partners().forEach(partners::add);
     n.put("createdAt", Wire.time(i.createdAt()));
     if (i.closedAt() != null) {
       n.put("closedAt", Wire.time(i.closedAt()));
@@ -180,38 +193,38 @@ final class ResponderRoutes {
         });
   }
 
-  /** Admin endpoints: 403 while {@code HUB_ADMIN_TOKEN} is unset; 401 without the right token. */
+  /**
+   * Admin endpoints: 403 while {@code HUB_ADMIN_TOKEN} is unset (whatever is sent); 401 without a
+   * valid token; 403 for a person's or a responder's token.
+   */
   private void admin(RoutingContext ctx, Function<RoutingContext, Future<HttpApi.Reply>> h) {
     api.handle(ctx, c -> {
-      String expected = edge.config().adminToken();
-      if (expected == null) {
+      if (edge.config().adminToken() == null) {
         return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "admin endpoints are disabled"));
       }
-      String token = HttpApi.bearerToken(c);
-      if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-          expected.getBytes(StandardCharsets.UTF_8))) {
-        return Future.failedFuture(HubException.unauthorized("missing or wrong admin token"));
-      }
-      return h.apply(c);
+      return Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> {
+        if (!(p instanceof Principal.Admin)) {
+          throw Principal.refused(p, "this needs the admin token");
+        }
+        return h.apply(c);
+      });
     });
   }
 
+  /** Responder endpoints: 401 without a valid token; 403 for a person's token or the admin's. */
   private void responder(RoutingContext ctx, BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
-    api.handle(ctx, c -> {
-      String token = HttpApi.bearerToken(c);
-      if (token == null) {
-        return Future.failedFuture(HubException.unauthorized("missing bearer token"));
-      }
-      return edge.responders().authenticate(token).compose(s -> h.apply(c, s.responder()));
-    });
+    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
+        .compose(p -> h.apply(c, Principal.responder(p))));
   }
 
-  /** The responder behind an optional bearer token (null without one); a bad token is 401. */
+  /** Endpoints of a responder or the admin (close, partners): 401 without a valid token; 403 for a person's. */
+  private void actor(RoutingContext ctx, BiFunction<RoutingContext, Actor, Future<HttpApi.Reply>> h) {
+    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> h.apply(c, Principal.actor(p))));
+  }
+
+  /** The responder behind an optional bearer token (null without one); on this public route a bad token counts as none. */
   private Future<Responder> optionalResponder(RoutingContext c) {
-    String token = HttpApi.bearerToken(c);
-    if (token == null) {
-      return Future.succeededFuture(null);
-    }
-    return edge.responders().authenticate(token).map(ResponderAuth.Session::responder);
+    return Principal.orNobody(edge, HttpApi.bearerToken(c))
+        .map(p -> p instanceof Principal.Responder r ? r.account() : null);
   }
 }

@@ -33,7 +33,9 @@ final class Sessions {
           f.set("notice", n);
           first.add(OutFrame.of(f.toString()));
         }
-        return s.responder() == null ? Future.succeededFuture(Wire.array()) : edge.help().queue(inc.code());
+        // Calls for help (people's data) only to responders of the agencies that serve the incident.
+        return s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())
+            ? Future.succeededFuture(Wire.array()) : edge.help().queue(inc.code());
       }).map(help -> {
         for (com.fasterxml.jackson.databind.JsonNode h : help) {
           ObjectNode f = Wire.object();
@@ -46,19 +48,38 @@ final class Sessions {
     });
   }
 
-  /** Starts a responder's session: {@code ready} with the username, then an empty snapshot. */
+  /**
+   * Starts a responder's session: {@code ready} with the username, then an empty snapshot. The
+   * session is indexed first and the account and token are checked once more after that, so a
+   * disable or revocation that raced with this login still closes it (4001).
+   */
   static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session) {
-    edge.fanOut().authenticateResponder(s, session.responder().username(), session.claims().tokenId());
+    String username = session.responder().username();
+    Future<Void> watched = edge.fanOut().authenticateResponder(s, username, session.responder().agency(),
+        session.claims().tokenId());
     ObjectNode ready = Wire.object();
     ready.put("type", "ready");
-    ready.put("responder", session.responder().username());
+    ready.put("responder", username);
     s.send(OutFrame.of(ready.toString()));
     s.send(Wire.snapshotFrame(List.of()));
+    // Once a close sent by any node reaches this session, check once more: a disable or logout
+    // made in between would otherwise have been missed.
+    watched.compose(v -> edge.responders().stillValid(session.claims())).onComplete(ar -> {
+      if (ar.succeeded() && !ar.result()) {
+        s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
+      }
+    });
   }
 
   static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims) {
     s.hold();
-    edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());
+    Future<Void> watched = edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());
+    // As for responders: once a revocation from any node reaches this session, check once more.
+    watched.compose(v -> edge.store().isTokenRevoked(claims.tokenId())).onComplete(ar -> {
+      if (ar.succeeded() && ar.result()) {
+        s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
+      }
+    });
     return edge.follows().snapshot(claims.subject()).map(latest -> {
       ObjectNode ready = Wire.object();
       ready.put("type", "ready");

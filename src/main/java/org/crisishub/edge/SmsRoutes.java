@@ -176,7 +176,19 @@ public final class SmsRoutes {
     if ("failed".equalsIgnoreCase(status) || "undelivered".equalsIgnoreCase(status)) {
       LOG.warn("SMS {} not delivered: {} {}", sid, status, errorCode == null ? "" : errorCode);
     }
-    edge.store().recordDeliveryReport(sid, status, errorCode, edge.clock().instant()).onComplete(ar -> {
+    // A 21610 ("unsubscribed") on any message, reported late, records the opt-out like one answered at once.
+    String to = form.get("To");
+    io.vertx.core.Future<Void> optOut = io.vertx.core.Future.succeededFuture();
+    if (String.valueOf(org.crisishub.sms.OptOutGuard.UNSUBSCRIBED).equals(errorCode) && to != null) {
+      try {
+        String phone = edge.phones().normalise(to);
+        optOut = edge.store().setSmsOptOut(phone, true, edge.clock().instant());
+      } catch (HubException e) {
+        LOG.warn("a 21610 delivery report names an unreadable number");
+      }
+    }
+    optOut.compose(v -> edge.store().recordDeliveryReport(sid, status, errorCode, edge.clock().instant()))
+        .onComplete(ar -> {
       if (ar.failed()) {
         Errors.send(ctx, ar.cause());
       } else {

@@ -260,18 +260,33 @@ final class WsSession extends ClientSession {
     }
     authenticating = true;
     JsonNode ref = msg.get("ref");
-    edge.auth().authenticate(token)
-        .compose(claims -> isClosed() ? Future.succeededFuture() : Sessions.begin(edge, this, claims))
-        .recover(personFailure -> edge.responders().authenticate(token)
-            .recover(e -> Future.failedFuture(personFailure))
-            .compose(session -> {
-              Sessions.beginResponder(edge, this, session);
-              return Future.<Void>succeededFuture();
-            }))
-        .onFailure(t -> {
-          authenticating = false;
-          HubException h = Errors.of(t);
-          error(ref, h.code(), h.getMessage());
+    // Nothing sent after auth is read until ready and snapshot are queued: the replies to frames
+    // sent meanwhile (subscribe, checkin...) and live frames they cause follow them. Frames wait in
+    // the socket's inbound queue (and TCP) meanwhile.
+    ws.pause();
+    Principal.of(edge, token)
+        .compose(p -> {
+          if (isClosed()) {
+            return Future.<Void>succeededFuture();
+          }
+          if (p instanceof Principal.Person person) {
+            return Sessions.begin(edge, this, person.claims());
+          }
+          if (p instanceof Principal.Responder r) {
+            Sessions.beginResponder(edge, this, r.session());
+            return Future.<Void>succeededFuture();
+          }
+          return Future.<Void>failedFuture(HubException.unauthorized("not a person's or a responder's token"));
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            authenticating = false;
+            HubException h = Errors.of(ar.cause());
+            error(ref, h.code(), h.getMessage());
+          }
+          if (drainReason == null && !isClosed()) {
+            ws.resume();
+          }
         });
     return null;
   }

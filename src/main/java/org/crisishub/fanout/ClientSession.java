@@ -38,6 +38,7 @@ public abstract class ClientSession {
   private final Map<String, Slot> pendingByKey = new HashMap<>();
   private volatile String phone;
   private volatile String responder;
+  private volatile String agency;
   private volatile String tokenId;
   private boolean holding;
   private volatile boolean closed;
@@ -95,8 +96,14 @@ public abstract class ClientSession {
     return responder;
   }
 
-  final void authenticateResponder(String username, String tokenId) {
+  /** The authenticated responder's agency, or null. */
+  public final String agency() {
+    return agency;
+  }
+
+  final void authenticateResponder(String username, String agency, String tokenId) {
     this.responder = username;
+    this.agency = agency;
     this.tokenId = tokenId;
   }
 

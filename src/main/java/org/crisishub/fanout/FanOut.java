@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FanOut {
   private final ConcurrentHashMap<String, Set<ClientSession>> byPhone = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<ClientSession>> byIncident = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<ClientSession>> byResponder = new ConcurrentHashMap<>();
   private final Set<ClientSession> all = ConcurrentHashMap.newKeySet();
   private final Set<ClientSession> backlogged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger authenticated = new AtomicInteger();
@@ -46,14 +47,32 @@ public final class FanOut {
     default void toIncident(String incident, OutFrame frame, boolean respondersOnly) {
     }
 
-    default void closeToken(String phone, String tokenId, short code, String reason) {
+    /** To the responder sessions subscribed to {@code incident} whose agency is one of {@code agencies}. */
+    default void toIncidentResponders(String incident, Collection<String> agencies, OutFrame frame) {
     }
 
-    default void watch(String key) {
+    /**
+     * Closes the sessions of {@code owner} (a phone number, or {@link #responderKey}) authenticated
+     * with {@code tokenId}, or all of them when {@code tokenId} is null.
+     */
+    default void closeToken(String owner, String tokenId, short code, String reason) {
+    }
+
+    /**
+     * Registers interest in {@code key}; the future completes once other nodes' deliveries and
+     * closes for it reach this node.
+     */
+    default io.vertx.core.Future<Void> watch(String key) {
+      return io.vertx.core.Future.succeededFuture();
     }
 
     default void unwatch(String key) {
     }
+  }
+
+  /** The key under which a responder's sessions are watched and closed. */
+  public static String responderKey(String username) {
+    return "responder:" + username;
   }
 
   /** The key under which a session of an incident's subscribers is watched. */
@@ -107,17 +126,27 @@ public final class FanOut {
     all.add(s);
   }
 
-  /** Indexes the session under the person it now speaks for. */
-  public void authenticate(ClientSession s, String phone, String tokenId) {
+  /**
+   * Indexes the session under the person it now speaks for. The future completes once a revocation
+   * made on any node reaches it (the caller then checks the token once more, closing the race).
+   */
+  public io.vertx.core.Future<Void> authenticate(ClientSession s, String phone, String tokenId) {
     s.authenticate(phone, tokenId);
     byPhone.computeIfAbsent(phone, k -> ConcurrentHashMap.newKeySet()).add(s);
     authenticated.incrementAndGet();
-    relay.watch(phone);
+    return relay.watch(phone);
   }
 
-  /** Marks the session as a responder's: it then also receives its incidents' help requests. */
-  public void authenticateResponder(ClientSession s, String username, String tokenId) {
-    s.authenticateResponder(username, tokenId);
+  /**
+   * Marks the session as a responder's of {@code agency}: it then also receives the help requests
+   * of the incidents it subscribed to that its agency serves, and is closed when the account is
+   * disabled or the token revoked.
+   */
+  public io.vertx.core.Future<Void> authenticateResponder(ClientSession s, String username, String agency,
+      String tokenId) {
+    s.authenticateResponder(username, agency, tokenId);
+    byResponder.computeIfAbsent(username, k -> ConcurrentHashMap.newKeySet()).add(s);
+    return relay.watch(responderKey(username));
   }
 
   /** Removes the session from every index. Idempotent. */
@@ -134,6 +163,14 @@ public final class FanOut {
         return set.isEmpty() ? null : set;
       });
       relay.unwatch(phone);
+    }
+    String responder = s.responder();
+    if (responder != null) {
+      byResponder.computeIfPresent(responder, (k, set) -> {
+        set.remove(s);
+        return set.isEmpty() ? null : set;
+      });
+      relay.unwatch(responderKey(responder));
     }
     byIncident.forEach((code, set) -> unsubscribe(s, code));
   }
@@ -201,21 +238,26 @@ public final class FanOut {
     return n;
   }
 
-  /** Hands {@code frame} to the responders' sessions subscribed to {@code incident} (help requests), on every node. */
-  public int deliverToIncidentResponders(String incident, OutFrame frame) {
-    relay.toIncident(incident, frame, true);
-    return deliverToIncidentRespondersLocally(incident, frame);
+  /**
+   * Hands a frame carrying people's data ({@code help} and the like) to the responder sessions
+   * subscribed to {@code incident} whose agency is one of {@code agencies} (the incident's owner and
+   * partners, read by the caller), on every node. Other subscribers, responders of other agencies
+   * included, never get it.
+   */
+  public int deliverToIncidentResponders(String incident, Collection<String> agencies, OutFrame frame) {
+    relay.toIncidentResponders(incident, agencies, frame);
+    return deliverToIncidentRespondersLocally(incident, agencies, frame);
   }
 
-  /** Hands {@code frame} to this node's responder sessions subscribed to {@code incident}. */
-  public int deliverToIncidentRespondersLocally(String incident, OutFrame frame) {
+  /** Hands {@code frame} to this node's responder sessions of {@code agencies} subscribed to {@code incident}. */
+  public int deliverToIncidentRespondersLocally(String incident, Collection<String> agencies, OutFrame frame) {
     Set<ClientSession> sessions = byIncident.get(incident);
-    if (sessions == null) {
+    if (sessions == null || agencies.isEmpty()) {
       return 0;
     }
     int n = 0;
     for (ClientSession s : sessions) {
-      if (s.responder() != null) {
+      if (s.responder() != null && s.agency() != null && agencies.contains(s.agency())) {
         hand(s, frame);
         n++;
       }
@@ -224,18 +266,32 @@ public final class FanOut {
     return n;
   }
 
-  /** Closes every session authenticated with {@code tokenId}, on every node. */
+  /** Closes every session of person {@code phone} authenticated with {@code tokenId}, on every node. */
   public void closeToken(String phone, String tokenId, short code, String reason) {
     relay.closeToken(phone, tokenId, code, reason);
     closeTokenLocally(phone, tokenId, code, reason);
   }
 
-  /** Closes this node's sessions authenticated with {@code tokenId}. */
-  public void closeTokenLocally(String phone, String tokenId, short code, String reason) {
-    Set<ClientSession> sessions = byPhone.get(phone);
+  /**
+   * Closes the sessions of responder {@code username} authenticated with {@code tokenId}, or all of
+   * them when {@code tokenId} is null (a disabled account), on every node.
+   */
+  public void closeResponder(String username, String tokenId, short code, String reason) {
+    String key = responderKey(username);
+    relay.closeToken(key, tokenId, code, reason);
+    closeTokenLocally(key, tokenId, code, reason);
+  }
+
+  /**
+   * Closes this node's sessions of {@code owner} (a phone number or a {@link #responderKey})
+   * authenticated with {@code tokenId}, or all of them when {@code tokenId} is null.
+   */
+  public void closeTokenLocally(String owner, String tokenId, short code, String reason) {
+    Set<ClientSession> sessions = owner.startsWith("responder:")
+        ? byResponder.get(owner.substring("responder:".length())) : byPhone.get(owner);
     if (sessions != null) {
       for (ClientSession s : sessions) {
-        if (tokenId.equals(s.tokenId())) {
+        if (tokenId == null || tokenId.equals(s.tokenId())) {
           s.context().runOnContext(v -> s.close(code, reason));
         }
       }

@@ -13,6 +13,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.crisishub.core.IncidentAccess;
+import org.crisishub.core.IncidentAccess.Act;
+import org.crisishub.domain.Actor;
 import org.crisishub.domain.Area;
 import org.crisishub.domain.Cap;
 import org.crisishub.domain.CheckInRequest;
@@ -60,10 +63,33 @@ public final class NoticeService {
     return store.audit(who.username(), action, target, outcome, detail, clock.instant());
   }
 
+  private Future<Void> audit(Actor who, String action, String target, String outcome, String detail) {
+    return store.audit(who.name(), action, target, outcome, detail, clock.instant());
+  }
+
   /** Fails with {@code error} after writing the refusal to the audit trail. */
   private <T> Future<T> refuse(Responder who, String action, String target, HubException error) {
+    return refuse(Actor.of(who), action, target, error);
+  }
+
+  private <T> Future<T> refuse(Actor who, String action, String target, HubException error) {
     return audit(who, action, target, "refused", error.code().wire() + ": " + error.getMessage())
         .transform(x -> Future.failedFuture(error));
+  }
+
+  /**
+   * The incident {@code code} when {@code who} may do {@code act} on it; {@code not_found} for an
+   * unknown code, {@code forbidden} (written to the audit trail) otherwise.
+   */
+  public Future<Incident> incidentFor(Actor who, String code, Act act, String action) {
+    return incident(code).compose(inc -> {
+      try {
+        IncidentAccess.require(inc, who, act);
+      } catch (HubException e) {
+        return refuse(who, action, inc.code(), e);
+      }
+      return Future.succeededFuture(inc);
+    });
   }
 
   // ---------------------------------------------------------------- incidents
@@ -76,7 +102,7 @@ public final class NoticeService {
         throw HubException.invalid("name must be 1 to 200 characters");
       }
       inc = new Incident(UUID.randomUUID().toString(), c, name.strip(), area == null || area.isNull() ? null
-          : org.crisishub.store.AreaJson.fromJson(area), twoPerson, "open", clock.instant(), null);
+          : org.crisishub.store.AreaJson.fromJson(area), twoPerson, "open", clock.instant(), null, who.agency(), List.of());
     } catch (HubException e) {
       return refuse(who, "incident.create", code, e);
     }
@@ -85,11 +111,35 @@ public final class NoticeService {
         : refuse(who, "incident.create", inc.code(), new HubException(ErrorCode.CONFLICT, "that incident code is taken")));
   }
 
-  public Future<Incident> closeIncident(Responder who, String code) {
-    String c = CheckInRequest.normaliseIncident(code);
-    return store.closeIncident(c, clock.instant()).compose(i -> i.isPresent()
-        ? audit(who, "incident.close", c, "done", null).map(i.get())
-        : Future.failedFuture(HubException.notFound("no such incident")));
+  /** Closes an incident: a responder of its agencies, or the admin. */
+  public Future<Incident> closeIncident(Actor who, String code) {
+    return incidentFor(who, code, Act.CLOSE, "incident.close").compose(inc ->
+        store.closeIncident(inc.code(), clock.instant()).compose(i -> i.isPresent()
+            ? audit(who, "incident.close", inc.code(), "done", null).map(i.get())
+            : Future.failedFuture(HubException.notFound("no such incident"))));
+  }
+
+  /**
+   * Adds ({@code add}) or removes a partner agency: a responder of the owning agency, or the admin.
+   * The first agency the admin adds to an incident without owner becomes its owner. Removing the
+   * owner is a {@code conflict}.
+   */
+  public Future<Incident> partner(Actor who, String code, String agency, boolean add) {
+    String action = add ? "incident.partner.add" : "incident.partner.remove";
+    String a = agency == null ? "" : agency.strip();
+    if (a.isEmpty() || a.length() > 100) {
+      return incident(code).compose(inc -> refuse(who, action, inc.code(),
+          HubException.invalid("agency must be 1 to 100 characters")));
+    }
+    return incidentFor(who, code, Act.MANAGE_PARTNERS, action).compose(inc -> {
+      if (!add && a.equals(inc.agency())) {
+        return refuse(who, action, inc.code(), new HubException(ErrorCode.CONFLICT,
+            "the owning agency cannot be removed from its incident"));
+      }
+      return store.setIncidentPartner(inc.code(), a, add).compose(i -> i.isPresent()
+          ? audit(who, action, inc.code(), "done", a).map(i.get())
+          : Future.failedFuture(HubException.notFound("no such incident")));
+    });
   }
 
   public Future<Incident> incident(String code) {
@@ -167,6 +217,9 @@ public final class NoticeService {
       if (inc.isEmpty()) {
         return refuse(who, "notice.draft", code, HubException.invalid("incident " + code + " does not exist"));
       }
+      if (!IncidentAccess.allows(inc.get(), Actor.of(who), Act.DRAFT)) {
+        return refuse(who, "notice.draft", code, forbiddenFor(inc.get(), who, Act.DRAFT));
+      }
       if (!inc.get().open()) {
         return refuse(who, "notice.draft", code, new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
       }
@@ -189,6 +242,15 @@ public final class NoticeService {
             .map(v -> view(rec));
       });
     });
+  }
+
+  private static HubException forbiddenFor(Incident inc, Responder who, Act act) {
+    try {
+      IncidentAccess.require(inc, Actor.of(who), act);
+      return HubException.forbidden();
+    } catch (HubException e) {
+      return e;
+    }
   }
 
   private static String text(JsonNode in, String field, int max, boolean required) {
@@ -225,7 +287,11 @@ public final class NoticeService {
         return refuse(who, "notice.approve", id, new HubException(ErrorCode.CONFLICT, "only a draft can be approved"));
       }
       return store.incident(rec.incident()).compose(inc -> {
-        if (inc.isPresent() && inc.get().twoPersonRule() && who.username().equals(rec.author())) {
+        if (inc.isEmpty() || !IncidentAccess.allows(inc.get(), Actor.of(who), Act.APPROVE)) {
+          return refuse(who, "notice.approve", id, inc.isEmpty() ? HubException.forbidden()
+              : forbiddenFor(inc.get(), who, Act.APPROVE));
+        }
+        if (inc.get().twoPersonRule() && who.username().equals(rec.author())) {
           return refuse(who, "notice.approve", id, new HubException(ErrorCode.FORBIDDEN,
               "two-person rule: a notice must be approved by someone other than its author"));
         }
@@ -247,7 +313,11 @@ public final class NoticeService {
         return refuse(who, "notice.publish", id, new HubException(ErrorCode.FORBIDDEN, "publishing needs the publisher role"));
       }
       return store.incident(rec.incident()).compose(inc -> {
-        boolean twoPerson = inc.isPresent() && inc.get().twoPersonRule();
+        if (inc.isEmpty() || !IncidentAccess.allows(inc.get(), Actor.of(who), Act.PUBLISH)) {
+          return refuse(who, "notice.publish", id, inc.isEmpty() ? HubException.forbidden()
+              : forbiddenFor(inc.get(), who, Act.PUBLISH));
+        }
+        boolean twoPerson = inc.get().twoPersonRule();
         Set<String> from = twoPerson ? Set.of("approved") : Set.of("draft", "approved");
         if (!from.contains(rec.state())) {
           return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, twoPerson && "draft".equals(rec.state())
@@ -255,11 +325,12 @@ public final class NoticeService {
               : "the notice is already " + rec.state()));
         }
         Instant now = clock.instant();
-        ObjectNode n = signedShape(rec, now);
-        return signer.sign(rec.agency(), n).compose(signed -> {
+        // Signed in the name of, and with the key of, the publishing responder's agency.
+        ObjectNode n = signedShape(rec, who.agency(), now);
+        return signer.sign(who.agency(), n).compose(signed -> {
           String ref = signed.path("references").asText(null);
           String refState = "Cancel".equals(signed.path("msgType").asText()) ? "cancelled" : "superseded";
-          String sms = SmsText.fit("OFFICIAL " + rec.incident() + " (" + rec.agency() + "): " + signed.path("headline").asText()
+          String sms = SmsText.fit("OFFICIAL " + rec.incident() + " (" + who.agency() + "): " + signed.path("headline").asText()
               + ". " + signed.path("body").asText(), SmsReplies.NOTICE_SEGMENTS);
           return store.publishNotice(id, from, signed.toString(), now, ref,
               refState, sms).compose(ok -> {
@@ -279,13 +350,13 @@ public final class NoticeService {
   }
 
   /** The object that is signed: the draft's fields, who sends it, when, in the contract's order. */
-  private ObjectNode signedShape(NoticeRecord rec, Instant now) {
+  private ObjectNode signedShape(NoticeRecord rec, String agency, Instant now) {
     JsonNode d = parse(rec.draftJson());
     ObjectNode n = Wire.object();
     n.put("id", rec.id());
     n.put("incident", rec.incident());
-    n.put("agency", rec.agency());
-    n.put("sender", NoticeSigner.slug(rec.agency()) + "@" + senderDomain);
+    n.put("agency", agency);
+    n.put("sender", NoticeSigner.slug(agency) + "@" + senderDomain);
     for (String f : List.of("headline", "body", "event", "category", "severity", "urgency", "certainty", "area")) {
       if (d.hasNonNull(f)) {
         n.put(f, d.path(f).asText());
@@ -333,12 +404,39 @@ public final class NoticeService {
    * only for responders ({@code who} null: the public), others get {@code not_found}.
    */
   public Future<View> get(String id, Responder who) {
-    return load(id).compose(rec -> rec.signedJson() == null && who == null
-        ? Future.failedFuture(HubException.notFound("no such notice")) : Future.succeededFuture(view(rec)));
+    return load(id).compose(rec -> {
+      if (rec.signedJson() != null) {
+        return Future.succeededFuture(view(rec));
+      }
+      if (who == null) {
+        return Future.failedFuture(HubException.notFound("no such notice"));
+      }
+      return store.incident(rec.incident()).compose(inc -> inc.isPresent()
+          && IncidentAccess.allows(inc.get(), Actor.of(who), Act.SEE_DRAFTS)
+          ? Future.succeededFuture(view(rec)) : Future.failedFuture(HubException.notFound("no such notice")));
+    });
   }
 
-  /** The approval queue and other lists, for responders. */
-  public Future<List<View>> list(String incident, String state) {
+  /**
+   * The approval queue and other lists, for responders: only notices of incidents their agency
+   * serves; naming another agency's incident is {@code forbidden}.
+   */
+  public Future<List<View>> list(Responder who, String incident, String state) {
+    if (incident == null) {
+      return store.incidents().compose(all -> {
+        Set<String> mine = new java.util.HashSet<>();
+        for (Incident i : all) {
+          if (IncidentAccess.allows(i, Actor.of(who), Act.SEE_DRAFTS)) {
+            mine.add(i.code());
+          }
+        }
+        return list(null, state).map(views -> views.stream().filter(v -> mine.contains(v.record().incident())).toList());
+      });
+    }
+    return incidentFor(Actor.of(who), incident, Act.SEE_DRAFTS, "notice.list").compose(i -> list(i.code(), state));
+  }
+
+  private Future<List<View>> list(String incident, String state) {
     String inc = incident == null ? null : CheckInRequest.normaliseIncident(incident);
     String st = state == null ? null : state.toLowerCase(Locale.ROOT);
     if (st != null && !Set.of("draft", "approved", "published", "superseded", "cancelled", "expired").contains(st)) {

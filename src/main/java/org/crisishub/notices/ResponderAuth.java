@@ -65,8 +65,20 @@ public final class ResponderAuth {
             : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "that username is taken")));
   }
 
+  /** Disables an account: its tokens stop working at once; the caller closes its open streams. */
   public Future<Boolean> disable(String username) {
     return store.disableResponder(username);
+  }
+
+  /** Revokes a responder's token until it would have expired anyway. */
+  public Future<Void> revoke(TokenService.Claims claims) {
+    return store.revokeToken(claims.tokenId(), claims.expiresAt());
+  }
+
+  /** True while the token is unrevoked and its account exists and is enabled. */
+  public Future<Boolean> stillValid(TokenService.Claims claims) {
+    return store.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked ? Future.succeededFuture(false)
+        : store.responder(claims.subject()).map(r -> r.isPresent() && !r.get().responder().disabled()));
   }
 
   /** A session token for a right username and password; {@code unauthorized} otherwise. */
@@ -109,7 +121,7 @@ public final class ResponderAuth {
       return Future.failedFuture(e);
     }
     if (!"responder".equals(claims.kind())) {
-      return Future.failedFuture(HubException.unauthorized("not a responder token"));
+      return Future.failedFuture(new TokenService.WrongKind("not a responder token"));
     }
     return store.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked
         ? Future.failedFuture(HubException.unauthorized("token revoked"))

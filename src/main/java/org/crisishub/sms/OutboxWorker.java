@@ -220,11 +220,8 @@ public final class OutboxWorker {
       if (s.permanent()) {
         failed.increment();
         LOG.warn("SMS {} to {} failed for good: {}", item.id(), Phones.mask(item.to()), s.getMessage());
+        // A 21610 (opted out) was recorded as an opt-out by the OptOutGuard the sender is wrapped in.
         store.smsFailed(item.id(), s.getMessage(), now);
-        if (Integer.valueOf(21610).equals(s.providerCode())) {
-          // Twilio says the number replied STOP: remember it here too.
-          store.setSmsOptOut(item.to(), true, now);
-        }
       } else if (item.attempts() >= settings.maxAttempts()) {
         failed.increment();
         LOG.warn("SMS {} to {} given up after {} attempts: {}", item.id(), Phones.mask(item.to()),

@@ -27,10 +27,12 @@ import org.slf4j.LoggerFactory;
  * Handles one inbound SMS, wherever it came from (the Twilio webhook or the dev simulator), and
  * returns the reply text ("" for none). A {@code MessageSid} seen before gets the reply it got the
  * first time and changes nothing. While a number is opted out (STOP) no reply is sent, except to
- * STOP and START themselves.
+ * STOP, START and HELP (carrier rules).
  */
 public final class SmsConversation {
   private static final Logger LOG = LoggerFactory.getLogger(SmsConversation.class);
+  /** The only replies sent to an opted-out number: what carrier rules require (STOP, START, HELP). */
+  private static final java.util.Set<Kind> CARRIER_REPLIES = java.util.EnumSet.of(Kind.STOP, Kind.START, Kind.HELP);
 
   private final Phones phones;
   private final Store store;
@@ -67,7 +69,7 @@ public final class SmsConversation {
       SmsCommand cmd = SmsCommand.parse(body);
       return store.isSmsOptedOut(sender).compose(optedOut -> safely(sender, cmd, messageSid)
           .recover(e -> Future.succeededFuture(replyFor(e, cmd.lang())))
-          .map(reply -> optedOut && cmd.kind() != Kind.STOP && cmd.kind() != Kind.START ? "" : reply))
+          .map(reply -> optedOut && !CARRIER_REPLIES.contains(cmd.kind()) ? "" : reply))
           .compose(reply -> store.saveInboundReply(messageSid, reply, clock.instant()).map(reply));
     });
   }

@@ -186,7 +186,7 @@ public interface Store {
   /** Disables an account (kept for the audit trail); false when there is none. */
   Future<Boolean> disableResponder(String username);
 
-  /** Creates an incident; false when the code is taken. */
+  /** Creates an incident (with its owning agency and partners); false when the code is taken. */
   Future<Boolean> createIncident(Incident incident);
 
   Future<Optional<Incident>> incident(String code);
@@ -196,6 +196,14 @@ public interface Store {
 
   /** Closes an open incident (starts the retention clock of its check-ins). */
   Future<Optional<Incident>> closeIncident(String code, Instant now);
+
+  /**
+   * Adds ({@code add}) or removes a partner agency of an incident, atomically, and returns the
+   * incident as it is then (empty when there is no such incident). Adding to an incident without an
+   * owner makes {@code agency} its owner; adding the owner or a partner again, or removing an agency
+   * that is not a partner, changes nothing.
+   */
+  Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add);
 
   /** The agency's active signing key, created with {@code generate} on first use. */
   Future<AgencyKey> activeKey(String agency, Supplier<AgencyKey> generate);
@@ -233,6 +241,9 @@ public interface Store {
 
   /** Help requests of an incident, oldest first; only open and acknowledged ones when {@code openOnly}. */
   Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly);
+
+  /** The codes of the incidents whose help queue holds check-in {@code checkinId} (none: not a help request). */
+  Future<List<String>> helpIncidents(String checkinId);
 
   /**
    * Moves a help request to {@code state} (acknowledged, resolved), recording who did it: the

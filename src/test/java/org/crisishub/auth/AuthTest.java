@@ -45,6 +45,29 @@ class AuthTest {
   }
 
   @Test
+  @DisplayName("only the canonical encoding of a signature is accepted: padding or spare bits make it unauthorized")
+  void canonicalSignature() {
+    String t = tokens.issuePerson("+15551234567", now).token();
+    tokens.verify(t, now);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char last = t.charAt(t.length() - 1);
+    // 32 bytes of MAC end in a character whose two lowest bits are spare: setting them decodes the same.
+    char spare = alphabet.charAt(alphabet.indexOf(last) ^ 1);
+    String[] variants = {t + "=", t + "==", t + " ", t.substring(0, t.length() - 1) + spare,
+        t.replace('-', '+').replace('_', '/')};
+    for (String v : variants) {
+      if (v.equals(t)) {
+        continue;
+      }
+      HubException e = assertThrows(HubException.class, () -> tokens.verify(v, now), v);
+      assertEquals(ErrorCode.UNAUTHORIZED, e.code());
+    }
+    assertTrue(java.util.Arrays.equals(java.util.Base64.getUrlDecoder().decode(t.substring(t.indexOf('.') + 1)),
+        java.util.Base64.getUrlDecoder().decode(variants[3].substring(t.indexOf('.') + 1))),
+        "the spare-bits variant decodes to the same MAC, so only an encoding check refuses it");
+  }
+
+  @Test
   @DisplayName("code hashes depend on number and code")
   void codeHash() {
     assertEquals(tokens.codeHash("+1", "123456"), tokens.codeHash("+1", "123456"));

@@ -24,6 +24,7 @@ import org.crisishub.support.Api;
 import org.crisishub.support.FakeTwilio;
 import org.crisishub.support.HubCluster;
 import org.crisishub.support.TwilioWebhook;
+import org.crisishub.support.SseClient;
 import org.crisishub.support.WsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -287,6 +288,27 @@ class ClusterIT {
     assertEquals(204, n1.call(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/sessions", tf, null).status());
     await("the revoked session on node 2 to close", 10, () -> fws.closeCode != null);
     assertEquals(4001, (int) fws.closeCode);
+
+    // A responder logging out on node 1 closes that token's socket on node 2.
+    String rt2 = n2.post("/api/v1/responders/sessions", null,
+        "{\"username\":\"clusterdispatch\",\"password\":\"a long password\"}").json().path("token").asText();
+    WsClient second = closeLater(WsClient.authed(vertx, c.node(2).port(), rt2));
+    assertEquals(204, n1.call(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/sessions", rt2, null).status());
+    await("the logged-out responder's socket on node 2 to close", 10, () -> second.closeCode != null);
+    assertEquals(4001, (int) second.closeCode);
+
+    // Disabling the account through node 1 closes its streams on nodes 2 and 3 (WebSocket and SSE).
+    SseClient sse = closeLater(new SseClient(vertx, c.node(2).port(), "/api/v1/events?token=" + rt + "&incident=CLU1"));
+    assertEquals("ready", sse.next().path("type").asText());
+    WsClient onNode2 = closeLater(WsClient.authed(vertx, c.node(2).port(), rt));
+    Api.Resp disabled = n1.call(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/admin/responders/clusterdispatch", null,
+        null, "Authorization", "Bearer " + SmsIT.env(twilio, "1").get("HUB_ADMIN_TOKEN"));
+    assertEquals(204, disabled.status(), disabled.toString());
+    await("the disabled responder's sockets on nodes 2 and 3 to close", 10,
+        () -> responder.closeCode != null && onNode2.closeCode != null);
+    assertEquals(4001, (int) responder.closeCode);
+    assertEquals(4001, (int) onNode2.closeCode);
+    assertEquals(4001, sse.next("_closed").path("code").asInt(), "its SSE stream on node 2 too");
   }
 
   @Test

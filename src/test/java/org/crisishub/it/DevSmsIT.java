@@ -56,4 +56,45 @@ class DevSmsIT {
       assertEquals(400, api.post("/dev/sms/inbound", null, "not json").status());
     }
   }
+
+  static int[] statuses(Api api, String... headers) {
+    return new int[] {
+        api.call(io.vertx.core.http.HttpMethod.GET, "/dev/sms", null, null, headers).status(),
+        api.call(io.vertx.core.http.HttpMethod.GET, "/dev/sms/messages", null, null, headers).status(),
+        api.call(io.vertx.core.http.HttpMethod.POST, "/dev/sms/inbound", null,
+            "{\"from\":\"+15558000009\",\"body\":\"HELP\"}", headers).status()};
+  }
+
+  @Test
+  @DisplayName("the dev endpoints answer loopback clients only: X-Forwarded-For from an untrusted peer, or a remote"
+      + " client behind a trusted proxy, gets 403")
+  void loopbackOnly() throws Exception {
+    try (TestHub hub = TestHub.start(dir, Map.of()); Api api = new Api(hub.vertx, hub.port())) {
+      assertEquals("[200, 200, 200]", java.util.Arrays.toString(statuses(api)), "a loopback client");
+      assertEquals("[403, 403, 403]", java.util.Arrays.toString(statuses(api, "X-Forwarded-For", "127.0.0.1")),
+          "X-Forwarded-For from a peer that is no trusted proxy: remote, whatever it says");
+      var refused = api.call(io.vertx.core.http.HttpMethod.GET, "/dev/sms/messages", null, null,
+          "X-Forwarded-For", "203.0.113.7");
+      assertEquals("forbidden", refused.errorCode());
+      assertTrue(refused.json().path("error").path("message").asText().contains("HUB_DEV_SMS_OPEN"));
+      assertEquals(200, api.get("/health/live", null).status());
+    }
+  }
+
+  @Test
+  @DisplayName("behind a trusted proxy the forwarded client decides; HUB_DEV_SMS_OPEN=true opens the endpoints to all")
+  void trustedProxyAndOpen() throws Exception {
+    try (TestHub hub = TestHub.start(dir.resolve("proxy"), Map.of("HUB_TRUSTED_PROXIES", "127.0.0.1"));
+         Api api = new Api(hub.vertx, hub.port())) {
+      assertEquals("[403, 403, 403]", java.util.Arrays.toString(statuses(api, "X-Forwarded-For", "203.0.113.7")));
+      assertEquals("[403, 403, 403]", java.util.Arrays.toString(statuses(api, "X-Forwarded-For",
+          "127.0.0.1, 203.0.113.7")), "the right-most untrusted hop is the client");
+      assertEquals("[200, 200, 200]", java.util.Arrays.toString(statuses(api, "X-Forwarded-For", "::1")));
+      assertEquals("[200, 200, 200]", java.util.Arrays.toString(statuses(api)));
+    }
+    try (TestHub hub = TestHub.start(dir.resolve("open"), Map.of("HUB_DEV_SMS_OPEN", "true"));
+         Api api = new Api(hub.vertx, hub.port())) {
+      assertEquals("[200, 200, 200]", java.util.Arrays.toString(statuses(api, "X-Forwarded-For", "203.0.113.7")));
+    }
+  }
 }

@@ -131,7 +131,8 @@ class NoticesIT {
     assertEquals(401, api.post("/api/v1/responders/sessions", null,
         "{\"username\":\"nobody\",\"password\":\"wrong password\"}").status());
     String person = api.login("+15559100001");
-    assertEquals(401, api.post("/api/v1/incidents", person, "{\"code\":\"X1\",\"name\":\"x\"}").status());
+    assertEquals(403, api.post("/api/v1/incidents", person, "{\"code\":\"X1\",\"name\":\"x\"}").status(),
+        "a valid token without the right");
   }
 
   @Test
@@ -188,6 +189,13 @@ class NoticesIT {
     assertEquals(409, early.status(), "two-person rule: not approved yet");
     assertEquals(403, api.post("/api/v1/notices/" + id + "/approve", alice, null).status(), "alice is no approver");
 
+    String body = "{\"incident\":\"FLOOD7\",\"headline\":\"h\",\"body\":\"b\",\"severity\":\"Minor\","
+        + "\"urgency\":\"Future\",\"certainty\":\"Likely\"}";
+    assertEquals(403, api.post("/api/v1/notices", carol, body).status(), "Fire Dept does not serve FLOOD7 yet");
+    var partnered = api.post("/api/v1/incidents/FLOOD7/partners", alice, "{\"agency\":\"Fire Dept\"}");
+    assertEquals(200, partnered.status(), partnered.text());
+    assertEquals("County EMS", partnered.json().path("agency").asText());
+    assertEquals("Fire Dept", partnered.json().path("partners").get(0).asText());
     String carols = draft(carol, "");
     var self = api.post("/api/v1/notices/" + carols + "/approve", carol, null);
     assertEquals(403, self.status(), "self-approval under the two-person rule");
@@ -337,7 +345,7 @@ class NoticesIT {
       var queue = api.get("/api/v1/incidents/FLOOD7/help", bob);
       assertEquals(200, queue.status());
       assertEquals(2, queue.json().size(), queue.text());
-      assertEquals(401, api.get("/api/v1/incidents/FLOOD7/help", pt).status(), "not for bystanders");
+      assertEquals(403, api.get("/api/v1/incidents/FLOOD7/help", pt).status(), "not for bystanders");
 
       var ack = api.post("/api/v1/help/" + checkinId + "/ack", bob, null);
       assertEquals(200, ack.status(), ack.text());

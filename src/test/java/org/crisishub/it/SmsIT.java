@@ -213,6 +213,65 @@ class SmsIT {
     await("B's SMS after START", () -> twilio.acceptedTo(b).stream().anyMatch(r -> r.body().contains("after start")));
   }
 
+  static int codeRequest(String phone) {
+    try (org.crisishub.support.Api api = new org.crisishub.support.Api(hub.vertx, hub.port())) {
+      return api.post("/api/v1/otp", null, "{\"phone\":\"" + phone + "\"}").status();
+    }
+  }
+
+  static long requestsTo(String phone) {
+    return twilio.requests().stream().filter(r -> r.to().equals(phone)).count();
+  }
+
+  @Test
+  @DisplayName("opt-out: no one-time code to a number that sent STOP (202 as usual); HELP is still answered")
+  void noCodeAfterStop() throws Exception {
+    String a = newPhone();
+    assertTrue(text(webhook, a, "STOP").contains("no more messages"));
+    assertEquals(202, codeRequest(a), "the same answer as for any number: no enumeration");
+    assertEquals(0, requestsTo(a), "nothing was texted to the opted-out number");
+    assertTrue(text(webhook, a, "HELP").contains("SAFE"), "carrier rules: HELP is answered even when opted out");
+    assertEquals("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", text(webhook, a, "SAFE"));
+    assertTrue(text(webhook, a, "START").contains("messages are on again"));
+    assertEquals(202, codeRequest(a));
+    assertEquals(1, twilio.acceptedTo(a).size(), "after START codes are sent again");
+  }
+
+  @Test
+  @DisplayName("opt-out: a Twilio 21610 on a code send or an outbox send records the opt-out; nothing is texted after")
+  void unsubscribedAnswerIsRecorded() throws Exception {
+    awaitOutboxEmpty(hub);
+    String b = newPhone();
+    twilio.script(FakeTwilio.UNSUBSCRIBED);
+    assertEquals(202, codeRequest(b), "a refused code send still answers 202");
+    assertEquals(1, requestsTo(b));
+    assertEquals(202, codeRequest(b));
+    assertEquals(1, requestsTo(b), "the 21610 was recorded: no second try");
+
+    String a = newPhone(), d = newPhone();
+    smsFollow(webhook, a, d);
+    awaitOutboxEmpty(hub);
+    long before = requestsTo(d);
+    twilio.script(FakeTwilio.UNSUBSCRIBED);
+    text(webhook, a, "SAFE first");
+    awaitOutboxEmpty(hub);
+    assertEquals(before + 1, requestsTo(d), "one refused attempt, not retried");
+    text(webhook, a, "SAFE second");
+    assertEquals(202, codeRequest(d));
+    awaitOutboxEmpty(hub);
+    assertEquals(before + 1, requestsTo(d), "nothing more texted to d: not the notification, not a code");
+    assertTrue(hub.hub.store().isSmsOptedOut(d).await(5, TimeUnit.SECONDS));
+
+    // A 21610 that comes later, in a delivery report, records the opt-out too.
+    String e = newPhone();
+    var report = webhook.post("/sms/status", Map.of("MessageSid", sid(), "MessageStatus", "undelivered",
+        "ErrorCode", "21610", "To", e, "From", "+15550009999"), null);
+    assertEquals(200, report.statusCode(), report.bodyAsString());
+    assertTrue(hub.hub.store().isSmsOptedOut(e).await(5, TimeUnit.SECONDS));
+    assertEquals(202, codeRequest(e));
+    assertEquals(0, requestsTo(e));
+  }
+
   @Test
   @DisplayName("commands are forgiving and answered in Spanish for Spanish keywords")
   void grammar() {

@@ -67,6 +67,38 @@ class RedisStoreContractTest extends StoreContractTest {
     assertEquals(11, await(store.recordCheckIn(req("+15550000001", Status.SAFE, null, null), T0)).checkIn().seq());
   }
 
+  /** Sends one command as a RESP array and returns the raw reply's first line. */
+  static String raw(String... args) throws Exception {
+    StringBuilder b = new StringBuilder("*" + args.length + "\r\n");
+    for (String a : args) {
+      byte[] bytes = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      b.append('$').append(bytes.length).append("\r\n").append(a).append("\r\n");
+    }
+    try (var s = new java.net.Socket("127.0.0.1", server.port())) {
+      s.getOutputStream().write(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream())).readLine();
+    }
+  }
+
+  @Test
+  @DisplayName("an incident from before agencies takes its creator's agency at start; without a creator, none")
+  void ownersFromTheAuditTrail() throws Exception {
+    await(store.createResponder("ann", "h", "County EMS", java.util.Set.of("publisher"), T0));
+    // The layout a hub before agencies wrote: no agency, no partners.
+    for (String code : List.of("FLOOD7", "QUAKE3")) {
+      raw("HSET", "{g}:inc:" + code, "id", code, "name", "x", "area", "", "tp", "0", "state", "open", "created", "1000");
+      raw("ZADD", "{g}:incs", "1000", code);
+    }
+    await(store.audit("bo", "incident.create", "FLOOD7", "refused", "forbidden", T0));
+    await(store.audit("ann", "incident.create", "FLOOD7", "done", null, T0));
+    await(store.close());
+    store = reopen(vertx);
+    await(store.start());
+    assertEquals("County EMS", await(store.incident("FLOOD7")).orElseThrow().agency());
+    assertEquals(null, await(store.incident("QUAKE3")).orElseThrow().agency());
+    assertEquals("Police", await(store.setIncidentPartner("QUAKE3", "Police", true)).orElseThrow().agency());
+  }
+
   @Test
   @DisplayName("a server without appendfsync always is refused at start")
   void refusesWithoutFsync() throws Exception {

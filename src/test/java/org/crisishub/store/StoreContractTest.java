@@ -455,6 +455,52 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("agencies: an incident keeps its owner and partners; an incident without owner takes the first partner")
+  void incidentAgencies() throws Exception {
+    Incident owned = new Incident("i5", "FLOOD9", "Flood", null, false, "open", T0, null, "County EMS", List.of());
+    assertTrue(await(store.createIncident(owned)));
+    assertEquals("County EMS", await(store.incident("FLOOD9")).orElseThrow().agency());
+    assertEquals(List.of(), await(store.incident("FLOOD9")).orElseThrow().partners());
+    Incident one = await(store.setIncidentPartner("FLOOD9", "Fire Dept", true)).orElseThrow();
+    assertEquals("County EMS", one.agency());
+    assertEquals(List.of("Fire Dept"), one.partners());
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("FLOOD9", "Fire Dept", true)).orElseThrow()
+        .partners(), "adding twice changes nothing");
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("FLOOD9", "County EMS", true)).orElseThrow()
+        .partners(), "the owner is no partner of its own");
+    assertEquals(List.of("Fire Dept", "Red Cross \"West\" / Ünion"),
+        await(store.setIncidentPartner("FLOOD9", "Red Cross \"West\" / Ünion", true)).orElseThrow().partners());
+    assertEquals(List.of("Red Cross \"West\" / Ünion"),
+        await(store.setIncidentPartner("FLOOD9", "Fire Dept", false)).orElseThrow().partners());
+    assertEquals(List.of(), await(store.setIncidentPartner("FLOOD9", "Red Cross \"West\" / Ünion", false))
+        .orElseThrow().partners(), "the last partner goes: an empty list, not a missing one");
+    assertEquals(List.of(), await(store.incident("FLOOD9")).orElseThrow().partners());
+    assertTrue(await(store.setIncidentPartner("NOPE1", "Fire Dept", true)).isEmpty());
+    assertTrue(await(store.incidents()).stream().anyMatch(i -> "County EMS".equals(i.agency())));
+
+    await(store.createIncident(new Incident("i6", "OLD1", "Old", null, false, "open", T0, null)));
+    assertEquals(null, await(store.incident("OLD1")).orElseThrow().agency());
+    Incident adopted = await(store.setIncidentPartner("OLD1", "Police", true)).orElseThrow();
+    assertEquals("Police", adopted.agency(), "the first partner of an incident without owner becomes its owner");
+    assertEquals(List.of(), adopted.partners());
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("OLD1", "Fire Dept", true)).orElseThrow()
+        .partners());
+  }
+
+  @Test
+  @DisplayName("help: the incidents whose queue holds a check-in are found by its id")
+  void helpIncidentsById() throws Exception {
+    await(store.createIncident(new Incident("i7", "SLIDE1", "Slide", null, false, "open", T0, null, "EMS", List.of())));
+    CheckInResult help = await(store.recordCheckIn(new CheckInRequest("+15550000140", Status.NEED_HELP, "x", null,
+        "SLIDE1", Channel.WEB, null), T0));
+    CheckInResult safe = await(store.recordCheckIn(new CheckInRequest("+15550000141", Status.SAFE, null, null,
+        "SLIDE1", Channel.WEB, null), T0));
+    assertEquals(List.of("SLIDE1"), await(store.helpIncidents(help.checkIn().id())));
+    assertEquals(List.of(), await(store.helpIncidents(safe.checkIn().id())));
+    assertEquals(List.of(), await(store.helpIncidents("not-an-id")));
+  }
+
+  @Test
   @DisplayName("retention: check-ins of an open incident stay; of a closed one they go after the retention period")
   void retentionByIncident() throws Exception {
     await(store.createIncident(new Incident("i4", "STORM4", "Storm", null, false, "open", T0, null)));

@@ -29,12 +29,18 @@ public final class SseClient implements AutoCloseable {
       while ((i = acc.indexOf("\n\n")) >= 0) {
         String event = acc.substring(0, i);
         acc.delete(0, i + 2);
-        if (event.startsWith("data: ")) {
-          try {
+        try {
+          if (event.startsWith("data: ")) {
             events.add(Api.JSON.readTree(event.substring(6)));
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
+          } else if (event.startsWith("event: close\ndata: ")) {
+            // The hub's closing reason: queued as {"type":"_closed","code":...,"reason":...}.
+            com.fasterxml.jackson.databind.node.ObjectNode closed =
+                (com.fasterxml.jackson.databind.node.ObjectNode) Api.JSON.readTree(event.substring(19));
+            closed.put("type", "_closed");
+            events.add(closed);
           }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
         }
       }
     }
@@ -47,6 +53,16 @@ public final class SseClient implements AutoCloseable {
       throw new AssertionError("no SSE event within 10 s");
     }
     return n;
+  }
+
+  /** The next event of {@code type}, skipping others. */
+  public JsonNode next(String type) throws InterruptedException {
+    while (true) {
+      JsonNode n = next();
+      if (type.equals(n.path("type").asText())) {
+        return n;
+      }
+    }
   }
 
   @Override

@@ -191,6 +191,20 @@ final class Migrations {
           ) WITHOUT ROWID""",
           "CREATE INDEX help_incident ON help_requests (incident, state)"
       },
+      // 4: incidents belong to agencies: an owner and partners. An incident made before takes the
+      // agency of the responder named in its creation audit entry; failing that it stays without
+      // owner until the admin adds a first partner.
+      new String[] {
+          "ALTER TABLE incidents ADD COLUMN agency TEXT",
+          "ALTER TABLE incidents ADD COLUMN partners_json TEXT NOT NULL DEFAULT '[]'",
+          """
+          UPDATE incidents SET agency = (
+            SELECT r.agency FROM audit a JOIN responders r ON r.username = a.actor
+            WHERE a.action = 'incident.create' AND a.outcome = 'done' AND a.target = incidents.code
+            ORDER BY a.seq LIMIT 1)
+          WHERE agency IS NULL"""
+      },
+      // 5: the client's time of a check-in (madeAt) and lateness; the agency on a help request.
       new String[] {
           // v2: the client's time of a check-in sent from an offline queue, and whether it came late
           // (older than the person's latest status, which it then did not replace).

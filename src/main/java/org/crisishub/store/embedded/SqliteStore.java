@@ -960,20 +960,68 @@ public final class SqliteStore implements Store {
           boolean notClosed = rs.wasNull();
           out.add(new Incident(rs.getString("id"), rs.getString("code"), rs.getString("name"),
               area == null ? null : org.crisishub.store.AreaJson.fromJson(area), rs.getInt("two_person") != 0, rs.getString("state"),
-              Instant.ofEpochMilli(rs.getLong("created_ms")), notClosed ? null : Instant.ofEpochMilli(closed)));
+              Instant.ofEpochMilli(rs.getLong("created_ms")), notClosed ? null : Instant.ofEpochMilli(closed),
+              rs.getString("agency"), agencies(rs.getString("partners_json"))));
         }
       }
       return out;
     }
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper AGENCIES =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private static List<String> agencies(String json) {
+    if (json == null || json.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return List.of(AGENCIES.readValue(json, String[].class));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable partners of an incident", e);
+    }
+  }
+
+  private static String agenciesJson(List<String> agencies) {
+    try {
+      return AGENCIES.writeValueAsString(agencies);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public Future<Boolean> createIncident(Incident i) {
     return write(c -> {
-      return update(c, "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms)"
-          + " VALUES (?,?,?,?,?,?,?)",
+      return update(c, "INSERT OR IGNORE INTO incidents (code, id, name, area_json, two_person, state, created_ms,"
+          + " agency, partners_json) VALUES (?,?,?,?,?,?,?,?,?)",
           i.code(), i.id(), i.name(), i.area() == null ? null : org.crisishub.store.AreaJson.toJson(i.area()).toString(),
-          i.twoPersonRule() ? 1 : 0, i.state(), i.createdAt().toEpochMilli()) > 0;
+          i.twoPersonRule() ? 1 : 0, i.state(), i.createdAt().toEpochMilli(), i.agency(),
+          agenciesJson(i.partners())) > 0;
+    });
+  }
+
+  @Override
+  public Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
+    return write(c -> {
+      Optional<Incident> found = incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst();
+      if (found.isEmpty()) {
+        return found;
+      }
+      Incident i = found.get();
+      List<String> partners = new ArrayList<>(i.partners());
+      String owner = i.agency();
+      if (add && owner == null) {
+        owner = agency;
+        partners.remove(agency);
+      } else if (add && !agency.equals(owner) && !partners.contains(agency)) {
+        partners.add(agency);
+      } else if (!add) {
+        partners.remove(agency);
+      }
+      update(c, "UPDATE incidents SET agency = ?, partners_json = ? WHERE code = ?", owner, agenciesJson(partners),
+          code);
+      return incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst();
     });
   }
 
@@ -1204,6 +1252,11 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<HelpRequest>> helpRequest(String checkinId) {
     return read(c -> helpRequests(c, "WHERE h.checkin_id = ?", checkinId).stream().findFirst());
+  }
+
+  @Override
+  public Future<List<String>> helpIncidents(String checkinId) {
+    return read(c -> strings(c, "SELECT incident FROM help_requests WHERE checkin_id = ? ORDER BY incident", checkinId));
   }
 
   @Override

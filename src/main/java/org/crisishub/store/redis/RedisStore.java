@@ -152,6 +152,7 @@ public final class RedisStore implements Store {
     return send(Request.cmd(Command.PING))
         .compose(v -> checkDurability())
         .compose(v -> checkSchema())
+        .compose(v -> ownIncidents())
         .compose(v -> {
           List<Future<?>> groups = new ArrayList<>();
           for (int i = 0; i < OUTBOXES; i++) {
@@ -841,17 +842,60 @@ public final class RedisStore implements Store {
     }
     String area = r.getOrDefault("area", "");
     String closed = r.getOrDefault("closed", "");
+    String agency = r.getOrDefault("agency", "");
+    List<String> partners = new ArrayList<>();
+    String partnersJson = r.getOrDefault("partners", "");
+    if (!partnersJson.isEmpty()) {
+      try {
+        // Lua's cjson writes an empty list as {}: anything but an array is no partners.
+        JsonNode p = JSON.readTree(partnersJson);
+        if (p.isArray()) {
+          p.forEach(a -> partners.add(a.asText()));
+        }
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("unreadable partners of incident " + code, e);
+      }
+    }
     return new Incident(r.get("id"), code, r.get("name"),
         area.isEmpty() ? null : org.crisishub.store.AreaJson.fromJson(area), r.get("tp").equals("1"), r.get("state"),
         Instant.ofEpochMilli(Long.parseLong(r.get("created"))),
-        closed.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(closed)));
+        closed.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(closed)),
+        agency.isEmpty() ? null : agency, partners);
+  }
+
+  private static String agenciesJson(List<String> agencies) {
+    com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
+    agencies.forEach(a::add);
+    return a.toString();
+  }
+
+  @Override
+  public Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
+    return eval(Scripts.INCIDENT_PARTNER, List.of(G + ":inc:" + code), List.of(agency, add ? "1" : "0"))
+        .map(r -> Optional.ofNullable(incident(code, r)));
+  }
+
+  /**
+   * Gives incidents made before agencies existed their owner: the agency of the responder named in
+   * the incident's creation audit entry, or none (the first partner the admin adds becomes owner).
+   * Runs at every start; touches only incidents that have no {@code agency} field yet.
+   */
+  private Future<Void> ownIncidents() {
+    return eval(Scripts.OWN_INCIDENTS, List.of(G + ":incs"), List.of()).map(r -> {
+      if (r != null && r.toInteger() > 0) {
+        LOG.info("agencies: {} incident(s) made before agencies existed now belong to their creator's agency",
+            r.toInteger());
+      }
+      return null;
+    });
   }
 
   @Override
   public Future<Boolean> createIncident(Incident i) {
     return eval(Scripts.CREATE_HASH, List.of(G + ":inc:" + i.code()), List.of("id", i.id(), "name", i.name(),
         "area", i.area() == null ? "" : org.crisishub.store.AreaJson.toJson(i.area()).toString(), "tp", i.twoPersonRule() ? "1" : "0",
-        "state", i.state(), "created", String.valueOf(i.createdAt().toEpochMilli()))).compose(r -> {
+        "state", i.state(), "created", String.valueOf(i.createdAt().toEpochMilli()),
+        "agency", i.agency() == null ? "" : i.agency(), "partners", agenciesJson(i.partners()))).compose(r -> {
           if (r.toInteger() != 1) {
             return Future.succeededFuture(false);
           }
@@ -1178,6 +1222,15 @@ public final class RedisStore implements Store {
         .map(r -> r == null || r.size() < 3
             ? Optional.<HelpRequest>empty()
             : Optional.of(help(r.get(0).toString(), r.get(1).toString(), r.get(2).toString())));
+  }
+
+  @Override
+  public Future<List<String>> helpIncidents(String checkinId) {
+    int s = shardOfId(checkinId);
+    if (s < 0) {
+      return Future.succeededFuture(List.of());
+    }
+    return send(Request.cmd(Command.SMEMBERS).arg(tag(s) + ":helpinc:" + checkinId)).map(RedisStore::sortedStrings);
   }
 
   @Override

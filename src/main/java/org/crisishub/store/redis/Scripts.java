@@ -501,4 +501,84 @@ final class Scripts {
       redis.call('LPUSH', KEYS[1], seq .. '|' .. ARGV[1])
       return seq
       """;
+
+  /**
+   * KEYS[1] = {g}:inc:code. ARGV: agency, add (1/0). Adds or removes a partner; adding to an
+   * incident without owner makes the agency its owner. Returns the incident's hash, or an empty list.
+   */
+  static final String INCIDENT_PARTNER = """
+      if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+      local owner = redis.call('HGET', KEYS[1], 'agency') or ''
+      local raw = redis.call('HGET', KEYS[1], 'partners')
+      local partners = {}
+      if raw and raw ~= '' then
+        local ok, list = pcall(cjson.decode, raw)
+        if ok and type(list) == 'table' then partners = list end
+      end
+      local kept, found = {}, false
+      for _, p in ipairs(partners) do
+        if p == ARGV[1] then
+          found = true
+          if ARGV[2] == '1' then table.insert(kept, p) end
+        else
+          table.insert(kept, p)
+        end
+      end
+      if ARGV[2] == '1' then
+        if owner == '' then
+          owner = ARGV[1]
+          local without = {}
+          for _, p in ipairs(kept) do if p ~= ARGV[1] then table.insert(without, p) end end
+          kept = without
+        elseif owner ~= ARGV[1] and not found then
+          table.insert(kept, ARGV[1])
+        end
+      end
+      local enc = '[]'
+      if #kept > 0 then enc = cjson.encode(kept) end
+      redis.call('HSET', KEYS[1], 'agency', owner, 'partners', enc)
+      return redis.call('HGETALL', KEYS[1])
+      """;
+
+  /**
+   * KEYS[1] = {g}:incs. Gives every incident without an {@code agency} field the agency of the
+   * responder named in its creation audit entry ('' when none is found). Returns how many got one.
+   */
+  static final String OWN_INCIDENTS = """
+      local need, n = {}, 0
+      for _, c in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        if redis.call('HEXISTS', '{g}:inc:' .. c, 'agency') == 0 then
+          need[c] = true
+          n = n + 1
+        end
+      end
+      if n == 0 then return 0 end
+      local creators = {}
+      local audit = redis.call('LRANGE', '{g}:audit', 0, -1)
+      for i = #audit, 1, -1 do
+        local s = audit[i]
+        local bar = string.find(s, '|', 1, true)
+        if bar then
+          local ok, e = pcall(cjson.decode, string.sub(s, bar + 1))
+          if ok and type(e) == 'table' and e.action == 'incident.create' and e.outcome == 'done'
+              and type(e.target) == 'string' and need[e.target] and creators[e.target] == nil
+              and type(e.actor) == 'string' then
+            creators[e.target] = e.actor
+          end
+        end
+      end
+      local owned = 0
+      for c, _ in pairs(need) do
+        local agency = ''
+        if creators[c] then
+          agency = redis.call('HGET', '{g}:resp:' .. creators[c], 'agency') or ''
+        end
+        if agency ~= '' then owned = owned + 1 end
+        redis.call('HSET', '{g}:inc:' .. c, 'agency', agency)
+        if redis.call('HEXISTS', '{g}:inc:' .. c, 'partners') == 0 then
+          redis.call('HSET', '{g}:inc:' .. c, 'partners', '[]')
+        end
+      end
+      return owned
+      """;
 }
