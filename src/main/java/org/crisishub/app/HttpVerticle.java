@@ -30,11 +30,16 @@ final class HttpVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setMaxWebSocketFrameSize(MAX_WS_MESSAGE)
         .setMaxWebSocketMessageSize(MAX_WS_MESSAGE)
-        .setCompressionSupported(true);
+        .setCompressionSupported(true)
+        // HTTP/1.1 only: with h2c on, Vert.x builds the HTTP/1 pipeline (and reports the connection)
+        // only after the first bytes, and the header deadline could not start at accept.
+        .setHttp2ClearTextEnabled(false);
     if (edge.config().wsSendBufferBytes() > 0) {
       options.setSendBufferSize(edge.config().wsSendBufferBytes());
     }
-    server = vertx.createHttpServer(options).requestHandler(new HttpApi(vertx, edge).router());
+    server = vertx.createHttpServer(options)
+        .connectionHandler(edge.connections()::accepted)
+        .requestHandler(new HttpApi(vertx, edge).router());
     return server.listen();
   }
 

@@ -390,12 +390,18 @@ public final class HttpApi {
 
   private void webSocket(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
+    Runnable release = edge.connections().admitStream(req, clientAddress.of(req));
+    if (release == null) {
+      return; // over the per-address cap: closed and counted
+    }
     if (!originAllowed(req)) {
+      release.run();
       Errors.send(ctx, HubException.forbidden());
       return;
     }
     req.toWebSocket().onSuccess(ws -> new WsSession(ws, vertx.getOrCreateContext(), edge).start())
         .onFailure(t -> {
+          release.run();
           if (!ctx.response().ended()) {
             Errors.send(ctx, HubException.invalid("not a WebSocket handshake"));
           }
@@ -422,6 +428,11 @@ public final class HttpApi {
    * requests, for a responder). Without a token, at least one incident is needed.
    */
   private void events(RoutingContext ctx) {
+    Runnable release = edge.connections().admitStream(ctx.request(), clientAddress.of(ctx.request()));
+    if (release == null) {
+      return; // over the per-address cap: closed and counted
+    }
+    ctx.response().endHandler(v -> release.run());
     String token = ctx.queryParams().get("token") != null ? ctx.queryParams().get("token") : bearerToken(ctx);
     List<String> incidents = ctx.queryParam("incident");
     if (token == null && incidents.isEmpty()) {
