@@ -144,7 +144,8 @@ public final class ConnectionGuard {
   /**
    * Closes a channel at once, discarding whatever waits to be written: with {@code SO_LINGER 0} the
    * kernel drops its send buffer and answers with RST instead of keeping the socket until the peer
-   * reads. For refused connections and for clients that stopped reading.
+   * reads. For refused connections and for clients that stopped reading. Runs on the channel's event
+   * loop.
    */
   public static void reset(Channel ch) {
     if (!ch.isOpen()) {
@@ -155,7 +156,14 @@ public final class ConnectionGuard {
     } catch (RuntimeException e) {
       LOG.debug("SO_LINGER not settable on this channel: {}", e.toString());
     }
-    ch.close();
+    // From the head of the pipeline: Vert.x's own handler holds a close back until the writes queued
+    // before it are flushed, which never happens when the peer does not read.
+    io.netty.channel.ChannelHandlerContext first = ch.pipeline().firstContext();
+    if (first != null) {
+      first.close();
+    } else {
+      ch.close();
+    }
   }
 
   /** The Netty channel of a Vert.x HTTP/1 server connection, or null for another kind. */

@@ -270,13 +270,14 @@ public final class HttpApi {
   // ------------------------------------------------------------------ check-ins
 
   private Future<Reply> checkIn(Call call) {
-    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, call.phone(), System.currentTimeMillis());
-    JsonNode b = bodyObject(call.ctx());
-    String key = call.ctx().request().getHeader("Idempotency-Key");
-    CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
-        Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
-        Fields.optionalString(b, "incident"), Channel.WEB, key);
-    return edge.checkIns().record(req).map(r -> {
+    return edge.limiter().charge(Limits.CHECKIN_PER_PHONE, call.phone(), System.currentTimeMillis(), () -> {
+      JsonNode b = bodyObject(call.ctx());
+      String key = call.ctx().request().getHeader("Idempotency-Key");
+      CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
+          Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
+          Fields.optionalString(b, "incident"), Channel.WEB, key);
+      return edge.checkIns().record(req);
+    }).map(r -> {
       ObjectNode n = Wire.object();
       n.put("id", r.checkIn().id());
       n.put("seq", r.checkIn().seq());
@@ -333,12 +334,12 @@ public final class HttpApi {
   // ------------------------------------------------------------------ follows and contacts
 
   private Future<Reply> follow(Call call) {
-    edge.limiter().acquire(Limits.FOLLOW_PER_PHONE, call.phone(), System.currentTimeMillis());
-    JsonNode b = bodyObject(call.ctx());
-    String subject = edge.phones().normalise(Fields.requiredString(b, "phone"));
-    boolean sms = Fields.optionalBoolean(b, "sms", false);
-    return edge.follows().follow(call.phone(), subject, sms)
-        .map(f -> Reply.created(Wire.object().put("phone", f.subject()).put("state", f.state().wire())));
+    return edge.limiter().charge(Limits.FOLLOW_PER_PHONE, call.phone(), System.currentTimeMillis(), () -> {
+      JsonNode b = bodyObject(call.ctx());
+      String subject = edge.phones().normalise(Fields.requiredString(b, "phone"));
+      boolean sms = Fields.optionalBoolean(b, "sms", false);
+      return edge.follows().follow(call.phone(), subject, sms);
+    }).map(f -> Reply.created(Wire.object().put("phone", f.subject()).put("state", f.state().wire())));
   }
 
   private Future<Reply> follows(Call call) {
@@ -399,7 +400,9 @@ public final class HttpApi {
       Errors.send(ctx, HubException.forbidden());
       return;
     }
-    req.toWebSocket().onSuccess(ws -> new WsSession(ws, vertx.getOrCreateContext(), edge).start())
+    // vertx-web wraps the WebSocket; the channel is the request's own (an upgrade keeps the socket).
+    io.netty.channel.Channel channel = ConnectionGuard.channel(req.connection());
+    req.toWebSocket().onSuccess(ws -> new WsSession(ws, channel, vertx.getOrCreateContext(), edge).start())
         .onFailure(t -> {
           release.run();
           if (!ctx.response().ended()) {
@@ -461,7 +464,8 @@ public final class HttpApi {
           .putHeader("Content-Type", "text/event-stream; charset=utf-8")
           .putHeader("X-Accel-Buffering", "no");
       resp.write(": crisis hub\n\n");
-      SseSession s = new SseSession(resp, vertx.getOrCreateContext(), edge.config().wsQueueFrames());
+      SseSession s = new SseSession(resp, ctx.request().connection(), vertx.getOrCreateContext(),
+          edge.config().wsQueueFrames());
       edge.fanOut().add(s);
       resp.closeHandler(v -> {
         s.clientLeft();

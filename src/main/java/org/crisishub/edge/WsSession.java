@@ -24,6 +24,8 @@ import org.crisishub.fanout.OutFrame;
  */
 final class WsSession extends ClientSession {
   private final ServerWebSocket ws;
+  /** The connection's Netty channel (null if Vert.x does not expose it), for {@link #resetTransport()}. */
+  private final io.netty.channel.Channel channel;
   private final EdgeContext edge;
   private final RateLimiter frameLimiter;
   private long lastHeardMs = System.currentTimeMillis();
@@ -32,9 +34,10 @@ final class WsSession extends ClientSession {
   private short drainCode;
   private String drainReason;
 
-  WsSession(ServerWebSocket ws, Context context, EdgeContext edge) {
+  WsSession(ServerWebSocket ws, io.netty.channel.Channel channel, Context context, EdgeContext edge) {
     super(context, edge.config().wsQueueFrames());
     this.ws = ws;
+    this.channel = channel;
     this.edge = edge;
     this.frameLimiter = new RateLimiter(edge.config().rateLimits());
   }
@@ -106,6 +109,15 @@ final class WsSession extends ClientSession {
   @Override
   protected void closeTransport(short code, String reason) {
     ws.close(code, reason);
+  }
+
+  @Override
+  protected void resetTransport() {
+    if (channel != null) {
+      ConnectionGuard.reset(channel);
+    } else {
+      ws.close();
+    }
   }
 
   private void onText(String text) {
@@ -278,11 +290,12 @@ final class WsSession extends ClientSession {
   }
 
   private Future<ObjectNode> checkIn(JsonNode msg) {
-    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis());
-    CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
-        Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
-        Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"));
-    return edge.checkIns().record(req).map(r -> {
+    return edge.limiter().charge(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis(), () -> {
+      CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
+          Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
+          Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"));
+      return edge.checkIns().record(req);
+    }).map(r -> {
       ObjectNode a = ack();
       a.put("id", r.checkIn().id());
       a.put("seq", r.checkIn().seq());
@@ -293,10 +306,11 @@ final class WsSession extends ClientSession {
   }
 
   private Future<ObjectNode> follow(JsonNode msg) {
-    edge.limiter().acquire(Limits.FOLLOW_PER_PHONE, phone(), System.currentTimeMillis());
-    String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
-    boolean sms = Fields.optionalBoolean(msg, "sms", false);
-    return edge.follows().follow(phone(), subject, sms).map(f -> {
+    return edge.limiter().charge(Limits.FOLLOW_PER_PHONE, phone(), System.currentTimeMillis(), () -> {
+      String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
+      boolean sms = Fields.optionalBoolean(msg, "sms", false);
+      return edge.follows().follow(phone(), subject, sms);
+    }).map(f -> {
       ObjectNode a = ack();
       a.put("phone", f.subject());
       a.put("state", f.state().wire());
@@ -324,3 +338,4 @@ final class WsSession extends ClientSession {
     });
   }
 }
+
