@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>A connection whose headers are late is closed and reported through {@code onTimeout}. Both
- * handlers leave the pipeline when a request upgrades to a WebSocket. Not thread-safe: everything
- * runs on the channel's event loop.
+ * handlers leave the pipeline when a request is upgraded to a WebSocket (its 101 response). Not
+ * thread-safe: everything runs on the channel's event loop.
  */
 final class HeaderDeadline {
   static final String CLOCK = "hub-header-clock";
@@ -46,6 +47,8 @@ final class HeaderDeadline {
   private int outstanding;
   /** True between a request's headers and the end of its body. */
   private boolean bodyOpen;
+  /** True from a WebSocket upgrade request until its response. */
+  private boolean upgrading;
   private ScheduledFuture<?> timer;
 
   private HeaderDeadline(Channel channel, long headerNanos, long keepAliveNanos, Runnable onTimeout) {
@@ -107,6 +110,12 @@ final class HeaderDeadline {
   private final class Clock extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (ctx.pipeline().get("httpDecoder") == null) {
+        // Upgraded (the HTTP decoder is gone): these bytes are WebSocket frames, not a request.
+        remove();
+        ctx.fireChannelRead(msg);
+        return;
+      }
       if (state == State.WAITING && !bodyOpen && msg instanceof ByteBuf b && b.isReadable()) {
         state = State.HEADERS;
         arm(headerNanos);
@@ -131,10 +140,7 @@ final class HeaderDeadline {
         state = State.IN_REQUEST;
         cancel();
         String upgrade = req.headers().get(HttpHeaderNames.UPGRADE);
-        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
-          // From here on the bytes are WebSocket frames, watched by the idle and stall timeouts.
-          remove();
-        }
+        upgrading = upgrade != null && upgrade.equalsIgnoreCase("websocket");
       }
       if (msg instanceof LastHttpContent) {
         bodyOpen = false;
@@ -144,6 +150,16 @@ final class HeaderDeadline {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (upgrading && msg instanceof HttpResponse r) {
+        upgrading = false;
+        if (r.status().code() == 101) {
+          // From here on the bytes are WebSocket frames, watched by the idle and stall timeouts. A
+          // refused upgrade (403, 400) stays an HTTP connection with its deadlines.
+          remove();
+          ctx.write(msg, promise);
+          return;
+        }
+      }
       if (msg instanceof LastHttpContent && outstanding > 0 && --outstanding == 0 && state == State.IN_REQUEST) {
         state = State.WAITING;
         arm(keepAliveNanos);

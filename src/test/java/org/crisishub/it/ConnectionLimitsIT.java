@@ -113,6 +113,27 @@ class ConnectionLimitsIT {
   }
 
   @Test
+  @DisplayName("an upgraded WebSocket outlives the header timeout; a refused upgrade keeps its connection's deadlines")
+  void upgrades() throws Exception {
+    try (TestHub hub = TestHub.start(dir, Map.of("HUB_HEADER_TIMEOUT_SECONDS", "1"))) {
+      io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+      try (org.crisishub.support.WsClient ws = org.crisishub.support.WsClient.connect(vertx, hub.port(), null)) {
+        TimeUnit.MILLISECONDS.sleep(2500); // the time passing is what is tested
+        ws.sendRaw("{\"type\":\"ping\"}");
+        assertEquals("pong", ws.next().path("type").asText());
+      } finally {
+        vertx.close().await();
+      }
+      RawHttp refused = open("127.0.0.1", hub.port());
+      assertEquals(403, refused.send(RawHttp.wsHandshake("/api/v1/ws", "Origin: http://elsewhere.example\r\n"))
+          .readStatus());
+      refused.send("GET /health/live HTTP/1.1\r\n");
+      refused.awaitClosed(10_000);
+      assertEquals(1, refused(hub, "header_timeout"));
+    }
+  }
+
+  @Test
   @DisplayName("streams over HUB_MAX_CONNECTIONS_PER_IP are closed at once while other addresses, readiness included, are served")
   void perAddressCap() throws Exception {
     try (TestHub hub = TestHub.start(dir, Map.of("HUB_MAX_CONNECTIONS_PER_IP", "3",
