@@ -467,6 +467,12 @@ public final class HttpApi {
       SseSession s = new SseSession(resp, ctx.request().connection(), vertx.getOrCreateContext(),
           edge.config().wsQueueFrames());
       edge.fanOut().add(s);
+      // The stream ended (the hub closed it): it leaves the gauges and the per-address count now, even
+      // if the connection stays for more requests. A stuck end is reset by the session's close grace.
+      resp.endHandler(v -> {
+        release.run();
+        edge.fanOut().remove(s);
+      });
       resp.closeHandler(v -> {
         s.clientLeft();
         edge.fanOut().remove(s);
