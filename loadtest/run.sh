@@ -171,6 +171,7 @@ if [ "${1:-}" = all ]; then
     one reconnect-storm --subjects 50 --followers "${RECONNECT_FOLLOWERS:-200}"
     one idle-connections --connections "${IDLE_CONNECTIONS:-19000}" --duration 15
     one sms-storm --rate "${SMS_RATE:-1000}" --duration 15
+    one slow-headers --attackers "${ATTACKERS:-1500}" --drip-seconds 5 --subjects 10 --followers 50 --rate 100 --duration 15
   done
 else
   one "$@"

@@ -34,11 +34,16 @@ final class HttpVerticle extends VerticleBase {
         // percent-encoded (four UTF-8 bytes, three characters each), more than the default 8 KiB.
         .setMaxFormAttributeSize(org.crisishub.edge.SmsRoutes.MAX_FORM_BODY)
         .setMaxFormBufferedBytes(org.crisishub.edge.SmsRoutes.MAX_FORM_BODY)
-        .setCompressionSupported(true);
+        .setCompressionSupported(true)
+        // HTTP/1.1 only: with h2c on, Vert.x builds the HTTP/1 pipeline (and reports the connection)
+        // only after the first bytes, and the header deadline could not start at accept.
+        .setHttp2ClearTextEnabled(false);
     if (edge.config().wsSendBufferBytes() > 0) {
       options.setSendBufferSize(edge.config().wsSendBufferBytes());
     }
-    server = vertx.createHttpServer(options).requestHandler(new HttpApi(vertx, edge).router());
+    server = vertx.createHttpServer(options)
+        .connectionHandler(edge.connections()::accepted)
+        .requestHandler(new HttpApi(vertx, edge).router());
     return server.listen();
   }
 

@@ -176,7 +176,7 @@ public final class Hub {
               config.publicUrl(), outbox::wake);
           EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
               config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
-              responders, notices, help);
+              responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry));
           outbox.start();
           return vertx.deployVerticle(() -> new EventLoopProbe(registry),
               new DeploymentOptions().setInstances(2 * Runtime.getRuntime().availableProcessors()))

@@ -57,6 +57,7 @@ public record HubConfig(
     String logFormat,
     String smsNumber,
     boolean devSmsOpen,
+    Connections connections,
     List<String> warnings) {
 
   /**
@@ -66,6 +67,20 @@ public record HubConfig(
    */
   public record Cluster(String join, List<String> members, int port, String host, int eventBusPort,
       String k8sServiceDns) {
+  }
+
+  /**
+   * Limits on client connections ({@code HUB_MAX_CONNECTIONS}, {@code HUB_MAX_CONNECTIONS_PER_IP},
+   * {@code HUB_HEADER_TIMEOUT_SECONDS}, {@code HUB_HTTP_KEEPALIVE_SECONDS}).
+   *
+   * @param maxPerNode TCP connections this node holds at once, every kind; more are closed at accept
+   * @param maxPerIp WebSocket and SSE streams of one client address (after trusted proxies) at once;
+   *     0 when {@code HUB_RATE_LIMITS=off} (no per-address cap)
+   * @param headerTimeoutSeconds a request whose request line and headers are not complete this long
+   *     after its first byte (for a connection's first request: after the connection opened) is closed
+   * @param keepAliveSeconds a kept-alive connection waiting for its next request is closed after this
+   */
+  public record Connections(int maxPerNode, int maxPerIp, int headerTimeoutSeconds, int keepAliveSeconds) {
   }
 
   /** Twilio account settings; only validated when {@code HUB_SMS=twilio}. */
@@ -233,6 +248,8 @@ public record HubConfig(
         warnings.add("HUB_TWILIO_FROM is not an E.164 number: pages show no SMS fallback (set HUB_SMS_NUMBER)");
       }
     }
+    boolean rateLimits = bool(v, "HUB_RATE_LIMITS", "on", "off");
+    Connections connections = connections(v, rateLimits, warnings);
     return new HubConfig(
         v.get("HUB_HTTP_HOST"),
         port,
@@ -248,7 +265,7 @@ public record HubConfig(
         list(v.get("HUB_TRUSTED_PROXIES")),
         intIn(v, "HUB_RETENTION_DAYS", 1, 3650),
         region,
-        bool(v, "HUB_RATE_LIMITS", "on", "off"),
+        rateLimits,
         smsRate,
         intIn(v, "HUB_SESSION_TTL_HOURS", 1, 24 * 90),
         intIn(v, "HUB_WS_IDLE_SECONDS", 5, 3600),
@@ -266,10 +283,43 @@ public record HubConfig(
         oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
         smsNumber.isEmpty() ? null : smsNumber,
         bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
+        connections,
         List.copyOf(warnings));
   }
 
   private static final String E164 = "\\+[1-9][0-9]{6,14}";
+
+  /** Share of the open-file limit that {@code HUB_MAX_CONNECTIONS} takes by default (the rest: files, Redis, cluster). */
+  static final double DEFAULT_CONNECTION_SHARE = 0.9;
+  /** The node cap when the open-file limit cannot be read (not a Unix JVM). */
+  static final int FALLBACK_MAX_CONNECTIONS = 10_000;
+
+  private static Connections connections(Map<String, String> v, boolean rateLimits, List<String> warnings) {
+    long fileLimit = openFileLimit();
+    int maxPerNode;
+    if (v.get("HUB_MAX_CONNECTIONS").isEmpty()) {
+      maxPerNode = fileLimit > 0 ? (int) Math.max(1, Math.min(Integer.MAX_VALUE, (long) (fileLimit * DEFAULT_CONNECTION_SHARE)))
+          : FALLBACK_MAX_CONNECTIONS;
+    } else {
+      maxPerNode = intIn(v, "HUB_MAX_CONNECTIONS", 1, Integer.MAX_VALUE);
+      if (fileLimit > 0 && maxPerNode > fileLimit) {
+        warnings.add("HUB_MAX_CONNECTIONS=" + maxPerNode + " is above the open-file limit (" + fileLimit
+            + "): the process runs out of files first; raise the limit (ulimit -n) or lower the cap");
+      }
+    }
+    int perIp = intIn(v, "HUB_MAX_CONNECTIONS_PER_IP", 1, Integer.MAX_VALUE);
+    return new Connections(maxPerNode, rateLimits ? perIp : 0, intIn(v, "HUB_HEADER_TIMEOUT_SECONDS", 1, 3600),
+        intIn(v, "HUB_HTTP_KEEPALIVE_SECONDS", 1, 3600));
+  }
+
+  /** The process's open-file limit (soft), or -1 when the JVM cannot tell. */
+  static long openFileLimit() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return -1;
+  }
 
   private static String stripSlash(String s) {
     return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;

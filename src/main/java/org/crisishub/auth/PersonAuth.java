@@ -37,11 +37,22 @@ public final class PersonAuth {
   }
 
   /** Sends a new code to {@code phone} (E.164), replacing any earlier one. */
+  /** Takes a token from both buckets, or from neither: a refusal by the second gives the first back. */
+  private void acquireBoth(RateLimiter.Limit first, String firstKey, RateLimiter.Limit second, String secondKey,
+      long nowMs) {
+    limiter.acquire(first, firstKey, nowMs);
+    try {
+      limiter.acquire(second, secondKey, nowMs);
+    } catch (HubException e) {
+      limiter.refund(first, firstKey, nowMs);
+      throw e;
+    }
+  }
+
   public Future<Void> sendCode(String phone, String ip) {
     Instant now = clock.instant();
     try {
-      limiter.acquire(Limits.OTP_SEND_PER_IP, ip, now.toEpochMilli());
-      limiter.acquire(Limits.OTP_SEND_PER_PHONE, phone, now.toEpochMilli());
+      acquireBoth(Limits.OTP_SEND_PER_IP, ip, Limits.OTP_SEND_PER_PHONE, phone, now.toEpochMilli());
     } catch (HubException e) {
       return Future.failedFuture(e);
     }
@@ -69,14 +80,14 @@ public final class PersonAuth {
   /** Exchanges a code for a session token; {@code forbidden} for a wrong, used or expired code. */
   public Future<TokenService.Issued> createSession(String phone, String code, String ip) {
     Instant now = clock.instant();
-    try {
-      limiter.acquire(Limits.OTP_TRY_PER_IP, ip, now.toEpochMilli());
-      limiter.acquire(Limits.OTP_TRY_PER_PHONE, phone, now.toEpochMilli());
-    } catch (HubException e) {
-      return Future.failedFuture(e);
-    }
+    // A malformed code is refused before it costs a try: only real attempts count.
     if (code == null || !code.strip().matches("[0-9]{6}")) {
       return Future.failedFuture(HubException.invalid("code must be the 6 digits sent by SMS"));
+    }
+    try {
+      acquireBoth(Limits.OTP_TRY_PER_IP, ip, Limits.OTP_TRY_PER_PHONE, phone, now.toEpochMilli());
+    } catch (HubException e) {
+      return Future.failedFuture(e);
     }
     return store.checkOtp(phone, tokens.codeHash(phone, code.strip()), now, Limits.OTP_MAX_TRIES)
         .compose(outcome -> outcome == Store.OtpOutcome.OK

@@ -44,6 +44,42 @@ public final class RateLimiter {
     }
   }
 
+  /**
+   * Gives back one token taken by {@link #acquire} for work that was then refused, so that only
+   * accepted work counts; never above the burst.
+   */
+  public void refund(Limit limit, String key, long nowMs) {
+    if (!enabled) {
+      return;
+    }
+    Bucket b = buckets.get(limit.name() + "|" + key);
+    if (b != null) {
+      b.giveBack(nowMs);
+    }
+  }
+
+  /**
+   * Runs {@code work} against one token of {@code key} under {@code limit}: the token is taken first
+   * ({@code rate_limited} when there is none, and {@code work} does not run) and given back when
+   * {@code work} fails, synchronously or through its future, whatever the error (a 400, a 403, a
+   * 503: nothing was accepted). The returned future carries {@code work}'s outcome.
+   */
+  public <T> io.vertx.core.Future<T> charge(Limit limit, String key, long nowMs,
+      java.util.function.Supplier<io.vertx.core.Future<T>> work) {
+    try {
+      acquire(limit, key, nowMs);
+    } catch (HubException e) {
+      return io.vertx.core.Future.failedFuture(e);
+    }
+    io.vertx.core.Future<T> f;
+    try {
+      f = work.get();
+    } catch (RuntimeException e) {
+      f = io.vertx.core.Future.failedFuture(e);
+    }
+    return f.onFailure(e -> refund(limit, key, System.currentTimeMillis()));
+  }
+
   /** Forgets full buckets, which carry no information. */
   private void sweep(long nowMs) {
     buckets.values().removeIf(b -> b.isFull(nowMs));
@@ -67,6 +103,11 @@ public final class RateLimiter {
         return 0;
       }
       return (long) Math.ceil((1 - tokens) / limit.perMilli());
+    }
+
+    synchronized void giveBack(long nowMs) {
+      refill(nowMs);
+      tokens = Math.min(limit.burst(), tokens + 1);
     }
 
     synchronized boolean isFull(long nowMs) {

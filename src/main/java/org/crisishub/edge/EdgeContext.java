@@ -19,6 +19,7 @@ import org.crisishub.sms.DevSmsSender;
  *
  * @param devSms the dev sender when {@code HUB_SMS=dev}, else null (dev endpoints absent)
  * @param readiness succeeds while this node can serve
+ * @param connections this node's connection caps and header deadline
  */
 public record EdgeContext(
     HubConfig config,
@@ -36,5 +37,6 @@ public record EdgeContext(
     org.crisishub.sms.SmsConversation sms,
     org.crisishub.notices.ResponderAuth responders,
     org.crisishub.notices.NoticeService notices,
-    org.crisishub.core.HelpService help) {
+    org.crisishub.core.HelpService help,
+    ConnectionGuard connections) {
 }

@@ -301,13 +301,14 @@ public final class HttpApi {
   // ------------------------------------------------------------------ check-ins
 
   private Future<Reply> checkIn(Call call) {
-    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, call.phone(), System.currentTimeMillis());
-    JsonNode b = bodyObject(call.ctx());
-    String key = call.ctx().request().getHeader("Idempotency-Key");
-    CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
-        Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
-        Fields.optionalString(b, "incident"), Channel.WEB, key, Fields.optionalTime(b, "madeAt"));
-    return edge.checkIns().record(req).map(r -> Reply.created(Wire.checkInAck(Wire.object(), r)));
+    return edge.limiter().charge(Limits.CHECKIN_PER_PHONE, call.phone(), System.currentTimeMillis(), () -> {
+      JsonNode b = bodyObject(call.ctx());
+      String key = call.ctx().request().getHeader("Idempotency-Key");
+      CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
+          Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
+          Fields.optionalString(b, "incident"), Channel.WEB, key, Fields.optionalTime(b, "madeAt"));
+      return edge.checkIns().record(req);
+    }).map(r -> Reply.created(Wire.checkInAck(Wire.object(), r)));
   }
 
   private Future<Reply> status(Call call) {
@@ -357,12 +358,12 @@ public final class HttpApi {
   // ------------------------------------------------------------------ follows and contacts
 
   private Future<Reply> follow(Call call) {
-    edge.limiter().acquire(Limits.FOLLOW_PER_PHONE, call.phone(), System.currentTimeMillis());
-    JsonNode b = bodyObject(call.ctx());
-    String subject = edge.phones().normalise(Fields.requiredString(b, "phone"));
-    boolean sms = Fields.optionalBoolean(b, "sms", false);
-    return edge.follows().follow(call.phone(), subject, sms)
-        .map(f -> Reply.created(Wire.object().put("phone", f.subject()).put("state", f.state().wire())));
+    return edge.limiter().charge(Limits.FOLLOW_PER_PHONE, call.phone(), System.currentTimeMillis(), () -> {
+      JsonNode b = bodyObject(call.ctx());
+      String subject = edge.phones().normalise(Fields.requiredString(b, "phone"));
+      boolean sms = Fields.optionalBoolean(b, "sms", false);
+      return edge.follows().follow(call.phone(), subject, sms);
+    }).map(f -> Reply.created(Wire.object().put("phone", f.subject()).put("state", f.state().wire())));
   }
 
   private Future<Reply> follows(Call call) {
@@ -414,12 +415,20 @@ public final class HttpApi {
 
   private void webSocket(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
+    Runnable release = edge.connections().admitStream(req, clientAddress.of(req));
+    if (release == null) {
+      return; // over the per-address cap: closed and counted
+    }
     if (!originAllowed(req)) {
+      release.run();
       Errors.send(ctx, HubException.forbidden());
       return;
     }
-    req.toWebSocket().onSuccess(ws -> new WsSession(ws, vertx.getOrCreateContext(), edge).start())
+    // vertx-web wraps the WebSocket; the channel is the request's own (an upgrade keeps the socket).
+    io.netty.channel.Channel channel = ConnectionGuard.channel(req.connection());
+    req.toWebSocket().onSuccess(ws -> new WsSession(ws, channel, vertx.getOrCreateContext(), edge).start())
         .onFailure(t -> {
+          release.run();
           if (!ctx.response().ended()) {
             Errors.send(ctx, HubException.invalid("not a WebSocket handshake"));
           }
@@ -446,6 +455,11 @@ public final class HttpApi {
    * requests, for a responder). Without a token, at least one incident is needed.
    */
   private void events(RoutingContext ctx) {
+    Runnable release = edge.connections().admitStream(ctx.request(), clientAddress.of(ctx.request()));
+    if (release == null) {
+      return; // over the per-address cap: closed and counted
+    }
+    ctx.response().endHandler(v -> release.run());
     String token = ctx.queryParams().get("token") != null ? ctx.queryParams().get("token") : bearerToken(ctx);
     List<String> incidents = ctx.queryParam("incident");
     if (token == null && incidents.isEmpty()) {
@@ -479,8 +493,15 @@ public final class HttpApi {
           .putHeader("Content-Type", "text/event-stream; charset=utf-8")
           .putHeader("X-Accel-Buffering", "no");
       resp.write(": crisis hub\n\n");
-      SseSession s = new SseSession(resp, vertx.getOrCreateContext(), edge.config().wsQueueFrames());
+      SseSession s = new SseSession(resp, ctx.request().connection(), vertx.getOrCreateContext(),
+          edge.config().wsQueueFrames());
       edge.fanOut().add(s);
+      // The stream ended (the hub closed it): it leaves the gauges and the per-address count now, even
+      // if the connection stays for more requests. A stuck end is reset by the session's close grace.
+      resp.endHandler(v -> {
+        release.run();
+        edge.fanOut().remove(s);
+      });
       resp.closeHandler(v -> {
         s.clientLeft();
         edge.fanOut().remove(s);

@@ -11,10 +11,13 @@ import org.crisishub.fanout.ClientSession;
  */
 final class SseSession extends ClientSession {
   private final HttpServerResponse response;
+  private final io.vertx.core.http.HttpConnection connection;
 
-  SseSession(HttpServerResponse response, Context context, int maxFrames) {
+  SseSession(HttpServerResponse response, io.vertx.core.http.HttpConnection connection, Context context,
+      int maxFrames) {
     super(context, maxFrames);
     this.response = response;
+    this.connection = connection;
   }
 
   @Override
@@ -40,6 +43,22 @@ final class SseSession extends ClientSession {
     if (!response.ended() && !response.closed()) {
       String json = "{\"code\":" + code + ",\"reason\":" + Wire.JSON.valueToTree(reason) + "}";
       response.end("event: close\ndata: " + json + "\n\n");
+    }
+  }
+
+  /**
+   * Resets the connection only while the end of the stream is still stuck behind unread data: a
+   * client that read it may keep its connection for more requests.
+   */
+  @Override
+  protected void resetTransport() {
+    if (!response.closed() && response.writeQueueFull()) {
+      io.netty.channel.Channel ch = ConnectionGuard.channel(connection);
+      if (ch != null) {
+        ConnectionGuard.reset(ch);
+      } else {
+        connection.close();
+      }
     }
   }
 

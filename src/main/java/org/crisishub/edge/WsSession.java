@@ -26,6 +26,8 @@ final class WsSession extends ClientSession {
   /** Largest text message kept for the UTF-8 check; larger ones are closed with 1009 by Vert.x. */
   private static final int MAX_MESSAGE = 16 * 1024;
   private final ServerWebSocket ws;
+  /** The connection's Netty channel (null if Vert.x does not expose it), for {@link #resetTransport()}. */
+  private final io.netty.channel.Channel channel;
   private final EdgeContext edge;
   private final RateLimiter frameLimiter;
   private long lastHeardMs = System.currentTimeMillis();
@@ -36,9 +38,10 @@ final class WsSession extends ClientSession {
   /** The bytes of the text message being received, while its frames arrive; null between messages. */
   private Buffer textBytes;
 
-  WsSession(ServerWebSocket ws, Context context, EdgeContext edge) {
+  WsSession(ServerWebSocket ws, io.netty.channel.Channel channel, Context context, EdgeContext edge) {
     super(context, edge.config().wsQueueFrames());
     this.ws = ws;
+    this.channel = channel;
     this.edge = edge;
     this.frameLimiter = new RateLimiter(edge.config().rateLimits());
   }
@@ -144,6 +147,15 @@ final class WsSession extends ClientSession {
   @Override
   protected void closeTransport(short code, String reason) {
     ws.close(code, reason);
+  }
+
+  @Override
+  protected void resetTransport() {
+    if (channel != null) {
+      ConnectionGuard.reset(channel);
+    } else {
+      ws.close();
+    }
   }
 
   private void onText(String text) {
@@ -327,19 +339,21 @@ final class WsSession extends ClientSession {
   }
 
   private Future<ObjectNode> checkIn(JsonNode msg) {
-    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis());
-    CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
-        Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
-        Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"),
-        Fields.optionalTime(msg, "madeAt"));
-    return edge.checkIns().record(req).map(r -> Wire.checkInAck(ack(), r));
+    return edge.limiter().charge(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis(), () -> {
+      CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
+          Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
+          Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"),
+          Fields.optionalTime(msg, "madeAt"));
+      return edge.checkIns().record(req);
+    }).map(r -> Wire.checkInAck(ack(), r));
   }
 
   private Future<ObjectNode> follow(JsonNode msg) {
-    edge.limiter().acquire(Limits.FOLLOW_PER_PHONE, phone(), System.currentTimeMillis());
-    String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
-    boolean sms = Fields.optionalBoolean(msg, "sms", false);
-    return edge.follows().follow(phone(), subject, sms).map(f -> {
+    return edge.limiter().charge(Limits.FOLLOW_PER_PHONE, phone(), System.currentTimeMillis(), () -> {
+      String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
+      boolean sms = Fields.optionalBoolean(msg, "sms", false);
+      return edge.follows().follow(phone(), subject, sms);
+    }).map(f -> {
       ObjectNode a = ack();
       a.put("phone", f.subject());
       a.put("state", f.state().wire());
@@ -367,3 +381,4 @@ final class WsSession extends ClientSession {
     });
   }
 }
+

@@ -31,6 +31,14 @@ public abstract class ClientSession {
   /** The node is restarting (graceful stop): reconnect, to any node, after a random delay. */
   public static final short CLOSE_RESTART = 1012;
 
+  /**
+   * After the hub closes a session, how long the client has to complete the close (read the close
+   * frame or the end of the stream) before the socket is reset, dropping whatever still waits to be
+   * written. A client that stopped reading never reads its close frame, so without this its socket
+   * and everything queued for it would stay until the kernel gave up.
+   */
+  public static final long CLOSE_GRACE_MS = 3000;
+
   private final String id = UUID.randomUUID().toString();
   private final Context context;
   private final int maxFrames;
@@ -42,6 +50,7 @@ public abstract class ClientSession {
   private volatile String tokenId;
   private boolean holding;
   private volatile boolean closed;
+  private boolean transportGone;
   private long backlogSinceMs;
   private SessionListener listener = SessionListener.NONE;
 
@@ -131,6 +140,12 @@ public abstract class ClientSession {
 
   /** Closes the connection, telling the client why. */
   protected abstract void closeTransport(short code, String reason);
+
+  /**
+   * Called {@link #CLOSE_GRACE_MS} after {@link #closeTransport} when the transport has not reported
+   * its end: closes the socket at once, discarding what waits to be written.
+   */
+  protected abstract void resetTransport();
 
   /** Queues frames without writing until {@link #release()}: used while the snapshot is read. */
   public final void hold() {
@@ -238,6 +253,13 @@ public abstract class ClientSession {
     }
     dropQueue();
     closeTransport(code, reason);
+    if (!transportGone) {
+      context.owner().setTimer(CLOSE_GRACE_MS, t -> context.runOnContext(v -> {
+        if (!transportGone) {
+          resetTransport();
+        }
+      }));
+    }
   }
 
   private void dropQueue() {
@@ -256,6 +278,7 @@ public abstract class ClientSession {
 
   /** Marks the session closed after the transport closed by itself (client left). */
   protected final void transportClosed() {
+    transportGone = true;
     dropQueue();
   }
 }

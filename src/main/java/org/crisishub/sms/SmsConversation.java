@@ -118,7 +118,6 @@ public final class SmsConversation {
   }
 
   private Future<String> checkIn(String from, SmsCommand cmd, String messageSid) {
-    limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
     Status status = cmd.kind() == Kind.SAFE ? Status.SAFE : Status.NEED_HELP;
     String note = cmd.arg();
     // Someone typing on a phone cannot easily shorten a note: keep the first 280 characters.
@@ -127,11 +126,12 @@ public final class SmsConversation {
     }
     String text = note;
     // An SMS cannot name an incident: a check-in belongs to the open incident the sender last JOINed.
-    return store.joinedOpenIncidents(from).compose(joined -> {
-      CheckInRequest req = new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
-          Channel.SMS, "sms:" + messageSid);
-      return checkIns.record(req);
-    }).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified()));
+    return limiter.<org.crisishub.domain.CheckInResult>charge(Limits.CHECKIN_PER_PHONE, from, clock.millis(),
+        () -> store.joinedOpenIncidents(from).compose(joined -> {
+          CheckInRequest req = new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
+              Channel.SMS, "sms:" + messageSid);
+          return checkIns.record(req);
+        })).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified()));
   }
 
   private Future<String> withNumber(SmsCommand cmd, String command,

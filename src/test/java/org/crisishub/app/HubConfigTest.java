@@ -68,6 +68,35 @@ class HubConfigTest {
     assertTrue(c.warnings().stream().anyMatch(w -> w.contains("HUB_TOKEN_SECRET")), c.warnings().toString());
   }
 
+  @Test
+  @DisplayName("connection limits: 90 % of the open-file limit per node, 2,000 streams per address, 10 s for headers")
+  void connectionLimits() {
+    HubConfig.Connections c = HubConfig.load(Map.of()).connections();
+    long files = HubConfig.openFileLimit();
+    if (files > 0) {
+      assertEquals((int) (files * 0.9), c.maxPerNode());
+    }
+    assertEquals(2000, c.maxPerIp());
+    assertEquals(10, c.headerTimeoutSeconds());
+    assertEquals(75, c.keepAliveSeconds());
+
+    HubConfig.Connections set = HubConfig.load(Map.of("HUB_MAX_CONNECTIONS", "500", "HUB_MAX_CONNECTIONS_PER_IP", "7",
+        "HUB_HEADER_TIMEOUT_SECONDS", "3")).connections();
+    assertEquals(500, set.maxPerNode());
+    assertEquals(7, set.maxPerIp());
+    assertEquals(3, set.headerTimeoutSeconds());
+    assertEquals(0, HubConfig.load(Map.of("HUB_RATE_LIMITS", "off")).connections().maxPerIp(),
+        "HUB_RATE_LIMITS=off lifts the per-address cap");
+
+    assertMessage(Map.of("HUB_MAX_CONNECTIONS", "0"), "HUB_MAX_CONNECTIONS");
+    assertMessage(Map.of("HUB_MAX_CONNECTIONS_PER_IP", "many"), "HUB_MAX_CONNECTIONS_PER_IP");
+    assertMessage(Map.of("HUB_HEADER_TIMEOUT_SECONDS", "0"), "HUB_HEADER_TIMEOUT_SECONDS");
+    if (files > 0 && files < Integer.MAX_VALUE) {
+      HubConfig above = HubConfig.load(Map.of("HUB_MAX_CONNECTIONS", String.valueOf(files + 1)));
+      assertTrue(above.warnings().stream().anyMatch(w -> w.contains("open-file limit")), above.warnings().toString());
+    }
+  }
+
   private static void assertMessage(Map<String, String> env, String mustName) {
     HubConfig.ConfigException e = assertThrows(HubConfig.ConfigException.class, () -> HubConfig.load(env));
     assertTrue(e.getMessage().contains(mustName), e.getMessage());

@@ -105,4 +105,30 @@ class AuthTest {
       l.acquire(Limits.OTP_SEND_PER_PHONE, "+1555000" + i, t);
     }
   }
+
+  @Test
+  @DisplayName("only accepted work counts: charged work that fails, synchronously or later, gives its token back")
+  void refusedWorkIsRefunded() {
+    RateLimiter l = new RateLimiter(true);
+    RateLimiter.Limit lim = new RateLimiter.Limit("c", 2, 1); // practically no refill
+    for (int i = 0; i < 50; i++) {
+      assertTrue(l.charge(lim, "k", 0, () -> {
+        throw HubException.invalid("bad body");
+      }).failed());
+      assertTrue(l.<Void>charge(lim, "k", 0, () -> io.vertx.core.Future.failedFuture(HubException.invalid("unknown incident")))
+          .failed());
+    }
+    assertTrue(l.charge(lim, "k", 0, () -> io.vertx.core.Future.succeededFuture("one")).succeeded());
+    assertTrue(l.charge(lim, "k", 0, () -> io.vertx.core.Future.succeededFuture("two")).succeeded());
+    io.vertx.core.Future<String> third = l.charge(lim, "k", 0, () -> io.vertx.core.Future.succeededFuture("three"));
+    assertEquals(ErrorCode.RATE_LIMITED, ((HubException) third.cause()).code(), "two accepted used the burst of 2");
+    // A refund never lifts a bucket above its burst.
+    RateLimiter fresh = new RateLimiter(true);
+    fresh.acquire(lim, "x", 0);
+    fresh.refund(lim, "x", 0);
+    fresh.refund(lim, "x", 0);
+    fresh.acquire(lim, "x", 0);
+    fresh.acquire(lim, "x", 0);
+    assertThrows(HubException.class, () -> fresh.acquire(lim, "x", 0));
+  }
 }

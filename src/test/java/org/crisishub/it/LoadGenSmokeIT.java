@@ -55,4 +55,28 @@ class LoadGenSmokeIT {
       }
     }
   }
+
+  @Test
+  @DisplayName("slow-headers runs both phases: every status delivered in each, readiness answered, the attack sockets closed by the hub")
+  void slowHeaders() throws Exception {
+    String secret = "smoke-secret-smoke-secret-0123456789";
+    try (TestHub hub = TestHub.start(dir, Map.of("HUB_RATE_LIMITS", "off", "HUB_TOKEN_SECRET", secret,
+        "HUB_HEADER_TIMEOUT_SECONDS", "1"))) {
+      Vertx gen = Vertx.vertx();
+      try {
+        Map<String, String> opts = new HashMap<>(Map.of("url", "http://127.0.0.1:" + hub.port(),
+            "token-secret", secret, "subjects", "2", "followers", "5", "rate", "20", "duration", "2",
+            "attackers", "20", "drip-seconds", "5"));
+        var r = LoadGen.run("slow-headers", opts, gen).json();
+        assertEquals(40 * 5, r.path("figures").path("deliveriesNoAttack").asLong());
+        assertEquals(40 * 5, r.path("figures").path("deliveriesUnderAttack").asLong());
+        assertEquals(0, r.path("figures").path("readinessFailed").asLong());
+        assertTrue(r.path("figures").path("readinessOk").asLong() > 0);
+        assertTrue(r.path("figures").path("attackSocketsClosedByHub").asLong() >= 20,
+            "the 1 s header timeout closed every attack socket at least once");
+      } finally {
+        gen.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
 }

@@ -67,6 +67,11 @@ public final class HubProcess implements AutoCloseable {
     return port.join();
   }
 
+  /** The hub JVM's process id (for {@code jcmd}, {@code /proc}). */
+  public long pid() {
+    return process.pid();
+  }
+
   public List<String> output() {
     return output;
   }

@@ -42,6 +42,8 @@ import org.HdrHistogram.Histogram;
  * range of numbers) --barrier DIR (reconnect-storm and idle-connections: when set up, create
  * DIR/ready-I, then wait for DIR/go; loadtest/run.sh with GENS=N does this)
  *   sms-storm       --rate 2000 --duration 20 [--warmup 10] --twilio-token T --public-url U
+ *   slow-headers    --attackers 1500 --drip-seconds 5 (fanout options) [--attack-source 127.0.0.5]
+ *                   [--probe-source 127.0.0.6]
  * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
  * </pre>
  */
@@ -128,6 +130,7 @@ public final class LoadGen {
       case "reconnect-storm" -> g.reconnectStorm();
       case "idle-connections" -> g.idleConnections();
       case "sms-storm" -> g.smsStorm();
+      case "slow-headers" -> g.slowHeaders();
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     return g.report;
@@ -654,5 +657,158 @@ public final class LoadGen {
     } catch (Exception ignored) {
       // connections the server closed already
     }
+  }
+
+  /**
+   * Followers under a slow-header attack: the fan-out load runs twice for {@code --duration} each,
+   * first alone, then while {@code --attackers} sockets from {@code --attack-source} each send a
+   * partial request and one more header line every {@code --drip-seconds} (reconnecting at once
+   * whenever the hub closes them, as an attacker would). A probe from {@code --probe-source} asks
+   * {@code /health/ready} five times a second throughout the attack. Reports the reading followers'
+   * publish → receive latency of both phases, the probe's latency and failures, and how many attack
+   * sockets the hub closed.
+   */
+  void slowHeaders() throws Exception {
+    int subjects = intOpt("subjects", 10);
+    int perSubject = intOpt("followers", 50);
+    double rate = Double.parseDouble(opt("rate", "100"));
+    int seconds = intOpt("duration", 10);
+    int attackers = intOpt("attackers", 1500);
+    int drip = intOpt("drip-seconds", 5);
+    Histogram calm = Report.histogram();
+    Histogram attacked = Report.histogram();
+    Histogram probe = Report.histogram();
+    report.latencies.put("publish-to-receive (no attack)", calm);
+    report.latencies.put("publish-to-receive (under attack)", attacked);
+    report.latencies.put("readiness from another address (under attack)", probe);
+    java.util.concurrent.atomic.AtomicReference<Histogram> current = new java.util.concurrent.atomic.AtomicReference<>(calm);
+    AtomicLong delivered = new AtomicLong();
+    AtomicLong gaps = new AtomicLong();
+    List<String> subjectPhones = new ArrayList<>();
+    for (int s = 0; s < subjects; s++) {
+      subjectPhones.add(Tokens.phone(6_000_000 + s));
+    }
+    List<String> followerPhones = new ArrayList<>();
+    for (int i = 0; i < subjects * perSubject; i++) {
+      followerPhones.add(Tokens.phone(7_000_000 + i));
+    }
+    List<WebSocket> subjectSockets = connectAll(subjectPhones, p -> t -> { });
+    List<WebSocket> followerSockets = connectAll(followerPhones, p -> {
+      long[] last = new long[1];
+      return t -> {
+        if (!t.startsWith("{\"type\":\"status\"")) {
+          return;
+        }
+        long sent = noteNanos(t);
+        long seq = field(t, "seq");
+        if (sent > 0) {
+          Histogram h = current.get();
+          synchronized (h) {
+            h.recordValue(Math.max(0, (System.nanoTime() - sent) / 1000));
+          }
+        }
+        if (last[0] != 0 && seq != last[0] + 1) {
+          gaps.incrementAndGet();
+        }
+        last[0] = seq;
+        delivered.incrementAndGet();
+      };
+    });
+    follow(subjectSockets, followerSockets, subjectPhones, followerPhones, perSubject);
+    AtomicInteger rr = new AtomicInteger();
+    AtomicLong sentCount = new AtomicLong();
+    java.util.function.LongConsumer checkIn = t0 -> {
+      int s = Math.floorMod(rr.getAndIncrement(), subjectSockets.size());
+      sentCount.incrementAndGet();
+      subjectSockets.get(s).writeTextMessage("{\"type\":\"checkin\",\"status\":\"safe\",\"note\":\"t" + t0 + "\"}");
+    };
+
+    openLoop(rate, seconds, checkIn, delivered);
+    drain(delivered, sentCount.get() * perSubject, 30);
+    long calmDeliveries = delivered.get();
+
+    // The attack: every socket sends a partial request, then a header line every drip seconds.
+    java.util.concurrent.atomic.AtomicBoolean attacking = new java.util.concurrent.atomic.AtomicBoolean(true);
+    AtomicInteger open = new AtomicInteger();
+    AtomicLong closedByHub = new AtomicLong();
+    AtomicLong connectFailures = new AtomicLong();
+    io.vertx.core.net.NetClient net = vertx.createNetClient(new io.vertx.core.net.NetClientOptions()
+        .setLocalAddress(opt("attack-source", "127.0.0.5")).setConnectTimeout(30_000));
+    Runnable[] attack = new Runnable[1];
+    attack[0] = () -> net.connect(url.getPort(), url.getHost()).onComplete(ar -> {
+      if (ar.failed()) {
+        connectFailures.incrementAndGet();
+        if (attacking.get()) {
+          vertx.setTimer(100, t -> attack[0].run());
+        }
+        return;
+      }
+      io.vertx.core.net.NetSocket so = ar.result();
+      open.incrementAndGet();
+      so.handler(b -> { });
+      so.exceptionHandler(e -> { }); // a drip onto a socket the hub just closed: expected
+      so.write("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      long timer = vertx.setPeriodic(drip * 1000L, t -> so.write("X-Drip: 1\r\n"));
+      so.closeHandler(v -> {
+        vertx.cancelTimer(timer);
+        open.decrementAndGet();
+        if (attacking.get()) {
+          closedByHub.incrementAndGet();
+          attack[0].run();
+        }
+      });
+    });
+    for (int i = 0; i < attackers; i++) {
+      attack[0].run();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (open.get() < attackers * 9 / 10 && System.nanoTime() < deadline) {
+      progress("attack sockets open " + open.get() + "/" + attackers);
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    report.figures.put("attackSocketsOpenAtStart", (long) open.get());
+
+    HttpClient probeClient = vertx.createHttpClient(new HttpClientOptions()
+        .setLocalAddress(opt("probe-source", "127.0.0.6")).setKeepAlive(false));
+    AtomicLong probeOk = new AtomicLong();
+    AtomicLong probeFailed = new AtomicLong();
+    long probeTimer = vertx.setPeriodic(200, t -> {
+      long t0 = System.nanoTime();
+      probeClient.request(HttpMethod.GET, url.getPort(), url.getHost(), "/health/ready")
+          .compose(req -> req.send().compose(r -> r.body().map(b -> r.statusCode())))
+          .onComplete(ar -> {
+            if (ar.succeeded() && ar.result() == 200) {
+              probeOk.incrementAndGet();
+              synchronized (probe) {
+                probe.recordValue(Math.max(0, (System.nanoTime() - t0) / 1000));
+              }
+            } else {
+              probeFailed.incrementAndGet();
+            }
+          });
+    });
+
+    current.set(attacked);
+    long before = sentCount.get();
+    openLoop(rate, seconds, checkIn, delivered);
+    drain(delivered, sentCount.get() * perSubject, 30);
+    vertx.cancelTimer(probeTimer);
+    report.figures.put("attackSocketsOpenAtEnd", (long) open.get());
+    attacking.set(false);
+    net.close();
+
+    report.figures.put("attackers", (long) attackers);
+    report.figures.put("attackSocketsClosedByHub", closedByHub.get());
+    report.figures.put("attackConnectFailures", connectFailures.get());
+    report.figures.put("readinessOk", probeOk.get());
+    report.figures.put("readinessFailed", probeFailed.get());
+    report.figures.put("checkinsPerPhase", before);
+    report.figures.put("deliveriesNoAttack", calmDeliveries);
+    report.figures.put("deliveriesUnderAttack", delivered.get() - calmDeliveries);
+    report.figures.put("expectedPerPhase", before * perSubject);
+    report.figures.put("seqGaps", gaps.get());
+    probeClient.close();
+    closeAll(subjectSockets);
+    closeAll(followerSockets);
   }
 }
