@@ -5,7 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import org.crisishub.edge.EdgeContext;
-import org.crisishub.edge.HttpApi;
+import io.vertx.ext.web.Router;
 
 /** One HTTP + WebSocket server instance; the hub deploys one per core on the same port. */
 final class HttpVerticle extends VerticleBase {
@@ -14,11 +14,14 @@ final class HttpVerticle extends VerticleBase {
 
   private final EdgeContext edge;
   private final int port;
+  private final Router router;
   private HttpServer server;
 
-  HttpVerticle(EdgeContext edge, int port) {
+  /** {@code router} is built beforehand on a worker thread: building it loads classes for a while. */
+  HttpVerticle(EdgeContext edge, int port, Router router) {
     this.edge = edge;
     this.port = port;
+    this.router = router;
   }
 
   @Override
@@ -34,7 +37,7 @@ final class HttpVerticle extends VerticleBase {
     if (edge.config().wsSendBufferBytes() > 0) {
       options.setSendBufferSize(edge.config().wsSendBufferBytes());
     }
-    server = vertx.createHttpServer(options).requestHandler(new HttpApi(vertx, edge).router());
+    server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen();
   }
 
