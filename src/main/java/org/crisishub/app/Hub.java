@@ -135,7 +135,9 @@ public final class Hub {
         .register(registry);
     for (org.crisishub.domain.Channel ch : org.crisishub.domain.Channel.values()) {
       for (org.crisishub.domain.Status st : org.crisishub.domain.Status.values()) {
-        registry.counter("hub.checkins", "channel", ch.wire(), "status", st.wire());
+        io.micrometer.core.instrument.Counter.builder("hub.checkins")
+            .description("check-ins durably recorded, by channel and status").tags("channel", ch.wire(), "status", st.wire())
+            .register(registry);
       }
     }
     boolean embedded = store instanceof SqliteStore;
@@ -175,15 +177,15 @@ public final class Hub {
   /** Builds the services and the routers; blocking (class loading), so on a worker thread. */
   private Wired wire(byte[] key, Phones phones, RateLimiter limiter, DevSmsSender devSms, SmsSender sender) {
     TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
-    PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock);
-    HelpService help = new HelpService(store, fanOut, clock, outbox::wake);
+    PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
+    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry);
     CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
         this::clusterUp);
     FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
     ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
     NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
-        config.publicUrl(), outbox::wake);
+        config.publicUrl(), outbox::wake, registry);
     EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
         config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
         responders, notices, help);

@@ -26,16 +26,33 @@ public final class HelpService {
   private final FanOut fanOut;
   private final Clock clock;
   private final Runnable smsQueued;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
 
-  public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued) {
+  /** {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved. */
+  public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
     this.smsQueued = smsQueued;
+    this.registry = registry;
+    for (String event : List.of("filed", "acknowledged", "resolved")) {
+      counted(event);
+    }
+  }
+
+  private io.micrometer.core.instrument.Counter counted(String event) {
+    return io.micrometer.core.instrument.Counter.builder("hub.help.requests")
+        .description("help requests by event: filed (a need_help check-in inside an open incident),"
+            + " acknowledged and resolved by a responder")
+        .tag("event", event).register(registry);
   }
 
   /** A new check-in was recorded: show its call for help to the responders of its incidents. */
   public void announce(CheckInResult r) {
+    if (!r.helpIncidents().isEmpty()) {
+      counted("filed").increment();
+    }
     for (String code : r.helpIncidents()) {
       ObjectNode frame = Wire.object();
       frame.put("type", "help");
@@ -74,6 +91,7 @@ public final class HelpService {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
       Store.HelpRequest h = o.get();
+      counted(state).increment();
       ObjectNode update = Wire.object();
       update.put("type", "help_update");
       update.put("id", checkinId);

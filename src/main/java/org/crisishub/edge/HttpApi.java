@@ -81,6 +81,7 @@ public final class HttpApi {
 
   public Router router() {
     Router r = Router.router(vertx);
+    r.route().handler(new HttpMetrics(edge.registry()));
     r.route().handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-store");
       // A caller's (or proxy's) X-Request-Id is kept when it is short and plain; otherwise a new one.
