@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure the programs the test suite starts are installed: redis-server (the Redis store and
-# cluster tests start their own), chromium and chromium-driver (the web page tests drive them).
+# cluster tests start their own), chromium and chromium-driver (the web page tests drive them),
+# curl (the README walk-through test runs the README's curl commands).
 # `mvn verify` runs this before compiling the tests. When something is missing it installs it with
 # apt-get if it can (root on a Debian-like system); otherwise it prints the exact command to run and
 # fails, so nothing runs half-equipped.
@@ -12,7 +13,7 @@ set -eu
 
 missing() {
   out=""
-  for pkg in redis-server chromium chromium-driver; do
+  for pkg in redis-server chromium chromium-driver curl; do
     case " ${TEST_PREREQUISITES_PRETEND_MISSING:-} " in
       *" $pkg "*) out="$out $pkg"; continue ;;
     esac
@@ -20,6 +21,7 @@ missing() {
       redis-server) [ -x /usr/bin/redis-server ] || [ -x /usr/local/bin/redis-server ] || out="$out $pkg" ;;
       chromium) [ -x /usr/bin/chromium ] || out="$out $pkg" ;;
       chromium-driver) [ -x /usr/bin/chromedriver ] || out="$out $pkg" ;;
+      curl) command -v curl >/dev/null 2>&1 || out="$out $pkg" ;;
     esac
   done
   echo "${out# }"
