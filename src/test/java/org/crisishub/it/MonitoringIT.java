@@ -46,6 +46,8 @@ class MonitoringIT {
     Set<String> names = referenced();
     assertTrue(names.size() >= 15, names.toString());
     try (TestHub hub = TestHub.start(dir, Map.of()); Api api = new Api(hub.vertx, hub.port())) {
+      // hub_http_requests_seconds has a series once a request has been answered.
+      assertEquals(200, api.get("/health/live", null).status());
       String scrape = "\n" + api.get("/metrics", null).text();
       Set<String> missing = new TreeSet<>();
       for (String n : names) {
