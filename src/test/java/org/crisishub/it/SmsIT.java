@@ -292,10 +292,20 @@ class SmsIT {
   @Test
   @DisplayName("delivery reports are signed, recorded and counted")
   void deliveryReports() {
+    double failed = outcome("failed");
+    double delivered = outcome("delivered");
     Map<String, String> report = Map.of("MessageSid", sid(), "MessageStatus", "undelivered", "ErrorCode", "30003");
     assertEquals(403, webhook.post("/sms/status", report, "").statusCode());
     assertEquals(200, webhook.post("/sms/status", report, null).statusCode());
     assertEquals(1.0, hub.hub.registry().find("hub.sms.delivery").tag("status", "undelivered").counter().count());
+    assertEquals(200, webhook.post("/sms/status", Map.of("MessageSid", sid(), "MessageStatus", "delivered"), null)
+        .statusCode());
+    assertEquals(failed + 1, outcome("failed"), "hub_sms_outcomes_total{outcome=failed}");
+    assertEquals(delivered + 1, outcome("delivered"), "hub_sms_outcomes_total{outcome=delivered}");
+  }
+
+  private static double outcome(String outcome) {
+    return hub.hub.registry().find("hub.sms.outcomes").tag("outcome", outcome).counter().count();
   }
 
   @Test
