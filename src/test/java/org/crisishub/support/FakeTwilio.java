@@ -51,7 +51,10 @@ public final class FakeTwilio implements AutoCloseable {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
-  /** The next answers, in order (e.g. 429, 500); afterwards 201. */
+  /**
+   * The next answers, in order (e.g. 429, 500); afterwards 201. {@value #UNSUBSCRIBED} answers 400
+   * with Twilio's error 21610 (the recipient replied STOP).
+   */
   public synchronized void script(Integer... statuses) {
     script.addAll(List.of(statuses));
   }
@@ -74,6 +77,9 @@ public final class FakeTwilio implements AutoCloseable {
     return accepted().stream().filter(r -> r.to().equals(to)).toList();
   }
 
+  /** A scripted answer: 400 with error 21610, "attempt to send to unsubscribed recipient". */
+  public static final int UNSUBSCRIBED = 21610;
+
   private synchronized int nextStatus() {
     Integer s = script.pollFirst();
     return s == null ? 201 : s;
@@ -93,7 +99,8 @@ public final class FakeTwilio implements AutoCloseable {
             System.nanoTime(), 0));
         return;
       }
-      int status = nextStatus();
+      int scripted = nextStatus();
+      int status = scripted == UNSUBSCRIBED ? 400 : scripted;
       requests.add(new Req(form.get("To"), form.get("From"), form.get("Body"), form.get("StatusCallback"),
           System.nanoTime(), status));
       JsonObject body;
@@ -102,7 +109,7 @@ public final class FakeTwilio implements AutoCloseable {
             .put("account_sid", ACCOUNT).put("to", form.get("To")).put("from", form.get("From"))
             .put("body", form.get("Body")).put("status", "queued");
       } else {
-        int code = status == 429 ? 20429 : status == 400 ? 21211 : 20500;
+        int code = scripted == UNSUBSCRIBED ? 21610 : status == 429 ? 20429 : status == 400 ? 21211 : 20500;
         body = new JsonObject().put("code", code).put("message", "scripted " + status).put("status", status)
             .put("more_info", "https://www.twilio.com/docs/errors/" + code);
       }
