@@ -10,7 +10,8 @@ import java.util.Properties;
  * The block a node logs once when it serves: what it is and how it is set up, so an operator reads
  * from one log event which store, cluster mode, SMS mode, admin access, rate limits and connection
  * limits this node runs with, and where it listens. The first line is
- * {@code Crisis Hub listening on http://host:port} (tests and scripts find the port there); every
+ * {@code Crisis Hub listening on http://host:port (store S, SMS M, node ID)} (tests and scripts find
+ * the port there); every
  * further line is {@code "  name: value"}. Adding a setting is one more {@link #line} call in
  * {@link #describe}. Holds no secret: tokens are reported as set or not, never shown. Stateless.
  */
@@ -25,7 +26,9 @@ public final class StartReport {
   /** The start block, lines separated by {@code \n}. */
   public static String describe(HubConfig c, Runtime rt) {
     List<String> lines = new ArrayList<>();
-    lines.add("Crisis Hub listening on http://" + c.httpHost() + ":" + rt.port());
+    // The first line keeps the one-line summary scripts and tests have long matched.
+    lines.add("Crisis Hub listening on http://" + c.httpHost() + ":" + rt.port() + " (store " + c.store() + ", SMS "
+        + c.sms() + ", node " + rt.nodeId() + ")");
     line(lines, "version", version());
     line(lines, "node", rt.nodeId());
     line(lines, "public url", c.publicUrl());

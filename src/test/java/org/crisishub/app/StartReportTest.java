@@ -1,5 +1,6 @@
 package org.crisishub.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +20,7 @@ class StartReportTest {
   void defaults() {
     String block = describe(Map.of("HUB_HTTP_HOST", "127.0.0.1"));
     String[] lines = block.split("\n");
-    assertTrue(lines[0].equals("Crisis Hub listening on http://127.0.0.1:8123"), lines[0]);
+    assertEquals("Crisis Hub listening on http://127.0.0.1:8123 (store embedded, SMS dev, node node-1)", lines[0]);
     assertTrue(block.contains("\n  version: " + StartReport.version() + "\n"), block);
     assertFalse(StartReport.version().equals("unknown"), "the version file is filtered by Maven");
     assertTrue(block.contains("\n  store: embedded SQLite in "), block);

@@ -37,7 +37,7 @@ class StartBlockIT {
     }
     int first = -1;
     for (int i = 0; i < lines.size(); i++) {
-      if (lines.get(i).endsWith("Crisis Hub listening on http://127.0.0.1:" + port)) {
+      if (lines.get(i).contains("Crisis Hub listening on http://127.0.0.1:" + port + " (store embedded, SMS dev, node ")) {
         first = i;
       }
     }
