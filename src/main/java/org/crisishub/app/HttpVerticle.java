@@ -5,7 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import org.crisishub.edge.EdgeContext;
-import org.crisishub.edge.HttpApi;
+import io.vertx.ext.web.Router;
 
 /** One HTTP + WebSocket server instance; the hub deploys one per core on the same port. */
 final class HttpVerticle extends VerticleBase {
@@ -14,11 +14,14 @@ final class HttpVerticle extends VerticleBase {
 
   private final EdgeContext edge;
   private final int port;
+  private final Router router;
   private HttpServer server;
 
-  HttpVerticle(EdgeContext edge, int port) {
+  /** {@code router} is built beforehand on a worker thread: building it loads classes for a while. */
+  HttpVerticle(EdgeContext edge, int port, Router router) {
     this.edge = edge;
     this.port = port;
+    this.router = router;
   }
 
   @Override
@@ -43,7 +46,7 @@ final class HttpVerticle extends VerticleBase {
     }
     server = vertx.createHttpServer(options)
         .connectionHandler(edge.connections()::accepted)
-        .requestHandler(new HttpApi(vertx, edge).router());
+        .requestHandler(router);
     return server.listen();
   }
 

@@ -147,7 +147,9 @@ public final class Hub {
         .register(registry);
     for (org.crisishub.domain.Channel ch : org.crisishub.domain.Channel.values()) {
       for (org.crisishub.domain.Status st : org.crisishub.domain.Status.values()) {
-        registry.counter("hub.checkins", "channel", ch.wire(), "status", st.wire());
+        io.micrometer.core.instrument.Counter.builder("hub.checkins")
+            .description("check-ins durably recorded, by channel and status").tags("channel", ch.wire(), "status", st.wire())
+            .register(registry);
       }
     }
     boolean embedded = store instanceof SqliteStore;
@@ -162,36 +164,89 @@ public final class Hub {
         })
         // The pages and assets are read from the jar and hashed here, off the event loops.
         .compose(v -> vertx.executeBlocking(() -> org.crisishub.edge.WebAssets.shared().version()))
-        .compose(v -> vertx.executeBlocking(this::tokenKey))
-        .compose(key -> {
-          TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
-          PersonAuth auth = new PersonAuth(store, tokens, guarded, limiter, clock);
-          HelpService help = new HelpService(store, fanOut, clock, outbox::wake);
-          CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
-              this::clusterUp);
-          FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
-          SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
-          ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
-          NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
-              config.publicUrl(), outbox::wake);
-          EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
-              config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
-              responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry));
+        // Building the services and one router per HTTP server loads a few thousand classes (Jackson,
+        // Vert.x Web, the Twilio SDK, libphonenumber): 0.3 s to 2 s of a blocked event loop on a loaded
+        // machine when it ran there, so it runs on a worker; the event loops only deploy and listen.
+        .compose(v -> vertx.executeBlocking(() -> wire(tokenKey(), phones, limiter, devSms, guarded)))
+        .compose(wired -> warmServerClasses().map(wired))
+        .compose(wired -> {
           outbox.start();
-          return vertx.deployVerticle(() -> new EventLoopProbe(registry),
+          // Deploying is called from a worker too: its first use loads Vert.x's deployment classes.
+          return vertx.executeBlocking(() -> vertx.deployVerticle(() -> new EventLoopProbe(registry),
               new DeploymentOptions().setInstances(2 * Runtime.getRuntime().availableProcessors()))
-              .compose(x -> deployHttp(edge));
+              .compose(x -> deployHttp(wired)), false).compose(deployed -> deployed);
         })
         .map(v -> {
           startTimers();
-          LOG.info("Crisis Hub listening on http://{}:{} (store {}, SMS {}, node {})", config.httpHost(), port,
-              config.store(), config.sms(), nodeId);
+          LOG.info(StartReport.describe(config, new StartReport.Runtime(port, nodeId,
+              vertx.isNativeTransportEnabled(), clusterManager == null ? 1 : clusterManager.getNodes().size())));
           return this;
         });
   }
 
-  private Future<Void> deployHttp(EdgeContext edge) {
-    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+  /** What the HTTP servers are built from: the edge's services and one router per server instance. */
+  private record Wired(EdgeContext edge, List<io.vertx.ext.web.Router> routers) {
+  }
+
+  /**
+   * Builds the services and the routers; blocking (class loading), so on a worker thread. {@code sender}
+   * is the opt-out-guarded sender for one-time codes.
+   */
+  private Wired wire(byte[] key, Phones phones, RateLimiter limiter, DevSmsSender devSms, SmsSender sender) {
+    TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
+    // The first HMAC loads the JCE provider's classes (0.9 s on an event loop, measured under load): here.
+    tokens.codeHash("+10000000000", "000000");
+    PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
+    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry);
+    CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
+        this::clusterUp);
+    FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
+    SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
+    ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
+    NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
+        config.publicUrl(), outbox::wake, registry);
+    EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
+        config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
+        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry));
+    List<io.vertx.ext.web.Router> routers = new ArrayList<>();
+    for (int i = 0; i < httpInstances(); i++) {
+      routers.add(new org.crisishub.edge.HttpApi(vertx, edge).router());
+    }
+    return new Wired(edge, routers);
+  }
+
+  /**
+   * The first {@code listen} of a process loads Netty's server classes on the calling thread: measured
+   * 0.6 s of a blocked event loop on a loaded two-core machine. Opening and closing a throwaway server
+   * on an ephemeral loopback port from a worker thread loads them there instead. Likewise Netty's
+   * buffer events: the first buffer a process frees initialises them, and they register with Java
+   * Flight Recorder, which builds its metadata first (0.75 s on an event loop, measured in a test).
+   */
+  private Future<Void> warmServerClasses() {
+    return vertx.executeBlocking(() -> {
+      for (String event : List.of("AllocateBufferEvent", "FreeBufferEvent", "ReallocateBufferEvent",
+          "AllocateChunkEvent", "FreeChunkEvent")) {
+        try {
+          Class.forName("io.netty.buffer." + event, true, Hub.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+          LOG.debug("no Netty class {} to warm: {}", event, e.toString());
+        }
+      }
+      return null;
+    }, false).compose(v -> vertx.executeBlocking(() -> vertx.createHttpServer(
+            new io.vertx.core.http.HttpServerOptions().setHost("127.0.0.1").setCompressionSupported(true))
+        .requestHandler(req -> req.response().end()).listen(0), false))
+        .compose(listening -> listening)
+        .compose(io.vertx.core.http.HttpServer::close);
+  }
+
+  private static int httpInstances() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  private Future<Void> deployHttp(Wired wired) {
+    int instances = wired.routers().size();
+    java.util.Queue<io.vertx.ext.web.Router> routers = new java.util.concurrent.ConcurrentLinkedQueue<>(wired.routers());
     List<HttpVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
     // One deployment of one server per core: Vert.x shares a fixed port between the instances and
     // balances connections over their event loops. It does not share port 0, so 0 is resolved to
@@ -203,7 +258,7 @@ public final class Hub {
       return Future.failedFuture(e);
     }
     return vertx.deployVerticle(() -> {
-      HttpVerticle v = new HttpVerticle(edge, listenPort);
+      HttpVerticle v = new HttpVerticle(wired.edge(), listenPort, routers.remove());
       servers.add(v);
       return v;
     }, new DeploymentOptions().setInstances(instances)).map(id -> {

@@ -45,7 +45,6 @@ public final class Main {
     } else {
       vertx = Vertx.vertx(options);
     }
-    LOG.info("network transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)" : "JDK NIO");
     Hub hub = new Hub(vertx, config).clusterManager(manager);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // Blocking waits are fine here: this is the JVM's shutdown thread, not an event loop.

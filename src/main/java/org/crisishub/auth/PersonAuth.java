@@ -1,5 +1,6 @@
 package org.crisishub.auth;
 
+import java.util.List;
 import io.vertx.core.Future;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -27,13 +28,39 @@ public final class PersonAuth {
   private final RateLimiter limiter;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
+  private final io.micrometer.core.instrument.Counter sent;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
 
-  public PersonAuth(Store store, TokenService tokens, SmsSender sms, RateLimiter limiter, Clock clock) {
+  /** {@code registry} gets {@code hub.otp.sent} and {@code hub.otp.refused{reason}} (docs/operations.md). */
+  public PersonAuth(Store store, TokenService tokens, SmsSender sms, RateLimiter limiter, Clock clock,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.store = store;
     this.tokens = tokens;
     this.sms = sms;
     this.limiter = limiter;
     this.clock = clock;
+    this.registry = registry;
+    this.sent = io.micrometer.core.instrument.Counter.builder("hub.otp.sent")
+        .description("one-time codes handed to the SMS sender").register(registry);
+    for (String reason : REFUSALS) {
+      refused(reason);
+    }
+  }
+
+  /**
+   * Why a code was refused: asked for too often ({@code send_limited}), could not be sent
+   * ({@code send_failed}), too many tries ({@code try_limited}), not 6 digits ({@code malformed}),
+   * wrong with tries left ({@code wrong}), or no live code (expired, used, never sent, tries used up:
+   * {@code none}).
+   */
+  static final List<String> REFUSALS = List.of("send_limited", "send_failed", "try_limited", "malformed", "wrong",
+      "none");
+
+  private io.micrometer.core.instrument.Counter refused(String reason) {
+    return io.micrometer.core.instrument.Counter.builder("hub.otp.refused")
+        .description("one-time codes refused, by reason: asking (send_limited, send_failed) or using"
+            + " (try_limited, malformed, wrong, none)")
+        .tag("reason", reason).register(registry);
   }
 
   /** Sends a new code to {@code phone} (E.164), replacing any earlier one. */
@@ -54,6 +81,7 @@ public final class PersonAuth {
     try {
       acquireBoth(Limits.OTP_SEND_PER_IP, ip, Limits.OTP_SEND_PER_PHONE, phone, now.toEpochMilli());
     } catch (HubException e) {
+      refused("send_limited").increment();
       return Future.failedFuture(e);
     }
     String code = String.format("%06d", random.nextInt(1_000_000));
@@ -62,6 +90,13 @@ public final class PersonAuth {
         .compose(v -> sms.send(phone, "Crisis Hub code: " + code + " (valid " + CODE_MINUTES
             + " min). Do not share it."))
         .<Void>mapEmpty()
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            sent.increment();
+          } else {
+            refused("send_failed").increment();
+          }
+        })
         .recover(e -> {
           if (e instanceof HubException) {
             return Future.failedFuture(e);
@@ -82,18 +117,24 @@ public final class PersonAuth {
     Instant now = clock.instant();
     // A malformed code is refused before it costs a try: only real attempts count.
     if (code == null || !code.strip().matches("[0-9]{6}")) {
+      refused("malformed").increment();
       return Future.failedFuture(HubException.invalid("code must be the 6 digits sent by SMS"));
     }
     try {
       acquireBoth(Limits.OTP_TRY_PER_IP, ip, Limits.OTP_TRY_PER_PHONE, phone, now.toEpochMilli());
     } catch (HubException e) {
+      refused("try_limited").increment();
       return Future.failedFuture(e);
     }
     return store.checkOtp(phone, tokens.codeHash(phone, code.strip()), now, Limits.OTP_MAX_TRIES)
-        .compose(outcome -> outcome == Store.OtpOutcome.OK
-            ? Future.succeededFuture(tokens.issuePerson(phone, now))
-            : Future.failedFuture(new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
-                "wrong or expired code")));
+        .compose(outcome -> {
+          if (outcome == Store.OtpOutcome.OK) {
+            return Future.succeededFuture(tokens.issuePerson(phone, now));
+          }
+          refused(outcome == Store.OtpOutcome.WRONG ? "wrong" : "none").increment();
+          return Future.failedFuture(new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
+              "wrong or expired code"));
+        });
   }
 
   /** The claims of a valid, unrevoked person token; {@code unauthorized} otherwise. */

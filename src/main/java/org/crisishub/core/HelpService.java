@@ -27,12 +27,26 @@ public final class HelpService {
   private final FanOut fanOut;
   private final Clock clock;
   private final Runnable smsQueued;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
 
-  public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued) {
+  /** {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved. */
+  public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
     this.smsQueued = smsQueued;
+    this.registry = registry;
+    for (String event : List.of("filed", "acknowledged", "resolved")) {
+      counted(event);
+    }
+  }
+
+  private io.micrometer.core.instrument.Counter counted(String event) {
+    return io.micrometer.core.instrument.Counter.builder("hub.help.requests")
+        .description("help requests by event: filed (a need_help check-in inside an open incident),"
+            + " acknowledged and resolved by a responder")
+        .tag("event", event).register(registry);
   }
 
   /**
@@ -40,6 +54,9 @@ public final class HelpService {
    * agencies (owner and partners, read now), and to nobody else.
    */
   public void announce(CheckInResult r) {
+    if (!r.helpIncidents().isEmpty()) {
+      counted("filed").increment();
+    }
     for (String code : r.helpIncidents()) {
       ObjectNode frame = Wire.object();
       frame.put("type", "help");
@@ -147,6 +164,7 @@ public final class HelpService {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
       Store.HelpRequest h = o.get();
+      counted(state).increment();
       ObjectNode update = Wire.object();
       update.put("type", "help_update");
       update.put("id", checkinId);

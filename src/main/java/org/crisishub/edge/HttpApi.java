@@ -81,6 +81,7 @@ public final class HttpApi {
 
   public Router router() {
     Router r = Router.router(vertx);
+    r.route().handler(new HttpMetrics(edge.registry()));
     r.route().handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-store");
       // A caller's (or proxy's) X-Request-Id is kept when it is short and plain; otherwise a new one.
@@ -123,9 +124,11 @@ public final class HttpApi {
     r.get("/responder").handler(ctx -> page(ctx, "responder.html"));
     r.get("/incidents/:code").handler(ctx -> page(ctx, "incident.html"));
 
-    r.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(edge.registry().scrape()));
+    // Rendering grows with the series (a histogram per route and status): on a worker, not the loop.
+    r.get("/metrics").handler(ctx -> vertx.executeBlocking(() -> edge.registry().scrape(), false)
+        .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .end(text))
+        .onFailure(ctx::fail));
 
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     r.route("/api/v1/*").handler(ctx -> {

@@ -31,13 +31,19 @@ public final class SmsRoutes {
   private final EdgeContext edge;
   private final RequestValidator validator;
   private final MeterRegistry registry;
+  private static final java.util.Set<String> TWILIO_STATUSES = java.util.Set.of("accepted", "scheduled", "queued",
+      "sending", "sent", "delivered", "undelivered", "failed", "read", "receiving", "received", "canceled");
 
   SmsRoutes(EdgeContext edge) {
     this.edge = edge;
     String token = edge.config().twilio().authToken();
     this.validator = token == null || token.isEmpty() ? null : new RequestValidator(token);
     this.registry = edge.registry();
+    refused = io.micrometer.core.instrument.Counter.builder("hub.sms.webhook.refused")
+        .description("Twilio webhook calls refused for a missing or wrong X-Twilio-Signature").register(registry);
   }
+
+  private final io.micrometer.core.instrument.Counter refused;
 
   void mount(Router r) {
     BodyHandler form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY);
@@ -66,7 +72,7 @@ public final class SmsRoutes {
 
   private void inbound(RoutingContext ctx) {
     if (!signed(ctx)) {
-      registry.counter("hub.sms.webhook.refused").increment();
+      refused.increment();
       LOG.warn("refused an unsigned or wrongly signed SMS webhook");
       Errors.send(ctx, HubException.forbidden());
       return;
@@ -160,7 +166,7 @@ public final class SmsRoutes {
 
   private void status(RoutingContext ctx) {
     if (!signed(ctx)) {
-      registry.counter("hub.sms.webhook.refused").increment();
+      refused.increment();
       Errors.send(ctx, HubException.forbidden());
       return;
     }
@@ -172,8 +178,17 @@ public final class SmsRoutes {
       return;
     }
     String errorCode = form.get("ErrorCode");
-    registry.counter("hub.sms.delivery", "status", status.toLowerCase(java.util.Locale.ROOT)).increment();
+    String lower = status.toLowerCase(java.util.Locale.ROOT);
+    // The status is Twilio's (queued, sent, delivered, undelivered, failed, ...); anything else is one
+    // label value, so a forged callback cannot grow the series without bound.
+    io.micrometer.core.instrument.Counter.builder("hub.sms.delivery")
+        .description("Twilio delivery reports (status callbacks) by message status")
+        .tag("status", TWILIO_STATUSES.contains(lower) ? lower : "other").register(registry).increment();
+    if ("delivered".equals(lower)) {
+      org.crisishub.sms.SmsOutcomes.of(registry, "delivered").increment();
+    }
     if ("failed".equalsIgnoreCase(status) || "undelivered".equalsIgnoreCase(status)) {
+      org.crisishub.sms.SmsOutcomes.of(registry, "failed").increment();
       LOG.warn("SMS {} not delivered: {} {}", sid, status, errorCode == null ? "" : errorCode);
     }
     // A 21610 ("unsubscribed") on any message, reported late, records the opt-out like one answered at once.

@@ -94,7 +94,8 @@ public final class FanOut {
         .description("sessions closed because the client stopped reading").register(registry);
     Gauge.builder("hub.connections", all, Set::size).description("open WebSocket and SSE sessions")
         .register(registry);
-    Gauge.builder("hub.connections.authenticated", authenticated, AtomicInteger::get).register(registry);
+    Gauge.builder("hub.connections.authenticated", authenticated, AtomicInteger::get)
+        .description("open WebSocket and SSE sessions that have authenticated").register(registry);
     Gauge.builder("hub.sessions.backlogged", backlogged, Set::size)
         .description("sessions whose socket is full and frames wait").register(registry);
     listener = new ClientSession.SessionListener() {

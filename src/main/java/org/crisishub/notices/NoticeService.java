@@ -49,8 +49,13 @@ public final class NoticeService {
   public record View(ObjectNode notice, String state, NoticeRecord record) {
   }
 
+  private final io.micrometer.core.instrument.Counter published;
+
+  /** {@code registry} gets {@code hub.notices.published}. */
   public NoticeService(Store store, NoticeSigner signer, FanOut fanOut, Clock clock, String publicUrl,
-      Runnable smsQueued) {
+      Runnable smsQueued, io.micrometer.core.instrument.MeterRegistry registry) {
+    this.published = io.micrometer.core.instrument.Counter.builder("hub.notices.published")
+        .description("notices signed and published (updates and cancellations included)").register(registry);
     this.store = store;
     this.signer = signer;
     this.fanOut = fanOut;
@@ -338,6 +343,7 @@ public final class NoticeService {
                   return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
                 }
                 smsQueued.run();
+                published.increment();
                 ObjectNode frame = Wire.object();
                 frame.put("type", "notice");
                 frame.set("notice", signed);

@@ -59,6 +59,9 @@ public final class OutboxWorker {
   private long statsTimer = -1;
   private volatile boolean stopped;
   private Promise<Void> whenIdle;
+  private final Counter outcomeSent;
+  private final Counter outcomeFailed;
+  private final Counter outcomeOptedOut;
 
   public OutboxWorker(Vertx vertx, Store store, SmsSender sender, Settings settings, Clock clock,
       MeterRegistry registry, String owner) {
@@ -73,6 +76,12 @@ public final class OutboxWorker {
         .register(registry);
     this.failed = Counter.builder("hub.sms.failed").description("SMS given up (permanent error or too many tries)")
         .register(registry);
+    for (String outcome : SmsOutcomes.ALL) {
+      SmsOutcomes.of(registry, outcome);
+    }
+    this.outcomeSent = SmsOutcomes.of(registry, "sent");
+    this.outcomeFailed = SmsOutcomes.of(registry, "failed");
+    this.outcomeOptedOut = SmsOutcomes.of(registry, "opted_out");
     this.rateLimited = Counter.builder("hub.sms.rate_limited").description("sends refused by the provider with 429")
         .register(registry);
     Gauge.builder("hub.sms.outbox.depth", depth, AtomicLong::get)
@@ -202,6 +211,7 @@ public final class OutboxWorker {
       Instant now = clock.instant();
       if (ar.succeeded()) {
         sent.increment();
+        outcomeSent.increment();
         store.smsSent(item.id(), ar.result(), now)
             .onFailure(e -> LOG.error("recording sent SMS {} failed; it may be sent again", item.id(), e))
             .onComplete(x -> {
@@ -222,8 +232,11 @@ public final class OutboxWorker {
         LOG.warn("SMS {} to {} failed for good: {}", item.id(), Phones.mask(item.to()), s.getMessage());
         // A 21610 (opted out) was recorded as an opt-out by the OptOutGuard the sender is wrapped in.
         store.smsFailed(item.id(), s.getMessage(), now);
+        boolean optedOut = Integer.valueOf(21610).equals(s.providerCode());
+        (optedOut ? outcomeOptedOut : outcomeFailed).increment();
       } else if (item.attempts() >= settings.maxAttempts()) {
         failed.increment();
+        outcomeFailed.increment();
         LOG.warn("SMS {} to {} given up after {} attempts: {}", item.id(), Phones.mask(item.to()),
             item.attempts(), s.getMessage());
         store.smsFailed(item.id(), "gave up after " + item.attempts() + " attempts: " + s.getMessage(), now);

@@ -9,16 +9,30 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * A tiny WebSocket console shipped with the hub, so the walk-through needs nothing but the JDK:
- * every line typed on standard input is sent as a text frame; every frame received is printed. A
+ * every line typed on standard input is sent as a text frame; every frame received is printed as
+ * {@code < frame}. {@code mvn -q compile} (the README's start command) builds it into
+ * {@code target/classes}; it uses the JDK alone. A
  * {@code checkin} frame typed without a {@code key} is sent with a fresh one (and shown); to retry a
  * check-in whose answer was lost, paste the shown frame again.
  *
- * <pre>java -cp target/crisis-hub.jar org.crisishub.tools.WsCat ws://localhost:8080/api/v1/ws</pre>
+ * <pre>java -cp target/classes org.crisishub.tools.WsCat [HUB] [--until TYPE]</pre>
+ *
+ * {@code HUB} is a port ({@code 8080}), the hub's base URL ({@code http://localhost:8080}) or the
+ * WebSocket URL itself ({@code ws://localhost:8080/api/v1/ws}); default {@code 8080} on localhost.
+ * After an {@code auth} frame it waits for the answer ({@code ready} or an error) before sending
+ * the next line. When standard input ends, WsCat closes the socket; with {@code --until TYPE} it first waits (up
+ * to 10 s) for a frame of that {@code type} to arrive, so a heredoc of frames shows their answers.
+ * Exit status 1 when that frame never came or the socket failed.
  */
 public final class WsCat {
+  private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
+  private static final Pattern AUTH = Pattern.compile("\"type\"\\s*:\\s*\"auth\"");
+  private static final Pattern ANSWER_TO_AUTH = Pattern.compile("\"type\"\\s*:\\s*\"(ready|error)\"");
+
   private WsCat() {
   }
 
@@ -43,9 +57,39 @@ public final class WsCat {
     return line;
   }
 
+  /** The WebSocket URL for a port, a base URL ({@code http[s]://host:port}) or a {@code ws[s]://} URL. */
+  static String url(String hub) {
+    if (PORT.matcher(hub).matches()) {
+      return "ws://localhost:" + hub + "/api/v1/ws";
+    }
+    String base = hub.replaceFirst("^http://", "ws://").replaceFirst("^https://", "wss://");
+    if (!base.startsWith("ws://") && !base.startsWith("wss://")) {
+      throw new IllegalArgumentException("not a port, http(s):// or ws(s):// URL: " + hub);
+    }
+    URI u = URI.create(base);
+    return u.getPath() == null || u.getPath().isEmpty() || u.getPath().equals("/")
+        ? base.replaceFirst("/$", "") + "/api/v1/ws" : base;
+  }
+
   public static void main(String[] args) throws Exception {
-    String url = args.length > 0 ? args[0] : "ws://localhost:8080/api/v1/ws";
+    String hub = "8080";
+    String until = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--until") && i + 1 < args.length) {
+        until = args[++i];
+      } else if (args[i].startsWith("-")) {
+        System.err.println("usage: WsCat [PORT | http://host:port | ws://host:port/api/v1/ws] [--until TYPE]");
+        System.exit(2);
+      } else {
+        hub = args[i];
+      }
+    }
+    String url = url(hub);
     CompletableFuture<Void> closed = new CompletableFuture<>();
+    CompletableFuture<Void> awaited = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> authAnswered =
+        new java.util.concurrent.atomic.AtomicReference<>(CompletableFuture.completedFuture(null));
+    Pattern wanted = until == null ? null : Pattern.compile("\"type\"\\s*:\\s*\"" + Pattern.quote(until) + "\"");
     WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
         .buildAsync(URI.create(url), new WebSocket.Listener() {
           private final StringBuilder text = new StringBuilder();
@@ -55,6 +99,12 @@ public final class WsCat {
             text.append(data);
             if (last) {
               System.out.println("< " + text);
+              if (wanted != null && wanted.matcher(text).find()) {
+                awaited.complete(null);
+              }
+              if (ANSWER_TO_AUTH.matcher(text).find()) {
+                authAnswered.get().complete(null);
+              }
               text.setLength(0);
             }
             w.request(1);
@@ -79,17 +129,38 @@ public final class WsCat {
       String line;
       while (!closed.isDone() && (line = in.readLine()) != null) {
         if (!line.isBlank()) {
+          boolean auth = AUTH.matcher(line).find();
+          if (auth) {
+            authAnswered.set(new CompletableFuture<>());
+          }
           String frame = withKey(line);
           if (!frame.equals(line)) {
             System.out.println("> " + frame);
           }
           ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
+          if (auth) {
+            // As a person would: the hub answers frames sent before its ready with "send auth first".
+            CompletableFuture.anyOf(authAnswered.get(), closed).get(10, TimeUnit.SECONDS);
+          }
         }
+      }
+    }
+    boolean ok = true;
+    if (wanted != null) {
+      try {
+        CompletableFuture.anyOf(awaited, closed).get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // reported below
+      }
+      ok = awaited.isDone();
+      if (!ok) {
+        System.out.println("no \"" + until + "\" frame arrived");
       }
     }
     if (!closed.isDone()) {
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
       closed.get(5, TimeUnit.SECONDS);
     }
+    System.exit(ok ? 0 : 1);
   }
 }

@@ -191,10 +191,31 @@ class SmsIT {
     String a = newPhone(), b = newPhone();
     smsFollow(webhook, a, b);
     awaitOutboxEmpty(hub);
+    double failed = outcome("failed");
     twilio.script(400);
     text(webhook, a, "SAFE to a bad number");
     awaitOutboxEmpty(hub);
     assertEquals(1, twilio.requests().stream().filter(r -> r.body().contains("to a bad number")).count());
+    assertEquals(failed + 1, outcome("failed"), "hub_sms_outcomes_total{outcome=failed}");
+  }
+
+  @Test
+  @DisplayName("Twilio refuses an unsubscribed number (21610): counted as opted out, and not sent to again")
+  void unsubscribedAtTwilio() throws Exception {
+    String a = newPhone(), b = newPhone();
+    smsFollow(webhook, a, b);
+    awaitOutboxEmpty(hub);
+    double optedOut = outcome("opted_out");
+    double sent = outcome("sent");
+    twilio.script(FakeTwilio.UNSUBSCRIBED);
+    text(webhook, a, "SAFE to an unsubscribed number");
+    awaitOutboxEmpty(hub);
+    assertEquals(optedOut + 1, outcome("opted_out"), "hub_sms_outcomes_total{outcome=opted_out}");
+    assertEquals(sent, outcome("sent"));
+    text(webhook, a, "SAFE after 21610");
+    awaitOutboxEmpty(hub);
+    assertFalse(twilio.requests().stream().anyMatch(r -> r.to().equals(b) && r.body().contains("after 21610")),
+        "the opt-out Twilio reported is remembered");
   }
 
   @Test
@@ -351,10 +372,20 @@ class SmsIT {
   @Test
   @DisplayName("delivery reports are signed, recorded and counted")
   void deliveryReports() {
+    double failed = outcome("failed");
+    double delivered = outcome("delivered");
     Map<String, String> report = Map.of("MessageSid", sid(), "MessageStatus", "undelivered", "ErrorCode", "30003");
     assertEquals(403, webhook.post("/sms/status", report, "").statusCode());
     assertEquals(200, webhook.post("/sms/status", report, null).statusCode());
     assertEquals(1.0, hub.hub.registry().find("hub.sms.delivery").tag("status", "undelivered").counter().count());
+    assertEquals(200, webhook.post("/sms/status", Map.of("MessageSid", sid(), "MessageStatus", "delivered"), null)
+        .statusCode());
+    assertEquals(failed + 1, outcome("failed"), "hub_sms_outcomes_total{outcome=failed}");
+    assertEquals(delivered + 1, outcome("delivered"), "hub_sms_outcomes_total{outcome=delivered}");
+  }
+
+  private static double outcome(String outcome) {
+    return hub.hub.registry().find("hub.sms.outcomes").tag("outcome", outcome).counter().count();
   }
 
   @Test

@@ -46,9 +46,16 @@ public final class HubProcess implements AutoCloseable {
   }
 
   public static HubProcess start(Path dataDir, Map<String, String> env) throws Exception {
+    return start(dataDir, env, List.of());
+  }
+
+  /** As {@link #start(Path, Map)}, with extra JVM options (e.g. {@code -Dlogback.configurationFile=logback.xml}). */
+  public static HubProcess start(Path dataDir, Map<String, String> env, List<String> jvmOptions) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "org.crisishub.app.Main");
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.crisishub.app.Main"));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectErrorStream(true);
     Map<String, String> e = pb.environment();
     e.keySet().removeIf(k -> k.startsWith("HUB_"));

@@ -29,8 +29,9 @@ public final class TestHub implements AutoCloseable {
     all.put("HUB_HTTP_PORT", "0");
     all.put("HUB_DATA_DIR", dataDir.toString());
     all.putAll(env);
+    // A warning comes with the blocked thread's stack (above 300 ms), so it names its offender.
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(500)
-        .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+        .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS).setWarningExceptionTime(300).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
     Hub hub = new Hub(vertx, HubConfig.load(all));
     hub.start().await(30, TimeUnit.SECONDS);
     return new TestHub(vertx, hub, dataDir);

@@ -2,13 +2,14 @@ package org.crisishub.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("WsCat always sends a check-in with a key")
+@DisplayName("WsCat: its argument, and a key on every check-in")
 class WsCatTest {
   @Test
   @DisplayName("a checkin frame without key gets a fresh one; one with a key and other frames are sent as typed")
@@ -24,5 +25,16 @@ class WsCatTest {
     assertEquals(keyed, WsCat.withKey(keyed));
     assertEquals("{\"type\":\"ping\"}", WsCat.withKey("{\"type\":\"ping\"}"));
     assertEquals("not json", WsCat.withKey("not json"));
+  }
+
+  @Test
+  @DisplayName("a port, a base URL or a WebSocket URL all name the hub's socket")
+  void url() {
+    assertEquals("ws://localhost:8080/api/v1/ws", WsCat.url("8080"));
+    assertEquals("ws://localhost:9000/api/v1/ws", WsCat.url("http://localhost:9000"));
+    assertEquals("ws://127.0.0.1:9000/api/v1/ws", WsCat.url("http://127.0.0.1:9000/"));
+    assertEquals("wss://hub.example.org/api/v1/ws", WsCat.url("https://hub.example.org"));
+    assertEquals("ws://h:1/api/v1/ws", WsCat.url("ws://h:1/api/v1/ws"));
+    assertThrows(IllegalArgumentException.class, () -> WsCat.url("localhost"));
   }
 }
