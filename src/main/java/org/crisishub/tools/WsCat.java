@@ -36,7 +36,9 @@ public final class WsCat {
   private WsCat() {
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  /** A {@code checkin} frame: its {@code type} member (JDK only: this tool runs from target/classes alone). */
+  private static final Pattern CHECKIN = Pattern.compile("\"type\"\\s*:\\s*\"checkin\"");
+  private static final Pattern HAS_KEY = Pattern.compile("\"key\"\\s*:");
 
   /**
    * The line to send: a {@code checkin} frame without a {@code key} gets a fresh random one, so that a
@@ -44,15 +46,9 @@ public final class WsCat {
    * with the same key and is stored once (docs/api.md). Any other line is sent as typed.
    */
   static String withKey(String line) {
-    try {
-      var n = JSON.readTree(line);
-      if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && "checkin".equals(o.path("type").asText())
-          && !o.hasNonNull("key")) {
-        o.put("key", java.util.UUID.randomUUID().toString());
-        return o.toString();
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // not JSON: sent as typed, the hub answers with an error frame
+    String t = line.strip();
+    if (t.startsWith("{") && t.endsWith("}") && CHECKIN.matcher(t).find() && !HAS_KEY.matcher(t).find()) {
+      return "{\"key\":\"" + java.util.UUID.randomUUID() + "\"," + t.substring(1);
     }
     return line;
   }

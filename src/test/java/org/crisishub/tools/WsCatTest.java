@@ -37,4 +37,15 @@ class WsCatTest {
     assertEquals("ws://h:1/api/v1/ws", WsCat.url("ws://h:1/api/v1/ws"));
     assertThrows(IllegalArgumentException.class, () -> WsCat.url("localhost"));
   }
+
+  @Test
+  @DisplayName("it needs the JDK alone: its class refers to no library (the README runs it from target/classes)")
+  void jdkOnly() throws Exception {
+    try (var in = WsCat.class.getResourceAsStream("WsCat.class")) {
+      String bytes = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      for (String lib : new String[] {"com/fasterxml", "io/vertx", "io/netty", "org/crisishub/domain"}) {
+        assertTrue(!bytes.contains(lib), "WsCat refers to " + lib);
+      }
+    }
+  }
 }
