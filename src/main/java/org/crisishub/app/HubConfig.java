@@ -56,6 +56,7 @@ public record HubConfig(
     int reconnectSpreadMs,
     String logFormat,
     String smsNumber,
+    java.time.ZoneId timezone,
     List<String> warnings) {
 
   /**
@@ -232,6 +233,18 @@ public record HubConfig(
         warnings.add("HUB_TWILIO_FROM is not an E.164 number: pages show no SMS fallback (set HUB_SMS_NUMBER)");
       }
     }
+    String zoneName = v.getOrDefault("HUB_TIMEZONE", "UTC");
+    java.time.ZoneId timezone;
+    try {
+      // Region ids (America/Chicago) and UTC only: a fixed offset would be wrong half the year.
+      if (zoneName.isEmpty() || !(zoneName.equals("UTC") || zoneName.contains("/"))) {
+        throw new java.time.DateTimeException(zoneName);
+      }
+      timezone = java.time.ZoneId.of(zoneName);
+    } catch (java.time.DateTimeException e) {
+      throw new ConfigException("HUB_TIMEZONE=" + zoneName + " is not an IANA time zone such as UTC or"
+          + " America/Chicago");
+    }
     return new HubConfig(
         v.get("HUB_HTTP_HOST"),
         port,
@@ -264,6 +277,7 @@ public record HubConfig(
         intIn(v, "HUB_RECONNECT_SPREAD_MS", 0, 600_000),
         oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
         smsNumber.isEmpty() ? null : smsNumber,
+        timezone,
         List.copyOf(warnings));
   }
 

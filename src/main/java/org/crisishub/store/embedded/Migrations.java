@@ -198,6 +198,16 @@ final class Migrations {
           "ALTER TABLE checkins ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
           // v2: the agency of the responder who last acted on a help request.
           "ALTER TABLE help_requests ADD COLUMN by_agency TEXT"
+      },
+      new String[] {
+          // v2: the private name a follower gives a person they follow (only that follower sees it).
+          """
+          CREATE TABLE follow_labels (
+            follower TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            label TEXT NOT NULL,
+            PRIMARY KEY (follower, subject)
+          ) WITHOUT ROWID"""
       });
 
   private Migrations() {
