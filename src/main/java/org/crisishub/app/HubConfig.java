@@ -241,6 +241,8 @@ public record HubConfig(
         throw new java.time.DateTimeException(zoneName);
       }
       timezone = java.time.ZoneId.of(zoneName);
+      // Loads the zone's names now, on the starting thread, not on an event loop at the first SMS.
+      org.crisishub.domain.SmsReplies.clock(java.time.Instant.EPOCH, timezone);
     } catch (java.time.DateTimeException e) {
       throw new ConfigException("HUB_TIMEZONE=" + zoneName + " is not an IANA time zone such as UTC or"
           + " America/Chicago");
