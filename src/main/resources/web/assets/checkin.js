@@ -21,8 +21,8 @@ document.addEventListener('DOMContentLoaded', () => {
     const signedIn = !!Hub.session.token;
     box.hidden = !signedIn;
     signin.hidden = signedIn;
-    if (signedIn) $('me').textContent = Hub.session.phone;
     renderLast();
+    if (signedIn) $('me').textContent = Hub.session.phone;
     else Hub.signIn(signin, () => { show(); if (conn) { conn.stop(); conn = null; } startLive(); });
     renderHelp();
   }
