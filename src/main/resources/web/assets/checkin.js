@@ -264,6 +264,8 @@ document.addEventListener('DOMContentLoaded', () => {
       onOpen: ws => ws.send(JSON.stringify(Hub.session.token ? { type: 'auth', token: Hub.session.token } : { type: 'ping' })),
       onFrame: f => {
         if (f.type === 'ready' || (f.type === 'pong' && !Hub.session.token)) { if (connState !== 'live') onState('live'); }
+        // The hub names the signed-in number in E.164 form (a session from before it was kept so).
+        if (f.type === 'ready' && f.phone) $('me').textContent = f.phone;
         else if (f.type === 'help_update') updateHelp(f);
         else if (f.type === 'error' && f.code === 'unauthorized' && Hub.session.token) { Hub.session.clear(); show(); }
       }

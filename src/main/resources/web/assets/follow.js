@@ -29,7 +29,8 @@ document.addEventListener('DOMContentLoaded', () => {
   function onOpen(ws) { ws.send(JSON.stringify({ type: 'auth', token: Hub.session.token })); }
 
   function onFrame(f) {
-    if (f.type === 'ready') onState('live');
+    // The hub names the signed-in number in E.164 form (a session from before it was kept so).
+    if (f.type === 'ready') { onState('live'); if (f.phone) $('me').textContent = f.phone; }
     else if (f.type === 'snapshot') { f.people.forEach(apply); render(); refresh(); }
     else if (f.type === 'status') { apply(f); render(); }
     else if (f.type === 'follow_request') refresh();
