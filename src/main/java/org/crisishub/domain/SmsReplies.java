@@ -62,7 +62,7 @@ public final class SmsReplies {
       es.append("Avisamos a los equipos de ").append(incidents).append('.');
     }
     if (notified == 0) {
-      en.append(notified == 0 && helpIncidents.isEmpty() ? "No one follows you yet" : " No follower yet")
+      en.append(helpIncidents.isEmpty() ? "No one follows you yet" : " No follower yet")
           .append(": ask family to text FOLLOW ").append(phone).append(" to this number.");
       es.append(helpIncidents.isEmpty() ? "Nadie te sigue aun" : " Aun no tienes contactos")
           .append(": pide a tu familia que envie SEGUIR ").append(phone).append(" a este numero.");
