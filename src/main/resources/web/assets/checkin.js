@@ -21,6 +21,7 @@ document.addEventListener('DOMContentLoaded', () => {
     const signedIn = !!Hub.session.token;
     box.hidden = !signedIn;
     signin.hidden = signedIn;
+    renderLast();
     if (signedIn) $('me').textContent = Hub.session.phone;
     else Hub.signIn(signin, () => { show(); if (conn) { conn.stop(); conn = null; } startLive(); });
     renderHelp();
@@ -115,7 +116,7 @@ document.addEventListener('DOMContentLoaded', () => {
       if (r.dropped) { dropped++; continue; }
       if (r.failed === 401) { Hub.session.clear(); show(); continue; }
       if (r.failed) {
-        last = () => Hub.t('checkin.failed', { msg: r.message || r.failed });
+        last = () => Hub.t('checkin.failed', { msg: r.code ? Hub.errorText(r.code) : (r.message || r.failed) });
         result.className = 'error';
         result.textContent = last();
         continue;
@@ -134,9 +135,15 @@ document.addEventListener('DOMContentLoaded', () => {
           : r.status === 'need_help' && r.incident
             ? Hub.t('checkin.sentHelpTo', { incident: r.incident, time: Hub.time(ack.at), n: ack.notified })
             : Hub.t(r.status === 'safe' ? 'checkin.sent' : 'checkin.sentHelp', { time: Hub.time(ack.at), n: ack.notified });
+        s += ' ' + Hub.told(ack, Hub.session.phone);
         if (ack.late) s += ' ' + Hub.t('checkin.late');
         return s;
       };
+      // What this person last sent, shown again when they come back.
+      if (!ack.late) {
+        localStorage.setItem('hub.last', JSON.stringify({ phone: Hub.session.phone, status: r.status, at: ack.at }));
+        renderLast();
+      }
       result.className = '';
       result.textContent = last();
       result.dataset.notified = ack.notified;
@@ -194,6 +201,19 @@ document.addEventListener('DOMContentLoaded', () => {
     buttons.forEach(b => { b.disabled = false; });
   });
 
+  /** "Last sent: Safe at 14:05 (12 min ago)", kept on the phone for the signed-in number. */
+  function renderLast() {
+    const p = $('last');
+    let l = null;
+    try { l = JSON.parse(localStorage.getItem('hub.last')); } catch (e) { l = null; }
+    p.hidden = !(l && Hub.session.token && l.phone === Hub.session.phone);
+    if (p.hidden) return;
+    p.dataset.at = l.at;
+    p.dataset.status = l.status;
+    p.textContent = Hub.t('checkin.last', { status: Hub.t('status.' + l.status), time: Hub.time(l.at), ago: Hub.timeAgo(l.at) });
+  }
+  setInterval(renderLast, 30000);
+
   // ---------------------------------------------------------------- my help request, live
 
   function renderHelp() {
@@ -244,6 +264,8 @@ document.addEventListener('DOMContentLoaded', () => {
       onOpen: ws => ws.send(JSON.stringify(Hub.session.token ? { type: 'auth', token: Hub.session.token } : { type: 'ping' })),
       onFrame: f => {
         if (f.type === 'ready' || (f.type === 'pong' && !Hub.session.token)) { if (connState !== 'live') onState('live'); }
+        // The hub names the signed-in number in E.164 form (a session from before it was kept so).
+        if (f.type === 'ready' && f.phone) $('me').textContent = f.phone;
         else if (f.type === 'help_update') updateHelp(f);
         else if (f.type === 'error' && f.code === 'unauthorized' && Hub.session.token) { Hub.session.clear(); show(); }
       }
@@ -263,6 +285,7 @@ document.addEventListener('DOMContentLoaded', () => {
     renderIncidents();
     renderQueue();
     renderHelp();
+    renderLast();
   });
   window.addEventListener('online', () => { if (conn) conn.now(); flush(); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });

@@ -29,7 +29,8 @@ document.addEventListener('DOMContentLoaded', () => {
   function onOpen(ws) { ws.send(JSON.stringify({ type: 'auth', token: Hub.session.token })); }
 
   function onFrame(f) {
-    if (f.type === 'ready') onState('live');
+    // The hub names the signed-in number in E.164 form (a session from before it was kept so).
+    if (f.type === 'ready') { onState('live'); if (f.phone) $('me').textContent = f.phone; }
     else if (f.type === 'snapshot') { f.people.forEach(apply); render(); refresh(); }
     else if (f.type === 'status') { apply(f); render(); }
     else if (f.type === 'follow_request') refresh();
@@ -80,6 +81,7 @@ document.addEventListener('DOMContentLoaded', () => {
         seen.add(f.phone);
         const p = people.get(f.phone) || { status: null };
         p.state = f.state;
+        p.label = f.label || '';
         people.set(f.phone, p);
       }
       for (const k of [...people.keys()]) if (!seen.has(k)) people.delete(k);
@@ -96,19 +98,24 @@ document.addEventListener('DOMContentLoaded', () => {
 
   function render() {
     const cards = $('cards');
+    // A live update must not wipe a name being typed.
+    const typing = document.activeElement && document.activeElement.closest && document.activeElement.closest('.label-form')
+      ? { id: document.activeElement.id, value: document.activeElement.value } : null;
     cards.replaceChildren();
     if (people.size === 0) cards.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.none')));
     for (const [phone, p] of [...people.entries()].sort()) {
       const c = p.status;
       const card = Hub.el('article', { class: 'card' + (p.state === 'active' ? '' : ' faded'), 'data-phone': phone, 'data-follow': p.state,
         'data-status': c ? c.status : '', 'data-seq': c ? c.seq : '' });
-      card.append(Hub.el('h3', null, phone));
+      // The name this follower gave the person (only they see it), the number under it.
+      card.append(Hub.el('h3', null, p.label || phone));
+      if (p.label) card.append(Hub.el('p', { class: 'muted phone' }, phone));
       if (p.state === 'revoked') card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.revoked', { phone })));
       else if (p.state !== 'active') card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.pendingOut')));
       else if (!c) card.append(Hub.el('p', { class: 'muted' }, Hub.t('follow.noCheckin')));
       else {
         card.append(Hub.el('p', { class: 'row' }, Hub.el('span', { class: 'status ' + c.status }, Hub.t('status.' + c.status)),
-          Hub.el('span', { class: 'muted since', 'data-at': c.at, title: Hub.time(c.at) }, Hub.timeAgo(c.at))));
+          Hub.el('span', { class: 'muted since', 'data-at': c.at }, Hub.when(c.at))));
         if (c.note) card.append(Hub.el('p', { class: 'note' }, c.note));
         if (c.location) {
           card.append(Hub.el('p', { class: 'muted' }, c.location.lat.toFixed(4) + ', ' + c.location.lon.toFixed(4)));
@@ -120,8 +127,29 @@ document.addEventListener('DOMContentLoaded', () => {
             + Hub.t('follow.late', { time: Hub.time(l.madeAt || l.at) }) + (l.note ? ': ' + l.note : '')));
         }
       }
+      card.append(labelForm(phone, p));
       cards.append(card);
     }
+    if (typing && typing.id && $(typing.id)) { $(typing.id).value = typing.value; $(typing.id).focus(); }
+  }
+
+  /** "Name (only you see it)": PUT /api/v1/follows/{phone} {label}. */
+  function labelForm(phone, p) {
+    const id = 'label-' + phone.replace(/\D/g, '');
+    const input = Hub.el('input', { type: 'text', id, value: p.label || '', autocomplete: 'off' });
+    const form = Hub.el('form', { class: 'label-form' },
+      Hub.el('label', { for: id }, Hub.t('follow.label')), input,
+      Hub.el('button', { type: 'submit', class: 'secondary' }, Hub.t('follow.saveLabel')));
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      try {
+        const r = await Hub.api('PUT', '/api/v1/follows/' + enc(phone), { label: input.value.trim() }, Hub.session.token);
+        p.label = r.label || '';
+        $('follow-result').textContent = Hub.t('follow.labelSaved');
+        render();
+      } catch (e) { fail(e); }
+    });
+    return form;
   }
 
   function button(key, cls, action) {
@@ -188,6 +216,6 @@ document.addEventListener('DOMContentLoaded', () => {
 
   document.addEventListener('hub:lang', () => { render(); onState(connState); refresh(); });
   // "time since" stays true without a reload.
-  setInterval(() => document.querySelectorAll('.since').forEach(e => { e.textContent = Hub.timeAgo(e.dataset.at); }), 30000);
+  setInterval(() => document.querySelectorAll('.since').forEach(e => { e.textContent = Hub.when(e.dataset.at); }), 30000);
   show();
 });

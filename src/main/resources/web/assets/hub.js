@@ -8,8 +8,8 @@ const HUB_TEXT = {
     'signedInAs': 'Signed in as', 'signOut': 'Sign out',
     'checkin.title': 'Tell your people you are safe', 'checkin.note': 'Note (optional)',
     'checkin.location': 'Add my location (asks your browser)', 'checkin.safe': "I'm safe", 'checkin.help': 'I need help',
-    'checkin.sending': 'Sending…', 'checkin.sent': 'Sent at {time}. {n} follower(s) told.',
-    'checkin.sentHelp': 'Help request sent at {time}. {n} follower(s) told. Responders see it if you named or are inside an incident area.',
+    'checkin.sending': 'Sending…', 'checkin.sent': 'Sent at {time}.',
+    'checkin.sentHelp': 'Help request sent at {time}. Responders see it only if you name an incident or are inside its area.',
     'checkin.noLocation': 'Location not available: sent without it.', 'checkin.retry': 'Not sent: {msg}. Try again.',
     'follow.title': 'Family board', 'follow.add': 'Follow a number', 'follow.phone': 'Their mobile number',
     'follow.sms': 'Also text me their updates', 'follow.submit': 'Ask to follow', 'follow.people': 'People I follow',
@@ -33,10 +33,10 @@ const HUB_TEXT = {
     'resp.area': 'Area (description, optional)', 'resp.saveDraft': 'Save draft', 'resp.notices': 'Notices',
     'resp.approve': 'Approve', 'resp.publish': 'Publish', 'resp.noIncident': 'No open incident.',
     'err.network': 'network unreachable',
-    'checkin.sentHelpTo': 'Help request sent to {incident} at {time}. {n} follower(s) told.',
+    'checkin.sentHelpTo': 'Help request sent to {incident} at {time}.',
     'checkin.saved': 'Saved on this phone — will send when connected.',
     'checkin.savedN': '{n} check-in(s) saved on this phone — will send when connected.',
-    'checkin.sentLater': 'Sent at {time} (made {made}). {n} follower(s) told.',
+    'checkin.sentLater': 'Sent at {time} (made {made}).',
     'checkin.late': 'A newer check-in was already shown to your people: this one is kept in the history only.',
     'checkin.dropped': '{n} check-in(s) saved more than 24 hours ago were not sent (too old). Check in again.',
     'checkin.failed': 'A saved check-in was refused: {msg}.',
@@ -48,7 +48,28 @@ const HUB_TEXT = {
     'help.someone': 'a responder', 'help.dismiss': 'Hide',
     'conn.link': 'Link',
     'follow.approved': '{phone} agreed: you now follow them.', 'follow.revoked': '{phone} stopped sharing with you.',
-    'follow.late': 'arrived late, made {time}'
+    'follow.late': 'arrived late, made {time}',
+    'err.invalid_request': 'Something in the form is not right. Check it and try again.',
+    'err.unauthorized': 'You are signed out. Sign in again.',
+    'err.forbidden': 'Not allowed.',
+    'err.not_found': 'Not found.',
+    'err.conflict': 'That was already done.',
+    'err.too_large': 'Too long. Shorten it and try again.',
+    'err.rate_limited': 'Too many tries. Wait a few minutes and try again.',
+    'err.internal': 'Something went wrong on the hub. Try again.',
+    'err.unavailable': 'The hub cannot record this right now. Try again in a moment.',
+    'err.unknown': 'Something went wrong. Try again.',
+    'signin.badCode': 'Wrong or expired code. Ask for a new one.',
+    'signin.badPhone': 'That number was not understood. Write it with the country code, e.g. +1 555 123 4567.',
+    'cap.Extreme': 'Extreme', 'cap.Severe': 'Severe', 'cap.Moderate': 'Moderate', 'cap.Minor': 'Minor',
+    'cap.Unknown': 'Unknown', 'cap.Immediate': 'Immediate', 'cap.Expected': 'Expected', 'cap.Future': 'Future',
+    'cap.Past': 'Past', 'cap.Observed': 'Observed', 'cap.Likely': 'Likely', 'cap.Possible': 'Possible',
+    'cap.Unlikely': 'Unlikely',
+    'inc.unknown': 'There is no incident {code}. Check the code or the link.',
+    'told.followers': '{n} follower(s) told.', 'told.responders': 'Responders of {incidents} told.',
+    'told.nobody': 'Nobody follows you yet: ask your family to open this site, choose Family and follow {phone} (or text FOLLOW {phone} to the hub).',
+    'checkin.last': 'Last sent: {status} at {time} ({ago}).',
+    'follow.label': 'Name (only you see it)', 'follow.saveLabel': 'Save name', 'follow.labelSaved': 'Name saved.'
   },
   es: {
     'nav.checkin': 'Reportarme', 'nav.follow': 'Familia', 'nav.responder': 'Equipos de respuesta',
@@ -57,8 +78,8 @@ const HUB_TEXT = {
     'signedInAs': 'Conectado como', 'signOut': 'Salir',
     'checkin.title': 'Avise a los suyos que está a salvo', 'checkin.note': 'Nota (opcional)',
     'checkin.location': 'Añadir mi ubicación (lo pide su navegador)', 'checkin.safe': 'Estoy bien', 'checkin.help': 'Necesito ayuda',
-    'checkin.sending': 'Enviando…', 'checkin.sent': 'Enviado a las {time}. Avisamos a {n} seguidor(es).',
-    'checkin.sentHelp': 'Pedido de ayuda enviado a las {time}. Avisamos a {n} seguidor(es). Los equipos lo ven si nombró un incidente o está en su zona.',
+    'checkin.sending': 'Enviando…', 'checkin.sent': 'Enviado a las {time}.',
+    'checkin.sentHelp': 'Pedido de ayuda enviado a las {time}. Los equipos lo ven solo si nombra un incidente o está en su zona.',
     'checkin.noLocation': 'Ubicación no disponible: enviado sin ella.', 'checkin.retry': 'No se envió: {msg}. Intente de nuevo.',
     'follow.title': 'Tablero familiar', 'follow.add': 'Seguir un número', 'follow.phone': 'Su número de celular',
     'follow.sms': 'Enviarme también sus avisos por SMS', 'follow.submit': 'Pedir seguir', 'follow.people': 'Personas que sigo',
@@ -82,10 +103,10 @@ const HUB_TEXT = {
     'resp.area': 'Zona (descripción, opcional)', 'resp.saveDraft': 'Guardar borrador', 'resp.notices': 'Avisos',
     'resp.approve': 'Aprobar', 'resp.publish': 'Publicar', 'resp.noIncident': 'No hay incidentes abiertos.',
     'err.network': 'sin conexión',
-    'checkin.sentHelpTo': 'Pedido de ayuda enviado a {incident} a las {time}. Avisamos a {n} seguidor(es).',
+    'checkin.sentHelpTo': 'Pedido de ayuda enviado a {incident} a las {time}.',
     'checkin.saved': 'Guardado en este teléfono — se enviará al haber conexión.',
     'checkin.savedN': '{n} reporte(s) guardado(s) en este teléfono — se enviarán al haber conexión.',
-    'checkin.sentLater': 'Enviado a las {time} (hecho {made}). Avisamos a {n} seguidor(es).',
+    'checkin.sentLater': 'Enviado a las {time} (hecho {made}).',
     'checkin.late': 'Los suyos ya vieron un reporte más reciente: este queda solo en el historial.',
     'checkin.dropped': '{n} reporte(s) guardado(s) hace más de 24 horas no se enviaron (demasiado antiguos). Repórtese de nuevo.',
     'checkin.failed': 'Un reporte guardado fue rechazado: {msg}.',
@@ -97,7 +118,28 @@ const HUB_TEXT = {
     'help.someone': 'un equipo de respuesta', 'help.dismiss': 'Ocultar',
     'conn.link': 'Conexión',
     'follow.approved': '{phone} aceptó: ahora sigue a esa persona.', 'follow.revoked': '{phone} dejó de compartir con usted.',
-    'follow.late': 'llegó tarde, hecho {time}'
+    'follow.late': 'llegó tarde, hecho {time}',
+    'err.invalid_request': 'Algo del formulario no está bien. Revíselo e intente de nuevo.',
+    'err.unauthorized': 'Su sesión terminó. Vuelva a entrar.',
+    'err.forbidden': 'No permitido.',
+    'err.not_found': 'No encontrado.',
+    'err.conflict': 'Eso ya estaba hecho.',
+    'err.too_large': 'Demasiado largo. Acórtelo e intente de nuevo.',
+    'err.rate_limited': 'Demasiados intentos. Espere unos minutos e intente de nuevo.',
+    'err.internal': 'Algo falló en el servidor. Intente de nuevo.',
+    'err.unavailable': 'Ahora no se puede registrar. Intente de nuevo en un momento.',
+    'err.unknown': 'Algo falló. Intente de nuevo.',
+    'signin.badCode': 'Código incorrecto o vencido. Pida uno nuevo.',
+    'signin.badPhone': 'No entendimos ese número. Escríbalo con el código de país, p. ej. +1 555 123 4567.',
+    'cap.Extreme': 'Extrema', 'cap.Severe': 'Grave', 'cap.Moderate': 'Moderada', 'cap.Minor': 'Menor',
+    'cap.Unknown': 'Desconocida', 'cap.Immediate': 'Inmediata', 'cap.Expected': 'Esperada', 'cap.Future': 'Futura',
+    'cap.Past': 'Pasada', 'cap.Observed': 'Observada', 'cap.Likely': 'Probable', 'cap.Possible': 'Posible',
+    'cap.Unlikely': 'Improbable',
+    'inc.unknown': 'No existe el incidente {code}. Revise el código o el enlace.',
+    'told.followers': 'Avisamos a {n} seguidor(es).', 'told.responders': 'Avisamos a los equipos de {incidents}.',
+    'told.nobody': 'Todavía nadie lo sigue: pida a su familia que abra este sitio, elija Familia y siga a {phone} (o que envíe SEGUIR {phone} por SMS al número del sistema).',
+    'checkin.last': 'Último envío: {status} a las {time} ({ago}).',
+    'follow.label': 'Nombre (solo usted lo ve)', 'follow.saveLabel': 'Guardar nombre', 'follow.labelSaved': 'Nombre guardado.'
   }
 };
 const Hub = {
@@ -135,6 +177,11 @@ const Hub = {
     return e;
   },
 
+  /** The page's own text for an error code of the hub (docs/api.md "Errors"), in the page's language. */
+  errorText(code) {
+    return HUB_TEXT.en['err.' + code] ? Hub.t('err.' + code) : Hub.t('err.unknown');
+  },
+
   /** Calls the API; resolves with the JSON body, rejects with an Error carrying status and code. */
   async api(method, path, body, token, headers) {
     const h = Object.assign({}, headers || {});
@@ -151,9 +198,11 @@ const Hub = {
     let json = null;
     try { json = await r.json(); } catch (e) { json = null; }
     if (!r.ok) {
-      const err = new Error(json && json.error ? json.error.message : r.statusText);
+      const code = json && json.error ? json.error.code : '';
+      const err = new Error(Hub.errorText(code));
       err.status = r.status;
-      err.code = json && json.error ? json.error.code : '';
+      err.code = code;
+      err.serverMessage = json && json.error ? json.error.message : r.statusText;
       throw err;
     }
     return json;
@@ -190,12 +239,13 @@ const Hub = {
       err.textContent = '';
       number = phone.value.trim();
       try {
-        await Hub.api('POST', '/api/v1/otp', { phone: number });
+        const sent = await Hub.api('POST', '/api/v1/otp', { phone: number });
+        number = sent.phone || number; // the hub's E.164 form: shown, and the session's number
         sentTo.textContent = Hub.t('signin.codeSent', { phone: number });
         step1.hidden = true;
         step2.hidden = false;
         code.focus();
-      } catch (e) { err.textContent = e.message; }
+      } catch (e) { err.textContent = e.code === 'invalid_request' ? Hub.t('signin.badPhone') : e.message; }
     });
     step2.addEventListener('submit', async ev => {
       ev.preventDefault();
@@ -204,7 +254,7 @@ const Hub = {
         const s = await Hub.api('POST', '/api/v1/sessions', { phone: number, code: code.value.trim() });
         Hub.session.save(s.token, s.phone || number);
         done();
-      } catch (e) { err.textContent = e.message; }
+      } catch (e) { err.textContent = e.code === 'forbidden' || e.code === 'invalid_request' ? Hub.t('signin.badCode') : e.message; }
     });
   },
 
@@ -222,8 +272,26 @@ const Hub = {
     return Hub.t('ago.d', { n: Math.floor(s / 86400) });
   },
 
+  /** A clock time in the viewer's own zone ("14:05"), with the day when it is not today. */
   time(iso) {
-    return new Date(iso).toLocaleString(Hub.lang, { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short' });
+    const d = new Date(iso);
+    const today = new Date().toDateString() === d.toDateString();
+    return d.toLocaleString(Hub.lang, today ? { hour: '2-digit', minute: '2-digit' }
+      : { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short' });
+  },
+
+  /** Clock time and how long ago: "14:05 · 12 min ago". */
+  when(iso) {
+    return Hub.time(iso) + ' · ' + Hub.timeAgo(iso);
+  },
+
+  /** Who was told of a check-in (its ack), and with no follower how to get one. */
+  told(ack, phone) {
+    const parts = [];
+    if (ack.notified > 0) parts.push(Hub.t('told.followers', { n: ack.notified }));
+    if (ack.helpIncidents && ack.helpIncidents.length) parts.push(Hub.t('told.responders', { incidents: ack.helpIncidents.join(', ') }));
+    if (!(ack.notified > 0)) parts.push(Hub.t('told.nobody', { phone }));
+    return parts.join(' ');
   },
 
   newKey() {

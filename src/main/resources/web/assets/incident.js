@@ -70,6 +70,11 @@ document.addEventListener('DOMContentLoaded', () => {
     const replacedBy = new Map();
     for (const n of all) if (n.references) replacedBy.set(n.references, n.msgType);
     box.replaceChildren();
+    if (unknown) {
+      // No such incident: say so (no endless "Connecting…").
+      box.append(Hub.el('p', { class: 'error', id: 'unknown', role: 'alert' }, Hub.t('inc.unknown', { code })));
+      return;
+    }
     if (!all.length) box.append(Hub.el('p', { class: 'muted' }, Hub.t('inc.none')));
     all.sort((a, b) => Date.parse(b.sent) - Date.parse(a.sent));
     for (const n of all) {
@@ -87,7 +92,8 @@ document.addEventListener('DOMContentLoaded', () => {
       if (state !== 'current') card.append(Hub.el('p', { class: 'status need_help' }, Hub.t('inc.' + state)));
       if (mark) card.append(mark);
       card.append(Hub.el('p', { class: 'note' }, n.body));
-      const meta = [n.severity, n.urgency, n.area, Hub.t('inc.sent', { time: Hub.time(n.sent) })];
+      const cap = w => (w && HUB_TEXT.en['cap.' + w] ? Hub.t('cap.' + w) : w);
+      const meta = [cap(n.severity), cap(n.urgency), cap(n.certainty), n.area, Hub.t('inc.sent', { time: Hub.time(n.sent) })];
       if (n.expires) meta.push(Hub.t('inc.expires', { time: Hub.time(n.expires) }));
       card.append(Hub.el('p', { class: 'muted' }, meta.filter(Boolean).join(' · ')));
       box.append(card);
@@ -97,6 +103,7 @@ document.addEventListener('DOMContentLoaded', () => {
   function onState(s) {
     connState = s;
     const c = document.getElementById('conn');
+    c.hidden = unknown;
     c.className = 'badge ' + s;
     c.dataset.state = s;
     c.textContent = Hub.t('conn.' + s);
@@ -104,21 +111,39 @@ document.addEventListener('DOMContentLoaded', () => {
 
   function title() { document.getElementById('title').textContent = Hub.t('inc.title', { code }); }
 
+  let unknown = false;
+  let live = null;
+
+  function markUnknown() {
+    unknown = true;
+    if (live) live.stop();
+    onState('offline');
+    render();
+  }
+
   async function start() {
     title();
+    try {
+      const incidents = await Hub.api('GET', '/api/v1/incidents');
+      if (!incidents.some(i => String(i.code).toUpperCase() === code.toUpperCase())) { markUnknown(); return; }
+    } catch (e) { /* offline: the live link tells */ }
     try {
       await loadKeys();
       const list = await Hub.api('GET', '/api/v1/incidents/' + encodeURIComponent(code) + '/notices');
       await Promise.all(list.map(add));
       render();
-    } catch (e) { document.getElementById('error').textContent = e.message; }
-    Hub.live({
+    } catch (e) {
+      if (e.code === 'not_found') { markUnknown(); return; }
+      document.getElementById('error').textContent = e.message;
+    }
+    live = Hub.live({
       onState,
       onOpen: ws => ws.send(JSON.stringify({ type: 'subscribe', ref: 's', incident: code })),
       onFrame: f => {
         if (f.type === 'ack') onState('live');
         else if (f.type === 'notice') add(f.notice);
-        else if (f.type === 'error') document.getElementById('error').textContent = f.message;
+        else if (f.type === 'error' && f.code === 'not_found') markUnknown();
+        else if (f.type === 'error') document.getElementById('error').textContent = Hub.errorText(f.code);
       }
     });
   }

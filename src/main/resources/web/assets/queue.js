@@ -118,7 +118,7 @@ const HubQueue = (() => {
             continue;
           }
           if (r.status === 201) result.ack = json;
-          else { result.failed = r.status; result.message = msg; }
+          else { result.failed = r.status; result.message = msg; result.code = json && json.error ? json.error.code : ''; }
           await run(OUTBOX, 'readwrite', s => s.delete(it.key));
           await run(RESULTS, 'readwrite', s => s.put(result));
         }

@@ -104,8 +104,8 @@ public final class Hub {
     }
     store = config.store().equals("redis")
         ? new RedisStore(vertx, config.redisUrl(), RedisStore.Durability.valueOf(config.redisDurability()
-            .toUpperCase(java.util.Locale.ROOT)))
-        : new SqliteStore(vertx, config.dataDir(), registry);
+            .toUpperCase(java.util.Locale.ROOT)), config.timezone())
+        : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
@@ -200,8 +200,9 @@ public final class Hub {
     HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry);
     CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
         this::clusterUp);
-    FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
-    SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
+    FollowService follows = new FollowService(store, fanOut, clock, outbox::wake, config.timezone());
+    SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
+        config.timezone());
     ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
     NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
         config.publicUrl(), outbox::wake, registry);

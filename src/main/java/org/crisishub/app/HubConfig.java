@@ -58,6 +58,7 @@ public record HubConfig(
     String smsNumber,
     boolean devSmsOpen,
     Connections connections,
+    java.time.ZoneId timezone,
     List<String> warnings) {
 
   /**
@@ -250,6 +251,20 @@ public record HubConfig(
     }
     boolean rateLimits = bool(v, "HUB_RATE_LIMITS", "on", "off");
     Connections connections = connections(v, rateLimits, warnings);
+    String zoneName = v.getOrDefault("HUB_TIMEZONE", "UTC");
+    java.time.ZoneId timezone;
+    try {
+      // Region ids (America/Chicago) and UTC only: a fixed offset would be wrong half the year.
+      if (zoneName.isEmpty() || !(zoneName.equals("UTC") || zoneName.contains("/"))) {
+        throw new java.time.DateTimeException(zoneName);
+      }
+      timezone = java.time.ZoneId.of(zoneName);
+      // Loads the zone's names now, on the starting thread, not on an event loop at the first SMS.
+      org.crisishub.domain.SmsReplies.clock(java.time.Instant.EPOCH, timezone);
+    } catch (java.time.DateTimeException e) {
+      throw new ConfigException("HUB_TIMEZONE=" + zoneName + " is not an IANA time zone such as UTC or"
+          + " America/Chicago");
+    }
     return new HubConfig(
         v.get("HUB_HTTP_HOST"),
         port,
@@ -284,6 +299,7 @@ public record HubConfig(
         smsNumber.isEmpty() ? null : smsNumber,
         bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
         connections,
+        timezone,
         List.copyOf(warnings));
   }
 

@@ -25,9 +25,16 @@ public final class FollowService {
   private final FanOut fanOut;
   private final Clock clock;
   private final Runnable smsQueued;
+  private final java.time.ZoneId smsZone;
 
-  /** {@code smsQueued} is told whenever an SMS was queued in the outbox. */
+  /** {@code smsQueued} is told whenever an SMS was queued in the outbox. SMS times in UTC. */
   public FollowService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued) {
+    this(store, fanOut, clock, smsQueued, java.time.ZoneOffset.UTC);
+  }
+
+  /** As above; SMS write clock times in {@code smsZone} ({@code HUB_TIMEZONE}). */
+  public FollowService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued, java.time.ZoneId smsZone) {
+    this.smsZone = smsZone;
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
@@ -56,6 +63,38 @@ public final class FollowService {
 
   public Future<Boolean> unfollow(String follower, String subject) {
     return store.unfollow(follower, subject);
+  }
+
+  /** Longest label, in Unicode code points. */
+  public static final int MAX_LABEL_CODE_POINTS = 40;
+
+  /**
+   * Sets the follower's private label of {@code subject} (trimmed; blank removes it). Fails with
+   * {@code invalid_request} over {@value #MAX_LABEL_CODE_POINTS} code points or with control
+   * characters, {@code not_found} when {@code follower} has no follow of {@code subject}. Returns the
+   * label kept (null when removed).
+   */
+  public Future<String> label(String follower, String subject, String label) {
+    String l = label == null ? null : label.strip();
+    if (l != null && l.isEmpty()) {
+      l = null;
+    }
+    if (l != null && l.codePointCount(0, l.length()) > MAX_LABEL_CODE_POINTS) {
+      return Future.failedFuture(HubException.invalid("label must be at most " + MAX_LABEL_CODE_POINTS
+          + " characters"));
+    }
+    if (l != null && l.codePoints().anyMatch(cp -> Character.getType(cp) == Character.CONTROL)) {
+      return Future.failedFuture(HubException.invalid("label must not contain control characters"));
+    }
+    String kept = l;
+    return store.setFollowLabel(follower, subject, kept).compose(ok -> ok
+        ? Future.succeededFuture(kept)
+        : Future.failedFuture(HubException.notFound("you do not follow that number")));
+  }
+
+  /** How {@code viewer} calls {@code subject}: the viewer's own label, else the number. */
+  public Future<String> nameFor(String viewer, String subject) {
+    return store.followLabels(viewer).map(m -> m.getOrDefault(subject, subject));
   }
 
   /** The subject allows, refuses or revokes a follower. Fails {@code not_found} without a request. */
@@ -113,8 +152,9 @@ public final class FollowService {
       if (!active.sms()) {
         return Future.succeededFuture();
       }
-      return store.enqueueSms(active.follower(), "status:" + active.subject(), active.subject(),
-          SmsReplies.statusNotice(latest.get()), clock.instant()).andThen(x -> smsQueued.run());
+      return nameFor(active.follower(), active.subject()).compose(name -> store.enqueueSms(active.follower(),
+          "status:" + active.subject(), active.subject(), SmsReplies.statusNotice(latest.get(), name, smsZone),
+          clock.instant())).andThen(x -> smsQueued.run());
     });
   }
 }

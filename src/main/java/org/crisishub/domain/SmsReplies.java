@@ -1,9 +1,11 @@
 package org.crisishub.domain;
 
 
-import java.time.ZoneOffset;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 import org.crisishub.domain.SmsCommand.Lang;
 
 /**
@@ -14,7 +16,9 @@ import org.crisishub.domain.SmsCommand.Lang;
 public final class SmsReplies {
   public static final int REPLY_SEGMENTS = 2;
   public static final int NOTICE_SEGMENTS = 2;
-  private static final DateTimeFormatter HHMM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+  /** The default zone of SMS times. */
+  public static final ZoneId UTC = ZoneId.of("UTC");
+  private static final DateTimeFormatter HHMM = DateTimeFormatter.ofPattern("HH:mm zzz", Locale.ENGLISH);
 
   private SmsReplies() {
   }
@@ -32,15 +36,56 @@ public final class SmsReplies {
             + " UNIR codigo, SALIR codigo, PARAR, INICIO");
   }
 
-  public static String checkedIn(Lang lang, Status status, long seq, int notified) {
-    if (status == Status.SAFE) {
-      return pick(lang, "Recorded: you are SAFE (#" + seq + "). " + notified + " follower(s) told.",
-          "Registrado: estas A SALVO (#" + seq + "). Avisamos a " + notified + " contacto(s).");
+  /**
+   * The reply to SAFE / SOS: what was recorded and who was told. {@code notified} is the number of
+   * active followers; {@code helpIncidents} the incidents whose responders got the help request
+   * (empty for SAFE, or when it joined no queue). With no followers the reply says how to get one:
+   * family texts {@code FOLLOW <phone>} to the hub.
+   */
+  public static String checkedIn(Lang lang, Status status, long seq, int notified, List<String> helpIncidents,
+      String phone) {
+    boolean help = status == Status.NEED_HELP;
+    String incidents = String.join(", ", helpIncidents);
+    StringBuilder en = new StringBuilder(help ? "Recorded: you NEED HELP (#" : "Recorded: you are SAFE (#")
+        .append(seq).append("). ");
+    StringBuilder es = new StringBuilder(help ? "Registrado: NECESITAS AYUDA (#" : "Registrado: estas A SALVO (#")
+        .append(seq).append("). ");
+    if (notified > 0 && !helpIncidents.isEmpty()) {
+      en.append("Told ").append(followersEn(notified)).append(" and the responders of ").append(incidents).append('.');
+      es.append("Avisamos a ").append(followersEs(notified)).append(" y a los equipos de ").append(incidents)
+          .append('.');
+    } else if (notified > 0) {
+      en.append("Told ").append(followersEn(notified)).append('.');
+      es.append("Avisamos a ").append(followersEs(notified)).append('.');
+    } else if (!helpIncidents.isEmpty()) {
+      en.append("Told the responders of ").append(incidents).append('.');
+      es.append("Avisamos a los equipos de ").append(incidents).append('.');
     }
-    return pick(lang, "Recorded: you NEED HELP (#" + seq + "). " + notified
-            + " follower(s) told. Call 911 if you can.",
-        "Registrado: NECESITAS AYUDA (#" + seq + "). Avisamos a " + notified
-            + " contacto(s). Llama al 911 si puedes.");
+    if (notified == 0) {
+      en.append(helpIncidents.isEmpty() ? "No one follows you yet" : " No follower yet")
+          .append(": ask family to text FOLLOW ").append(phone).append(" to this number.");
+      es.append(helpIncidents.isEmpty() ? "Nadie te sigue aun" : " Aun no tienes contactos")
+          .append(": pide a tu familia que envie SEGUIR ").append(phone).append(" a este numero.");
+    }
+    if (help) {
+      en.append(" Call 911 if you can.");
+      es.append(" Llama al 911 si puedes.");
+    }
+    return pick(lang, en.toString(), es.toString());
+  }
+
+  private static String followersEn(int n) {
+    return n == 1 ? "1 follower" : n + " followers";
+  }
+
+  private static String followersEs(int n) {
+    return n == 1 ? "1 contacto" : n + " contactos";
+  }
+
+  /** A clock time as SMS write it: {@code 22:42 UTC}, {@code 16:42 CST} in {@code zone}. */
+  public static String clock(Instant at, ZoneId zone) {
+    // ZoneOffset.UTC would print "Z": people read "UTC".
+    return HHMM.withZone(zone.normalized().equals(java.time.ZoneOffset.UTC) ? UTC : zone).format(at);
   }
 
   public static String needNumber(Lang lang, String command) {
@@ -99,14 +144,23 @@ public final class SmsReplies {
     return pick(lang, "No follow request from " + follower + ".", "No hay solicitud de " + follower + ".");
   }
 
-  public static String status(Lang lang, CheckIn c) {
+  /**
+   * The reply to STATUS: {@code name} is the asker's label of the person, else their number;
+   * the time is written in {@code zone} ({@code HUB_TIMEZONE}).
+   */
+  public static String status(Lang lang, CheckIn c, String name, ZoneId zone) {
     String note = c.note() == null ? "" : " \"" + c.note() + "\"";
-    String when = HHMM.format(c.at()) + " UTC";
+    String when = clock(c.at(), zone);
     return c.status() == Status.SAFE
-        ? pick(lang, c.phone() + " is SAFE" + note + " (" + when + ", #" + c.seq() + ")",
-            c.phone() + " esta A SALVO" + note + " (" + when + ", #" + c.seq() + ")")
-        : pick(lang, c.phone() + " NEEDS HELP" + note + " (" + when + ", #" + c.seq() + ")",
-            c.phone() + " NECESITA AYUDA" + note + " (" + when + ", #" + c.seq() + ")");
+        ? pick(lang, name + " is SAFE" + note + " (" + when + ", #" + c.seq() + ")",
+            name + " esta A SALVO" + note + " (" + when + ", #" + c.seq() + ")")
+        : pick(lang, name + " NEEDS HELP" + note + " (" + when + ", #" + c.seq() + ")",
+            name + " NECESITA AYUDA" + note + " (" + when + ", #" + c.seq() + ")");
+  }
+
+  /** The reply to STATUS naming the person by number, times in UTC. */
+  public static String status(Lang lang, CheckIn c) {
+    return status(lang, c, c.phone(), java.time.ZoneOffset.UTC);
   }
 
   /** Same answer for an unknown number, no consent, or no check-in yet: nothing to enumerate. */
@@ -151,11 +205,22 @@ public final class SmsReplies {
         "Crisis Hub no pudo registrar esto ahora. Envialo de nuevo.");
   }
 
-  /** The notification a follower who asked for SMS gets when a status changes. */
+  /**
+   * The notification a follower who asked for SMS gets when a status changes, naming the person by
+   * number, the time in UTC. {@code name} (other overload) is that
+   * follower's own label of the person (never shown to anyone else), else the person's number; the
+   * time is written in {@code zone} ({@code HUB_TIMEZONE}).
+   */
   public static String statusNotice(CheckIn c) {
+    return statusNotice(c, c.phone(), java.time.ZoneOffset.UTC);
+  }
+
+  /** As {@link #statusNotice(CheckIn)}, naming the person {@code name}, times in {@code zone}. */
+  public static String statusNotice(CheckIn c, String name, ZoneId zone) {
     String note = c.note() == null ? "" : ": " + c.note();
     String what = c.status() == Status.SAFE ? "is SAFE" : "NEEDS HELP";
-    return SmsText.fit("Crisis Hub: " + c.phone() + " " + what + note + " (" + HHMM.format(c.at()) + " UTC, #"
+    String who = name.equals(c.phone()) ? name : name + " (" + c.phone() + ")";
+    return SmsText.fit("Crisis Hub: " + who + " " + what + note + " (" + clock(c.at(), zone) + ", #"
         + c.seq() + ")", NOTICE_SEGMENTS);
   }
 

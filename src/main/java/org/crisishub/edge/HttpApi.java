@@ -161,6 +161,7 @@ public final class HttpApi {
     authed(r.post("/api/v1/follows"), this::follow);
     authed(r.get("/api/v1/follows"), this::follows);
     authed(r.delete("/api/v1/follows/:phone"), this::unfollow);
+    authed(r.put("/api/v1/follows/:phone"), this::label);
     authed(r.get("/api/v1/followers"), this::followers);
     authed(r.post("/api/v1/followers/:phone"), this::answer);
     authed(r.get("/api/v1/contacts"), this::contacts);
@@ -280,7 +281,8 @@ public final class HttpApi {
     String phone = edge.phones().normalise(Fields.requiredString(b, "phone"));
     String code = Fields.requiredString(b, "code");
     return edge.auth().createSession(phone, code, clientAddress.of(ctx.request()))
-        .map(t -> Reply.ok(Wire.object().put("token", t.token()).put("expiresAt", Wire.time(t.expiresAt()))));
+        .map(t -> Reply.ok(Wire.object().put("token", t.token()).put("expiresAt", Wire.time(t.expiresAt()))
+            .put("phone", phone)));
   }
 
   /** Revokes the caller's own token, a person's or a responder's, and closes its streams on every node. */
@@ -370,11 +372,27 @@ public final class HttpApi {
   }
 
   private Future<Reply> follows(Call call) {
-    return edge.store().follows(call.phone()).map(list -> {
+    return Future.all(edge.store().follows(call.phone()), edge.store().followLabels(call.phone())).map(both -> {
+      List<org.crisishub.domain.Follow> list = both.resultAt(0);
+      java.util.Map<String, String> labels = both.resultAt(1);
       ArrayNode a = Wire.array();
-      list.forEach(f -> a.add(Wire.followAsFollower(f)));
+      list.forEach(f -> a.add(Wire.followAsFollower(f, labels.get(f.subject()))));
       return Reply.ok(a);
     });
+  }
+
+  /** {@code PUT /api/v1/follows/{phone} {label}}: the caller's private name for a person they follow. */
+  private Future<Reply> label(Call call) {
+    String subject = pathPhone(call.ctx());
+    JsonNode b = bodyObject(call.ctx());
+    JsonNode l = b.get("label");
+    if (l == null || !(l.isTextual() || l.isNull())) {
+      throw HubException.invalid("label must be a string (\"\" removes it)");
+    }
+    return edge.follows().label(call.phone(), subject, l.isNull() ? null : l.asText())
+        .compose(kept -> edge.store().follow(call.phone(), subject).map(f -> Reply.ok(f
+            .map(x -> Wire.followAsFollower(x, kept))
+            .orElseGet(() -> Wire.object().put("phone", subject)))));
   }
 
   private Future<Reply> unfollow(Call call) {

@@ -110,6 +110,11 @@ public final class Wire {
     n.put("seq", r.checkIn().seq());
     n.put("at", time(r.checkIn().at()));
     n.put("notified", r.notified());
+    if (!r.helpIncidents().isEmpty()) {
+      // Who else was told: the incidents whose responders got the help request.
+      ArrayNode h = n.putArray("helpIncidents");
+      r.helpIncidents().forEach(h::add);
+    }
     return madeAtAndLate(n, r.checkIn());
   }
 
@@ -141,10 +146,18 @@ public final class Wire {
 
   /** A follow as its follower sees it: whom, in which state, by SMS too or not. */
   public static ObjectNode followAsFollower(Follow f) {
+    return followAsFollower(f, null);
+  }
+
+  /** A follow as its follower sees it, with the follower's own label of the person when there is one. */
+  public static ObjectNode followAsFollower(Follow f, String label) {
     ObjectNode n = object();
     n.put("phone", f.subject());
     n.put("state", f.state().wire());
     n.put("sms", f.sms());
+    if (label != null) {
+      n.put("label", label);
+    }
     return n;
   }
 

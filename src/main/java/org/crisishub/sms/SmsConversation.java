@@ -17,6 +17,7 @@ import org.crisishub.domain.Phones;
 import org.crisishub.domain.SmsCommand;
 import org.crisishub.domain.SmsCommand.Kind;
 import org.crisishub.domain.SmsCommand.Lang;
+import org.crisishub.domain.SmsLanguage;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
 import org.crisishub.store.Store;
@@ -40,9 +41,17 @@ public final class SmsConversation {
   private final FollowService follows;
   private final RateLimiter limiter;
   private final Clock clock;
+  private final java.time.ZoneId smsZone;
 
   public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
       RateLimiter limiter, Clock clock) {
+    this(phones, store, checkIns, follows, limiter, clock, java.time.ZoneOffset.UTC);
+  }
+
+  /** @param smsZone the zone replies write clock times in ({@code HUB_TIMEZONE}) */
+  public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
+      RateLimiter limiter, Clock clock, java.time.ZoneId smsZone) {
+    this.smsZone = smsZone;
     this.phones = phones;
     this.store = store;
     this.checkIns = checkIns;
@@ -66,7 +75,10 @@ public final class SmsConversation {
       if (seen.isPresent()) {
         return Future.succeededFuture(seen.get());
       }
-      SmsCommand cmd = SmsCommand.parse(body);
+      SmsCommand parsed = SmsCommand.parse(body);
+      // Text that is no command ("hola") gets the usage text in the language it seems written in.
+      SmsCommand cmd = parsed.kind() == Kind.UNKNOWN && parsed.lang() == Lang.EN
+          && SmsLanguage.guess(body) == Lang.ES ? new SmsCommand(parsed.kind(), parsed.arg(), Lang.ES) : parsed;
       return store.isSmsOptedOut(sender).compose(optedOut -> safely(sender, cmd, messageSid)
           .recover(e -> Future.succeededFuture(replyFor(e, cmd.lang())))
           .map(reply -> optedOut && !CARRIER_REPLIES.contains(cmd.kind()) ? "" : reply))
@@ -108,7 +120,8 @@ public final class SmsConversation {
           subject -> follows.unfollow(from, subject).map(x -> SmsReplies.unfollowed(lang, subject)));
       case YES, NO -> answer(from, cmd, cmd.kind() == Kind.YES);
       case STATUS -> withNumber(cmd, "STATUS", phone -> follows.maySee(from, phone).compose(ok -> ok
-          ? store.latest(phone).map(l -> l.map(c -> SmsReplies.status(lang, c)).orElse(SmsReplies.noStatus(lang, phone)))
+          ? follows.nameFor(from, phone).compose(name -> store.latest(phone).map(l -> l
+              .map(c -> SmsReplies.status(lang, c, name, smsZone)).orElse(SmsReplies.noStatus(lang, phone))))
           : Future.succeededFuture(SmsReplies.noStatus(lang, phone))));
       case JOIN, LEAVE -> incident(from, cmd, cmd.kind() == Kind.JOIN);
       case STOP -> store.setSmsOptOut(from, true, clock.instant()).map(x -> SmsReplies.stopped(lang));
@@ -131,7 +144,8 @@ public final class SmsConversation {
           CheckInRequest req = new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
               Channel.SMS, "sms:" + messageSid);
           return checkIns.record(req);
-        })).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified()));
+        })).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified(), r.helpIncidents(),
+            from));
   }
 
   private Future<String> withNumber(SmsCommand cmd, String command,

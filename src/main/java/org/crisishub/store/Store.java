@@ -78,6 +78,18 @@ public interface Store {
   /** Everybody {@code follower} follows or asked to follow. */
   Future<List<Follow>> follows(String follower);
 
+  /**
+   * Sets the private label {@code follower} gives {@code subject} (at most 40 code points, checked by
+   * the caller), or removes it when {@code label} is null. Labels are the follower's alone: they are
+   * returned only by {@link #followLabels} of that follower and used in SMS sent to that follower.
+   * False (nothing changed) when {@code follower} has no follow of {@code subject} (in any state).
+   * Unfollowing removes the label.
+   */
+  Future<Boolean> setFollowLabel(String follower, String subject, String label);
+
+  /** The labels {@code follower} gave, by subject (E.164); empty when none. */
+  Future<java.util.Map<String, String>> followLabels(String follower);
+
   /** Everybody who follows or asked to follow {@code subject}. */
   Future<List<Follow>> followers(String subject);
 

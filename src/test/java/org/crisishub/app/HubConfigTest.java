@@ -24,6 +24,7 @@ class HubConfigTest {
     assertNull(c.adminToken());
     assertEquals(30, c.retentionDays());
     assertEquals("US", c.defaultRegion());
+    assertEquals(java.time.ZoneId.of("UTC"), c.timezone(), "SMS times in UTC by default");
     assertTrue(c.rateLimits());
     assertEquals(1.0, c.smsRate());
     assertEquals(List.of(), c.allowedOrigins());
@@ -40,6 +41,8 @@ class HubConfigTest {
     assertEquals(List.of("https://a.example", "https://b.example:8443"), c.allowedOrigins());
     assertEquals("GB", c.defaultRegion());
     assertEquals("http://localhost:9090", c.publicUrl());
+    assertEquals(java.time.ZoneId.of("America/Chicago"),
+        HubConfig.load(Map.of("HUB_TIMEZONE", "America/Chicago")).timezone());
   }
 
   @Test
@@ -52,6 +55,9 @@ class HubConfigTest {
     assertMessage(Map.of("HUB_DEFAULT_REGION", "XX"), "HUB_DEFAULT_REGION");
     assertMessage(Map.of("HUB_ALLOWED_ORIGINS", "not an origin"), "HUB_ALLOWED_ORIGINS");
     assertMessage(Map.of("HUB_SMS_RATE", "0"), "HUB_SMS_RATE");
+    assertMessage(Map.of("HUB_TIMEZONE", "Mars/Olympus"), "HUB_TIMEZONE");
+    assertMessage(Map.of("HUB_TIMEZONE", "+02:00"), "HUB_TIMEZONE");
+    assertMessage(Map.of("HUB_TIMEZONE", ""), "HUB_TIMEZONE");
     assertMessage(Map.of("HUB_CLUSTER", "true"), "HUB_STORE=redis");
     assertMessage(Map.of("HUB_CLUSTER", "true", "HUB_STORE", "redis"), "HUB_TOKEN_SECRET");
     assertMessage(Map.of("HUB_CLUSTER_MEMBERS", "a:1, b c"), "HUB_CLUSTER_MEMBERS");

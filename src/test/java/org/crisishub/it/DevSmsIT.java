@@ -48,7 +48,7 @@ class DevSmsIT {
       assertTrue(say(api, b, "FOLLOW " + a).contains("Asked " + a));
       awaitMessage(api, a, b + " asks to see your safety status");
       assertTrue(say(api, a, "YES").contains(b + " can now see your status"));
-      assertTrue(say(api, a, "SAFE at the library").contains("1 follower(s) told"));
+      assertTrue(say(api, a, "SAFE at the library").contains("Told 1 follower."));
       JsonNode m = awaitMessage(api, b, "at the library");
       assertTrue(m.path("at").asText().endsWith("Z"));
       assertEquals(400, api.post("/dev/sms/inbound", null, "{\"body\":\"SAFE\"}").status(), "from is required");

@@ -108,7 +108,7 @@ class SmsIT {
     String a = newPhone(), b = newPhone();
     smsFollow(webhook, a, b);
     String reply = text(webhook, a, "SAFE at the school");
-    assertTrue(reply.contains("Recorded: you are SAFE (#1). 1 follower(s) told."), reply);
+    assertTrue(reply.contains("Recorded: you are SAFE (#1). Told 1 follower."), reply);
     await("B's SMS", () -> !twilio.acceptedTo(b).isEmpty());
     awaitOutboxEmpty(hub);
     List<FakeTwilio.Req> toB = twilio.acceptedTo(b).stream().filter(r -> r.body().contains("at the school")).toList();

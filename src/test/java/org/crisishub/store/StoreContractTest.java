@@ -149,6 +149,42 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("labels: only for a follow of one's own, seen only by that follower, used in that follower's SMS,"
+      + " kept across consent, gone with the follow")
+  void followLabels() throws Exception {
+    String subject = "+15550000070";
+    String labeller = "+15550000071";
+    String other = "+15550000072";
+    assertFalse(await(store.setFollowLabel(labeller, subject, "Mamá")), "no follow: nothing to label");
+    await(store.requestFollow(labeller, subject, true, T0));
+    await(store.requestFollow(other, subject, true, T0));
+    assertTrue(await(store.setFollowLabel(labeller, subject, "Mamá 👩")));
+    assertEquals(java.util.Map.of(subject, "Mamá 👩"), await(store.followLabels(labeller)));
+    assertTrue(await(store.followLabels(other)).isEmpty(), "another follower sees no label");
+    assertTrue(await(store.followLabels(subject)).isEmpty(), "the person labelled sees no label");
+    await(store.answerFollow(subject, labeller, true, T0));
+    await(store.answerFollow(subject, other, true, T0));
+    assertEquals("Mamá 👩", await(store.followLabels(labeller)).get(subject), "kept across consent");
+
+    await(store.recordCheckIn(req(subject, Status.SAFE, "ok", null), T0));
+    java.util.Map<String, String> bodies = new java.util.HashMap<>();
+    for (Store.OutboxItem item : await(store.claimSms("node-a", T0, 10, Duration.ofMinutes(1)))) {
+      bodies.put(item.to(), item.body());
+    }
+    assertTrue(bodies.get(labeller).contains("Mamá 👩") && bodies.get(labeller).contains("#1)"),
+        bodies.get(labeller));
+    assertFalse(bodies.get(other).contains("Mamá"), "the other follower's SMS has no label: " + bodies.get(other));
+    assertTrue(bodies.get(other).contains(subject) && bodies.get(other).contains("10:00 UTC"), bodies.get(other));
+
+    assertTrue(await(store.setFollowLabel(labeller, subject, null)));
+    assertTrue(await(store.followLabels(labeller)).isEmpty(), "null removes it");
+    assertTrue(await(store.setFollowLabel(labeller, subject, "Mom")));
+    await(store.unfollow(labeller, subject));
+    await(store.requestFollow(labeller, subject, false, T0));
+    assertTrue(await(store.followLabels(labeller)).isEmpty(), "unfollowing removed the label");
+  }
+
+  @Test
   @DisplayName("a trusted contact's follow is active at once, and trusting activates a pending one")
   void trustedContacts() throws Exception {
     String a = "+15550000020", b = "+15550000021", c = "+15550000022";

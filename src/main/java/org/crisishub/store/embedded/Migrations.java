@@ -212,6 +212,17 @@ final class Migrations {
           "ALTER TABLE checkins ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
           // v2: the agency of the responder who last acted on a help request.
           "ALTER TABLE help_requests ADD COLUMN by_agency TEXT"
+      },
+      // 6: follower labels.
+      new String[] {
+          // v2: the private name a follower gives a person they follow (only that follower sees it).
+          """
+          CREATE TABLE follow_labels (
+            follower TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            label TEXT NOT NULL,
+            PRIMARY KEY (follower, subject)
+          ) WITHOUT ROWID"""
       });
 
   private Migrations() {

@@ -73,6 +73,7 @@ public final class SqliteStore implements Store {
       "id, phone, seq, status, note, lat, lon, accuracy_m, incident, channel, at_ms, notified, made_ms, late";
 
   private final Vertx vertx;
+  private final java.time.ZoneId smsZone;
   private final Path file;
   private final BlockingQueue<WriteOp<?>> queue = new LinkedBlockingQueue<>();
   private final List<Connection> readConnections = new CopyOnWriteArrayList<>();
@@ -88,7 +89,13 @@ public final class SqliteStore implements Store {
   private final java.util.concurrent.atomic.AtomicLong walFrames = new java.util.concurrent.atomic.AtomicLong();
 
   public SqliteStore(Vertx vertx, Path dataDir, MeterRegistry registry) {
+    this(vertx, dataDir, registry, java.time.ZoneOffset.UTC);
+  }
+
+  /** @param smsZone the zone in which status SMS write clock times ({@code HUB_TIMEZONE}) */
+  public SqliteStore(Vertx vertx, Path dataDir, MeterRegistry registry, java.time.ZoneId smsZone) {
     this.vertx = vertx;
+    this.smsZone = smsZone;
     this.file = dataDir.resolve("hub.db");
     this.batchSizes = DistributionSummary.builder("hub.store.commit.batch")
         .description("operations per group commit of the embedded store")
@@ -282,7 +289,9 @@ public final class SqliteStore implements Store {
       for (Follow f : recipients) {
         // A late check-in is not the person's status: texting it would tell followers something older.
         if (f.sms() && !late) {
-          enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(), SmsReplies.statusNotice(ci), nowMs);
+          String name = label(c, f.follower(), ci.phone());
+          enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(),
+              SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs);
         }
       }
       List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
@@ -455,8 +464,54 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Boolean> unfollow(String follower, String subject) {
     return write(c -> {
+      update(c, "DELETE FROM follow_labels WHERE follower = ? AND subject = ?", follower, subject);
       return update(c, "DELETE FROM follows WHERE follower = ? AND subject = ?", follower, subject) > 0;
     });
+  }
+
+  @Override
+  public Future<Boolean> setFollowLabel(String follower, String subject, String label) {
+    return write(c -> {
+      if (follow(c, follower, subject) == null) {
+        return false;
+      }
+      if (label == null) {
+        update(c, "DELETE FROM follow_labels WHERE follower = ? AND subject = ?", follower, subject);
+      } else {
+        update(c, "INSERT OR REPLACE INTO follow_labels (follower, subject, label) VALUES (?,?,?)",
+            follower, subject, label);
+      }
+      return true;
+    });
+  }
+
+  @Override
+  public Future<java.util.Map<String, String>> followLabels(String follower) {
+    return read(c -> {
+      java.util.Map<String, String> out = new java.util.TreeMap<>();
+      try (Stmt st = prepare(c, "SELECT subject, label FROM follow_labels WHERE follower = ?")) {
+        PreparedStatement ps = st.ps();
+        ps.setString(1, follower);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.put(rs.getString(1), rs.getString(2));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The label {@code follower} gave {@code subject}, or null. */
+  private static String label(Connection c, String follower, String subject) throws SQLException {
+    try (Stmt st = prepare(c, "SELECT label FROM follow_labels WHERE follower = ? AND subject = ?")) {
+      PreparedStatement ps = st.ps();
+      ps.setString(1, follower);
+      ps.setString(2, subject);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
   }
 
   @Override

@@ -102,8 +102,15 @@ public final class RedisStore implements Store {
   private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
   private int claimCursor;
+  private final java.time.ZoneId smsZone;
 
   public RedisStore(Vertx vertx, String url, Durability durability) {
+    this(vertx, url, durability, java.time.ZoneOffset.UTC);
+  }
+
+  /** @param smsZone the zone in which status SMS write clock times ({@code HUB_TIMEZONE}) */
+  public RedisStore(Vertx vertx, String url, Durability durability, java.time.ZoneId smsZone) {
+    this.smsZone = smsZone;
     this.vertx = vertx;
     this.url = url;
     this.durability = durability;
@@ -309,11 +316,19 @@ public final class RedisStore implements Store {
         req.incident(), req.channel(), now, SEQ_MARK_VALUE, req.madeAt(), false);
     Future<List<String>> help = req.status() == Status.NEED_HELP ? helpIncidentsFor(draft) : Future.succeededFuture(
         List.of());
-    return help.compose(incidents -> {
+    // Followers' own labels of the person, read just before: each labelled SMS follower gets a text
+    // naming the person their way (a label changed in between is used from the next check-in on).
+    Future<Map<String, String>> labels = send(Request.cmd(Command.HGETALL).arg(labelsKey(req.phone())))
+        .map(RedisStore::hash);
+    return Future.all(help, labels).compose(both -> {
+      List<String> incidents = help.result();
+      ObjectNode own = JSON.createObjectNode();
+      labels.result().forEach((follower, label) -> own.put(follower, SmsReplies.statusNotice(draft, label, smsZone)));
       List<String> args = new ArrayList<>(List.of(tag, String.valueOf(shard), String.valueOf(OUTBOXES), req.phone(),
           payload(draft), String.valueOf(now.toEpochMilli()), req.key() == null ? "" : req.key(),
-          String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft), SEQ_MARK,
-          req.incident() == null ? "" : req.incident(), draft.id(), String.valueOf(draft.time().toEpochMilli())));
+          String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft, draft.phone(), smsZone), SEQ_MARK,
+          req.incident() == null ? "" : req.incident(), draft.id(), String.valueOf(draft.time().toEpochMilli()),
+          own.isEmpty() ? "{}" : own.toString()));
       args.addAll(incidents);
       return eval(Scripts.CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {
@@ -401,6 +416,11 @@ public final class RedisStore implements Store {
     return tagOf(follower) + ":fg:" + follower;
   }
 
+  /** The labels followers gave the subject: follower → label, on the subject's shard. */
+  private static String labelsKey(String subject) {
+    return tagOf(subject) + ":fl:" + subject;
+  }
+
   private static String contactsKey(String owner) {
     return tagOf(owner) + ":ct:" + owner;
   }
@@ -444,9 +464,41 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Boolean> unfollow(String follower, String subject) {
-    return send(Request.cmd(Command.HDEL).arg(followersKey(subject)).arg(follower)).compose(r -> {
+    return eval(Scripts.UNFOLLOW, List.of(followersKey(subject), labelsKey(subject)), List.of(follower)).compose(r -> {
       boolean had = r.toInteger() > 0;
       return send(Request.cmd(Command.SREM).arg(followsIndexKey(follower)).arg(subject)).map(had);
+    });
+  }
+
+  @Override
+  public Future<Boolean> setFollowLabel(String follower, String subject, String label) {
+    return eval(Scripts.SET_LABEL, List.of(followersKey(subject), labelsKey(subject)),
+        List.of(follower, label == null ? "" : label)).map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<Map<String, String>> followLabels(String follower) {
+    return send(Request.cmd(Command.SMEMBERS).arg(followsIndexKey(follower))).compose(r -> {
+      List<String> subjects = new ArrayList<>();
+      for (Response s : r) {
+        subjects.add(s.toString());
+      }
+      if (subjects.isEmpty()) {
+        return Future.succeededFuture(Map.<String, String>of());
+      }
+      List<Request> reqs = new ArrayList<>();
+      for (String s : subjects) {
+        reqs.add(Request.cmd(Command.HGET).arg(labelsKey(s)).arg(follower));
+      }
+      return batch(reqs).map(rs -> {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (int i = 0; i < subjects.size(); i++) {
+          if (rs.get(i) != null) {
+            out.put(subjects.get(i), rs.get(i).toString());
+          }
+        }
+        return out;
+      });
     });
   }
 

@@ -38,7 +38,9 @@ final class Scripts {
   /**
    * KEYS[1] = tag:seq:phone. ARGV: tag, outbox index, outbox count, phone, payload, now, idempotency key
    * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, the
-   * check-in's time in ms (madeAt, else now), help incidents... Returns {'dup', member} or
+   * check-in's time in ms (madeAt, else now), a JSON object of follower → that follower's own SMS text
+   * (with the seq placeholder; for followers who labelled the person), help incidents... Returns
+   * {'dup', member} or
    * {'new', seq, late (1/0), follower1, edge1, ...} (active followers).
    *
    * <p>{@code tag:st:phone} = {@code seq|time ms} of the person's latest status: a check-in whose
@@ -86,13 +88,25 @@ final class Scripts {
       local fw = redis.call('HGETALL', tag .. ':fw:' .. phone)
       local out = {'new', seq, late and 1 or 0}
       local body = nil
+      local own = cjson.decode(ARGV[14])
       for i = 1, #fw, 2 do
         local v = fw[i + 1]
         if string.sub(v, 1, 7) == 'active|' then
           table.insert(out, fw[i])
           table.insert(out, v)
           if string.sub(v, 8, 8) == '1' and not late then
-            if not body then
+            local text = own[fw[i]]
+            if text then
+              local mark, s, e = ARGV[10], nil, nil
+              local from = 1
+              while true do
+                local a, b = string.find(text, mark, from, true)
+                if not a then break end
+                s, e, from = a, b, a + 1
+              end
+              text = s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
+            end
+            if not text and not body then
               local text, mark, s, e = ARGV[9], ARGV[10], nil, nil
               local from = 1
               while true do
@@ -102,7 +116,7 @@ final class Scripts {
               end
               body = s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
             end
-            enqueue(tag, idx, nshard, fw[i], 'status:' .. phone, phone, body, now)
+            enqueue(tag, idx, nshard, fw[i], 'status:' .. phone, phone, text or body, now)
           end
         end
       end
@@ -110,12 +124,28 @@ final class Scripts {
       redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
       redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[11])
       if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
-      for i = 14, #ARGV do
+      for i = 15, #ARGV do
         redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[12], cjson.encode({phone = phone, seq = tostring(seq),
           state = 'open', by = '', ag = '', created = now, updated = now}))
         redis.call('SADD', tag .. ':helpinc:' .. ARGV[12], ARGV[i])
       end
       return out
+      """;
+
+  /**
+   * KEYS[1] = tag:fw:subject, KEYS[2] = tag:fl:subject. ARGV: follower, label ('' = remove). Sets the
+   * follower's private label of the subject; 0 (nothing changed) when there is no follow.
+   */
+  static final String SET_LABEL = """
+      if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+      if ARGV[2] == '' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+      return 1
+      """;
+
+  /** KEYS[1] = tag:fw:subject, KEYS[2] = tag:fl:subject. ARGV: follower. Removes the follow and its label. */
+  static final String UNFOLLOW = """
+      redis.call('HDEL', KEYS[2], ARGV[1])
+      return redis.call('HDEL', KEYS[1], ARGV[1])
       """;
 
   /** KEYS[1] = a hash; ARGV: field, expected value ('' = absent), new value ('' = delete). 1 when set. */
