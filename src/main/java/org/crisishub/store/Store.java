@@ -29,6 +29,9 @@ public interface Store {
   /** Opens the store and applies pending schema migrations. */
   Future<Void> start();
 
+  /** The safety checks of this store, on the same engine (and the same durability promise). */
+  SafetyCheckStore safetyChecks();
+
   /** Finishes queued writes, then closes. */
   Future<Void> close();
 

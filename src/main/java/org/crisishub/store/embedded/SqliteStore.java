@@ -80,6 +80,12 @@ public final class SqliteStore implements Store {
   private final DistributionSummary batchSizes;
   private volatile boolean closed;
   private Thread writer;
+  private final SqliteSafetyChecks safetyChecks = new SqliteSafetyChecks(this);
+
+  @Override
+  public org.crisishub.store.SafetyCheckStore safetyChecks() {
+    return safetyChecks;
+  }
   private Connection writeConnection;
   private ExecutorService readers;
   private java.util.concurrent.ScheduledExecutorService checkpointer;
@@ -324,7 +330,7 @@ public final class SqliteStore implements Store {
     return rs.wasNull() ? null : v;
   }
 
-  private static CheckIn checkIn(ResultSet rs) throws SQLException {
+  static CheckIn checkIn(ResultSet rs) throws SQLException {
     Double lat = getDouble(rs, "lat");
     Location loc = lat == null ? null : new Location(lat, rs.getDouble("lon"), getDouble(rs, "accuracy_m"));
     return new CheckIn(rs.getString("id"), rs.getString("phone"), Status.parse(rs.getString("status")),
@@ -594,6 +600,11 @@ public final class SqliteStore implements Store {
           + " OR incident NOT IN (SELECT code FROM incidents)))"
           + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
           nowMs - retention.toMillis(), nowMs - retention.toMillis());
+      // Safety checks go with their incident's check-ins.
+      update(c, "DELETE FROM safety_people WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
+      update(c, "DELETE FROM safety_checks WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)", nowMs - retention.toMillis());
       try (Stmt st = prepare(c,
           "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
         PreparedStatement ps = st.ps();
@@ -622,7 +633,7 @@ public final class SqliteStore implements Store {
   // ---------------------------------------------------------------- SMS
 
   /** Runs an INSERT, UPDATE or DELETE with {@code args} as its parameters; returns the rows changed. */
-  private static int update(Connection c, String sql, Object... args) throws SQLException {
+  static int update(Connection c, String sql, Object... args) throws SQLException {
     try (Stmt st = prepare(c, sql)) {
       PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
@@ -647,7 +658,7 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private static boolean optedOut(Connection c, String phone) throws SQLException {
+  static boolean optedOut(Connection c, String phone) throws SQLException {
     try (Stmt st = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
       PreparedStatement ps = st.ps();
       ps.setString(1, phone);
@@ -1295,7 +1306,7 @@ public final class SqliteStore implements Store {
     T run(Connection c) throws SQLException;
   }
 
-  private <T> Future<T> read(Tx<T> tx) {
+  <T> Future<T> read(Tx<T> tx) {
     if (closed) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }

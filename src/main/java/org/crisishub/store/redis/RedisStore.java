@@ -102,6 +102,12 @@ public final class RedisStore implements Store {
   private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
   private int claimCursor;
+  private final RedisSafetyChecks safetyChecks = new RedisSafetyChecks(this);
+
+  @Override
+  public org.crisishub.store.SafetyCheckStore safetyChecks() {
+    return safetyChecks;
+  }
 
   public RedisStore(Vertx vertx, String url, Durability durability) {
     this.vertx = vertx;
@@ -267,6 +273,11 @@ public final class RedisStore implements Store {
   }
 
   /** Reads {@code seq|notified|payload}; returns the check-in, and the notified count through {@code notified}. */
+  /** A stored check-in member ({@code seq|notified|payload}) of {@code phone}. */
+  static CheckIn parseCheckIn(String phone, String member) {
+    return checkIn(phone, member, null);
+  }
+
   private static CheckIn checkIn(String phone, String member, int[] notified) {
     int a = member.indexOf('|');
     int b = member.indexOf('|', a + 1);
@@ -579,13 +590,19 @@ public final class RedisStore implements Store {
           keep.add(i.code());
         }
       }
+      List<Future<Void>> checks = new ArrayList<>();
+      for (Incident i : all) {
+        if (!keep.contains(i.code())) {
+          checks.add(safetyChecks.purgeIncident(i.code()));
+        }
+      }
       List<Future<Response>> shards = new ArrayList<>();
       for (int s = 0; s < OUTBOXES; s++) {
         List<String> args = new ArrayList<>(List.of(tag(s), String.valueOf(cutoff), "10000"));
         args.addAll(keep);
         shards.add(eval(Scripts.PURGE, List.of(tag(s) + ":age"), args));
       }
-      return Future.all(shards).map(cf -> {
+      return Future.all(shards).compose(x -> Future.all(checks)).map(cf -> {
         int n = 0;
         for (Future<Response> f : shards) {
           n += f.result().toInteger();
@@ -1234,7 +1251,7 @@ public final class RedisStore implements Store {
    * server) becomes {@code HubException(UNAVAILABLE)}: nothing is acknowledged that Redis did not
    * confirm.
    */
-  private Future<Response> send(Request request) {
+  Future<Response> send(Request request) {
     if (closed || redis == null) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
@@ -1292,7 +1309,7 @@ public final class RedisStore implements Store {
     return connection().compose(c -> c.batch(requests));
   }
 
-  private Future<List<Response>> batch(List<Request> requests) {
+  Future<List<Response>> batch(List<Request> requests) {
     return batch(requests, false);
   }
 
@@ -1324,7 +1341,7 @@ public final class RedisStore implements Store {
     });
   }
 
-  private Future<Response> eval(String script, List<String> keys, List<String> args) {
+  Future<Response> eval(String script, List<String> keys, List<String> args) {
     return eval(script, keys, args, -1);
   }
 
@@ -1332,6 +1349,11 @@ public final class RedisStore implements Store {
    * Runs a script by its SHA1, loading it (EVAL) when the server does not have it cached; on
    * connection {@code lane} when it is not negative (ordering), else on any.
    */
+  /** Sends {@code requests} in one MULTI/EXEC transaction. */
+  Future<List<Response>> multi(List<Request> requests) {
+    return batch(requests, true);
+  }
+
   private Future<Response> eval(String script, List<String> keys, List<String> args, int lane) {
     String sha = shas.computeIfAbsent(script, RedisStore::sha1);
     Request req = Request.cmd(Command.EVALSHA).arg(sha);
