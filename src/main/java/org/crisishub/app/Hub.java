@@ -168,13 +168,18 @@ public final class Hub {
           CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
               this::clusterUp);
           FollowService follows = new FollowService(store, fanOut, clock, outbox::wake);
-          SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock);
           ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
           NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
               config.publicUrl(), outbox::wake);
+          org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
+              notices, checkIns, fanOut, phones, clock, config.smsRate(), outbox::wake);
+          checkIns.onRecorded(safety::onCheckIn);
+          outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
+          SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
+              safety);
           EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
               config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
-              responders, notices, help);
+              responders, notices, help, safety);
           outbox.start();
           return vertx.deployVerticle(() -> new EventLoopProbe(registry),
               new DeploymentOptions().setInstances(2 * Runtime.getRuntime().availableProcessors()))

@@ -36,5 +36,6 @@ public record EdgeContext(
     org.crisishub.sms.SmsConversation sms,
     org.crisishub.notices.ResponderAuth responders,
     org.crisishub.notices.NoticeService notices,
-    org.crisishub.core.HelpService help) {
+    org.crisishub.core.HelpService help,
+    org.crisishub.core.SafetyCheckService safety) {
 }

@@ -273,8 +273,14 @@ public interface Store {
   record HelpRequest(CheckIn checkIn, String incident, String state, String byResponder, Instant updatedAt) {
   }
 
-  /** One claimed outbound SMS. */
-  record OutboxItem(long id, String to, String body, int attempts) {
+  /**
+   * One claimed outbound SMS; {@code coalesceKey} is the key it was queued with (null without one):
+   * {@code safety:<checkId>} marks a safety-check ask.
+   */
+  record OutboxItem(long id, String to, String body, int attempts, String coalesceKey) {
+    public OutboxItem(long id, String to, String body, int attempts) {
+      this(id, to, body, attempts, null);
+    }
   }
 
   /** Outbox depth and the age of the oldest waiting message (0 when empty). */

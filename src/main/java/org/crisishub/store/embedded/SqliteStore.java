@@ -707,15 +707,18 @@ public final class SqliteStore implements Store {
       long nowMs = now.toEpochMilli();
       List<Object[]> due = new ArrayList<>();
       try (Stmt st = prepare(c,
-          "SELECT id, to_phone, subject, body, attempts FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
-              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY next_at_ms, id LIMIT ?")) {
+          // Two classes: person-to-person traffic first, broadcast traffic (safety checks, notices) after it.
+          "SELECT id, to_phone, subject, body, attempts, coalesce_key FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
+              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY CASE WHEN coalesce_key LIKE 'safety:%'"
+              + " OR coalesce_key LIKE 'notice:%' THEN 1 ELSE 0 END, next_at_ms, id LIMIT ?")) {
         PreparedStatement ps = st.ps();
         ps.setLong(1, nowMs);
         ps.setLong(2, nowMs);
         ps.setInt(3, max);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)});
+            due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                rs.getString(6)});
           }
         }
       }
@@ -738,7 +741,7 @@ public final class SqliteStore implements Store {
         update(c, "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
             + " updated_ms = ? WHERE id = ?",
             owner, nowMs + lease.toMillis(), nowMs, id);
-        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1));
+        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1, (String) d[5]));
       }
       return claimed;
     });

@@ -635,8 +635,10 @@ public final class RedisStore implements Store {
     int start;
     synchronized (this) {
       start = claimCursor;
-      claimCursor = (claimCursor + 1) % OUTBOXES;
+      claimCursor = (claimCursor + 1) % SHARDS;
     }
+    // The person shards first (status notifications: person-to-person traffic), {g} (notices,
+    // safety checks, follow requests, help updates) last.
     return claimFrom(owner, now, max, lease, start, 0, new ArrayList<>()).compose(this::dropOptedOut);
   }
 
@@ -645,14 +647,15 @@ public final class RedisStore implements Store {
     if (visited == OUTBOXES || acc.size() >= max) {
       return Future.succeededFuture(acc);
     }
-    String tag = tag(box);
+    String tag = tag(visited == SHARDS ? SHARDS : box);
     return eval(Scripts.CLAIM, List.of(tag + ":ob"), List.of(tag, GROUP, owner, String.valueOf(now.toEpochMilli()),
         String.valueOf(max - acc.size()), String.valueOf(lease.toMillis()))).compose(r -> {
-          for (int i = 0; i + 3 < r.size(); i += 4) {
+          for (int i = 0; i + 4 < r.size(); i += 5) {
+            String ck = r.get(i + 4).toString();
             acc.add(new OutboxItem(r.get(i).toLong(), r.get(i + 1).toString(), r.get(i + 2).toString(),
-                r.get(i + 3).toInteger()));
+                r.get(i + 3).toInteger(), ck.isEmpty() ? null : ck));
           }
-          return claimFrom(owner, now, max, lease, (box + 1) % OUTBOXES, visited + 1, acc);
+          return claimFrom(owner, now, max, lease, (box + 1) % SHARDS, visited + 1, acc);
         });
   }
 

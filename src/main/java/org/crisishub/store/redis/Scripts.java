@@ -134,7 +134,7 @@ final class Scripts {
   /**
    * KEYS[1] = tag:ob. ARGV: tag, group, owner, now, max, lease ms. Moves due retries back into the
    * stream, takes over entries whose lease ran out (XAUTOCLAIM), reads new ones (XREADGROUP), and
-   * returns {id, to, body, attempts, ...} of those still to be sent; entries whose follow was
+   * returns {id, to, body, attempts, coalesce key, ...} of those still to be sent; entries whose follow was
    * revoked are cancelled here.
    */
   static final String CLAIM = """
@@ -184,6 +184,7 @@ final class Scripts {
           table.insert(out, m[2])
           table.insert(out, m[4])
           table.insert(out, att)
+          table.insert(out, m[6] or '')
         end
       end
       return out
