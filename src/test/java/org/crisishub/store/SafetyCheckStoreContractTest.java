@@ -196,4 +196,17 @@ public abstract class SafetyCheckStoreContractTest {
     assertEquals(List.of(), await(checks.checks("GONE")));
     assertEquals(List.of(), await(checks.openAsksOf("+15550000501")));
   }
+
+  @Test
+  @DisplayName("the outbox serves person-to-person SMS before broadcast SMS (safety checks, notices) queued earlier")
+  void personToPersonFirst() throws Exception {
+    await(store.enqueueSms("+15550000601", "safety:c9", null, "ask 1", T0));
+    await(store.enqueueSms("+15550000602", "safety:c9", null, "ask 2", T0));
+    await(store.enqueueSms("+15550000603", "followreq:+15550000604", null, "follow request", T0.plusSeconds(1)));
+    List<Store.OutboxItem> first = await(store.claimSms("n", T0.plusSeconds(2), 1, Duration.ofSeconds(60)));
+    assertEquals(List.of("follow request"), first.stream().map(Store.OutboxItem::body).toList());
+    List<Store.OutboxItem> rest = await(store.claimSms("n", T0.plusSeconds(2), 10, Duration.ofSeconds(60)));
+    assertEquals(List.of("ask 1", "ask 2"), rest.stream().map(Store.OutboxItem::body).sorted().toList());
+    assertEquals("safety:c9", rest.get(0).coalesceKey(), "the claim names the key, so the SID can be linked");
+  }
 }

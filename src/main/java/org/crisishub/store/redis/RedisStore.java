@@ -618,7 +618,11 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
-    int box = subject == null ? SHARDS : shard(subject);
+    // Person-to-person messages live in a person shard's outbox (the subject's, where the claim
+    // checks the follow; else the recipient's), claimed before the global {g} outbox, which holds
+    // the broadcast traffic (safety-check asks, notices).
+    boolean broadcast = coalesceKey != null && (coalesceKey.startsWith("safety:") || coalesceKey.startsWith("notice:"));
+    int box = subject != null ? shard(subject) : broadcast ? SHARDS : shard(to);
     return isSmsOptedOut(to).compose(out -> {
       if (out) {
         return Future.succeededFuture();
