@@ -1,4 +1,5 @@
-/* "/" — check in: sign in with an SMS code, then tap I'm safe / I need help. */
+/* "/" — check in: sign in with an SMS code, then tap I'm safe / I need help; a running safety check
+   ("are you safe?") shows its question, answered in one tap. */
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   Hub.init();
@@ -6,13 +7,54 @@ document.addEventListener('DOMContentLoaded', () => {
   const box = document.getElementById('checkin');
   const result = document.getElementById('result');
   let last = null;
+  const ASK = {
+    en: { safe: "I'm safe", help: 'I need help', sent: 'Answer sent. Thank you.', failed: 'Not sent: {msg}. Try again.' },
+    es: { safe: 'Estoy bien', help: 'Necesito ayuda', sent: 'Respuesta enviada. Gracias.', failed: 'No se envió: {msg}. Intente de nuevo.' }
+  };
+  const at = (k, msg) => (ASK[Hub.lang] || ASK.en)[k].replace('{msg}', msg || '');
+  const asks = new Map(); // check id -> safety_check frame, unanswered
+  let live = null;
+
+  function showAsk() {
+    const a = [...asks.values()][0];
+    document.getElementById('ask').hidden = !a;
+    if (!a) return;
+    document.getElementById('ask').dataset.check = a.id;
+    document.getElementById('ask-question').textContent = a.incident + ': ' + a.question;
+    document.getElementById('ask-safe').textContent = at('safe');
+    document.getElementById('ask-help').textContent = at('help');
+  }
+
+  async function answer(status) {
+    const id = document.getElementById('ask').dataset.check;
+    const res = document.getElementById('ask-result');
+    try {
+      await Hub.api('POST', '/api/v1/safety-checks/' + id + '/answers', { status }, Hub.session.token);
+      asks.delete(id);
+      res.className = '';
+      res.textContent = at('sent');
+      res.dataset.answered = id;
+      showAsk();
+    } catch (e) { res.className = 'error'; res.textContent = at('failed', e.message); }
+  }
+  document.getElementById('ask-safe').addEventListener('click', () => answer('safe'));
+  document.getElementById('ask-help').addEventListener('click', () => answer('need_help'));
+
+  function listen() {
+    if (live || !Hub.session.token) return;
+    live = Hub.live({
+      onOpen: ws => ws.send(JSON.stringify({ type: 'auth', token: Hub.session.token })),
+      onFrame: f => { if (f.type === 'safety_check') { asks.set(f.id, f); showAsk(); } },
+      onState: () => {}
+    });
+  }
 
   function show() {
     const signedIn = !!Hub.session.token;
     box.hidden = !signedIn;
     signin.hidden = signedIn;
-    if (signedIn) document.getElementById('me').textContent = Hub.session.phone;
-    else Hub.signIn(signin, show);
+    if (signedIn) { document.getElementById('me').textContent = Hub.session.phone; listen(); }
+    else { if (live) { live.stop(); live = null; } asks.clear(); showAsk(); Hub.signIn(signin, show); }
   }
 
   function position() {
@@ -25,7 +67,7 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   document.getElementById('signout').addEventListener('click', async () => { await Hub.signOut(); show(); });
-  document.addEventListener('hub:lang', () => { if (last) result.textContent = last(); });
+  document.addEventListener('hub:lang', () => { if (last) result.textContent = last(); showAsk(); });
 
   document.getElementById('checkin-form').addEventListener('submit', async ev => {
     ev.preventDefault();

@@ -336,7 +336,8 @@ public final class SafetyCheckService {
       return resolve(inc, Audience.parse(c.audienceJson())).compose(m -> {
         List<Member> audience = new ArrayList<>();
         m.forEach((p, loc) -> audience.add(new Member(p, loc)));
-        return checks.startCheck(id, from, audience, clock.instant());
+        // The asks by SMS are queued in the outbox in the same unit of work as the start: durable.
+        return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), clock.instant());
       }).compose(started -> {
         if (started.isEmpty()) {
           return refuse(actor, "safety_check.start", id,
@@ -347,25 +348,25 @@ public final class SafetyCheckService {
     });
   }
 
-  /** Asks every member: a frame to open sessions, an SMS (outbox) to every number that can receive one. */
+  /**
+   * After the start (whose unit of work queued the SMS asks): wakes the outbox and sends the frame to
+   * every member's open sessions, recording who had one (a failed SMS then does not make them
+   * unreachable).
+   */
   private void ask(Check c, Incident inc) {
+    smsQueued.run();
     OutFrame frame = askFrame(c);
-    String body = askTexts(inc.code(), c.question()).get(0);
     checks.people(c.id(), null).onSuccess(people -> {
-      List<Future<Void>> queued = new ArrayList<>();
+      List<Future<Void>> marked = new ArrayList<>();
       for (SafetyCheckStore.Person p : people) {
-        boolean session = fanOut.deliverTo(List.of(p.phone()), frame) > 0;
-        boolean sms = !"unreachable".equals(p.state());
-        Future<Void> f = sms ? store.enqueueSms(p.phone(), "safety:" + c.id(), null, body, clock.instant())
-            : Future.succeededFuture();
-        queued.add(f.compose(x -> sms || session ? checks.asked(c.id(), p.phone(), sms, session, clock.instant())
-            : Future.succeededFuture()));
+        if (fanOut.deliverTo(List.of(p.phone()), frame) > 0) {
+          marked.add(checks.asked(c.id(), p.phone(), false, true, clock.instant()));
+        }
       }
-      Future.join(queued).onComplete(ar -> {
-        smsQueued.run();
+      Future.join(marked).onComplete(ar -> {
         tally(c.id());
         if (ar.failed()) {
-          LOG.warn("safety check {}: some asks were not queued: {}", c.id(), ar.cause().toString());
+          LOG.warn("safety check {}: recording asked sessions failed: {}", c.id(), ar.cause().toString());
         }
       });
     }).onFailure(e -> LOG.error("safety check {}: reading its audience to ask failed", c.id(), e));

@@ -34,9 +34,13 @@ public interface SafetyCheckStore {
   /**
    * Starts a check from one of {@code fromStates} with {@code audience} (distinct numbers) fixed:
    * each member starts as {@code no_answer}, or {@code unreachable} when the number opted out of SMS
-   * (read in the same unit of work). Empty when the check was in none of {@code fromStates}.
+   * (read in the same unit of work). When {@code smsBody} is not null, every member who did not opt
+   * out is asked by SMS in the same unit: {@code smsBody} is queued in the outbox (broadcast class,
+   * coalesce key {@code safety:<id>}) and the member counts as asked with delivery {@code queued}.
+   * Empty when the check was in none of {@code fromStates}.
    */
-  Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, Instant now);
+  Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now);
 
   /** Running → closed; empty when the check was not running. */
   Future<Optional<Check>> closeCheck(String id, Instant now);

@@ -69,21 +69,28 @@ public abstract class SafetyCheckStoreContractTest {
     assertEquals("draft", d.state());
     assertEquals("Are you safe?", d.question());
     assertEquals(Tallies.ZERO, d.tallies());
-    assertTrue(await(checks.startCheck("c1", List.of("approved"), List.of(new Member("+15550000001", false)), T0))
+    assertTrue(await(checks.startCheck("c1", List.of("approved"), List.of(new Member("+15550000001", false)), null, T0))
         .isEmpty(), "a check that needs approval does not start from draft");
     assertEquals("approved", await(checks.approveCheck("c1", "bo", T0)).orElseThrow().state());
     assertTrue(await(checks.approveCheck("c1", "bo", T0)).isEmpty(), "approved twice");
     await(store.setSmsOptOut("+15550000003", true, T0));
     Check s = await(checks.startCheck("c1", List.of("approved"), List.of(new Member("+15550000001", false),
         new Member("+15550000002", true), new Member("+15550000001", false), new Member("+15550000003", false)),
-        T0.plusSeconds(5))).orElseThrow();
+        "Are you safe? Reply STOP to end.", T0.plusSeconds(5))).orElseThrow();
     assertEquals("running", s.state());
     assertEquals(T0.plusSeconds(5), s.startedAt());
     assertEquals(3, s.audienceSize());
     assertEquals(2, s.tallies().noAnswer());
     assertEquals(1, s.tallies().unreachable());
+    assertEquals(2, s.tallies().asked(), "asked by SMS in the same unit as the start");
     assertExclusive(s);
-    assertTrue(await(checks.startCheck("c1", List.of("approved"), List.of(), T0)).isEmpty(), "started twice");
+    // The asks are in the outbox, once per number that did not opt out.
+    List<Store.OutboxItem> queued = await(store.claimSms("n", T0.plusSeconds(6), 10, Duration.ofSeconds(60)));
+    assertEquals(List.of("+15550000001", "+15550000002"), queued.stream().map(Store.OutboxItem::to).sorted().toList());
+    assertTrue(queued.stream().allMatch(i -> "safety:c1".equals(i.coalesceKey())
+        && i.body().equals("Are you safe? Reply STOP to end.")));
+    assertEquals("queued", await(checks.person("c1", "+15550000002")).orElseThrow().delivery());
+    assertTrue(await(checks.startCheck("c1", List.of("approved"), List.of(), null, T0)).isEmpty(), "started twice");
     assertEquals("bo", s.approvedBy());
     assertEquals("closed", await(checks.closeCheck("c1", T0.plusSeconds(60))).orElseThrow().state());
     assertTrue(await(checks.closeCheck("c1", T0)).isEmpty(), "closed twice");
@@ -97,7 +104,7 @@ public abstract class SafetyCheckStoreContractTest {
     for (int i = 0; i < 5; i++) {
       audience.add(new Member("+1555000010" + i, false));
     }
-    await(checks.startCheck("c2", List.of("draft", "approved"), audience, T0));
+    await(checks.startCheck("c2", List.of("draft", "approved"), audience, null, T0));
     var r = await(checks.answer("c2", "+15550000100", "safe", "sms", T0.plusSeconds(1)));
     assertEquals("ok", r.outcome());
     assertEquals(1, r.check().tallies().safe());
@@ -125,7 +132,7 @@ public abstract class SafetyCheckStoreContractTest {
   void deliveries() throws Exception {
     await(checks.createCheck(draft("c3", "FLOOD", T0, false)));
     await(checks.startCheck("c3", List.of("draft"), List.of(new Member("+15550000201", false),
-        new Member("+15550000202", false), new Member("+15550000203", false)), T0));
+        new Member("+15550000202", false), new Member("+15550000203", false)), null, T0));
     for (String p : List.of("+15550000201", "+15550000202", "+15550000203")) {
       await(checks.asked("c3", p, true, p.endsWith("3"), T0));
       await(checks.asked("c3", p, true, false, T0));
@@ -158,8 +165,8 @@ public abstract class SafetyCheckStoreContractTest {
     await(checks.createCheck(draft("b", "FLOOD", T0.plusSeconds(1), false)));
     await(checks.createCheck(draft("z", "OTHER", T0.plusSeconds(2), false)));
     String p = "+15550000301";
-    await(checks.startCheck("b", List.of("draft"), List.of(new Member(p, false)), T0.plusSeconds(10)));
-    await(checks.startCheck("a", List.of("draft"), List.of(new Member(p, false)), T0.plusSeconds(20)));
+    await(checks.startCheck("b", List.of("draft"), List.of(new Member(p, false)), null, T0.plusSeconds(10)));
+    await(checks.startCheck("a", List.of("draft"), List.of(new Member(p, false)), null, T0.plusSeconds(20)));
     assertEquals(List.of("a", "b"), await(checks.openAsksOf(p)).stream().map(Check::id).toList());
     await(checks.answer("a", p, "safe", "sms", T0.plusSeconds(30)));
     assertEquals(List.of("b"), await(checks.openAsksOf(p)).stream().map(Check::id).toList());
@@ -189,7 +196,7 @@ public abstract class SafetyCheckStoreContractTest {
     await(store.createIncident(new Incident("i1", "GONE", "Gone", null, false, "open", T0, null, "County EMS",
         List.of())));
     await(checks.createCheck(draft("g1", "GONE", T0, false)));
-    await(checks.startCheck("g1", List.of("draft"), List.of(new Member("+15550000501", false)), T0));
+    await(checks.startCheck("g1", List.of("draft"), List.of(new Member("+15550000501", false)), null, T0));
     await(store.closeIncident("GONE", T0.plusSeconds(1)));
     await(store.purge(T0.plusSeconds(1).plus(Duration.ofDays(31)), Duration.ofDays(30)));
     assertTrue(await(checks.check("g1")).isEmpty());

@@ -104,7 +104,8 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
-  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, Instant now) {
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now) {
     return store.write(c -> {
       String st = state(c, id);
       if (st == null || !fromStates.contains(st)) {
@@ -120,12 +121,17 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
             unreachable++;
           } else {
             noAnswer++;
+            if (smsBody != null) {
+              SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
+              SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
+                  + " AND phone = ?", id, m.phone());
+            }
           }
         }
       }
       SqliteStore.update(c, "UPDATE safety_checks SET state = 'running', started_ms = ?, audience_size = ?,"
-          + " no_answer = ?, unreachable = ? WHERE id = ?",
-          now.toEpochMilli(), noAnswer + unreachable, noAnswer, unreachable, id);
+          + " no_answer = ?, unreachable = ?, asked = ? WHERE id = ?",
+          now.toEpochMilli(), noAnswer + unreachable, noAnswer, unreachable, smsBody == null ? 0 : noAnswer, id);
       return one(c, id);
     });
   }

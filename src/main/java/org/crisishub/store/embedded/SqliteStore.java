@@ -668,7 +668,7 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
+  static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
       throws SQLException {
     if (optedOut(c, to)) {
       return;

@@ -126,8 +126,10 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
-  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, Instant now) {
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now) {
     List<String> args = new ArrayList<>(List.of(id, String.valueOf(now.toEpochMilli()),
+        smsBody == null ? "" : smsBody, String.valueOf(RedisStore.SHARDS), String.valueOf(RedisStore.OUTBOXES),
         String.valueOf(fromStates.size())));
     args.addAll(fromStates);
     for (Member m : audience) {

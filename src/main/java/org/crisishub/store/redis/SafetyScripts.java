@@ -28,11 +28,13 @@ final class SafetyScripts {
       """;
 
   /**
-   * KEYS[1] = {g}:sc:id. ARGV: id, now, number of from-states, from-states..., then phone, byLocation
-   * ('1'/'0') pairs. Returns 1 when started.
+   * KEYS[1] = {g}:sc:id. ARGV: id, now, SMS body or '', outbox index of {g}, outbox count, number of
+   * from-states, from-states..., then phone, byLocation ('1'/'0') pairs. Returns 1 when started.
    */
-  static final String START = """
-      local id, now, nfrom = ARGV[1], ARGV[2], tonumber(ARGV[3])
+  static final String START = Scripts.ENQUEUE + """
+      local id, now, body, obx, nob = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+      local nfrom = tonumber(ARGV[6])
+      table.remove(ARGV, 3); table.remove(ARGV, 3); table.remove(ARGV, 3)
       local st = redis.call('HGET', KEYS[1], 'state')
       local ok = false
       for i = 1, nfrom do if ARGV[3 + i] == st then ok = true end end
@@ -43,14 +45,20 @@ final class SafetyScripts {
         local phone = ARGV[i]
         local state = 'no_answer'
         if redis.call('HEXISTS', '{g}:optout', phone) == 1 then state = 'unreachable' end
-        local m = cjson.encode({b = ARGV[i + 1], s = state})
-        if redis.call('HSETNX', pk, phone, m) == 1 then
-          if state == 'unreachable' then un = un + 1 else na = na + 1 end
+        local rec = {b = ARGV[i + 1], s = state}
+        if state == 'no_answer' and body ~= '' then rec.a = 1; rec.d = 'queued' end
+        if redis.call('HSETNX', pk, phone, cjson.encode(rec)) == 1 then
+          if state == 'unreachable' then un = un + 1 else
+            na = na + 1
+            if body ~= '' then enqueue('{g}', obx, nob, phone, 'safety:' .. id, '', body, now) end
+          end
           redis.call('ZADD', '{g}:sca:' .. phone, now, id)
         end
       end
+      local asked = 0
+      if body ~= '' then asked = na end
       redis.call('HSET', KEYS[1], 'state', 'running', 'started', now, 'audienceSize', na + un,
-        'no_answer', na, 'unreachable', un)
+        'no_answer', na, 'unreachable', un, 'asked', asked)
       return 1
       """;
 

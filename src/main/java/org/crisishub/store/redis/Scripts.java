@@ -13,7 +13,7 @@ final class Scripts {
   }
 
   /** Queues an SMS in the outbox of {@code tag}, or replaces the text of a waiting one with the same key. */
-  private static final String ENQUEUE = """
+  static final String ENQUEUE = """
       local function enqueue(tag, idx, nshard, to, ck, subject, body, now)
         if ck ~= '' then
           local id = redis.call('GET', tag .. ':smsq:' .. to .. '|' .. ck)
