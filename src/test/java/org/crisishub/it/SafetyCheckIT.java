@@ -41,11 +41,25 @@ class SafetyCheckIT {
   static Api api;
   static int sids;
 
+  static org.crisishub.support.RedisServer redis;
+
+  /** The embedded store, or for {@link SafetyCheckRedisIT} a real redis-server of the test's own. */
   @BeforeAll
-  static void start() throws Exception {
+  static void start(org.junit.jupiter.api.TestInfo info) throws Exception {
+    if (info.getTestClass().orElseThrow() == SafetyCheckRedisIT.class) {
+      redis = org.crisishub.support.RedisServer.startNew();
+      boot(Map.of("HUB_STORE", "redis", "HUB_REDIS_URL", redis.url()));
+    } else {
+      boot(Map.of());
+    }
+  }
+
+  /** Starts the fake Twilio and a hub with {@code extra} settings (the store, for the Redis run). */
+  static void boot(Map<String, String> extra) throws Exception {
     twilio = FakeTwilio.start();
     Map<String, String> env = SmsIT.env(twilio, String.valueOf(RATE));
     env.put("HUB_ADMIN_TOKEN", ADMIN);
+    env.putAll(extra);
     hub = TestHub.start(dir, env);
     webhook = new TwilioWebhook(hub.vertx, hub.port(), SmsIT.PUBLIC, SmsIT.TOKEN);
     api = new Api(hub.vertx, hub.port());
@@ -60,6 +74,10 @@ class SafetyCheckIT {
     webhook.close();
     hub.close();
     twilio.close();
+    if (redis != null) {
+      redis.close();
+      redis = null;
+    }
   }
 
   static void responder(String user, String agency, String roles) {
