@@ -476,9 +476,18 @@ public final class SafetyCheckService {
     return checks.openAsksOf(phone).map(l -> l.stream().findFirst());
   }
 
-  /** The frames to send a person's session after {@code ready}: one per running check they have not answered. */
+  /**
+   * The frames to send a person's session after {@code ready}: one per running check they have not
+   * answered (each then counts the person as asked, with a session open).
+   */
   public Future<List<OutFrame>> pendingFrames(String phone) {
-    return checks.openAsksOf(phone).map(l -> l.stream().map(SafetyCheckService::askFrame).toList());
+    return checks.openAsksOf(phone).map(l -> {
+      for (Check c : l) {
+        checks.asked(c.id(), phone, false, true, clock.instant()).onSuccess(x -> tally(c.id()))
+            .onFailure(e -> LOG.warn("safety check {}: recording an asked session failed: {}", c.id(), e.toString()));
+      }
+      return l.stream().map(SafetyCheckService::askFrame).toList();
+    });
   }
 
   // ---------------------------------------------------------------- delivery and tallies

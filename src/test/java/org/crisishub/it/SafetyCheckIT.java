@@ -345,6 +345,7 @@ class SafetyCheckIT {
     String p = "+15557100001";
     assertTrue(text(p, "JOIN SC2").contains("SC2"));
     String token = person(p);
+    assertTrue(text(p, "1").contains("FOLLOW"), "without a running check, 1 gets the usage text");
     var d = api.post("/api/v1/incidents/SC2/safety-checks", pub, "{}");
     assertEquals(201, d.status(), d.text());
     assertEquals("Are you safe?", d.json().path("question").asText());
@@ -352,6 +353,9 @@ class SafetyCheckIT {
     assertEquals(200, api.post("/api/v1/safety-checks/" + id + "/start", pub, null).status());
     try (WsClient ws = WsClient.authed(hub.vertx, hub.port(), token)) {
       assertEquals(id, ws.next("safety_check").path("id").asText(), "after ready, while unanswered");
+    }
+    try (WsClient ws = WsClient.authed(hub.vertx, hub.port(), token)) {
+      assertEquals(id, ws.next("safety_check").path("id").asText(), "again after the next ready");
       var ans = WsClient.frame("answer");
       ans.put("check", id).put("status", "need_help");
       assertEquals("ack", ws.reply(ws.send(ans)).path("type").asText());
