@@ -143,10 +143,9 @@ final class SafetyRoutes {
       n.put("channel", p.channel());
     }
     if (p.delivery() != null) {
-      ObjectNode d = n.putObject("delivery");
-      d.put("status", p.delivery());
+      n.put("delivery", p.delivery());
       if (p.errorCode() != null) {
-        d.put("errorCode", p.errorCode());
+        n.put("errorCode", p.errorCode());
       }
     }
     return n;
