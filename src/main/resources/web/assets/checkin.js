@@ -1,7 +1,8 @@
 /* "/" — check in: sign in with an SMS code, then tap I'm safe / I need help. Works offline: a tap is
  * first kept on the phone (HubQueue, with its Idempotency-Key and madeAt), then sent — at once when the
  * hub answers, else when the link returns (Background Sync, the browser going online, the page
- * becoming visible, the live link answering again, or a timer). */
+ * becoming visible, the live link answering again, or a timer). A running safety check ("are you
+ * safe?") shows its question, answered in one tap. */
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   Hub.init();
@@ -16,6 +17,37 @@ document.addEventListener('DOMContentLoaded', () => {
   let connState = 'connecting';
   let incidents = [];
   let dropped = 0;
+  const ASK = {
+    en: { safe: "I'm safe", help: 'I need help', sent: 'Answer sent. Thank you.', failed: 'Not sent: {msg}. Try again.' },
+    es: { safe: 'Estoy bien', help: 'Necesito ayuda', sent: 'Respuesta enviada. Gracias.', failed: 'No se envió: {msg}. Intente de nuevo.' }
+  };
+  const at = (k, msg) => (ASK[Hub.lang] || ASK.en)[k].replace('{msg}', msg || '');
+  const asks = new Map(); // check id -> safety_check frame, unanswered
+
+  function showAsk() {
+    const a = [...asks.values()][0];
+    $('ask').hidden = !a;
+    if (!a) return;
+    $('ask').dataset.check = a.id;
+    $('ask-question').textContent = a.incident + ': ' + a.question;
+    $('ask-safe').textContent = at('safe');
+    $('ask-help').textContent = at('help');
+  }
+
+  async function answer(status) {
+    const id = $('ask').dataset.check;
+    const res = $('ask-result');
+    try {
+      await Hub.api('POST', '/api/v1/safety-checks/' + id + '/answers', { status }, Hub.session.token);
+      asks.delete(id);
+      res.className = '';
+      res.textContent = at('sent');
+      res.dataset.answered = id;
+      showAsk();
+    } catch (e) { res.className = 'error'; res.textContent = at('failed', e.message); }
+  }
+  $('ask-safe').addEventListener('click', () => answer('safe'));
+  $('ask-help').addEventListener('click', () => answer('need_help'));
 
   function show() {
     const signedIn = !!Hub.session.token;
@@ -23,7 +55,11 @@ document.addEventListener('DOMContentLoaded', () => {
     signin.hidden = signedIn;
     renderLast();
     if (signedIn) $('me').textContent = Hub.session.phone;
-    else Hub.signIn(signin, () => { show(); if (conn) { conn.stop(); conn = null; } startLive(); });
+    else {
+      asks.clear();
+      showAsk();
+      Hub.signIn(signin, () => { show(); if (conn) { conn.stop(); conn = null; } startLive(); });
+    }
     renderHelp();
   }
 
@@ -267,6 +303,7 @@ document.addEventListener('DOMContentLoaded', () => {
         // The hub names the signed-in number in E.164 form (a session from before it was kept so).
         if (f.type === 'ready' && f.phone) $('me').textContent = f.phone;
         else if (f.type === 'help_update') updateHelp(f);
+        else if (f.type === 'safety_check') { asks.set(f.id, f); showAsk(); }
         else if (f.type === 'error' && f.code === 'unauthorized' && Hub.session.token) { Hub.session.clear(); show(); }
       }
     });
@@ -286,6 +323,7 @@ document.addEventListener('DOMContentLoaded', () => {
     renderQueue();
     renderHelp();
     renderLast();
+    showAsk();
   });
   window.addEventListener('online', () => { if (conn) conn.now(); flush(); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });

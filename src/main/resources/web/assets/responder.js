@@ -1,4 +1,5 @@
-/* "/responder" — responder console: log in, live help queue (acknowledge / resolve), draft, approve, publish. */
+/* "/responder" — responder console: log in, live help queue (acknowledge / resolve), draft, approve, publish;
+   safety checks: compose (with the audience, segments and send-time estimate), approve, start, watch tallies. */
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   Hub.init();
@@ -11,6 +12,25 @@ document.addEventListener('DOMContentLoaded', () => {
   const token = () => store.getItem('hub.rtoken');
   const fail = e => { $('error').textContent = e.message; };
   const code = () => $('incident').value;
+  const SC = {
+    en: { title: 'Safety check', question: 'Question', joined: 'Numbers that joined by SMS',
+      inarea: 'People last seen in the area', numbers: 'More numbers (one per line, needs a second responder)',
+      prepare: 'Prepare', start: 'Start', close: 'Close', approve: 'Approve',
+      estimate: '{a} people, {s} SMS of {g} segment(s) ({e}), about {t} s to send',
+      tallies: 'safe {safe} · need help {needHelp} · no answer {noAnswer} · unreachable {unreachable} · asked {asked} · delivered {delivered}' },
+    es: { title: 'Control de seguridad', question: 'Pregunta', joined: 'Números que se unieron por SMS',
+      inarea: 'Personas vistas por última vez en la zona', numbers: 'Más números (uno por línea, requiere otra persona)',
+      prepare: 'Preparar', start: 'Iniciar', close: 'Cerrar', approve: 'Aprobar',
+      estimate: '{a} personas, {s} SMS de {g} segmento(s) ({e}), unos {t} s de envío',
+      tallies: 'a salvo {safe} · necesitan ayuda {needHelp} · sin respuesta {noAnswer} · inalcanzables {unreachable} · preguntados {asked} · entregados {delivered}' }
+  };
+  const st = (k, vars) => { let s = (SC[Hub.lang] || SC.en)[k]; for (const v in vars || {}) s = s.split('{' + v + '}').join(vars[v]); return s; };
+  const checks = new Map(); // id -> check
+  function labelChecks() {
+    $('sc-title').textContent = st('title'); $('sc-question-label').textContent = st('question');
+    $('sc-joined-label').textContent = st('joined'); $('sc-inarea-label').textContent = st('inarea');
+    $('sc-numbers-label').textContent = st('numbers'); $('sc-draft').textContent = st('prepare');
+  }
 
   function show() {
     const on = !!token();
@@ -59,6 +79,7 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
     renderHelp();
     await loadNotices();
+    await loadChecks();
     if (!conn) conn = Hub.live({ onOpen, onFrame, onState });
     else resubscribe(conn.socket);
   }
@@ -80,6 +101,7 @@ document.addEventListener('DOMContentLoaded', () => {
     if (f.type === 'ready') { onState('live'); resubscribe(ws); }
     else if (f.type === 'help' && f.checkin.incident === code()) { help.set(f.checkin.id, f.checkin); renderHelp(); }
     else if (f.type === 'notice') loadNotices();
+    else if (f.type === 'safety_check_tally' && checks.has(f.id)) { checks.get(f.id).tallies = f.tallies; renderChecks(); }
     else if (f.type === 'error' && f.code === 'unauthorized') { store.removeItem('hub.rtoken'); conn.stop(); conn = null; show(); }
   }
 
@@ -135,6 +157,55 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
   }
 
+  async function loadChecks() {
+    try {
+      checks.clear();
+      (await Hub.api('GET', '/api/v1/incidents/' + code() + '/safety-checks', undefined, token())).forEach(c => checks.set(c.id, c));
+      renderChecks();
+    } catch (e) { fail(e); }
+  }
+
+  function renderChecks() {
+    const ul = $('checks');
+    ul.replaceChildren();
+    for (const c of checks.values()) {
+      const post = what => async () => {
+        const r = await Hub.api('POST', '/api/v1/safety-checks/' + c.id + '/' + what, undefined, token());
+        checks.set(c.id, Object.assign(c, r));
+        renderChecks();
+      };
+      const btn = (key, cls, what) => Hub.el('button', { type: 'button', class: cls, 'data-action': what, onclick: async ev => {
+        ev.target.disabled = true;
+        try { await post(what)(); } catch (e) { fail(e); }
+        ev.target.disabled = false;
+      } }, st(key));
+      const t = c.tallies;
+      ul.append(Hub.el('li', { 'data-id': c.id, 'data-state': c.state },
+        Hub.el('div', { class: 'row' }, Hub.el('b', null, c.question), Hub.el('span', { class: 'badge' }, c.state)),
+        Hub.el('p', { class: 'muted sc-estimate' }, st('estimate', { a: c.audienceSize, s: c.smsRecipients,
+          g: c.smsSegments, e: c.smsEncoding, t: c.estimatedSendSeconds })),
+        t ? Hub.el('p', { class: 'sc-tallies', 'data-safe': t.safe, 'data-need-help': t.needHelp,
+          'data-no-answer': t.noAnswer }, st('tallies', t)) : null,
+        c.state === 'draft' && c.needsApproval ? btn('approve', 'secondary', 'approve') : null,
+        c.state === 'approved' || (c.state === 'draft' && !c.needsApproval) ? btn('start', '', 'start') : null,
+        c.state === 'running' ? btn('close', 'secondary', 'close') : null));
+    }
+  }
+
+  $('sc-form').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const body = { audience: { joined: $('sc-joined').checked, inArea: $('sc-inarea').checked } };
+    if ($('sc-question').value.trim()) body.question = $('sc-question').value.trim();
+    const numbers = $('sc-numbers').value.split(/[\n,;]+/).map(x => x.trim()).filter(x => x);
+    if (numbers.length) body.audience.numbers = numbers;
+    try {
+      const c = await Hub.api('POST', '/api/v1/incidents/' + code() + '/safety-checks', body, token());
+      checks.set(c.id, c);
+      await loadChecks();
+      $('sc-form').reset();
+    } catch (e) { fail(e); }
+  });
+
   $('incident').addEventListener('change', selectIncident);
 
   $('draft-form').addEventListener('submit', async ev => {
@@ -149,6 +220,7 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
   });
 
-  document.addEventListener('hub:lang', () => { renderHelp(); loadNotices(); onState(connState); });
+  document.addEventListener('hub:lang', () => { renderHelp(); loadNotices(); onState(connState); labelChecks(); renderChecks(); });
+  labelChecks();
   show();
 });

@@ -201,14 +201,18 @@ public final class Hub {
     CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
         this::clusterUp);
     FollowService follows = new FollowService(store, fanOut, clock, outbox::wake, config.timezone());
-    SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
-        config.timezone());
     ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
     NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
         config.publicUrl(), outbox::wake, registry);
+    org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
+        notices, checkIns, fanOut, phones, clock, config.smsRate(), outbox::wake);
+    checkIns.onRecorded(safety::onCheckIn);
+    outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
+    SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
+        config.timezone(), safety);
     EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
         config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
-        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry));
+        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     for (int i = 0; i < httpInstances(); i++) {
       routers.add(new org.crisishub.edge.HttpApi(vertx, edge).router());

@@ -221,7 +221,7 @@ public record HubConfig(
     try {
       smsRate = Double.parseDouble(v.get("HUB_SMS_RATE"));
     } catch (NumberFormatException e) {
-      throw new ConfigException("HUB_SMS_RATE must be a number of messages per second");
+      throw new ConfigException("HUB_SMS_RATE must be a number of SMS segments per second");
     }
     if (!(smsRate > 0) || smsRate > 10_000) {
       throw new ConfigException("HUB_SMS_RATE must be above 0 and at most 10000");

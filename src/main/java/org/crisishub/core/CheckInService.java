@@ -31,6 +31,12 @@ public final class CheckInService {
   private final HelpService help;
 
   private final java.util.function.BooleanSupplier available;
+  private volatile java.util.function.Consumer<CheckIn> recorded = c -> { };
+
+  /** Told of every newly stored check-in (not duplicates), after its fan-out (safety-check answers). */
+  public void onRecorded(java.util.function.Consumer<CheckIn> hook) {
+    this.recorded = hook;
+  }
 
   /**
    * {@code smsQueued} is told when a check-in queued SMS notifications; while {@code available} is
@@ -84,6 +90,7 @@ public final class CheckInService {
           smsQueued.run();
         }
         help.announce(ar.result());
+        recorded.accept(c);
       }
     });
   }

@@ -205,6 +205,16 @@ public final class SmsReplies {
         "Crisis Hub no pudo registrar esto ahora. Envialo de nuevo.");
   }
 
+  /** The reply to an SMS answer to a safety check. */
+  public static String safetyAnswered(Lang lang, Status status, String incident) {
+    return status == Status.SAFE
+        ? pick(lang, "Crisis Hub " + incident + ": thank you, you are recorded as SAFE.",
+            "Crisis Hub " + incident + ": gracias, quedo registrado que esta A SALVO.")
+        : pick(lang, "Crisis Hub " + incident + ": recorded that you NEED HELP. Responders of " + incident
+            + " see it.", "Crisis Hub " + incident + ": registrado que NECESITA AYUDA. Los equipos de " + incident
+            + " lo ven.");
+  }
+
   /**
    * The notification a follower who asked for SMS gets when a status changes, naming the person by
    * number, the time in UTC. {@code name} (other overload) is that

@@ -38,5 +38,6 @@ public record EdgeContext(
     org.crisishub.notices.ResponderAuth responders,
     org.crisishub.notices.NoticeService notices,
     org.crisishub.core.HelpService help,
-    ConnectionGuard connections) {
+    ConnectionGuard connections,
+    org.crisishub.core.SafetyCheckService safety) {
 }

@@ -80,12 +80,19 @@ final class Sessions {
         s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
       }
     });
-    return edge.follows().snapshot(claims.subject()).map(latest -> {
+    // After ready and snapshot: a safety_check frame per running check the person has not answered.
+    Future<List<OutFrame>> asks = edge.safety() == null ? Future.succeededFuture(List.of())
+        : edge.safety().pendingFrames(claims.subject());
+    return edge.follows().snapshot(claims.subject()).compose(latest -> asks.map(pending -> {
       ObjectNode ready = Wire.object();
       ready.put("type", "ready");
       ready.put("phone", claims.subject());
-      s.release(List.of(OutFrame.of(ready.toString()), Wire.snapshotFrame(latest)));
+      List<OutFrame> first = new java.util.ArrayList<>();
+      first.add(OutFrame.of(ready.toString()));
+      first.add(Wire.snapshotFrame(latest));
+      first.addAll(pending);
+      s.release(first);
       return null;
-    });
+    }));
   }
 }

@@ -203,6 +203,8 @@ public final class SmsRoutes {
       }
     }
     optOut.compose(v -> edge.store().recordDeliveryReport(sid, status, errorCode, edge.clock().instant()))
+        .compose(v -> edge.safety() == null ? io.vertx.core.Future.<Void>succeededFuture()
+            : edge.safety().deliveryReport(sid, status, errorCode))
         .onComplete(ar -> {
       if (ar.failed()) {
         Errors.send(ctx, ar.cause());

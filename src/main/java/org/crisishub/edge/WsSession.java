@@ -188,7 +188,7 @@ final class WsSession extends ClientSession {
         case "auth" -> auth(msg);
         case "subscribe" -> subscribe(msg, true);
         case "unsubscribe" -> subscribe(msg, false);
-        case "checkin", "follow", "unfollow", "consent" -> {
+        case "checkin", "follow", "unfollow", "consent", "answer" -> {
           if (phone() == null) {
             throw responder() != null ? new HubException(ErrorCode.FORBIDDEN, "a responder session cannot do this")
                 : HubException.unauthorized("send auth first");
@@ -197,6 +197,7 @@ final class WsSession extends ClientSession {
             case "checkin" -> checkIn(msg);
             case "follow" -> follow(msg);
             case "unfollow" -> unfollow(msg);
+            case "answer" -> answer(msg);
             default -> consent(msg);
           };
         }
@@ -346,6 +347,24 @@ final class WsSession extends ClientSession {
           Fields.optionalTime(msg, "madeAt"));
       return edge.checkIns().record(req);
     }).map(r -> Wire.checkInAck(ack(), r));
+  }
+
+  /** {"type":"answer","ref","check","status","note"?}: the person's answer to a safety check → ack. */
+  private Future<ObjectNode> answer(JsonNode msg) {
+    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis());
+    String check = Fields.requiredString(msg, "check");
+    Status status = Status.parse(Fields.requiredString(msg, "status"));
+    String note = Fields.optionalString(msg, "note");
+    if (note != null) {
+      new CheckInRequest(phone(), status, note, null, null, Channel.WS, null);
+    }
+    return edge.safety().answer(phone(), check, status, note, Channel.WS, null).map(a -> {
+      ObjectNode ack = ack();
+      ack.put("check", a.check());
+      ack.put("status", a.status());
+      ack.put("at", Wire.time(a.at()));
+      return ack;
+    });
   }
 
   private Future<ObjectNode> follow(JsonNode msg) {

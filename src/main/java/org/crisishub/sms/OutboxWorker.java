@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>Messages are claimed with a lease, so a crashed sender's claims are taken over when the lease
  * expires; transient failures (429, 5xx, network) are retried with exponential backoff and full
  * jitter; permanent ones (invalid or unsubscribed number) stop and record why. Sends are paced by
- * a token bucket at {@code HUB_SMS_RATE} messages per second per sender. Runs on one Vert.x context.
+ * a token bucket at {@code HUB_SMS_RATE} segments per second (the cluster's rate, shared between
+ * senders): a message of three segments takes three tokens. Runs on one Vert.x context.
  */
 public final class OutboxWorker {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
@@ -104,6 +105,12 @@ public final class OutboxWorker {
   }
 
   private volatile int nodes = 1;
+  private volatile java.util.function.BiConsumer<Store.OutboxItem, String> onSent = (i, sid) -> { };
+
+  /** Told (on the worker's context) of every message whose SID was recorded. */
+  public void onSent(java.util.function.BiConsumer<Store.OutboxItem, String> hook) {
+    this.onSent = hook;
+  }
 
   /**
    * {@code HUB_SMS_RATE} is for the whole cluster: with {@code n} nodes sending, this one takes a
@@ -195,7 +202,9 @@ public final class OutboxWorker {
         LOG.warn("claiming SMS from the outbox failed: {}", ar.cause().getMessage());
         return;
       }
-      tokens -= ar.result().size();
+      for (Store.OutboxItem item : ar.result()) {
+        tokens -= org.crisishub.domain.SmsText.segments(item.body());
+      }
       for (Store.OutboxItem item : ar.result()) {
         send(item);
       }
@@ -212,7 +221,9 @@ public final class OutboxWorker {
       if (ar.succeeded()) {
         sent.increment();
         outcomeSent.increment();
-        store.smsSent(item.id(), ar.result(), now)
+        String sid = ar.result();
+        store.smsSent(item.id(), sid, now)
+            .onSuccess(x -> onSent.accept(item, sid))
             .onFailure(e -> LOG.error("recording sent SMS {} failed; it may be sent again", item.id(), e))
             .onComplete(x -> {
               inFlight--;

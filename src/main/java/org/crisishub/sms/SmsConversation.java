@@ -42,16 +42,16 @@ public final class SmsConversation {
   private final RateLimiter limiter;
   private final Clock clock;
   private final java.time.ZoneId smsZone;
+  private final org.crisishub.core.SafetyCheckService safety;
 
+  /**
+   * @param smsZone the zone replies write clock times in ({@code HUB_TIMEZONE})
+   * @param safety answers safety checks by SMS ({@code SAFE}, {@code SOS}, {@code 1}, {@code 2}); null: none
+   */
   public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
-      RateLimiter limiter, Clock clock) {
-    this(phones, store, checkIns, follows, limiter, clock, java.time.ZoneOffset.UTC);
-  }
-
-  /** @param smsZone the zone replies write clock times in ({@code HUB_TIMEZONE}) */
-  public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
-      RateLimiter limiter, Clock clock, java.time.ZoneId smsZone) {
+      RateLimiter limiter, Clock clock, java.time.ZoneId smsZone, org.crisishub.core.SafetyCheckService safety) {
     this.smsZone = smsZone;
+    this.safety = safety;
     this.phones = phones;
     this.store = store;
     this.checkIns = checkIns;
@@ -109,6 +109,43 @@ public final class SmsConversation {
   }
 
   private Future<String> apply(String from, SmsCommand cmd, String messageSid) {
+    // SAFE / SOS / 1 / 2 answer the sender's latest running unanswered safety check first.
+    Status answer = null;
+    String note = cmd.arg();
+    if (cmd.kind() == Kind.SAFE || cmd.kind() == Kind.SOS) {
+      answer = cmd.kind() == Kind.SAFE ? Status.SAFE : Status.NEED_HELP;
+    } else if (cmd.kind() == Kind.UNKNOWN) {
+      String[] words = cmd.arg().split(" ", 2);
+      String first = words[0].replaceAll("[\\p{Punct}]+$", "");
+      if (first.equals("1") || first.equals("2")) {
+        answer = first.equals("1") ? Status.SAFE : Status.NEED_HELP;
+        note = words.length > 1 ? words[1].strip() : "";
+      }
+    }
+    if (answer != null && safety != null) {
+      Status status = answer;
+      String text = clip(note);
+      boolean numeric = cmd.kind() == Kind.UNKNOWN;
+      return safety.openAskOf(from).compose(open -> {
+        if (open.isEmpty()) {
+          return numeric ? Future.succeededFuture(SmsReplies.usage(cmd.lang())) : apply1(from, cmd, messageSid);
+        }
+        limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
+        return safety.answer(from, open.get().id(), status, text.isEmpty() ? null : text, Channel.SMS,
+            "sms:" + messageSid).map(a -> SmsReplies.safetyAnswered(cmd.lang(), status, open.get().incident()));
+      });
+    }
+    return apply1(from, cmd, messageSid);
+  }
+
+  private static String clip(String note) {
+    if (note.codePointCount(0, note.length()) > CheckInRequest.MAX_NOTE_CODE_POINTS) {
+      return note.substring(0, note.offsetByCodePoints(0, CheckInRequest.MAX_NOTE_CODE_POINTS));
+    }
+    return note;
+  }
+
+  private Future<String> apply1(String from, SmsCommand cmd, String messageSid) {
     Lang lang = cmd.lang();
     return switch (cmd.kind()) {
       case SAFE, SOS -> checkIn(from, cmd, messageSid);

@@ -29,6 +29,9 @@ public interface Store {
   /** Opens the store and applies pending schema migrations. */
   Future<Void> start();
 
+  /** The safety checks of this store, on the same engine (and the same durability promise). */
+  SafetyCheckStore safetyChecks();
+
   /** Finishes queued writes, then closes. */
   Future<Void> close();
 
@@ -298,8 +301,14 @@ public interface Store {
       Instant updatedAt) {
   }
 
-  /** One claimed outbound SMS. */
-  record OutboxItem(long id, String to, String body, int attempts) {
+  /**
+   * One claimed outbound SMS; {@code coalesceKey} is the key it was queued with (null without one):
+   * {@code safety:<checkId>} marks a safety-check ask.
+   */
+  record OutboxItem(long id, String to, String body, int attempts, String coalesceKey) {
+    public OutboxItem(long id, String to, String body, int attempts) {
+      this(id, to, body, attempts, null);
+    }
   }
 
   /** Outbox depth and the age of the oldest waiting message (0 when empty). */

@@ -86,6 +86,22 @@ class AccessIT {
     return r.json().path("id").asText();
   }
 
+  /** A new draft safety check of TBL1 by {@code author} (audience: the person's number when {@code listed}). */
+  static String check(String author, boolean listed) {
+    var r = api.post("/api/v1/incidents/TBL1/safety-checks", login(author), listed
+        ? "{\"audience\":{\"numbers\":[\"" + PERSON_PHONE + "\"]}}" : "{}");
+    assertEquals(201, r.status(), r.text());
+    return r.json().path("id").asText();
+  }
+
+  /** A running check whose audience lists the person. */
+  static String runningCheck() {
+    String id = check("own", true);
+    assertEquals(200, api.post("/api/v1/safety-checks/" + id + "/approve", login("apponly"), null).status());
+    assertEquals(200, api.post("/api/v1/safety-checks/" + id + "/start", login("own"), null).status());
+    return id;
+  }
+
   static String freshIncident() {
     String code = "TC" + SEQ.incrementAndGet();
     assertEquals(201, api.post("/api/v1/incidents", login("own"), "{\"code\":\"" + code + "\",\"name\":\"x\"}").status());
@@ -188,6 +204,21 @@ class AccessIT {
     // A draft is known only to responders of the incident's agencies: 404 for everyone else.
     route("/api/v1/notices/{draft}", get, w -> new String[] {"/api/v1/notices/" + draft(), null}, "apponly",
         404, 404, 404, 404, 200, 200, 404);
+    // Safety checks: publishers draft, start and close; approvers (not the author) approve; any
+    // responder of the incident's agencies reads; people in the audience answer.
+    route("/api/v1/incidents/{code}/safety-checks", post, w -> new String[] {"/api/v1/incidents/TBL1/safety-checks",
+        "{}"}, "apponly", 401, 401, 403, 403, 403, 201, 403);
+    route(get, "/api/v1/incidents/TBL1/safety-checks", null, 401, 401, 403, 403, 200, 200, 403);
+    route("/api/v1/safety-checks/{id}", get, w -> new String[] {"/api/v1/safety-checks/" + check("own", false), null},
+        "apponly", 401, 401, 403, 403, 200, 200, 403);
+    route("/api/v1/safety-checks/{id}/people", get, w -> new String[] {"/api/v1/safety-checks/" + check("own", false)
+        + "/people", null}, "apponly", 401, 401, 403, 403, 200, 200, 403);
+    route("/api/v1/safety-checks/{id}/start", post, w -> new String[] {"/api/v1/safety-checks/" + check("own", false)
+        + "/start", null}, "apponly", 401, 401, 403, 403, 403, 200, 403);
+    route("/api/v1/safety-checks/{id}/approve", post, w -> new String[] {"/api/v1/safety-checks/"
+        + check("pubonly", true) + "/approve", null}, "pubonly", 401, 401, 403, 403, 403, 200, 403);
+    route("/api/v1/safety-checks/{id}/answers", post, w -> new String[] {"/api/v1/safety-checks/" + runningCheck()
+        + "/answers", "{\"status\":\"safe\"}"}, "apponly", 401, 401, 201, 403, 403, 403, 403);
     route(post, "/api/v1/otp", "{\"phone\":\"+15557100009\"}", 202, 202, 202, 202, 202, 202, 202);
     route(post, "/api/v1/sessions", "{\"phone\":\"+15557100009\",\"code\":\"000000\"}", 403, 403, 403, 403, 403, 403,
         403);

@@ -296,6 +296,54 @@ class WebPagesIT {
   static final String[] PAGES = {"/", "/follow", "/responder", "/incidents/ANY", "/dev/sms"};
 
   @Test
+  @DisplayName("a responder composes and starts a safety check on /responder; a person answers it on / in one tap; the tally arrives live")
+  void safetyCheckOnPages() throws Exception {
+    Api.Resp created = api.call(io.vertx.core.http.HttpMethod.POST, "/api/v1/admin/responders", null,
+        "{\"username\":\"websafety\",\"password\":\"a long password\",\"agency\":\"County EMS\","
+            + "\"roles\":[\"publisher\"]}", "Authorization", "Bearer " + ADMIN);
+    assertEquals(201, created.status(), created.toString());
+    String rt = api.post("/api/v1/responders/sessions", null,
+        "{\"username\":\"websafety\",\"password\":\"a long password\"}").json().path("token").asText();
+    assertEquals(201, api.post("/api/v1/incidents", rt, "{\"code\":\"WEBSC\",\"name\":\"Web check\",\"area\":"
+        + "{\"type\":\"circle\",\"lat\":40.0,\"lon\":-105.0,\"radiusM\":2000}}").status());
+    // The person was last seen inside the area: in the audience.
+    String person = "+15559100077";
+    assertEquals(201, api.post("/api/v1/checkins", api.login(person),
+        "{\"status\":\"safe\",\"location\":{\"lat\":40.0,\"lon\":-105.0}}").status());
+
+    WebDriver phone = phone();
+    phone.get(url("/"));
+    signIn(phone, person);
+    await(phone, By.id("checkin"));
+
+    WebDriver console = phone();
+    console.get(url("/responder"));
+    await(console, By.id("username")).sendKeys("websafety");
+    console.findElement(By.id("password")).sendKeys("a long password");
+    console.findElement(By.cssSelector("#login-form button[type=submit]")).click();
+    awaitTrue(console, "incident list", d -> d.findElement(By.id("incident")).getText().contains("WEBSC"));
+    new org.openqa.selenium.support.ui.Select(console.findElement(By.id("incident"))).selectByValue("WEBSC");
+    awaitTrue(console, "live", d -> "live".equals(d.findElement(By.id("conn")).getAttribute("data-state")));
+    console.findElement(By.id("sc-question")).sendKeys("Are you safe from the web flood?");
+    console.findElement(By.id("sc-draft")).click();
+    await(console, By.cssSelector("#checks li[data-state=draft]"));
+    String estimate = text(console, By.cssSelector("#checks li[data-state=draft] .sc-estimate"));
+    assertTrue(estimate.contains("1 people") && estimate.contains("segment") && estimate.contains("GSM-7"), estimate);
+    click(console, By.cssSelector("#checks li[data-state=draft] button[data-action=start]"));
+    await(console, By.cssSelector("#checks li[data-state=running]"));
+
+    // The person's page shows the question and answers it in one tap.
+    await(phone, By.id("ask-safe"));
+    assertTrue(text(phone, By.id("ask-question")).contains("Are you safe from the web flood?"));
+    shot(phone, "safety-check-ask");
+    phone.findElement(By.id("ask-safe")).click();
+    awaitTrue(phone, "answer sent", d -> d.findElement(By.id("ask-result")).getAttribute("data-answered") != null);
+    awaitTrue(console, "the tally arrives live", d -> "1".equals(
+        d.findElement(By.cssSelector("#checks li[data-state=running] .sc-tallies")).getAttribute("data-safe")));
+    shot(console, "safety-check-console");
+  }
+
+  @Test
   @DisplayName("every page with its scripts and styles weighs under 60 KB, loads nothing from elsewhere, is gzipped")
   void pageWeights() {
     Pattern ref = Pattern.compile("(?:src|href)=\"([^\"]+)\"");

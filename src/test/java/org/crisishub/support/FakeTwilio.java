@@ -23,7 +23,11 @@ public final class FakeTwilio implements AutoCloseable {
   public static final String ACCOUNT = "AC00000000000000000000000000000001";
 
   /** One recorded request, and the answer it got ({@code 0} when held). */
-  public record Req(String to, String from, String body, String statusCallback, long atNanos, int answered) {
+  public record Req(String to, String from, String body, String statusCallback, long atNanos, int answered,
+      String sid) {
+    public Req(String to, String from, String body, String statusCallback, long atNanos, int answered) {
+      this(to, from, body, statusCallback, atNanos, answered, null);
+    }
   }
 
   private final Vertx vertx;
@@ -101,11 +105,12 @@ public final class FakeTwilio implements AutoCloseable {
       }
       int scripted = nextStatus();
       int status = scripted == UNSUBSCRIBED ? 400 : scripted;
+      String sid = status == 201 ? String.format("SM%032d", sids.incrementAndGet()) : null;
       requests.add(new Req(form.get("To"), form.get("From"), form.get("Body"), form.get("StatusCallback"),
-          System.nanoTime(), status));
+          System.nanoTime(), status, sid));
       JsonObject body;
       if (status == 201) {
-        body = new JsonObject().put("sid", String.format("SM%032d", sids.incrementAndGet()))
+        body = new JsonObject().put("sid", sid)
             .put("account_sid", ACCOUNT).put("to", form.get("To")).put("from", form.get("From"))
             .put("body", form.get("Body")).put("status", "queued");
       } else {

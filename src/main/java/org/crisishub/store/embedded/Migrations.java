@@ -223,6 +223,57 @@ final class Migrations {
             label TEXT NOT NULL,
             PRIMARY KEY (follower, subject)
           ) WITHOUT ROWID"""
+      },
+      // 7: safety checks: the check with its tallies (counters), and one row per audience member.
+      new String[] {
+          """
+          CREATE TABLE safety_checks (
+            id TEXT PRIMARY KEY,
+            incident TEXT NOT NULL,
+            author TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            state TEXT NOT NULL,
+            question TEXT NOT NULL,
+            audience_json TEXT NOT NULL,
+            escalation_json TEXT,
+            needs_approval INTEGER NOT NULL,
+            approved_by TEXT,
+            audience_size INTEGER NOT NULL,
+            sms_recipients INTEGER NOT NULL,
+            sms_segments INTEGER NOT NULL,
+            sms_encoding TEXT NOT NULL,
+            estimated_send_s INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            started_ms INTEGER,
+            closed_ms INTEGER,
+            asked INTEGER NOT NULL DEFAULT 0,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            safe INTEGER NOT NULL DEFAULT 0,
+            need_help INTEGER NOT NULL DEFAULT 0,
+            no_answer INTEGER NOT NULL DEFAULT 0,
+            unreachable INTEGER NOT NULL DEFAULT 0,
+            reported_safe INTEGER NOT NULL DEFAULT 0,
+            reported_need_help INTEGER NOT NULL DEFAULT 0
+          ) WITHOUT ROWID""",
+          "CREATE INDEX safety_checks_incident ON safety_checks (incident, created_ms)",
+          """
+          CREATE TABLE safety_people (
+            check_id TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            by_location INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            at_ms INTEGER,
+            channel TEXT,
+            delivery TEXT,
+            error_code TEXT,
+            asked INTEGER NOT NULL DEFAULT 0,
+            session INTEGER NOT NULL DEFAULT 0,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            sid TEXT,
+            PRIMARY KEY (check_id, phone)
+          ) WITHOUT ROWID""",
+          "CREATE INDEX safety_people_phone ON safety_people (phone, state)",
+          "CREATE INDEX safety_people_sid ON safety_people (sid)"
       });
 
   private Migrations() {

@@ -81,6 +81,12 @@ public final class SqliteStore implements Store {
   private final DistributionSummary batchSizes;
   private volatile boolean closed;
   private Thread writer;
+  private final SqliteSafetyChecks safetyChecks = new SqliteSafetyChecks(this);
+
+  @Override
+  public org.crisishub.store.SafetyCheckStore safetyChecks() {
+    return safetyChecks;
+  }
   private Connection writeConnection;
   private ExecutorService readers;
   private java.util.concurrent.ScheduledExecutorService checkpointer;
@@ -343,7 +349,7 @@ public final class SqliteStore implements Store {
     return rs.wasNull() ? null : v;
   }
 
-  private static CheckIn checkIn(ResultSet rs) throws SQLException {
+  static CheckIn checkIn(ResultSet rs) throws SQLException {
     Double lat = getDouble(rs, "lat");
     Location loc = lat == null ? null : new Location(lat, rs.getDouble("lon"), getDouble(rs, "accuracy_m"));
     return new CheckIn(rs.getString("id"), rs.getString("phone"), Status.parse(rs.getString("status")),
@@ -664,6 +670,11 @@ public final class SqliteStore implements Store {
           + " OR incident NOT IN (SELECT code FROM incidents)))"
           + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
           nowMs - retention.toMillis(), nowMs - retention.toMillis());
+      // Safety checks go with their incident's check-ins.
+      update(c, "DELETE FROM safety_people WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
+      update(c, "DELETE FROM safety_checks WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)", nowMs - retention.toMillis());
       try (Stmt st = prepare(c,
           "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
         PreparedStatement ps = st.ps();
@@ -692,7 +703,7 @@ public final class SqliteStore implements Store {
   // ---------------------------------------------------------------- SMS
 
   /** Runs an INSERT, UPDATE or DELETE with {@code args} as its parameters; returns the rows changed. */
-  private static int update(Connection c, String sql, Object... args) throws SQLException {
+  static int update(Connection c, String sql, Object... args) throws SQLException {
     try (Stmt st = prepare(c, sql)) {
       PreparedStatement ps = st.ps();
       for (int i = 0; i < args.length; i++) {
@@ -717,7 +728,7 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private static boolean optedOut(Connection c, String phone) throws SQLException {
+  static boolean optedOut(Connection c, String phone) throws SQLException {
     try (Stmt st = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
       PreparedStatement ps = st.ps();
       ps.setString(1, phone);
@@ -727,7 +738,7 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
+  static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
       throws SQLException {
     if (optedOut(c, to)) {
       return;
@@ -766,15 +777,18 @@ public final class SqliteStore implements Store {
       long nowMs = now.toEpochMilli();
       List<Object[]> due = new ArrayList<>();
       try (Stmt st = prepare(c,
-          "SELECT id, to_phone, subject, body, attempts FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
-              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY next_at_ms, id LIMIT ?")) {
+          // Two classes: person-to-person traffic first, broadcast traffic (safety checks, notices) after it.
+          "SELECT id, to_phone, subject, body, attempts, coalesce_key FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
+              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY CASE WHEN coalesce_key LIKE 'safety:%'"
+              + " OR coalesce_key LIKE 'notice:%' THEN 1 ELSE 0 END, next_at_ms, id LIMIT ?")) {
         PreparedStatement ps = st.ps();
         ps.setLong(1, nowMs);
         ps.setLong(2, nowMs);
         ps.setInt(3, max);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)});
+            due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                rs.getString(6)});
           }
         }
       }
@@ -797,7 +811,7 @@ public final class SqliteStore implements Store {
         update(c, "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
             + " updated_ms = ? WHERE id = ?",
             owner, nowMs + lease.toMillis(), nowMs, id);
-        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1));
+        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1, (String) d[5]));
       }
       return claimed;
     });
@@ -1372,7 +1386,7 @@ public final class SqliteStore implements Store {
     T run(Connection c) throws SQLException;
   }
 
-  private <T> Future<T> read(Tx<T> tx) {
+  <T> Future<T> read(Tx<T> tx) {
     if (closed) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }

@@ -103,6 +103,12 @@ public final class RedisStore implements Store {
   private volatile boolean closed;
   private int claimCursor;
   private final java.time.ZoneId smsZone;
+  private final RedisSafetyChecks safetyChecks = new RedisSafetyChecks(this);
+
+  @Override
+  public org.crisishub.store.SafetyCheckStore safetyChecks() {
+    return safetyChecks;
+  }
 
   public RedisStore(Vertx vertx, String url, Durability durability) {
     this(vertx, url, durability, java.time.ZoneOffset.UTC);
@@ -278,6 +284,11 @@ public final class RedisStore implements Store {
   }
 
   /** Reads {@code seq|notified|payload}; returns the check-in, and the notified count through {@code notified}. */
+  /** A stored check-in member ({@code seq|notified|payload}) of {@code phone}. */
+  static CheckIn parseCheckIn(String phone, String member) {
+    return checkIn(phone, member, null);
+  }
+
   private static CheckIn checkIn(String phone, String member, int[] notified) {
     int a = member.indexOf('|');
     int b = member.indexOf('|', a + 1);
@@ -635,13 +646,19 @@ public final class RedisStore implements Store {
           keep.add(i.code());
         }
       }
+      List<Future<Void>> checks = new ArrayList<>();
+      for (Incident i : all) {
+        if (!keep.contains(i.code())) {
+          checks.add(safetyChecks.purgeIncident(i.code()));
+        }
+      }
       List<Future<Response>> shards = new ArrayList<>();
       for (int s = 0; s < OUTBOXES; s++) {
         List<String> args = new ArrayList<>(List.of(tag(s), String.valueOf(cutoff), "10000"));
         args.addAll(keep);
         shards.add(eval(Scripts.PURGE, List.of(tag(s) + ":age"), args));
       }
-      return Future.all(shards).map(cf -> {
+      return Future.all(shards).compose(x -> Future.all(checks)).map(cf -> {
         int n = 0;
         for (Future<Response> f : shards) {
           n += f.result().toInteger();
@@ -657,7 +674,11 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
-    int box = subject == null ? SHARDS : shard(subject);
+    // Person-to-person messages live in a person shard's outbox (the subject's, where the claim
+    // checks the follow; else the recipient's), claimed before the global {g} outbox, which holds
+    // the broadcast traffic (safety-check asks, notices).
+    boolean broadcast = coalesceKey != null && (coalesceKey.startsWith("safety:") || coalesceKey.startsWith("notice:"));
+    int box = subject != null ? shard(subject) : broadcast ? SHARDS : shard(to);
     return isSmsOptedOut(to).compose(out -> {
       if (out) {
         return Future.succeededFuture();
@@ -674,8 +695,10 @@ public final class RedisStore implements Store {
     int start;
     synchronized (this) {
       start = claimCursor;
-      claimCursor = (claimCursor + 1) % OUTBOXES;
+      claimCursor = (claimCursor + 1) % SHARDS;
     }
+    // The person shards first (status notifications: person-to-person traffic), {g} (notices,
+    // safety checks, follow requests, help updates) last.
     return claimFrom(owner, now, max, lease, start, 0, new ArrayList<>()).compose(this::dropOptedOut);
   }
 
@@ -684,14 +707,15 @@ public final class RedisStore implements Store {
     if (visited == OUTBOXES || acc.size() >= max) {
       return Future.succeededFuture(acc);
     }
-    String tag = tag(box);
+    String tag = tag(visited == SHARDS ? SHARDS : box);
     return eval(Scripts.CLAIM, List.of(tag + ":ob"), List.of(tag, GROUP, owner, String.valueOf(now.toEpochMilli()),
         String.valueOf(max - acc.size()), String.valueOf(lease.toMillis()))).compose(r -> {
-          for (int i = 0; i + 3 < r.size(); i += 4) {
+          for (int i = 0; i + 4 < r.size(); i += 5) {
+            String ck = r.get(i + 4).toString();
             acc.add(new OutboxItem(r.get(i).toLong(), r.get(i + 1).toString(), r.get(i + 2).toString(),
-                r.get(i + 3).toInteger()));
+                r.get(i + 3).toInteger(), ck.isEmpty() ? null : ck));
           }
-          return claimFrom(owner, now, max, lease, (box + 1) % OUTBOXES, visited + 1, acc);
+          return claimFrom(owner, now, max, lease, (box + 1) % SHARDS, visited + 1, acc);
         });
   }
 
@@ -1307,7 +1331,7 @@ public final class RedisStore implements Store {
    * server) becomes {@code HubException(UNAVAILABLE)}: nothing is acknowledged that Redis did not
    * confirm.
    */
-  private Future<Response> send(Request request) {
+  Future<Response> send(Request request) {
     if (closed || redis == null) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
@@ -1365,7 +1389,7 @@ public final class RedisStore implements Store {
     return connection().compose(c -> c.batch(requests));
   }
 
-  private Future<List<Response>> batch(List<Request> requests) {
+  Future<List<Response>> batch(List<Request> requests) {
     return batch(requests, false);
   }
 
@@ -1397,7 +1421,7 @@ public final class RedisStore implements Store {
     });
   }
 
-  private Future<Response> eval(String script, List<String> keys, List<String> args) {
+  Future<Response> eval(String script, List<String> keys, List<String> args) {
     return eval(script, keys, args, -1);
   }
 
@@ -1405,6 +1429,11 @@ public final class RedisStore implements Store {
    * Runs a script by its SHA1, loading it (EVAL) when the server does not have it cached; on
    * connection {@code lane} when it is not negative (ordering), else on any.
    */
+  /** Sends {@code requests} in one MULTI/EXEC transaction. */
+  Future<List<Response>> multi(List<Request> requests) {
+    return batch(requests, true);
+  }
+
   private Future<Response> eval(String script, List<String> keys, List<String> args, int lane) {
     String sha = shas.computeIfAbsent(script, RedisStore::sha1);
     Request req = Request.cmd(Command.EVALSHA).arg(sha);

@@ -13,7 +13,7 @@ final class Scripts {
   }
 
   /** Queues an SMS in the outbox of {@code tag}, or replaces the text of a waiting one with the same key. */
-  private static final String ENQUEUE = """
+  static final String ENQUEUE = """
       local function enqueue(tag, idx, nshard, to, ck, subject, body, now)
         if ck ~= '' then
           local id = redis.call('GET', tag .. ':smsq:' .. to .. '|' .. ck)
@@ -190,7 +190,7 @@ final class Scripts {
   /**
    * KEYS[1] = tag:ob. ARGV: tag, group, owner, now, max, lease ms. Moves due retries back into the
    * stream, takes over entries whose lease ran out (XAUTOCLAIM), reads new ones (XREADGROUP), and
-   * returns {id, to, body, attempts, ...} of those still to be sent; entries whose follow was
+   * returns {id, to, body, attempts, coalesce key, ...} of those still to be sent; entries whose follow was
    * revoked are cancelled here.
    */
   static final String CLAIM = """
@@ -240,6 +240,7 @@ final class Scripts {
           table.insert(out, m[2])
           table.insert(out, m[4])
           table.insert(out, att)
+          table.insert(out, m[6] or '')
         end
       end
       return out

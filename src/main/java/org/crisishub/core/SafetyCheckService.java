@@ -1,0 +1,550 @@
+package org.crisishub.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.crisishub.core.IncidentAccess.Act;
+import org.crisishub.domain.Actor;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Phones;
+import org.crisishub.domain.Responder;
+import org.crisishub.domain.SmsText;
+import org.crisishub.domain.Status;
+import org.crisishub.edge.Wire;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.fanout.OutFrame;
+import org.crisishub.notices.NoticeService;
+import org.crisishub.store.SafetyCheckStore;
+import org.crisishub.store.SafetyCheckStore.Check;
+import org.crisishub.store.SafetyCheckStore.Member;
+import org.crisishub.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Safety checks ("are you safe?", docs/safety-checks.md): drafting with the send estimate, the
+ * second responder's approval, starting (audience fixed, asks by frame and by SMS through the
+ * outbox), answers from every channel, delivery reports and live tallies. Rules live here; state
+ * lives in the {@link SafetyCheckStore}. Thread-safe; never blocks.
+ */
+public final class SafetyCheckService {
+  private static final Logger LOG = LoggerFactory.getLogger(SafetyCheckService.class);
+  /** At most this many numbers in a check's own list. */
+  public static final int MAX_NUMBERS = 5_000;
+  public static final int MAX_QUESTION_CODE_POINTS = 200;
+  public static final String DEFAULT_QUESTION = "Are you safe?";
+  private static final long TALLY_EVERY_MS = 1000;
+
+  private final Vertx vertx;
+  private final Store store;
+  private final SafetyCheckStore checks;
+  private final NoticeService notices;
+  private final CheckInService checkIns;
+  private final FanOut fanOut;
+  private final Phones phones;
+  private final Clock clock;
+  private final double smsRate;
+  private final Runnable smsQueued;
+  private final Map<String, Long> lastTally = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> tallyPending = new ConcurrentHashMap<>();
+
+  public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, FanOut fanOut,
+      Phones phones, Clock clock, double smsRate, Runnable smsQueued) {
+    this.vertx = vertx;
+    this.store = store;
+    this.checks = store.safetyChecks();
+    this.notices = notices;
+    this.checkIns = checkIns;
+    this.fanOut = fanOut;
+    this.phones = phones;
+    this.clock = clock;
+    this.smsRate = smsRate;
+    this.smsQueued = smsQueued;
+  }
+
+  // ---------------------------------------------------------------- texts
+
+  /** The SMS asking a check's question, in English and Spanish; each ends with how to stop. */
+  public static List<String> askTexts(String incident, String question) {
+    return List.of(
+        "Crisis Hub " + incident + ": " + question + " Reply SAFE or 1 if you are safe, SOS or 2 if you need help."
+            + " Reply STOP to end.",
+        "Crisis Hub " + incident + ": " + question + " Responda BIEN o 1 si esta a salvo, SOCORRO o 2 si necesita"
+            + " ayuda. Responda PARAR para terminar.");
+  }
+
+  /** The variant that costs the most segments (the estimate counts it). */
+  static String longest(List<String> variants) {
+    String best = variants.get(0);
+    for (String v : variants) {
+      if (SmsText.segments(v) > SmsText.segments(best)) {
+        best = v;
+      }
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------- audit
+
+  private Future<Void> audit(Actor who, String action, String target, String outcome, String detail) {
+    return store.audit(who.name(), action, target, outcome, detail, clock.instant());
+  }
+
+  private <T> Future<T> refuse(Actor who, String action, String target, HubException e) {
+    return audit(who, action, target, "refused", e.code().wire() + ": " + e.getMessage())
+        .transform(x -> Future.failedFuture(e));
+  }
+
+  // ---------------------------------------------------------------- drafting
+
+  /** The requested audience: flags default to true; numbers normalised, distinct. */
+  record Audience(boolean joined, boolean inArea, List<String> numbers) {
+    String json() {
+      ObjectNode n = Wire.object();
+      n.put("joined", joined).put("inArea", inArea);
+      var a = n.putArray("numbers");
+      numbers.forEach(a::add);
+      return n.toString();
+    }
+
+    static Audience parse(String json) {
+      try {
+        JsonNode n = Wire.JSON.readTree(json);
+        List<String> numbers = new ArrayList<>();
+        n.path("numbers").forEach(x -> numbers.add(x.asText()));
+        return new Audience(n.path("joined").asBoolean(true), n.path("inArea").asBoolean(true), numbers);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private Audience audience(JsonNode a) {
+    if (a == null || a.isNull()) {
+      return new Audience(true, true, List.of());
+    }
+    if (!a.isObject()) {
+      throw HubException.invalid("audience must be an object {joined?, inArea?, numbers?}");
+    }
+    a.fieldNames().forEachRemaining(f -> {
+      if (!List.of("joined", "inArea", "numbers").contains(f)) {
+        throw HubException.invalid("audience has no field \"" + f + "\"");
+      }
+    });
+    boolean joined = flag(a, "joined");
+    boolean inArea = flag(a, "inArea");
+    JsonNode nums = a.get("numbers");
+    List<String> numbers = new ArrayList<>();
+    if (nums != null && !nums.isNull()) {
+      if (!nums.isArray()) {
+        throw HubException.invalid("audience.numbers must be a list of phone numbers");
+      }
+      if (nums.size() > MAX_NUMBERS) {
+        throw HubException.invalid("audience.numbers holds at most " + MAX_NUMBERS + " numbers");
+      }
+      java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+      for (int i = 0; i < nums.size(); i++) {
+        JsonNode n = nums.get(i);
+        String p;
+        try {
+          if (!n.isTextual()) {
+            throw HubException.invalid("not text");
+          }
+          p = phones.normalise(n.textValue());
+        } catch (HubException e) {
+          throw HubException.invalid("numbers[" + i + "] is not a valid phone number");
+        }
+        seen.add(p);
+      }
+      numbers.addAll(seen);
+    }
+    return new Audience(joined, inArea, numbers);
+  }
+
+  private static boolean flag(JsonNode a, String name) {
+    JsonNode v = a.get(name);
+    if (v == null || v.isNull()) {
+      return true;
+    }
+    if (!v.isBoolean()) {
+      throw HubException.invalid("audience." + name + " must be true or false");
+    }
+    return v.booleanValue();
+  }
+
+  private static Map<String, Boolean> members(Incident inc, Audience a, List<String> joined, List<String> inside) {
+    Map<String, Boolean> byLocation = new LinkedHashMap<>();
+    if (a.joined()) {
+      joined.forEach(p -> byLocation.put(p, false));
+    }
+    a.numbers().forEach(p -> byLocation.put(p, false));
+    if (a.inArea()) {
+      inside.forEach(p -> byLocation.putIfAbsent(p, true));
+    }
+    return byLocation;
+  }
+
+  /** The audience as it is now: numbers → chosen only by location. */
+  private Future<Map<String, Boolean>> resolve(Incident inc, Audience a) {
+    Future<List<String>> joined = a.joined() ? store.incidentSmsSubscribers(inc.code())
+        : Future.succeededFuture(List.of());
+    Future<List<String>> inside = a.inArea() && inc.area() != null ? checks.latestInside(inc.area())
+        : Future.succeededFuture(List.of());
+    return Future.all(joined, inside).map(x -> members(inc, a, joined.result(), inside.result()));
+  }
+
+  /** Drafts a check (a publisher of the incident's agencies) with its send estimate. */
+  public Future<Check> draft(Responder who, String code, JsonNode body) {
+    Actor actor = Actor.of(who);
+    return notices.incidentFor(actor, code, Act.DRAFT, "safety_check.create").compose(inc -> {
+      String question;
+      Audience audience;
+      String escalation;
+      try {
+        for (var it = body.fieldNames(); it.hasNext();) {
+          String f = it.next();
+          if (!List.of("question", "audience", "escalation").contains(f)) {
+            throw HubException.invalid("unknown field \"" + f + "\"");
+          }
+        }
+        JsonNode q = body.get("question");
+        if (q != null && !q.isNull() && !q.isTextual()) {
+          throw HubException.invalid("question must be text");
+        }
+        question = q == null || q.isNull() ? DEFAULT_QUESTION : q.textValue().strip();
+        int cps = question.codePointCount(0, question.length());
+        if (cps < 1 || cps > MAX_QUESTION_CODE_POINTS || question.contains("\n") || question.contains("\r")) {
+          throw HubException.invalid("question must be 1 to " + MAX_QUESTION_CODE_POINTS
+              + " characters on one line");
+        }
+        audience = audience(body.get("audience"));
+        escalation = escalation(body.get("escalation"));
+      } catch (HubException e) {
+        return Future.failedFuture(e);
+      }
+      if (!inc.open()) {
+        return refuse(actor, "safety_check.create", inc.code(),
+            new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
+      }
+      return resolve(inc, audience).compose(m -> reachable(m.keySet()).compose(smsCount -> store
+          .outboxStats(clock.instant()).compose(stats -> {
+            String text = longest(askTexts(inc.code(), question));
+            int segments = SmsText.segments(text);
+            long estimate = (long) Math.ceil((smsCount * (double) segments + stats.waiting()) / smsRate);
+            Instant now = clock.instant();
+            Check d = new Check(UUID.randomUUID().toString(), inc.code(), who.username(), who.agency(), "draft",
+                question, audience.json(), escalation, inc.twoPersonRule() || !audience.numbers().isEmpty(), null,
+                m.size(), smsCount, segments, SmsText.isGsm7(text) ? "GSM-7" : "UCS-2", estimate, now, null, null,
+                SafetyCheckStore.Tallies.ZERO);
+            return checks.createCheck(d)
+                .compose(x -> audit(actor, "safety_check.create", d.id(), "done", inc.code()))
+                .map(d);
+          })));
+    });
+  }
+
+  private static String escalation(JsonNode e) {
+    if (e == null || e.isNull()) {
+      return null;
+    }
+    if (!e.isObject()) {
+      throw HubException.invalid("escalation must be an object {repeatAfterSeconds?, followersAfterSeconds?}");
+    }
+    for (var it = e.fieldNames(); it.hasNext();) {
+      String f = it.next();
+      if (!List.of("repeatAfterSeconds", "followersAfterSeconds").contains(f)) {
+        throw HubException.invalid("escalation has no field \"" + f + "\"");
+      }
+      JsonNode v = e.get(f);
+      if (!v.isIntegralNumber() || v.asLong() < 60 || v.asLong() > 7 * 86_400) {
+        throw HubException.invalid("escalation." + f + " must be whole seconds from 60 to 604800");
+      }
+    }
+    return e.toString();
+  }
+
+  /** How many of {@code numbers} can receive an SMS (have not opted out). */
+  private Future<Long> reachable(java.util.Collection<String> numbers) {
+    List<Future<Boolean>> all = new ArrayList<>();
+    numbers.forEach(p -> all.add(store.isSmsOptedOut(p)));
+    return Future.all(all).map(x -> all.stream().filter(f -> !f.result()).count());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** The check and its incident when {@code who} may do {@code act} on it; 404 for an unknown id. */
+  private Future<Map.Entry<Check, Incident>> checkFor(Actor who, String id, Act act, String action) {
+    return checks.check(id).compose(c -> {
+      if (c.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such safety check"));
+      }
+      return notices.incidentFor(who, c.get().incident(), act, action).map(inc -> Map.entry(c.get(), inc));
+    });
+  }
+
+  /** Approval by an approver of the check's agency other than its author; 409 unless a draft. */
+  public Future<Check> approve(Responder who, String id) {
+    Actor actor = Actor.of(who);
+    return checkFor(actor, id, Act.APPROVE, "safety_check.approve").compose(e -> {
+      Check c = e.getKey();
+      if (!who.agency().equals(c.agency())) {
+        return refuse(actor, "safety_check.approve", id,
+            new HubException(ErrorCode.FORBIDDEN, "an approver of " + c.agency() + " approves this check"));
+      }
+      if (who.username().equals(c.author())) {
+        return refuse(actor, "safety_check.approve", id,
+            new HubException(ErrorCode.FORBIDDEN, "the author cannot approve their own check"));
+      }
+      return checks.approveCheck(id, who.username(), clock.instant()).compose(ok -> ok.isPresent()
+          ? audit(actor, "safety_check.approve", id, "done", null).map(ok.get())
+          : refuse(actor, "safety_check.approve", id, new HubException(ErrorCode.CONFLICT,
+              "only a draft can be approved (this check is " + c.state() + ")")));
+    });
+  }
+
+  /** Starts a check: the audience is fixed, and everyone in it is asked. 409 out of order. */
+  public Future<Check> start(Responder who, String id) {
+    Actor actor = Actor.of(who);
+    return checkFor(actor, id, Act.DRAFT, "safety_check.start").compose(e -> {
+      Check c = e.getKey();
+      Incident inc = e.getValue();
+      List<String> from = c.needsApproval() ? List.of("approved") : List.of("draft", "approved");
+      if (!from.contains(c.state())) {
+        return refuse(actor, "safety_check.start", id, new HubException(ErrorCode.CONFLICT, c.needsApproval()
+            && "draft".equals(c.state()) ? "this check needs a second responder's approval first"
+            : "this check is " + c.state()));
+      }
+      if (!inc.open()) {
+        return refuse(actor, "safety_check.start", id,
+            new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
+      }
+      return resolve(inc, Audience.parse(c.audienceJson())).compose(m -> {
+        List<Member> audience = new ArrayList<>();
+        m.forEach((p, loc) -> audience.add(new Member(p, loc)));
+        // The asks by SMS are queued in the outbox in the same unit of work as the start: durable.
+        return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), clock.instant());
+      }).compose(started -> {
+        if (started.isEmpty()) {
+          return refuse(actor, "safety_check.start", id,
+              new HubException(ErrorCode.CONFLICT, "this check was started or closed meanwhile"));
+        }
+        return audit(actor, "safety_check.start", id, "done", null).map(started.get());
+      }).onSuccess(s -> ask(s, inc));
+    });
+  }
+
+  /**
+   * After the start (whose unit of work queued the SMS asks): wakes the outbox and sends the frame to
+   * every member's open sessions, recording who had one (a failed SMS then does not make them
+   * unreachable).
+   */
+  private void ask(Check c, Incident inc) {
+    smsQueued.run();
+    OutFrame frame = askFrame(c);
+    checks.people(c.id(), null).onSuccess(people -> {
+      List<Future<Void>> marked = new ArrayList<>();
+      for (SafetyCheckStore.Person p : people) {
+        if (fanOut.deliverTo(List.of(p.phone()), frame) > 0) {
+          marked.add(checks.asked(c.id(), p.phone(), false, true, clock.instant()));
+        }
+      }
+      Future.join(marked).onComplete(ar -> {
+        tally(c.id());
+        if (ar.failed()) {
+          LOG.warn("safety check {}: recording asked sessions failed: {}", c.id(), ar.cause().toString());
+        }
+      });
+    }).onFailure(e -> LOG.error("safety check {}: reading its audience to ask failed", c.id(), e));
+  }
+
+  /** The {@code safety_check} frame. */
+  public static OutFrame askFrame(Check c) {
+    ObjectNode f = Wire.object();
+    f.put("type", "safety_check").put("id", c.id()).put("incident", c.incident()).put("question", c.question());
+    return OutFrame.of(f.toString());
+  }
+
+  /** Running → closed (a publisher of the incident's agencies); 409 otherwise. */
+  public Future<Check> close(Responder who, String id) {
+    Actor actor = Actor.of(who);
+    return checkFor(actor, id, Act.DRAFT, "safety_check.close").compose(e ->
+        checks.closeCheck(id, clock.instant()).compose(ok -> ok.isPresent()
+            ? audit(actor, "safety_check.close", id, "done", null).map(ok.get())
+            : refuse(actor, "safety_check.close", id, new HubException(ErrorCode.CONFLICT,
+                "only a running check can be closed (this check is " + e.getKey().state() + ")"))));
+  }
+
+  /** One check with its tallies (any responder of the incident's agencies). */
+  public Future<Check> get(Responder who, String id) {
+    return checkFor(Actor.of(who), id, Act.TRIAGE, "safety_check.read").map(Map.Entry::getKey);
+  }
+
+  /** The incident's checks, newest first. */
+  public Future<List<Check>> list(Responder who, String code) {
+    return notices.incidentFor(Actor.of(who), code, Act.TRIAGE, "safety_check.read")
+        .compose(inc -> checks.checks(inc.code()));
+  }
+
+  /**
+   * The members in {@code state} (all when null); people chosen only by location appear once they
+   * answered. Every read is written to the audit trail.
+   */
+  public Future<List<SafetyCheckStore.Person>> people(Responder who, String id, String state) {
+    if (state != null && !List.of("safe", "need_help", "no_answer", "unreachable").contains(state)) {
+      return Future.failedFuture(HubException.invalid("state must be safe, need_help, no_answer or unreachable"));
+    }
+    Actor actor = Actor.of(who);
+    return checkFor(actor, id, Act.TRIAGE, "safety_check.people.read").compose(e -> checks.people(id, state))
+        .map(all -> all.stream().filter(p -> !p.byLocation() || p.at() != null).toList())
+        .compose(list -> audit(actor, "safety_check.people.read", id, "done", state).map(list));
+  }
+
+  // ---------------------------------------------------------------- answers
+
+  /** What an answer returns. */
+  public record Answered(String check, String status, Instant at) {
+  }
+
+  /**
+   * The person's own answer: 404 unknown check, 409 not running, 403 outside its audience. Recorded
+   * as a check-in of the person in the check's incident (seq, fan-out, consent; need_help joins the
+   * help queue), then as the answer.
+   */
+  public Future<Answered> answer(String phone, String id, Status status, String note, Channel channel, String key) {
+    return checks.check(id).compose(c -> {
+      if (c.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such safety check"));
+      }
+      if (!"running".equals(c.get().state())) {
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "this safety check is not running"));
+      }
+      return checks.person(id, phone).compose(p -> {
+        if (p.isEmpty()) {
+          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "you are not asked by this safety check"));
+        }
+        CheckInRequest req = new CheckInRequest(phone, status, note, null, c.get().incident(), channel, key);
+        return checkIns.record(req).compose(r -> checks.answer(id, phone, status.wire(), channel.wire(),
+            r.checkIn().at()).map(a -> {
+              if (!"ok".equals(a.outcome())) {
+                throw new HubException(ErrorCode.CONFLICT, "this safety check is not running");
+              }
+              tally(id);
+              return new Answered(id, status.wire(), r.checkIn().at());
+            }));
+      });
+    });
+  }
+
+  /**
+   * A check-in naming an incident made after a running check of it started answers that check for
+   * the person (when they are in its audience). Called after every stored check-in.
+   */
+  public void onCheckIn(CheckIn c) {
+    if (c.incident() == null) {
+      return;
+    }
+    checks.checks(c.incident()).onSuccess(list -> {
+      for (Check k : list) {
+        if ("running".equals(k.state()) && k.startedAt() != null && !c.at().isBefore(k.startedAt())) {
+          checks.answer(k.id(), c.phone(), c.status().wire(), c.channel().wire(), c.at()).onSuccess(a -> {
+            if ("ok".equals(a.outcome())) {
+              tally(k.id());
+            }
+          });
+        }
+      }
+    });
+  }
+
+  /** The running check an SMS answer goes to: the latest started one the number has not answered. */
+  public Future<Optional<Check>> openAskOf(String phone) {
+    return checks.openAsksOf(phone).map(l -> l.stream().findFirst());
+  }
+
+  /**
+   * The frames to send a person's session after {@code ready}: one per running check they have not
+   * answered (each then counts the person as asked, with a session open).
+   */
+  public Future<List<OutFrame>> pendingFrames(String phone) {
+    return checks.openAsksOf(phone).map(l -> {
+      for (Check c : l) {
+        checks.asked(c.id(), phone, false, true, clock.instant()).onSuccess(x -> tally(c.id()))
+            .onFailure(e -> LOG.warn("safety check {}: recording an asked session failed: {}", c.id(), e.toString()));
+      }
+      return l.stream().map(SafetyCheckService::askFrame).toList();
+    });
+  }
+
+  // ---------------------------------------------------------------- delivery and tallies
+
+  /** An SMS of the outbox was accepted by Twilio: links its SID when it was an ask. */
+  public void sent(String coalesceKey, String to, String sid) {
+    if (coalesceKey != null && coalesceKey.startsWith("safety:")) {
+      String id = coalesceKey.substring("safety:".length());
+      checks.askSent(id, to, sid, clock.instant())
+          .onFailure(e -> LOG.warn("safety check {}: recording an ask's SID failed: {}", id, e.toString()));
+    }
+  }
+
+  /** A Twilio status callback: updates the delivery state of the ask it names, if any. */
+  public Future<Void> deliveryReport(String sid, String status, String errorCode) {
+    String s = status.toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("queued", "sent", "delivered", "undelivered", "failed").contains(s)) {
+      return Future.succeededFuture();
+    }
+    return checks.deliveryReport(sid, s, errorCode, clock.instant()).map(id -> {
+      id.ifPresent(this::tally);
+      return null;
+    });
+  }
+
+  /**
+   * Sends the check's tallies to its incident's responders, at most once a second per check (per
+   * node): a change within the second is sent when it ends.
+   */
+  public void tally(String id) {
+    long now = System.currentTimeMillis();
+    Long last = lastTally.get(id);
+    if (last != null && now - last < TALLY_EVERY_MS) {
+      if (tallyPending.putIfAbsent(id, true) == null) {
+        vertx.setTimer(TALLY_EVERY_MS - (now - last), t -> {
+          tallyPending.remove(id);
+          tally(id);
+        });
+      }
+      return;
+    }
+    lastTally.put(id, now);
+    checks.check(id).compose(c -> c.isEmpty() ? Future.succeededFuture()
+        : notices.incident(c.get().incident()).map(inc -> {
+          ObjectNode f = Wire.object();
+          f.put("type", "safety_check_tally").put("id", id).set("tallies", tallies(c.get().tallies()));
+          fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(f.toString()));
+          return null;
+        })).onFailure(e -> LOG.warn("safety check {}: sending its tallies failed: {}", id, e.toString()));
+  }
+
+  /** The {@code tallies} object. */
+  public static ObjectNode tallies(SafetyCheckStore.Tallies t) {
+    ObjectNode n = Wire.object();
+    n.put("asked", t.asked()).put("delivered", t.delivered()).put("safe", t.safe()).put("needHelp", t.needHelp())
+        .put("noAnswer", t.noAnswer()).put("unreachable", t.unreachable()).put("reportedSafe", t.reportedSafe())
+        .put("reportedNeedHelp", t.reportedNeedHelp());
+    return n;
+  }
+}

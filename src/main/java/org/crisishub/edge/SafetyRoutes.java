@@ -1,0 +1,189 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.crisishub.core.SafetyCheckService;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.HubException;
+import org.crisishub.domain.Responder;
+import org.crisishub.domain.Status;
+import org.crisishub.store.SafetyCheckStore;
+
+/**
+ * Routes of safety checks (docs/safety-checks.md): responders draft, approve, start, close and
+ * watch; people answer. Parsing and mapping only; rules live in {@link SafetyCheckService}.
+ */
+final class SafetyRoutes {
+  private final EdgeContext edge;
+  private final HttpApi api;
+
+  SafetyRoutes(EdgeContext edge, HttpApi api) {
+    this.edge = edge;
+    this.api = api;
+  }
+
+  void mount(Router r) {
+    SafetyCheckService s = edge.safety();
+    r.post("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx, (c, who) ->
+        s.draft(who, c.pathParam("code"), HttpApi.bodyObject(c)).map(k -> HttpApi.Reply.created(check(k, false)))));
+    r.get("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx, (c, who) ->
+        s.list(who, c.pathParam("code")).map(list -> {
+          ArrayNode a = Wire.array();
+          list.forEach(k -> a.add(check(k, true)));
+          return HttpApi.Reply.ok(a);
+        })));
+    r.post("/api/v1/safety-checks/:id/approve").handler(ctx -> responder(ctx, (c, who) ->
+        s.approve(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, false)))));
+    r.post("/api/v1/safety-checks/:id/start").handler(ctx -> responder(ctx, (c, who) ->
+        s.start(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
+    r.post("/api/v1/safety-checks/:id/close").handler(ctx -> responder(ctx, (c, who) ->
+        s.close(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
+    r.get("/api/v1/safety-checks/:id/people").handler(this::people);
+    r.get("/api/v1/safety-checks/:id").handler(ctx -> responder(ctx, (c, who) ->
+        s.get(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
+    r.post("/api/v1/safety-checks/:id/answers").handler(ctx -> api.handle(ctx, c ->
+        Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> {
+          String phone = Principal.person(p).subject();
+          JsonNode b = HttpApi.bodyObject(c);
+          for (var it = b.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!List.of("status", "note", "phone").contains(f)) {
+              throw HubException.invalid("unknown field \"" + f + "\"");
+            }
+          }
+          Status status = Status.parse(Fields.requiredString(b, "status"));
+          String note = Fields.optionalString(b, "note");
+          if (note != null) {
+            new org.crisishub.domain.CheckInRequest(phone, status, note, null, null, Channel.WEB, null);
+          }
+          if (b.hasNonNull("phone")) {
+            return report(c.pathParam("id"), phone, edge.phones().normalise(Fields.requiredString(b, "phone")));
+          }
+          return s.answer(phone, c.pathParam("id"), status, note, Channel.WEB, null)
+              .map(a -> HttpApi.Reply.created(Wire.object().put("check", a.check()).put("status", a.status())
+                  .put("at", Wire.time(a.at()))));
+        })));
+  }
+
+  /**
+   * A follower's report about someone else: only after the escalation reached the follower. This
+   * hub does not escalate yet (part 2), so a report is refused: 403 when not an active follower of
+   * that person, else 409 (the escalation has not reached you).
+   */
+  private Future<HttpApi.Reply> report(String id, String follower, String subject) {
+    return edge.store().follow(follower, subject).compose(f -> {
+      if (f.isEmpty() || f.get().state() != FollowState.ACTIVE) {
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "only an active follower may report"));
+      }
+      return Future.failedFuture(new HubException(ErrorCode.CONFLICT,
+          "this check's escalation has not reached you"));
+    });
+  }
+
+  private void people(RoutingContext ctx) {
+    String accept = ctx.request().getHeader("Accept");
+    boolean csv = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/csv");
+    String state = ctx.queryParams().get("state");
+    if (!csv) {
+      responder(ctx, (c, who) -> edge.safety().people(who, c.pathParam("id"), state).map(list -> {
+        ArrayNode a = Wire.array();
+        list.forEach(p -> a.add(person(p)));
+        return HttpApi.Reply.ok(a);
+      }));
+      return;
+    }
+    Principal.of(edge, HttpApi.bearerToken(ctx))
+        .compose(p -> edge.safety().people(Principal.responder(p), ctx.pathParam("id"), state))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            Errors.send(ctx, ar.cause());
+            return;
+          }
+          StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt\r\n");
+          for (SafetyCheckStore.Person p : ar.result()) {
+            b.append(csv(p.phone())).append(',').append(csv(p.state())).append(',')
+                .append(p.at() == null ? "" : Wire.time(p.at())).append(',').append(csv(p.channel())).append(',')
+                .append(csv(p.delivery())).append(',').append(csv(p.errorCode())).append(",,\r\n");
+          }
+          ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
+              .putHeader("Cache-Control", "no-store").end(b.toString());
+        });
+  }
+
+  /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; formula-leading text defused. */
+  static String csv(String v) {
+    if (v == null) {
+      return "";
+    }
+    String s = v;
+    if (!s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !s.matches("\\+[0-9]+")) {
+      s = "'" + s;
+    }
+    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
+      return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+    return s;
+  }
+
+  static ObjectNode person(SafetyCheckStore.Person p) {
+    ObjectNode n = Wire.object();
+    n.put("phone", p.phone()).put("state", p.state());
+    if (p.at() != null) {
+      n.put("at", Wire.time(p.at()));
+    }
+    if (p.channel() != null) {
+      n.put("channel", p.channel());
+    }
+    if (p.delivery() != null) {
+      n.put("delivery", p.delivery());
+      if (p.errorCode() != null) {
+        n.put("errorCode", p.errorCode());
+      }
+    }
+    return n;
+  }
+
+  /** A check as the API shows it; {@code withTallies} adds {@code tallies}. */
+  static ObjectNode check(SafetyCheckStore.Check k, boolean withTallies) {
+    ObjectNode n = Wire.object();
+    n.put("id", k.id()).put("incident", k.incident()).put("state", k.state()).put("question", k.question())
+        .put("audienceSize", k.audienceSize()).put("smsRecipients", k.smsRecipients())
+        .put("smsSegments", k.smsSegments()).put("smsEncoding", k.smsEncoding())
+        .put("estimatedSendSeconds", k.estimatedSendSeconds()).put("createdAt", Wire.time(k.createdAt()))
+        .put("author", k.author()).put("agency", k.agency()).put("needsApproval", k.needsApproval());
+    try {
+      n.set("audience", Wire.JSON.readTree(k.audienceJson()));
+      if (k.escalationJson() != null) {
+        n.set("escalation", Wire.JSON.readTree(k.escalationJson()));
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    if (k.approvedBy() != null) {
+      n.put("approvedBy", k.approvedBy());
+    }
+    if (k.startedAt() != null) {
+      n.put("startedAt", Wire.time(k.startedAt()));
+    }
+    if (k.closedAt() != null) {
+      n.put("closedAt", Wire.time(k.closedAt()));
+    }
+    if (withTallies) {
+      n.set("tallies", SafetyCheckService.tallies(k.tallies()));
+    }
+    return n;
+  }
+
+  private void responder(RoutingContext ctx, BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
+    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
+        .compose(p -> h.apply(c, Principal.responder(p))));
+  }
+}

@@ -1,0 +1,324 @@
+package org.crisishub.store.embedded;
+
+import io.vertx.core.Future;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.store.SafetyCheckStore;
+
+/**
+ * {@link SafetyCheckStore} on the embedded store: tables {@code safety_checks} (with the tally
+ * counters) and {@code safety_people}; every change runs on {@link SqliteStore}'s writer, so a
+ * member's move and the counters it changes commit together. Thread-safe.
+ */
+public final class SqliteSafetyChecks implements SafetyCheckStore {
+  private static final String COLUMNS = "id, incident, author, agency, state, question, audience_json,"
+      + " escalation_json, needs_approval, approved_by, audience_size, sms_recipients, sms_segments, sms_encoding,"
+      + " estimated_send_s, created_ms, started_ms, closed_ms, asked, delivered, safe, need_help, no_answer,"
+      + " unreachable, reported_safe, reported_need_help";
+  private static final String PERSON_COLUMNS = "phone, by_location, state, at_ms, channel, delivery, error_code";
+
+  private final SqliteStore store;
+
+  public SqliteSafetyChecks(SqliteStore store) {
+    this.store = store;
+  }
+
+  private static Instant instant(ResultSet rs, String col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+
+  private static Check check(ResultSet rs) throws SQLException {
+    return new Check(rs.getString("id"), rs.getString("incident"), rs.getString("author"), rs.getString("agency"),
+        rs.getString("state"), rs.getString("question"), rs.getString("audience_json"),
+        rs.getString("escalation_json"), rs.getInt("needs_approval") == 1, rs.getString("approved_by"),
+        rs.getLong("audience_size"), rs.getLong("sms_recipients"), rs.getInt("sms_segments"),
+        rs.getString("sms_encoding"), rs.getLong("estimated_send_s"), instant(rs, "created_ms"),
+        instant(rs, "started_ms"), instant(rs, "closed_ms"),
+        new Tallies(rs.getLong("asked"), rs.getLong("delivered"), rs.getLong("safe"), rs.getLong("need_help"),
+            rs.getLong("no_answer"), rs.getLong("unreachable"), rs.getLong("reported_safe"),
+            rs.getLong("reported_need_help")));
+  }
+
+  private static List<Check> checks(Connection c, String where, Object... args) throws SQLException {
+    try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT " + COLUMNS + " FROM safety_checks " + where)) {
+      PreparedStatement ps = st.ps();
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      List<Check> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(check(rs));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static Optional<Check> one(Connection c, String id) throws SQLException {
+    return checks(c, "WHERE id = ?", id).stream().findFirst();
+  }
+
+  private static String state(Connection c, String id) throws SQLException {
+    List<Check> l = checks(c, "WHERE id = ?", id);
+    return l.isEmpty() ? null : l.get(0).state();
+  }
+
+  @Override
+  public Future<Void> createCheck(Check d) {
+    return store.write(c -> {
+      SqliteStore.update(c, "INSERT INTO safety_checks (id, incident, author, agency, state, question, audience_json,"
+          + " escalation_json, needs_approval, audience_size, sms_recipients, sms_segments, sms_encoding,"
+          + " estimated_send_s, created_ms) VALUES (?,?,?,?,'draft',?,?,?,?,?,?,?,?,?,?)",
+          d.id(), d.incident(), d.author(), d.agency(), d.question(), d.audienceJson(), d.escalationJson(),
+          d.needsApproval() ? 1 : 0, d.audienceSize(), d.smsRecipients(), d.smsSegments(), d.smsEncoding(),
+          d.estimatedSendSeconds(), d.createdAt().toEpochMilli());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Optional<Check>> check(String id) {
+    return store.read(c -> one(c, id));
+  }
+
+  @Override
+  public Future<List<Check>> checks(String incident) {
+    return store.read(c -> checks(c, "WHERE incident = ? ORDER BY created_ms DESC, id DESC", incident));
+  }
+
+  @Override
+  public Future<Optional<Check>> approveCheck(String id, String approver, Instant now) {
+    return store.write(c -> SqliteStore.update(c,
+        "UPDATE safety_checks SET state = 'approved', approved_by = ? WHERE id = ? AND state = 'draft'",
+        approver, id) == 0 ? Optional.<Check>empty() : one(c, id));
+  }
+
+  @Override
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now) {
+    return store.write(c -> {
+      String st = state(c, id);
+      if (st == null || !fromStates.contains(st)) {
+        return Optional.<Check>empty();
+      }
+      long unreachable = 0;
+      long noAnswer = 0;
+      for (Member m : audience) {
+        boolean out = SqliteStore.optedOut(c, m.phone());
+        if (SqliteStore.update(c, "INSERT OR IGNORE INTO safety_people (check_id, phone, by_location, state)"
+            + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
+          if (out) {
+            unreachable++;
+          } else {
+            noAnswer++;
+            if (smsBody != null) {
+              SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
+              SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
+                  + " AND phone = ?", id, m.phone());
+            }
+          }
+        }
+      }
+      SqliteStore.update(c, "UPDATE safety_checks SET state = 'running', started_ms = ?, audience_size = ?,"
+          + " no_answer = ?, unreachable = ?, asked = ? WHERE id = ?",
+          now.toEpochMilli(), noAnswer + unreachable, noAnswer, unreachable, smsBody == null ? 0 : noAnswer, id);
+      return one(c, id);
+    });
+  }
+
+  @Override
+  public Future<Optional<Check>> closeCheck(String id, Instant now) {
+    return store.write(c -> SqliteStore.update(c,
+        "UPDATE safety_checks SET state = 'closed', closed_ms = ? WHERE id = ? AND state = 'running'",
+        now.toEpochMilli(), id) == 0 ? Optional.<Check>empty() : one(c, id));
+  }
+
+  private static String column(String state) {
+    return switch (state) {
+      case "safe" -> "safe";
+      case "need_help" -> "need_help";
+      case "no_answer" -> "no_answer";
+      case "unreachable" -> "unreachable";
+      default -> throw new IllegalArgumentException("unknown state " + state);
+    };
+  }
+
+  @Override
+  public Future<AnswerResult> answer(String id, String phone, String status, String channel, Instant now) {
+    String to = column(status);
+    return store.write(c -> {
+      Optional<Check> chk = one(c, id);
+      if (chk.isEmpty()) {
+        return new AnswerResult("no_such_check", null);
+      }
+      if (!"running".equals(chk.get().state())) {
+        return new AnswerResult("not_running", chk.get());
+      }
+      String from = null;
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT state FROM safety_people WHERE check_id = ? AND phone = ?")) {
+        st.ps().setString(1, id);
+        st.ps().setString(2, phone);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          if (rs.next()) {
+            from = rs.getString(1);
+          }
+        }
+      }
+      if (from == null) {
+        return new AnswerResult("not_in_audience", chk.get());
+      }
+      SqliteStore.update(c, "UPDATE safety_people SET state = ?, at_ms = ?, channel = ? WHERE check_id = ? AND phone = ?",
+          status, now.toEpochMilli(), channel, id, phone);
+      if (!from.equals(status)) {
+        String f = column(from);
+        SqliteStore.update(c, "UPDATE safety_checks SET " + f + " = " + f + " - 1, " + to + " = " + to + " + 1"
+            + " WHERE id = ?", id);
+      }
+      return new AnswerResult("ok", one(c, id).orElseThrow());
+    });
+  }
+
+  @Override
+  public Future<Void> asked(String id, String phone, boolean sms, boolean session, Instant now) {
+    return store.write(c -> {
+      if (SqliteStore.update(c, "UPDATE safety_people SET asked = 1 WHERE check_id = ? AND phone = ? AND asked = 0",
+          id, phone) == 1) {
+        SqliteStore.update(c, "UPDATE safety_checks SET asked = asked + 1 WHERE id = ?", id);
+      }
+      if (sms) {
+        SqliteStore.update(c, "UPDATE safety_people SET delivery = 'queued', error_code = NULL"
+            + " WHERE check_id = ? AND phone = ?", id, phone);
+      }
+      if (session) {
+        SqliteStore.update(c, "UPDATE safety_people SET session = 1 WHERE check_id = ? AND phone = ?", id, phone);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> askSent(String id, String phone, String sid, Instant now) {
+    return store.write(c -> {
+      SqliteStore.update(c, "UPDATE safety_people SET sid = ?, delivery = CASE WHEN delivery IS NULL"
+          + " OR delivery = 'queued' THEN 'sent' ELSE delivery END WHERE check_id = ? AND phone = ?", sid, id, phone);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Optional<String>> deliveryReport(String sid, String status, String errorCode, Instant now) {
+    return store.write(c -> {
+      String id = null;
+      String phone = null;
+      String state = null;
+      boolean delivered = false;
+      boolean session = false;
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT check_id, phone, state, delivered, session FROM safety_people WHERE sid = ?")) {
+        st.ps().setString(1, sid);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          if (rs.next()) {
+            id = rs.getString(1);
+            phone = rs.getString(2);
+            state = rs.getString(3);
+            delivered = rs.getInt(4) == 1;
+            session = rs.getInt(5) == 1;
+          }
+        }
+      }
+      if (id == null) {
+        return Optional.<String>empty();
+      }
+      SqliteStore.update(c, "UPDATE safety_people SET delivery = ?, error_code = ? WHERE check_id = ? AND phone = ?",
+          status, errorCode, id, phone);
+      if ("delivered".equals(status) && !delivered) {
+        SqliteStore.update(c, "UPDATE safety_people SET delivered = 1 WHERE check_id = ? AND phone = ?", id, phone);
+        SqliteStore.update(c, "UPDATE safety_checks SET delivered = delivered + 1 WHERE id = ?", id);
+      }
+      if (("failed".equals(status) || "undelivered".equals(status)) && "no_answer".equals(state) && !session
+          && !delivered) {
+        SqliteStore.update(c, "UPDATE safety_people SET state = 'unreachable' WHERE check_id = ? AND phone = ?", id,
+            phone);
+        SqliteStore.update(c, "UPDATE safety_checks SET no_answer = no_answer - 1, unreachable = unreachable + 1"
+            + " WHERE id = ?", id);
+      }
+      return Optional.of(id);
+    });
+  }
+
+  private static Person person(ResultSet rs) throws SQLException {
+    return new Person(rs.getString("phone"), rs.getInt("by_location") == 1, rs.getString("state"),
+        instant(rs, "at_ms"), rs.getString("channel"), rs.getString("delivery"), rs.getString("error_code"));
+  }
+
+  @Override
+  public Future<List<Person>> people(String id, String state) {
+    return store.read(c -> {
+      String sql = "SELECT " + PERSON_COLUMNS + " FROM safety_people WHERE check_id = ?"
+          + (state == null ? "" : " AND state = ?") + " ORDER BY phone";
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c, sql)) {
+        st.ps().setString(1, id);
+        if (state != null) {
+          st.ps().setString(2, state);
+        }
+        List<Person> out = new ArrayList<>();
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            out.add(person(rs));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<Person>> person(String id, String phone) {
+    return store.read(c -> {
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT " + PERSON_COLUMNS + " FROM safety_people WHERE check_id = ? AND phone = ?")) {
+        st.ps().setString(1, id);
+        st.ps().setString(2, phone);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          return rs.next() ? Optional.of(person(rs)) : Optional.<Person>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<List<Check>> openAsksOf(String phone) {
+    return store.read(c -> checks(c, "WHERE state = 'running' AND id IN (SELECT check_id FROM safety_people"
+        + " WHERE phone = ? AND state IN ('no_answer','unreachable')) ORDER BY started_ms DESC, id DESC", phone));
+  }
+
+  @Override
+  public Future<List<String>> latestInside(Area area) {
+    return store.read(c -> {
+      List<String> out = new ArrayList<>();
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT c.* FROM checkins c JOIN people p ON p.phone = c.phone AND c.seq = p.last_seq"
+              + " WHERE c.lat IS NOT NULL ORDER BY c.phone");
+           ResultSet rs = st.ps().executeQuery()) {
+        while (rs.next()) {
+          CheckIn ci = SqliteStore.checkIn(rs);
+          if (area.contains(ci.location())) {
+            out.add(ci.phone());
+          }
+        }
+      }
+      return out;
+    });
+  }
+}

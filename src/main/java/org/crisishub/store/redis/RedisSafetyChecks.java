@@ -1,0 +1,306 @@
+package org.crisishub.store.redis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.crisishub.domain.Area;
+import org.crisishub.store.SafetyCheckStore;
+
+/**
+ * {@link SafetyCheckStore} on Redis: one Lua script per change ({@link SafetyScripts}), all keys
+ * under {@code {g}}, so a member's move and the counters it changes are one atomic, fsynced unit.
+ * Thread-safe.
+ */
+public final class RedisSafetyChecks implements SafetyCheckStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String G = RedisStore.G;
+  private final RedisStore redis;
+
+  public RedisSafetyChecks(RedisStore redis) {
+    this.redis = redis;
+  }
+
+  private static String key(String id) {
+    return G + ":sc:" + id;
+  }
+
+  private static String peopleKey(String id) {
+    return G + ":scp:" + id;
+  }
+
+  @Override
+  public Future<Void> createCheck(Check d) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", d.id()).put("incident", d.incident()).put("author", d.author()).put("agency", d.agency())
+        .put("question", d.question()).put("audience", d.audienceJson()).put("needsApproval", d.needsApproval())
+        .put("smsRecipients", d.smsRecipients()).put("smsSegments", d.smsSegments())
+        .put("smsEncoding", d.smsEncoding()).put("estimatedSendSeconds", d.estimatedSendSeconds())
+        .put("created", d.createdAt().toEpochMilli());
+    if (d.escalationJson() != null) {
+      n.put("escalation", d.escalationJson());
+    }
+    List<Request> tx = List.of(
+        Request.cmd(Command.HSET).arg(key(d.id())).arg("d").arg(n.toString()).arg("state").arg("draft")
+            .arg("audienceSize").arg(d.audienceSize()),
+        Request.cmd(Command.ZADD).arg(G + ":scl:" + d.incident()).arg(d.createdAt().toEpochMilli()).arg(d.id()));
+    return redis.multi(tx).mapEmpty();
+  }
+
+  private static long num(Response h, String field) {
+    Response v = h.get(field);
+    return v == null ? 0 : Long.parseLong(v.toString());
+  }
+
+  private static Instant at(Response h, String field) {
+    Response v = h.get(field);
+    return v == null || v.toString().isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(v.toString()));
+  }
+
+  private static Optional<Check> parse(Response h) {
+    if (h == null || h.size() == 0 || h.get("d") == null) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode d = JSON.readTree(h.get("d").toString());
+      Response approvedBy = h.get("approvedBy");
+      return Optional.of(new Check(d.get("id").asText(), d.get("incident").asText(), d.get("author").asText(),
+          d.get("agency").asText(), h.get("state").toString(), d.get("question").asText(), d.get("audience").asText(),
+          d.has("escalation") ? d.get("escalation").asText() : null, d.get("needsApproval").asBoolean(),
+          approvedBy == null ? null : approvedBy.toString(), num(h, "audienceSize"), d.get("smsRecipients").asLong(),
+          d.get("smsSegments").asInt(), d.get("smsEncoding").asText(), d.get("estimatedSendSeconds").asLong(),
+          Instant.ofEpochMilli(d.get("created").asLong()), at(h, "started"), at(h, "closed"),
+          new Tallies(num(h, "asked"), num(h, "delivered"), num(h, "safe"), num(h, "need_help"), num(h, "no_answer"),
+              num(h, "unreachable"), num(h, "reported_safe"), num(h, "reported_need_help"))));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable safety check in Redis", e);
+    }
+  }
+
+  @Override
+  public Future<Optional<Check>> check(String id) {
+    return redis.send(Request.cmd(Command.HGETALL).arg(key(id))).map(RedisSafetyChecks::parse);
+  }
+
+  private Future<List<Check>> all(List<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Request> reqs = new ArrayList<>();
+    ids.forEach(id -> reqs.add(Request.cmd(Command.HGETALL).arg(key(id))));
+    return redis.batch(reqs).map(rs -> {
+      List<Check> out = new ArrayList<>();
+      rs.forEach(r -> parse(r).ifPresent(out::add));
+      return out;
+    });
+  }
+
+  private static List<String> strings(Response r) {
+    List<String> out = new ArrayList<>();
+    if (r != null) {
+      r.forEach(x -> out.add(x.toString()));
+    }
+    return out;
+  }
+
+  @Override
+  public Future<List<Check>> checks(String incident) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(G + ":scl:" + incident).arg(0).arg(-1))
+        .compose(r -> all(strings(r)))
+        .map(l -> l.stream().sorted(Comparator.comparing(Check::createdAt).thenComparing(Check::id).reversed())
+            .toList());
+  }
+
+  @Override
+  public Future<Optional<Check>> approveCheck(String id, String approver, Instant now) {
+    return redis.eval(SafetyScripts.APPROVE, List.of(key(id)), List.of(id, approver))
+        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
+  }
+
+  @Override
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now) {
+    List<String> args = new ArrayList<>(List.of(id, String.valueOf(now.toEpochMilli()),
+        smsBody == null ? "" : smsBody, String.valueOf(RedisStore.SHARDS), String.valueOf(RedisStore.OUTBOXES),
+        String.valueOf(fromStates.size())));
+    args.addAll(fromStates);
+    for (Member m : audience) {
+      args.add(m.phone());
+      args.add(m.byLocation() ? "1" : "0");
+    }
+    return redis.eval(SafetyScripts.START, List.of(key(id)), args)
+        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
+  }
+
+  @Override
+  public Future<Optional<Check>> closeCheck(String id, Instant now) {
+    return redis.eval(SafetyScripts.CLOSE, List.of(key(id)), List.of(String.valueOf(now.toEpochMilli())))
+        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
+  }
+
+  @Override
+  public Future<AnswerResult> answer(String id, String phone, String status, String channel, Instant now) {
+    return redis.eval(SafetyScripts.ANSWER, List.of(key(id)), List.of(id, phone, status, channel,
+        String.valueOf(now.toEpochMilli()))).compose(r -> check(id).map(c -> new AnswerResult(r.toString(),
+            c.orElse(null))));
+  }
+
+  @Override
+  public Future<Void> asked(String id, String phone, boolean sms, boolean session, Instant now) {
+    return redis.eval(SafetyScripts.ASKED, List.of(key(id)), List.of(id, phone, sms ? "1" : "0", session ? "1" : "0"))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Void> askSent(String id, String phone, String sid, Instant now) {
+    return redis.eval(SafetyScripts.ASK_SENT, List.of(key(id)), List.of(id, phone, sid)).mapEmpty();
+  }
+
+  @Override
+  public Future<Optional<String>> deliveryReport(String sid, String status, String errorCode, Instant now) {
+    return redis.eval(SafetyScripts.DELIVERY, List.of(G + ":scsid"), List.of(sid, status,
+        errorCode == null ? "" : errorCode)).map(r -> r == null ? Optional.<String>empty() : Optional.of(r.toString()));
+  }
+
+  private static Person member(String phone, String raw) {
+    try {
+      JsonNode m = JSON.readTree(raw);
+      return new Person(phone, "1".equals(m.path("b").asText()), m.get("s").asText(),
+          m.has("at") ? Instant.ofEpochMilli(Long.parseLong(m.get("at").asText())) : null,
+          m.has("ch") ? m.get("ch").asText() : null, m.has("d") ? m.get("d").asText() : null,
+          m.has("e") ? m.get("e").asText() : null);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable safety check member in Redis", e);
+    }
+  }
+
+  @Override
+  public Future<List<Person>> people(String id, String state) {
+    return redis.send(Request.cmd(Command.HGETALL).arg(peopleKey(id))).map(h -> {
+      List<Person> out = new ArrayList<>();
+      if (h != null) {
+        for (String phone : h.getKeys()) {
+          Person p = member(phone, h.get(phone).toString());
+          if (state == null || state.equals(p.state())) {
+            out.add(p);
+          }
+        }
+      }
+      out.sort(Comparator.comparing(Person::phone));
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Optional<Person>> person(String id, String phone) {
+    return redis.send(Request.cmd(Command.HGET).arg(peopleKey(id)).arg(phone))
+        .map(r -> r == null ? Optional.<Person>empty() : Optional.of(member(phone, r.toString())));
+  }
+
+  @Override
+  public Future<List<Check>> openAsksOf(String phone) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(G + ":sca:" + phone).arg(0).arg(-1).arg("REV"))
+        .compose(r -> {
+          List<String> ids = strings(r);
+          if (ids.isEmpty()) {
+            return Future.succeededFuture(List.<Check>of());
+          }
+          List<Request> reqs = new ArrayList<>();
+          ids.forEach(id -> reqs.add(Request.cmd(Command.HGET).arg(peopleKey(id)).arg(phone)));
+          return redis.batch(reqs).compose(ps -> {
+            List<String> open = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+              Response p = ps.get(i);
+              if (p != null) {
+                String s = member(phone, p.toString()).state();
+                if (s.equals("no_answer") || s.equals("unreachable")) {
+                  open.add(ids.get(i));
+                }
+              }
+            }
+            return all(open);
+          }).map(l -> l.stream().filter(c -> "running".equals(c.state()))
+              .sorted(Comparator.comparing(Check::startedAt).thenComparing(Check::id).reversed()).toList());
+        });
+  }
+
+  @Override
+  public Future<List<String>> latestInside(Area area) {
+    return scan("0", new ArrayList<>()).compose(keys -> {
+      if (keys.isEmpty()) {
+        return Future.succeededFuture(List.<String>of());
+      }
+      List<Request> reqs = new ArrayList<>();
+      keys.forEach(k -> reqs.add(Request.cmd(Command.ZRANGE).arg(k).arg(-1).arg(-1)));
+      return redis.batch(reqs).map(rs -> {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+          Response r = rs.get(i);
+          if (r == null || r.size() == 0) {
+            continue;
+          }
+          String k = keys.get(i);
+          String phone = k.substring(k.indexOf(":ci:") + 4);
+          var ci = RedisStore.parseCheckIn(phone, r.get(0).toString());
+          if (ci.location() != null && area.contains(ci.location())) {
+            out.add(phone);
+          }
+        }
+        out.sort(null);
+        return out;
+      });
+    });
+  }
+
+  /** Every person's check-in key ({@code {sN}:ci:<phone>}), by SCAN (a cluster: per node, see docs/cluster.md). */
+  private Future<List<String>> scan(String cursor, List<String> acc) {
+    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg("{s*}:ci:*").arg("COUNT").arg(1000))
+        .compose(r -> {
+          r.get(1).forEach(k -> acc.add(k.toString()));
+          String next = r.get(0).toString();
+          return next.equals("0") ? Future.succeededFuture(acc) : scan(next, acc);
+        });
+  }
+
+  /** Deletes an incident's checks with their members and SID links (retention). */
+  Future<Void> purgeIncident(String incident) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(G + ":scl:" + incident).arg(0).arg(-1)).compose(r -> {
+      List<String> ids = strings(r);
+      if (ids.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<Request> reads = new ArrayList<>();
+      ids.forEach(id -> reads.add(Request.cmd(Command.HGETALL).arg(peopleKey(id))));
+      return redis.batch(reads).compose(ps -> {
+        List<Request> dels = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+          Response h = ps.get(i);
+          if (h != null) {
+            for (String phone : h.getKeys()) {
+              dels.add(Request.cmd(Command.ZREM).arg(G + ":sca:" + phone).arg(ids.get(i)));
+              try {
+                JsonNode m = JSON.readTree(h.get(phone).toString());
+                if (m.has("sid")) {
+                  dels.add(Request.cmd(Command.HDEL).arg(G + ":scsid").arg(m.get("sid").asText()));
+                }
+              } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          }
+          dels.add(Request.cmd(Command.DEL).arg(key(ids.get(i))).arg(peopleKey(ids.get(i))));
+        }
+        dels.add(Request.cmd(Command.DEL).arg(G + ":scl:" + incident));
+        return redis.multi(dels).mapEmpty();
+      });
+    });
+  }
+}

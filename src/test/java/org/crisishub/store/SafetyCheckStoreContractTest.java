@@ -1,0 +1,219 @@
+package org.crisishub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Location;
+import org.crisishub.domain.Status;
+import org.crisishub.store.SafetyCheckStore.Check;
+import org.crisishub.store.SafetyCheckStore.Member;
+import org.crisishub.store.SafetyCheckStore.Tallies;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The contract every {@link SafetyCheckStore} keeps; one subclass per engine supplies the store. */
+public abstract class SafetyCheckStoreContractTest {
+  protected Vertx vertx;
+  protected Store store;
+  protected SafetyCheckStore checks;
+  static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+  protected abstract Store newStore(Vertx vertx) throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    vertx = Vertx.vertx();
+    store = newStore(vertx);
+    await(store.start());
+    checks = store.safetyChecks();
+  }
+
+  @AfterEach
+  void shut() throws Exception {
+    await(store.close());
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.await(20, TimeUnit.SECONDS);
+  }
+
+  static Check draft(String id, String incident, Instant at, boolean needsApproval) {
+    return new Check(id, incident, "ann", "County EMS", "draft", "Are you safe?", "{\"joined\":true}", null,
+        needsApproval, null, 3, 2, 1, "GSM-7", 1, at, null, null, Tallies.ZERO);
+  }
+
+  static void assertExclusive(Check c) {
+    Tallies t = c.tallies();
+    assertEquals(c.audienceSize(), t.safe() + t.needHelp() + t.noAnswer() + t.unreachable(), "four tallies: " + t);
+  }
+
+  @Test
+  @DisplayName("draft → approve → start fixes the audience once per number; opted-out numbers are unreachable")
+  void lifecycle() throws Exception {
+    await(checks.createCheck(draft("c1", "FLOOD", T0, true)));
+    Check d = await(checks.check("c1")).orElseThrow();
+    assertEquals("draft", d.state());
+    assertEquals("Are you safe?", d.question());
+    assertEquals(Tallies.ZERO, d.tallies());
+    assertTrue(await(checks.startCheck("c1", List.of("approved"), List.of(new Member("+15550000001", false)), null, T0))
+        .isEmpty(), "a check that needs approval does not start from draft");
+    assertEquals("approved", await(checks.approveCheck("c1", "bo", T0)).orElseThrow().state());
+    assertTrue(await(checks.approveCheck("c1", "bo", T0)).isEmpty(), "approved twice");
+    await(store.setSmsOptOut("+15550000003", true, T0));
+    Check s = await(checks.startCheck("c1", List.of("approved"), List.of(new Member("+15550000001", false),
+        new Member("+15550000002", true), new Member("+15550000001", false), new Member("+15550000003", false)),
+        "Are you safe? Reply STOP to end.", T0.plusSeconds(5))).orElseThrow();
+    assertEquals("running", s.state());
+    assertEquals(T0.plusSeconds(5), s.startedAt());
+    assertEquals(3, s.audienceSize());
+    assertEquals(2, s.tallies().noAnswer());
+    assertEquals(1, s.tallies().unreachable());
+    assertEquals(2, s.tallies().asked(), "asked by SMS in the same unit as the start");
+    assertExclusive(s);
+    // The asks are in the outbox, once per number that did not opt out.
+    List<Store.OutboxItem> queued = await(store.claimSms("n", T0.plusSeconds(6), 10, Duration.ofSeconds(60)));
+    assertEquals(List.of("+15550000001", "+15550000002"), queued.stream().map(Store.OutboxItem::to).sorted().toList());
+    assertTrue(queued.stream().allMatch(i -> "safety:c1".equals(i.coalesceKey())
+        && i.body().equals("Are you safe? Reply STOP to end.")));
+    assertEquals("queued", await(checks.person("c1", "+15550000002")).orElseThrow().delivery());
+    assertTrue(await(checks.startCheck("c1", List.of("approved"), List.of(), null, T0)).isEmpty(), "started twice");
+    assertEquals("bo", s.approvedBy());
+    assertEquals("closed", await(checks.closeCheck("c1", T0.plusSeconds(60))).orElseThrow().state());
+    assertTrue(await(checks.closeCheck("c1", T0)).isEmpty(), "closed twice");
+  }
+
+  @Test
+  @DisplayName("answers move people and the tallies together; a later answer replaces an earlier one")
+  void answers() throws Exception {
+    await(checks.createCheck(draft("c2", "FLOOD", T0, false)));
+    List<Member> audience = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      audience.add(new Member("+1555000010" + i, false));
+    }
+    await(checks.startCheck("c2", List.of("draft", "approved"), audience, null, T0));
+    var r = await(checks.answer("c2", "+15550000100", "safe", "sms", T0.plusSeconds(1)));
+    assertEquals("ok", r.outcome());
+    assertEquals(1, r.check().tallies().safe());
+    assertEquals(4, r.check().tallies().noAnswer());
+    r = await(checks.answer("c2", "+15550000100", "need_help", "web", T0.plusSeconds(2)));
+    assertEquals(0, r.check().tallies().safe());
+    assertEquals(1, r.check().tallies().needHelp());
+    assertExclusive(r.check());
+    assertEquals("not_in_audience", await(checks.answer("c2", "+15559999999", "safe", "web", T0)).outcome());
+    assertEquals("no_such_check", await(checks.answer("nope", "+15550000100", "safe", "web", T0)).outcome());
+    var p = await(checks.person("c2", "+15550000100")).orElseThrow();
+    assertEquals("need_help", p.state());
+    assertEquals("web", p.channel());
+    assertEquals(T0.plusSeconds(2), p.at());
+    assertEquals(List.of("+15550000100"), await(checks.people("c2", "need_help")).stream()
+        .map(SafetyCheckStore.Person::phone).toList());
+    assertEquals(4, await(checks.people("c2", "no_answer")).size());
+    assertEquals(5, await(checks.people("c2", null)).size());
+    await(checks.closeCheck("c2", T0));
+    assertEquals("not_running", await(checks.answer("c2", "+15550000101", "safe", "web", T0)).outcome());
+  }
+
+  @Test
+  @DisplayName("asks and delivery reports: asked and delivered count people once; a failed ask without a session is unreachable")
+  void deliveries() throws Exception {
+    await(checks.createCheck(draft("c3", "FLOOD", T0, false)));
+    await(checks.startCheck("c3", List.of("draft"), List.of(new Member("+15550000201", false),
+        new Member("+15550000202", false), new Member("+15550000203", false)), null, T0));
+    for (String p : List.of("+15550000201", "+15550000202", "+15550000203")) {
+      await(checks.asked("c3", p, true, p.endsWith("3"), T0));
+      await(checks.asked("c3", p, true, false, T0));
+    }
+    await(checks.askSent("c3", "+15550000201", "SM1", T0));
+    await(checks.askSent("c3", "+15550000202", "SM2", T0));
+    await(checks.askSent("c3", "+15550000203", "SM3", T0));
+    assertEquals("sent", await(checks.person("c3", "+15550000201")).orElseThrow().delivery());
+    assertEquals("c3", await(checks.deliveryReport("SM1", "delivered", null, T0)).orElseThrow());
+    await(checks.deliveryReport("SM1", "delivered", null, T0));
+    await(checks.deliveryReport("SM2", "undelivered", "30003", T0));
+    await(checks.deliveryReport("SM3", "failed", "30005", T0));
+    assertTrue(await(checks.deliveryReport("SMother", "delivered", null, T0)).isEmpty());
+    Check c = await(checks.check("c3")).orElseThrow();
+    assertEquals(3, c.tallies().asked());
+    assertEquals(1, c.tallies().delivered());
+    assertEquals(1, c.tallies().unreachable(), "SM2: failed, no session; SM3 had a session open");
+    assertEquals(2, c.tallies().noAnswer());
+    assertExclusive(c);
+    var p2 = await(checks.person("c3", "+15550000202")).orElseThrow();
+    assertEquals("undelivered", p2.delivery());
+    assertEquals("30003", p2.errorCode());
+    assertEquals("unreachable", p2.state());
+  }
+
+  @Test
+  @DisplayName("open asks of a number: running, unanswered, latest started first; lists newest first")
+  void openAsks() throws Exception {
+    await(checks.createCheck(draft("a", "FLOOD", T0, false)));
+    await(checks.createCheck(draft("b", "FLOOD", T0.plusSeconds(1), false)));
+    await(checks.createCheck(draft("z", "OTHER", T0.plusSeconds(2), false)));
+    String p = "+15550000301";
+    await(checks.startCheck("b", List.of("draft"), List.of(new Member(p, false)), null, T0.plusSeconds(10)));
+    await(checks.startCheck("a", List.of("draft"), List.of(new Member(p, false)), null, T0.plusSeconds(20)));
+    assertEquals(List.of("a", "b"), await(checks.openAsksOf(p)).stream().map(Check::id).toList());
+    await(checks.answer("a", p, "safe", "sms", T0.plusSeconds(30)));
+    assertEquals(List.of("b"), await(checks.openAsksOf(p)).stream().map(Check::id).toList());
+    await(checks.closeCheck("b", T0.plusSeconds(40)));
+    assertEquals(List.of(), await(checks.openAsksOf(p)));
+    assertEquals(List.of("b", "a"), await(checks.checks("FLOOD")).stream().map(Check::id).toList());
+  }
+
+  @Test
+  @DisplayName("in-area audience: numbers whose latest check-in lies inside the area")
+  void latestInside() throws Exception {
+    Area area = Area.circle(40.0, -105.0, 1000);
+    await(store.recordCheckIn(new CheckInRequest("+15550000401", Status.SAFE, null, new Location(40.0, -105.0, null),
+        null, Channel.WEB, null), T0));
+    await(store.recordCheckIn(new CheckInRequest("+15550000402", Status.SAFE, null, new Location(40.0, -105.0, null),
+        null, Channel.WEB, null), T0));
+    // 402 moved away since: its latest check-in is outside.
+    await(store.recordCheckIn(new CheckInRequest("+15550000402", Status.SAFE, null, new Location(41.0, -105.0, null),
+        null, Channel.WEB, null), T0));
+    await(store.recordCheckIn(new CheckInRequest("+15550000403", Status.SAFE, null, null, null, Channel.WEB, null), T0));
+    assertEquals(List.of("+15550000401"), await(checks.latestInside(area)));
+  }
+
+  @Test
+  @DisplayName("retention deletes a closed incident's checks with its check-ins")
+  void retention() throws Exception {
+    await(store.createIncident(new Incident("i1", "GONE", "Gone", null, false, "open", T0, null, "County EMS",
+        List.of())));
+    await(checks.createCheck(draft("g1", "GONE", T0, false)));
+    await(checks.startCheck("g1", List.of("draft"), List.of(new Member("+15550000501", false)), null, T0));
+    await(store.closeIncident("GONE", T0.plusSeconds(1)));
+    await(store.purge(T0.plusSeconds(1).plus(Duration.ofDays(31)), Duration.ofDays(30)));
+    assertTrue(await(checks.check("g1")).isEmpty());
+    assertEquals(List.of(), await(checks.checks("GONE")));
+    assertEquals(List.of(), await(checks.openAsksOf("+15550000501")));
+  }
+
+  @Test
+  @DisplayName("the outbox serves person-to-person SMS before broadcast SMS (safety checks, notices) queued earlier")
+  void personToPersonFirst() throws Exception {
+    await(store.enqueueSms("+15550000601", "safety:c9", null, "ask 1", T0));
+    await(store.enqueueSms("+15550000602", "safety:c9", null, "ask 2", T0));
+    await(store.enqueueSms("+15550000603", "followreq:+15550000604", null, "follow request", T0.plusSeconds(1)));
+    List<Store.OutboxItem> first = await(store.claimSms("n", T0.plusSeconds(2), 1, Duration.ofSeconds(60)));
+    assertEquals(List.of("follow request"), first.stream().map(Store.OutboxItem::body).toList());
+    List<Store.OutboxItem> rest = await(store.claimSms("n", T0.plusSeconds(2), 10, Duration.ofSeconds(60)));
+    assertEquals(List.of("ask 1", "ask 2"), rest.stream().map(Store.OutboxItem::body).sorted().toList());
+    assertEquals("safety:c9", rest.get(0).coalesceKey(), "the claim names the key, so the SID can be linked");
+  }
+}
