@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpMethod;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,9 +22,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -73,19 +69,9 @@ class PeoplePagesIT {
   }
 
   WebDriver phone() throws Exception {
-    ChromeOptions o = new ChromeOptions();
-    o.setBinary("/usr/bin/chromium");
-    o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-        "--window-size=360,740", "--lang=en-US", "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"));
-    o.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics",
-        Map.of("width", 360, "height", 740, "pixelRatio", 1.0, "touch", true)));
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    WebDriver d = new ChromeDriver(service, o);
-    d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
-    return d;
+    return org.crisishub.support.HeadlessChromium.open(dir, 360, 740);
   }
+
 
   static String url(String path) {
     return "http://127.0.0.1:" + hub.port() + path;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,9 +30,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -77,22 +73,12 @@ class WebPagesIT {
 
   /** A new browser of its own (separate profile: separate storage, like a second phone). */
   WebDriver browser(int width, int height) throws Exception {
-    ChromeOptions o = new ChromeOptions();
-    o.setBinary("/usr/bin/chromium");
-    o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-        "--window-size=" + width + "," + height, "--lang=en-US",
-        "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"));
-    // Headless windows have a minimum width; phone emulation gives the page exactly this viewport.
-    o.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics",
-        Map.of("width", width, "height", height, "pixelRatio", 1.0, "touch", true)));
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    WebDriver d = new ChromeDriver(service, o);
+    WebDriver d = org.crisishub.support.HeadlessChromium.open(dir, width, height);
     d.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
     browsers.add(d);
     return d;
   }
+
 
   WebDriver phone() throws Exception {
     return browser(360, 740);
