@@ -184,8 +184,11 @@ class ConnectionLimitsIT {
         open("127.0.0.1", port);
       }
       awaitOpen(hub, 4);
-      RawHttp fifth = open("127.0.0.2", port);
-      fifth.awaitClosed(5000);
+      try {
+        open("127.0.0.2", port).awaitClosed(5000);
+      } catch (java.net.SocketException e) {
+        // Closed at accept so fast that the client's own set-up of the socket saw the reset: refused too.
+      }
       assertEquals(1, refused(hub, "per_node"));
       sockets.get(0).close();
       awaitOpen(hub, 3);
