@@ -90,6 +90,50 @@ public final class RequestJson {
     return n;
   }
 
+  /**
+   * The {@code ref} of a frame that {@link #object(String)} refused, so its {@code error} can still
+   * name it: the value of the one top-level {@code ref} member (any JSON value whose strings are
+   * well-formed text) of a text whose first JSON value is an object, read leniently (duplicate keys elsewhere,
+   * unpaired surrogates and trailing data do not matter). Null when there is none, when {@code ref}
+   * appears more than once, or when the text is not JSON up to the end of that object. Thread-safe.
+   */
+  public static JsonNode refOf(String text) {
+    if (text == null) {
+      return null;
+    }
+    try (JsonParser p = Wire.JSON.getFactory().createParser(text)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonNode ref = null;
+      int refs = 0;
+      com.fasterxml.jackson.core.JsonToken t;
+      while ((t = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_OBJECT) {
+        if (t == null) {
+          return null;
+        }
+        String name = p.currentName();
+        com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+        if ("ref".equals(name)) {
+          refs++;
+          ref = v == null ? null : Wire.JSON.readTree(p);
+          if (ref != null) {
+            try {
+              checkText(ref, "ref");
+            } catch (HubException e) {
+              ref = null;
+            }
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      return refs == 1 ? ref : null;
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   private static String shorten(String s) {
     String t = s.length() > 32 ? s.substring(0, 32) + "..." : s;
     return TextNormaliser.isWellFormed(t) ? t : "?";

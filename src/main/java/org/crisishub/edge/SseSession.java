@@ -52,8 +52,15 @@ final class SseSession extends ClientSession {
    */
   @Override
   protected void resetTransport() {
-    if (!response.closed() && response.writeQueueFull()) {
-      io.netty.channel.Channel ch = ConnectionGuard.channel(connection);
+    if (response.closed()) {
+      return;
+    }
+    io.netty.channel.Channel ch = ConnectionGuard.channel(connection);
+    // After end() the response refuses writeQueueFull() (IllegalStateException), so an ended stream
+    // is judged by its connection's outbound buffer.
+    boolean stuck = ch != null ? ch.isActive() && !ch.isWritable()
+        : !response.ended() && response.writeQueueFull();
+    if (stuck) {
       if (ch != null) {
         ConnectionGuard.reset(ch);
       } else {

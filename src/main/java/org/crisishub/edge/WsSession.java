@@ -164,7 +164,8 @@ final class WsSession extends ClientSession {
     try {
       msg = RequestJson.object(text);
     } catch (HubException e) {
-      error(null, ErrorCode.INVALID_REQUEST, e.getMessage().replace("the body", "a frame"));
+      // A frame that carries a ref gets its error with that ref, also when the frame is refused whole.
+      error(RequestJson.refOf(text), ErrorCode.INVALID_REQUEST, e.getMessage().replace("the body", "a frame"));
       return;
     }
     JsonNode ref = msg.get("ref");

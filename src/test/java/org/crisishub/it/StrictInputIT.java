@@ -184,6 +184,9 @@ class StrictInputIT {
         JsonNode e = c.next();
         assertEquals("error", e.path("type").asText(), bad[1]);
         assertEquals("invalid_request", e.path("code").asText(), bad[1] + ": " + e);
+        if (body.startsWith("{")) {
+          assertEquals("r" + (i - 1), e.path("ref").asText(), "the error names the frame's ref (" + bad[1] + "): " + e);
+        }
       }
       JsonNode ok = c.reply(c.send(frame("checkin").put("status", "safe").put("note", "\uD83D\uDE00 \u2028")));
       assertEquals("ack", ok.path("type").asText(), ok.toString());
