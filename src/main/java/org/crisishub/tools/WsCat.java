@@ -36,21 +36,61 @@ public final class WsCat {
   private WsCat() {
   }
 
-  /** A {@code checkin} frame: its {@code type} member (JDK only: this tool runs from target/classes alone). */
-  private static final Pattern CHECKIN = Pattern.compile("\"type\"\\s*:\\s*\"checkin\"");
-  private static final Pattern HAS_KEY = Pattern.compile("\"key\"\\s*:");
-
   /**
    * The line to send: a {@code checkin} frame without a {@code key} gets a fresh random one, so that a
    * check-in whose answer was lost (a 503 {@code unavailable}, a dropped connection) can be sent again
-   * with the same key and is stored once (docs/api.md). Any other line is sent as typed.
+   * with the same key and is stored once (docs/api.md). Any other line is sent as typed. JDK only (the
+   * console runs with {@code target/classes} alone on its class path): the line's top-level members
+   * are read with a small scanner; a line that is not a JSON object is sent as typed.
    */
   static String withKey(String line) {
-    String t = line.strip();
-    if (t.startsWith("{") && t.endsWith("}") && CHECKIN.matcher(t).find() && !HAS_KEY.matcher(t).find()) {
-      return "{\"key\":\"" + java.util.UUID.randomUUID() + "\"," + t.substring(1);
+    String s = line.strip();
+    if (!s.startsWith("{") || !s.endsWith("}")) {
+      return line;
     }
-    return line;
+    int depth = 0;
+    boolean expectName = false;
+    String name = null;
+    String type = null;
+    boolean hasKey = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        StringBuilder str = new StringBuilder();
+        int j = i + 1;
+        for (; j < s.length() && s.charAt(j) != '"'; j++) {
+          if (s.charAt(j) == '\\') {
+            j++;
+          }
+          if (j < s.length()) {
+            str.append(s.charAt(j));
+          }
+        }
+        if (j >= s.length()) {
+          return line; // an unterminated string: not JSON, sent as typed
+        }
+        i = j;
+        if (depth == 1 && expectName) {
+          name = str.toString();
+          expectName = false;
+          hasKey |= name.equals("key");
+        } else if (depth == 1 && "type".equals(name)) {
+          type = str.toString();
+        }
+      } else if (c == '{' || c == '[') {
+        depth++;
+        expectName = depth == 1;
+      } else if (c == '}' || c == ']') {
+        depth--;
+      } else if (c == ',' && depth == 1) {
+        expectName = true;
+        name = null;
+      }
+    }
+    if (depth != 0 || !"checkin".equals(type) || hasKey) {
+      return line;
+    }
+    return "{\"key\":\"" + java.util.UUID.randomUUID() + "\"," + s.substring(1);
   }
 
   /** The WebSocket URL for a port, a base URL ({@code http[s]://host:port}) or a {@code ws[s]://} URL. */
