@@ -63,6 +63,8 @@ public final class HelpService {
       ObjectNode ci = Wire.checkIn(r.checkIn());
       ci.put("incident", code);
       ci.put("state", "open");
+      ci.put("updatedAt", Wire.time(r.checkIn().at()));
+      triage(ci);
       frame.set("checkin", ci);
       OutFrame out = OutFrame.of(frame.toString());
       store.incident(code).onSuccess(inc -> inc.ifPresent(i ->
@@ -90,6 +92,18 @@ public final class HelpService {
       n.put("byResponder", h.byResponder());
     }
     n.put("updatedAt", Wire.time(h.updatedAt()));
+    return triage(n);
+  }
+
+  /**
+   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code normal}:
+   * no watch term raises one yet), {@code matched} (the watch terms it matched: none) and
+   * {@code reported} (false: filed by the person themself).
+   */
+  static ObjectNode triage(ObjectNode n) {
+    n.put("priority", "normal");
+    n.putArray("matched");
+    n.put("reported", false);
     return n;
   }
 

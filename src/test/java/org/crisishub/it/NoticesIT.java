@@ -335,6 +335,10 @@ class NoticesIT {
       assertEquals(checkinId, help.path("id").asText());
       assertEquals(person, help.path("phone").asText());
       assertEquals("water rising", help.path("note").asText());
+      assertEquals("open", help.path("state").asText());
+      assertEquals("normal", help.path("priority").asText());
+      assertTrue(help.path("matched").isArray() && help.path("matched").isEmpty(), help.toString());
+      assertTrue(help.has("reported") && !help.path("reported").asBoolean(), help.toString());
 
       var byArea = api.post("/api/v1/checkins", it, "{\"status\":\"need_help\",\"location\":{\"lat\":38.05,\"lon\":-121.95}}");
       assertEquals(201, byArea.status());
@@ -345,6 +349,8 @@ class NoticesIT {
       var queue = api.get("/api/v1/incidents/FLOOD7/help", bob);
       assertEquals(200, queue.status());
       assertEquals(2, queue.json().size(), queue.text());
+      assertEquals("normal", queue.json().get(0).path("priority").asText(), queue.text());
+      assertFalse(queue.json().get(0).path("reported").asBoolean(true), queue.text());
       assertEquals(403, api.get("/api/v1/incidents/FLOOD7/help", pt).status(), "not for bystanders");
 
       var ack = api.post("/api/v1/help/" + checkinId + "/ack", bob, null);
