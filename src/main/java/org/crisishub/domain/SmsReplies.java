@@ -176,6 +176,12 @@ public final class SmsReplies {
     return pick(lang, "That incident code was not understood.", "No entendimos ese codigo.");
   }
 
+  /** The reply to {@code JOIN code} for an incident that does not exist or is closed; nothing is stored. */
+  public static String noSuchIncident(Lang lang, String code) {
+    return pick(lang, "There is no open incident " + code + ". Check the code and text JOIN again.",
+        "No hay un incidente abierto " + code + ". Revisa el codigo y envia UNIRSE de nuevo.");
+  }
+
   public static String joined(Lang lang, String code) {
     return pick(lang, "You will get official notices for " + code + " by SMS. LEAVE " + code + " to stop.",
         "Recibiras avisos oficiales de " + code + " por SMS. SALIR " + code + " para dejar de recibirlos.");

@@ -231,7 +231,12 @@ public final class SmsConversation {
     } catch (HubException e) {
       return Future.succeededFuture(SmsReplies.badCode(lang));
     }
-    return store.setIncidentSms(from, code, join, clock.instant())
-        .map(x -> join ? SmsReplies.joined(lang, code) : SmsReplies.left(lang, code));
+    if (!join) {
+      return store.setIncidentSms(from, code, false, clock.instant()).map(x -> SmsReplies.left(lang, code));
+    }
+    // Joining an incident that does not exist (a typo) would promise notices that never come: say so.
+    return store.incident(code).compose(i -> i.isEmpty() || i.get().closedAt() != null
+        ? Future.succeededFuture(SmsReplies.noSuchIncident(lang, code))
+        : store.setIncidentSms(from, code, true, clock.instant()).map(x -> SmsReplies.joined(lang, code)));
   }
 }

@@ -345,7 +345,10 @@ class SmsIT {
           "{\"username\":\"dispatch\",\"password\":\"long enough password\"}").json().path("token").asText();
       assertEquals(201, api.post("/api/v1/incidents", token, "{\"code\":\"QUAKE3\",\"name\":\"Quake\"}").status());
       String joined = newPhone(), stopped = newPhone();
-      assertTrue(text(webhook, joined, "JOIN quake3").contains("QUAKE3"));
+      String typo = text(webhook, joined, "JOIN QUAKE33");
+      assertTrue(typo.contains("no open incident QUAKE33"), "a code that names no incident is not promised: " + typo);
+      assertTrue(text(webhook, joined, "UNIRSE NADA1").contains("No hay un incidente abierto NADA1"));
+      assertTrue(text(webhook, joined, "JOIN quake3").contains("You will get official notices for QUAKE3"));
       text(webhook, stopped, "JOIN QUAKE3");
       text(webhook, stopped, "STOP");
       String id = api.post("/api/v1/notices", token, "{\"incident\":\"QUAKE3\",\"headline\":\"Aftershocks expected\","
