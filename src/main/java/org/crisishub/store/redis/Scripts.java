@@ -85,6 +85,16 @@ final class Scripts {
       else
         redis.call('SET', stk, seq .. '|' .. ARGV[13])
       end
+      -- The text with its last mark replaced by "#<seq>)": the seq is known only here.
+      local function withSeq(text, mark, seq)
+        local s, e, from = nil, nil, 1
+        while true do
+          local a, b = string.find(text, mark, from, true)
+          if not a then break end
+          s, e, from = a, b, a + 1
+        end
+        return s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
+      end
       local fw = redis.call('HGETALL', tag .. ':fw:' .. phone)
       local out = {'new', seq, late and 1 or 0}
       local body = nil
@@ -97,24 +107,9 @@ final class Scripts {
           if string.sub(v, 8, 8) == '1' and not late then
             local text = own[fw[i]]
             if text then
-              local mark, s, e = ARGV[10], nil, nil
-              local from = 1
-              while true do
-                local a, b = string.find(text, mark, from, true)
-                if not a then break end
-                s, e, from = a, b, a + 1
-              end
-              text = s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
-            end
-            if not text and not body then
-              local text, mark, s, e = ARGV[9], ARGV[10], nil, nil
-              local from = 1
-              while true do
-                local a, b = string.find(text, mark, from, true)
-                if not a then break end
-                s, e, from = a, b, a + 1
-              end
-              body = s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
+              text = withSeq(text, ARGV[10], seq)
+            elseif not body then
+              body = withSeq(ARGV[9], ARGV[10], seq)
             end
             enqueue(tag, idx, nshard, fw[i], 'status:' .. phone, phone, text or body, now)
           end
