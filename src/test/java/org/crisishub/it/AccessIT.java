@@ -67,16 +67,11 @@ class AccessIT {
   }
 
   static void responder(String user, String agency, String roles) {
-    var r = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"" + user + "\",\"password\":\"password of "
-        + user + "\",\"agency\":\"" + agency + "\",\"roles\":" + roles + "}");
-    assertEquals(201, r.status(), r.text());
+    api.createResponder(ADMIN, user, agency, roles);
   }
 
   static String login(String user) {
-    var r = api.post("/api/v1/responders/sessions", null, "{\"username\":\"" + user + "\",\"password\":\"password of "
-        + user + "\"}");
-    assertEquals(200, r.status(), r.text());
-    return r.json().path("token").asText();
+    return api.responderLogin(user);
   }
 
   static String draft() {

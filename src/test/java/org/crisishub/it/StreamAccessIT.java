@@ -86,16 +86,11 @@ class StreamAccessIT {
     }
 
     void responder(String user, String agency) {
-      var r = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"" + user + "\",\"password\":\"password of "
-          + user + "\",\"agency\":\"" + agency + "\",\"roles\":[\"publisher\",\"approver\"]}");
-      assertEquals(201, r.status(), r.text());
+      api.createResponder(ADMIN, user, agency, "[\"publisher\",\"approver\"]");
     }
 
     String login(String user) {
-      var r = api.post("/api/v1/responders/sessions", null, "{\"username\":\"" + user + "\",\"password\":\"password of "
-          + user + "\"}");
-      assertEquals(200, r.status(), r.text());
-      return r.json().path("token").asText();
+      return api.responderLogin(user);
     }
 
     WsClient subscribed(String token) {

@@ -84,6 +84,28 @@ public final class Api implements AutoCloseable {
     return s.json().path("token").asText();
   }
 
+  /**
+   * Creates responder {@code user} of {@code agency} with {@code rolesJson} (a JSON array) through the
+   * admin route, with the password {@link #responderLogin} uses.
+   */
+  public void createResponder(String adminToken, String user, String agency, String rolesJson) {
+    Resp r = post("/api/v1/admin/responders", adminToken, "{\"username\":\"" + user + "\",\"password\":\"password of "
+        + user + "\",\"agency\":\"" + agency + "\",\"roles\":" + rolesJson + "}");
+    if (r.status() != 201) {
+      throw new AssertionError("create responder " + user + ": " + r);
+    }
+  }
+
+  /** Logs in a responder made by {@link #createResponder}; its session token. */
+  public String responderLogin(String user) {
+    Resp r = post("/api/v1/responders/sessions", null, "{\"username\":\"" + user + "\",\"password\":\"password of "
+        + user + "\"}");
+    if (r.status() != 200) {
+      throw new AssertionError("responder session " + user + ": " + r);
+    }
+    return r.json().path("token").asText();
+  }
+
   @Override
   public void close() {
     client.close();
