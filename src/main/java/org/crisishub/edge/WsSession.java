@@ -68,30 +68,41 @@ final class WsSession extends ClientSession {
    * 1009 by Vert.x's aggregation, which the binary handler keeps on.
    */
   private void onFrame(io.vertx.core.http.WebSocketFrame f) {
-    if (f.isText()) {
-      textBytes = Buffer.buffer();
-    } else if (!f.isContinuation() || textBytes == null) {
-      return;
-    }
-    if (textBytes.length() + f.binaryData().length() > MAX_MESSAGE) {
+    byte[] bytes;
+    if (f.isText() && f.isFinal()) {
+      // The common case, a message in one frame: decoded from the frame, not gathered first.
       textBytes = null;
-      return;
-    }
-    textBytes.appendBuffer(f.binaryData());
-    if (f.isFinal()) {
-      byte[] bytes = textBytes.getBytes();
-      textBytes = null;
-      String text;
-      try {
-        text = RequestJson.utf8(bytes);
-      } catch (HubException e) {
-        heard();
-        close((short) 1007, "text frame is not valid UTF-8");
+      if (f.binaryData().length() > MAX_MESSAGE) {
         return;
       }
-      if (!isClosed()) {
-        onText(text);
+      bytes = f.binaryData().getBytes();
+    } else {
+      if (f.isText()) {
+        textBytes = Buffer.buffer();
+      } else if (!f.isContinuation() || textBytes == null) {
+        return;
       }
+      if (textBytes.length() + f.binaryData().length() > MAX_MESSAGE) {
+        textBytes = null;
+        return;
+      }
+      textBytes.appendBuffer(f.binaryData());
+      if (!f.isFinal()) {
+        return;
+      }
+      bytes = textBytes.getBytes();
+      textBytes = null;
+    }
+    String text;
+    try {
+      text = RequestJson.utf8(bytes);
+    } catch (HubException e) {
+      heard();
+      close((short) 1007, "text frame is not valid UTF-8");
+      return;
+    }
+    if (!isClosed()) {
+      onText(text);
     }
   }
 
