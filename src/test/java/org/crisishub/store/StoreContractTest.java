@@ -475,6 +475,19 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("two check-ins timed by the hub are ordered by seq: one committed after another with a"
+      + " millisecond-earlier stamp is not late and becomes the status")
+  void hubTimedCheckInsFollowSeq() throws Exception {
+    String p = "+15550000121";
+    CheckIn first = await(store.recordCheckIn(req(p, Status.SAFE, "a", null), T0.plusMillis(5))).checkIn();
+    CheckIn second = await(store.recordCheckIn(req(p, Status.NEED_HELP, "b", null), T0.plusMillis(4))).checkIn();
+    assertFalse(first.late());
+    assertFalse(second.late(), "pipelining may commit a request before one stamped a millisecond earlier");
+    assertEquals(second, await(store.latest(p)).orElseThrow());
+    assertEquals(List.of(second), await(store.latestOf(List.of(p))));
+  }
+
+  @Test
   @DisplayName("a late check-in queues no SMS to followers who asked for SMS")
   void lateSendsNoSms() throws Exception {
     String p = "+15550000130";

@@ -261,7 +261,10 @@ public final class SqliteStore implements Store {
       List<Follow> recipients = activeFollowers(c, req.phone());
       CheckIn status = latest(c, req.phone());
       Instant time = req.madeAt() != null ? req.madeAt() : now;
-      boolean late = status != null && time.isBefore(status.time());
+      // Two check-ins both timed by the hub are ordered by seq (commit order), not by their
+      // millisecond stamps: concurrent requests may reach the writer out of arrival order.
+      boolean late = status != null && time.isBefore(status.time())
+          && (req.madeAt() != null || status.madeAt() != null);
       CheckIn ci = new CheckIn(CHECKIN_IDS.generate().toString(), req.phone(), req.status(), req.note(),
           req.location(), req.incident(), req.channel(), now, seq, req.madeAt(), late);
       try (Stmt st = prepare(c,

@@ -339,7 +339,7 @@ public final class RedisStore implements Store {
           payload(draft), String.valueOf(now.toEpochMilli()), req.key() == null ? "" : req.key(),
           String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft, draft.phone(), smsZone), SEQ_MARK,
           req.incident() == null ? "" : req.incident(), draft.id(), String.valueOf(draft.time().toEpochMilli()),
-          own.isEmpty() ? "{}" : own.toString()));
+          own.isEmpty() ? "{}" : own.toString(), req.madeAt() != null ? "1" : "0"));
       args.addAll(incidents);
       return eval(Scripts.CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {

@@ -39,12 +39,15 @@ final class Scripts {
    * KEYS[1] = tag:seq:phone. ARGV: tag, outbox index, outbox count, phone, payload, now, idempotency key
    * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, the
    * check-in's time in ms (madeAt, else now), a JSON object of follower → that follower's own SMS text
-   * (with the seq placeholder; for followers who labelled the person), help incidents... Returns
+   * (with the seq placeholder; for followers who labelled the person), '1' when the time is the client's
+   * madeAt else '0', help incidents... Returns
    * {'dup', member} or
    * {'new', seq, late (1/0), follower1, edge1, ...} (active followers).
    *
-   * <p>{@code tag:st:phone} = {@code seq|time ms} of the person's latest status: a check-in whose
-   * time is earlier is late (stored, marked, no SMS) and leaves it alone.
+   * <p>{@code tag:st:phone} = {@code seq|time ms|m} of the person's latest status ({@code m} = 1 when
+   * its time is the client's madeAt; absent counts as 0): a check-in whose time is earlier is late
+   * (stored, marked, no SMS) and leaves it alone, except that two check-ins both timed by the hub are
+   * ordered by seq (commit order), never by their millisecond stamps, which pipelining may swap.
    */
   static final String CHECK_IN = ENQUEUE + """
       local tag, idx, nshard, phone, payload, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
@@ -65,9 +68,12 @@ final class Scripts {
       local time = tonumber(ARGV[13])
       local stk = tag .. ':st:' .. phone
       local cur = redis.call('GET', stk)
-      local stTime = nil
+      local stTime, stMade = nil, false
       if cur then
-        stTime = tonumber(string.sub(cur, string.find(cur, '|', 1, true) + 1))
+        local a = string.find(cur, '|', 1, true)
+        local b = string.find(cur, '|', a + 1, true)
+        stTime = tonumber(string.sub(cur, a + 1, b and b - 1 or -1))
+        stMade = b ~= nil and string.sub(cur, b + 1) == '1'
       else
         -- Stored before v2: the newest check-in is the status.
         local top = redis.call('ZRANGE', cik, -1, -1)
@@ -76,14 +82,16 @@ final class Scripts {
           local b = string.find(top[1], '|', a + 1, true)
           local prev = cjson.decode(string.sub(top[1], b + 1))
           stTime = tonumber(prev.ma or prev.at)
+          stMade = prev.ma ~= nil
         end
       end
-      local late = stTime ~= nil and time < stTime
+      local made = ARGV[15] == '1'
+      local late = stTime ~= nil and time < stTime and (made or stMade)
       local seq = redis.call('INCR', KEYS[1])
       if late then
         payload = string.sub(payload, 1, -2) .. ',"late":true}'
       else
-        redis.call('SET', stk, seq .. '|' .. ARGV[13])
+        redis.call('SET', stk, seq .. '|' .. ARGV[13] .. '|' .. (made and '1' or '0'))
       end
       -- The text with its last mark replaced by "#<seq>)": the seq is known only here.
       local function withSeq(text, mark, seq)
@@ -119,7 +127,7 @@ final class Scripts {
       redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
       redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[11])
       if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
-      for i = 15, #ARGV do
+      for i = 16, #ARGV do
         redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[12], cjson.encode({phone = phone, seq = tostring(seq),
           state = 'open', by = '', ag = '', created = now, updated = now}))
         redis.call('SADD', tag .. ':helpinc:' .. ARGV[12], ARGV[i])
