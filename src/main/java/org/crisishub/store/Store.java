@@ -261,8 +261,23 @@ public interface Store {
   Future<List<String>> helpIncidents(String checkinId);
 
   /**
+   * The help-request states in their order. A request only moves forward: open → acknowledged →
+   * resolved, or open → resolved at once; never back, and never to the state it is in.
+   */
+  List<String> HELP_STATES = List.of("open", "acknowledged", "resolved");
+
+  /** Whether a help request in state {@code from} may move to {@code to} (see {@link #HELP_STATES}). */
+  static boolean helpStateAdvances(String from, String to) {
+    int a = HELP_STATES.indexOf(from);
+    return a >= 0 && HELP_STATES.indexOf(to) > a;
+  }
+
+  /**
    * Moves a help request to {@code state} (acknowledged, resolved), recording who did it: the
-   * responder's username and agency. Empty when there is no such help request.
+   * responder's username and agency. Empty when there is no such help request. Fails with
+   * {@code HubException(CONFLICT)}, changing nothing, when the request is not in a state before
+   * {@code state} ({@link #helpStateAdvances}); judged and changed atomically, so of two racing
+   * changes to the same state one succeeds.
    */
   Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
       Instant now);

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.crisishub.support.Api;
@@ -192,6 +193,29 @@ class OfflineFirstIT {
     assertEquals(403, api.get("/api/v1/help/" + id, tc).status(), "someone else's request");
     assertEquals(401, api.get("/api/v1/help/" + id, null).status());
     assertEquals(404, api.get("/api/v1/help/no-such-id", ta).status());
+
+    // States only go forward: acknowledging again, or after resolving, is 409, changes nothing, tells nobody.
+    try (WsClient wa = WsClient.authed(hub.vertx, hub.port(), ta);
+        WsClient wr = WsClient.authed(hub.vertx, hub.port(), rita)) {
+      assertEquals("ack", wr.reply(wr.send(frame("subscribe").put("incident", "HELP9"))).path("type").asText());
+      wr.next("help"); // the open queue on subscribing
+      var twice = api.post("/api/v1/help/" + id + "/ack", rita, null);
+      assertEquals(409, twice.status(), twice.text());
+      assertEquals("conflict", twice.errorCode());
+      assertEquals(200, api.post("/api/v1/help/" + id + "/resolve", rita, null).status());
+      assertEquals("resolved", wa.next("help_update").path("state").asText());
+      assertEquals("resolved", wr.next("help").path("checkin").path("state").asText());
+      for (String again : List.of("ack", "resolve")) {
+        var refused = api.post("/api/v1/help/" + id + "/" + again, rita, null);
+        assertEquals(409, refused.status(), again + ": " + refused.text());
+        assertEquals("conflict", refused.errorCode());
+      }
+      wa.assertNothingElse();
+      wr.assertNothingElse();
+    }
+    JsonNode after = api.get("/api/v1/help/" + id, ta).json();
+    assertEquals("resolved", after.path("state").asText(), "not reopened");
+    assertTrue(api.get("/api/v1/incidents/HELP9/help", rita).json().isEmpty(), "not back in the open queue");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.crisishub.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Set;
 import org.crisishub.domain.Area;
 import org.crisishub.domain.Incident;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.crisishub.domain.Channel;
@@ -534,6 +537,40 @@ public abstract class StoreContractTest {
     assertEquals(List.of(), adopted.partners());
     assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("OLD1", "Fire Dept", true)).orElseThrow()
         .partners());
+  }
+
+  @Test
+  @DisplayName("help: states only go forward (open, acknowledged, resolved); any other move is a conflict that changes nothing")
+  void helpStatesGoForward() throws Exception {
+    await(store.createIncident(new Incident("i9", "FWD9", "Forward", null, false, "open", T0, null)));
+    await(store.createIncident(new Incident("i10", "FWD10", "Forward too", null, false, "open", T0, null)));
+    String a = await(store.recordCheckIn(new CheckInRequest("+15550000150", Status.NEED_HELP, "x", null, "FWD9",
+        Channel.WEB, null), T0)).checkIn().id();
+    String b = await(store.recordCheckIn(new CheckInRequest("+15550000151", Status.NEED_HELP, "x", null, "FWD10",
+        Channel.WEB, null), T0)).checkIn().id();
+    assertEquals("acknowledged", await(store.setHelpState(a, "acknowledged", "ann", "Red Cross", T0.plusSeconds(1)))
+        .orElseThrow().state());
+    HubException again = assertThrows(HubException.class,
+        () -> await(store.setHelpState(a, "acknowledged", "bob", "Fire Dept", T0.plusSeconds(2))));
+    assertEquals(ErrorCode.CONFLICT, again.code());
+    assertEquals("resolved", await(store.setHelpState(a, "resolved", "ann", "Red Cross", T0.plusSeconds(3)))
+        .orElseThrow().state());
+    for (String back : List.of("acknowledged", "open", "resolved")) {
+      HubException e = assertThrows(HubException.class,
+          () -> await(store.setHelpState(a, back, "bob", "Fire Dept", T0.plusSeconds(4))), back);
+      assertEquals(ErrorCode.CONFLICT, e.code(), back);
+    }
+    Store.HelpRequest kept = await(store.helpRequest(a)).orElseThrow();
+    assertEquals("resolved", kept.state());
+    assertEquals("ann", kept.byResponder());
+    assertEquals("Red Cross", kept.byAgency());
+    assertEquals(T0.plusSeconds(3), kept.updatedAt());
+    assertEquals(List.of(), await(store.helpRequests("FWD9", true)), "a resolved request is not reopened");
+    assertEquals("resolved", await(store.setHelpState(b, "resolved", "ann", "Red Cross", T0.plusSeconds(5)))
+        .orElseThrow().state(), "open may be resolved at once");
+    assertEquals(ErrorCode.CONFLICT, assertThrows(HubException.class,
+        () -> await(store.setHelpState(b, "acknowledged", "ann", "Red Cross", T0.plusSeconds(6)))).code());
+    assertTrue(await(store.setHelpState("nope", "acknowledged", "ann", "Red Cross", T0)).isEmpty(), "unknown: empty");
   }
 
   @Test

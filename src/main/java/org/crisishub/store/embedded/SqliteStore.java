@@ -1335,6 +1335,11 @@ public final class SqliteStore implements Store {
   public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
       Instant now) {
     return write(c -> {
+      for (String from : strings(c, "SELECT state FROM help_requests WHERE checkin_id = ?", checkinId)) {
+        if (!Store.helpStateAdvances(from, state)) {
+          throw new HubException(org.crisishub.domain.ErrorCode.CONFLICT, "this call for help is already " + from);
+        }
+      }
       try (Stmt st = prepare(c,
           "UPDATE help_requests SET state = ?, by_responder = ?, by_agency = ?, updated_ms = ? WHERE checkin_id = ?")) {
         PreparedStatement ps = st.ps();

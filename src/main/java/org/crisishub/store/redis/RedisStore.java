@@ -1319,6 +1319,12 @@ public final class RedisStore implements Store {
     String tag = tag(s);
     return eval(Scripts.SET_HELP, List.of(tag + ":helpinc:" + checkinId), List.of(tag, checkinId, state,
         responder == null ? "" : responder, String.valueOf(now.toEpochMilli()), agency == null ? "" : agency))
+        .map(r -> {
+          if (r != null && r.size() == 2 && "!".equals(r.get(0).toString())) {
+            throw new HubException(org.crisishub.domain.ErrorCode.CONFLICT, "this call for help is already " + r.get(1));
+          }
+          return r;
+        })
         .map(r -> r == null || r.size() < 3
             ? Optional.<HelpRequest>empty()
             : Optional.of(help(r.get(0).toString(), r.get(1).toString(), r.get(2).toString())));
