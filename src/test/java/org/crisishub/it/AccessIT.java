@@ -97,6 +97,13 @@ class AccessIT {
     return id;
   }
 
+  /** The id of a new open help request in TBL1. */
+  static String freshHelp() {
+    var help = api.post("/api/v1/checkins", person, "{\"status\":\"need_help\",\"incident\":\"TBL1\"}");
+    assertEquals(201, help.status(), help.text());
+    return help.json().path("id").asText();
+  }
+
   static String freshIncident() {
     String code = "TC" + SEQ.incrementAndGet();
     assertEquals(201, api.post("/api/v1/incidents", login("own"), "{\"code\":\"" + code + "\",\"name\":\"x\"}").status());
@@ -163,9 +170,10 @@ class AccessIT {
     route("/api/v1/incidents", post, w -> new String[] {"/api/v1/incidents",
         "{\"code\":\"TN" + SEQ.incrementAndGet() + "\",\"name\":\"n\"}"}, "apponly", 401, 401, 403, 201, 201, 201, 403);
     route(get, "/api/v1/incidents/TBL1/help", null, 401, 401, 403, 403, 200, 200, 403);
-    route("/api/v1/help/{id}/ack", post, w -> new String[] {"/api/v1/help/" + helpId + "/ack", null}, "apponly",
+    // Each on a fresh request: states only go forward, so acknowledging one twice is 409.
+    route("/api/v1/help/{id}/ack", post, w -> new String[] {"/api/v1/help/" + freshHelp() + "/ack", null}, "apponly",
         401, 401, 403, 403, 200, 200, 403);
-    route("/api/v1/help/{id}/resolve", post, w -> new String[] {"/api/v1/help/" + helpId + "/resolve", null},
+    route("/api/v1/help/{id}/resolve", post, w -> new String[] {"/api/v1/help/" + freshHelp() + "/resolve", null},
         "apponly", 401, 401, 403, 403, 200, 200, 403);
     route(post, "/api/v1/notices", "{\"incident\":\"TBL1\",\"headline\":\"h\",\"body\":\"b\",\"severity\":\"Minor\","
         + "\"urgency\":\"Future\",\"certainty\":\"Likely\"}", 401, 401, 403, 403, 403, 201, 403);
