@@ -216,9 +216,17 @@ public interface Store {
    * Adds ({@code add}) or removes a partner agency of an incident, atomically, and returns the
    * incident as it is then (empty when there is no such incident). Adding to an incident without an
    * owner makes {@code agency} its owner; adding the owner or a partner again, or removing an agency
-   * that is not a partner, changes nothing.
+   * that is not a partner, changes nothing. Agencies compare ignoring case ({@code Agencies.same}).
    */
   Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add);
+
+  /**
+   * The spelling under which the hub already knows the agency {@code name} names, ignoring letter
+   * case ({@code Agencies.same}): a responder's agency, or an incident's owner or partner, as first
+   * stored; {@code name} itself for an agency not known yet. Callers store agencies in this spelling,
+   * so one agency has one name (one key, one sender id).
+   */
+  Future<String> agencyNamed(String name);
 
   /** The agency's active signing key, created with {@code generate} on first use. */
   Future<AgencyKey> activeKey(String agency, Supplier<AgencyKey> generate);

@@ -507,6 +507,29 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("agencies: names compare ignoring case; the spelling first stored is the agency's name")
+  void agencyNamesIgnoreCase() throws Exception {
+    assertEquals("Red Cross", await(store.agencyNamed("Red Cross")), "unknown: as given");
+    assertTrue(await(store.createResponder("rc1", "hash", "Red Cross", Set.of("publisher"), T0)));
+    assertEquals("Red Cross", await(store.agencyNamed("red cross")));
+    assertEquals("Red Cross", await(store.agencyNamed("RED CROSS")));
+    assertTrue(await(store.createIncident(new Incident("i11", "CASE1", "Case", null, false, "open", T0, null,
+        "Ärzte Ohne Grenzen", List.of()))));
+    assertEquals("Ärzte Ohne Grenzen", await(store.agencyNamed("ÄRZTE OHNE GRENZEN")), "beyond ASCII too");
+    Incident i = await(store.setIncidentPartner("CASE1", "ärzte ohne grenzen", true)).orElseThrow();
+    assertEquals("Ärzte Ohne Grenzen", i.agency());
+    assertEquals(List.of(), i.partners(), "the owner in another case is still the owner");
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("CASE1", "Fire Dept", true)).orElseThrow()
+        .partners());
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("CASE1", "FIRE DEPT", true)).orElseThrow()
+        .partners(), "a partner again, in another case: no second entry");
+    assertEquals("Fire Dept", await(store.agencyNamed("fire dept")), "a partner is a known agency");
+    assertEquals(List.of(), await(store.setIncidentPartner("CASE1", "fire dept", false)).orElseThrow().partners(),
+        "removed in any case");
+    assertEquals("Police", await(store.agencyNamed("Police")));
+  }
+
+  @Test
   @DisplayName("agencies: an incident keeps its owner and partners; an incident without owner takes the first partner")
   void incidentAgencies() throws Exception {
     Incident owned = new Incident("i5", "FLOOD9", "Flood", null, false, "open", T0, null, "County EMS", List.of());

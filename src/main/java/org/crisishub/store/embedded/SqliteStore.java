@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.crisishub.domain.Agencies;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
@@ -1074,6 +1075,26 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public Future<String> agencyNamed(String name) {
+    // Admin-paced (account creation, partners): a scan of the few agency names, compared in Java
+    // (SQLite's lower() folds ASCII only). Oldest responder first, then incidents by age.
+    return read(c -> {
+      List<String> known = new ArrayList<>();
+      try (Stmt st = prepare(c, "SELECT agency FROM responders ORDER BY created_ms, username")) {
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            known.add(rs.getString(1));
+          }
+        }
+      }
+      for (Incident i : incidents(c, "SELECT * FROM incidents ORDER BY created_ms, code")) {
+        known.addAll(i.agencies());
+      }
+      return known.stream().filter(k -> Agencies.same(k, name)).findFirst().orElse(name);
+    });
+  }
+
+  @Override
   public Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
     return write(c -> {
       Optional<Incident> found = incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst();
@@ -1085,11 +1106,11 @@ public final class SqliteStore implements Store {
       String owner = i.agency();
       if (add && owner == null) {
         owner = agency;
-        partners.remove(agency);
-      } else if (add && !agency.equals(owner) && !partners.contains(agency)) {
+        partners.removeIf(p -> Agencies.same(p, agency));
+      } else if (add && !Agencies.same(agency, owner) && !Agencies.contains(partners, agency)) {
         partners.add(agency);
       } else if (!add) {
-        partners.remove(agency);
+        partners.removeIf(p -> Agencies.same(p, agency));
       }
       update(c, "UPDATE incidents SET agency = ?, partners_json = ? WHERE code = ?", owner, agenciesJson(partners),
           code);

@@ -37,6 +37,7 @@ import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
+import org.crisishub.domain.Agencies;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Location;
@@ -888,7 +889,27 @@ public final class RedisStore implements Store {
       Instant now) {
     return eval(Scripts.CREATE_HASH, List.of(G + ":resp:" + username), List.of("pw", passwordHash, "agency", agency,
         "roles", String.join(",", new TreeSet<>(roles)), "disabled", "0", "created", String.valueOf(now.toEpochMilli())))
-        .map(r -> r.toInteger() == 1);
+        .compose(r -> r.toInteger() == 1 ? knowAgencies(List.of(agency)).map(true) : Future.succeededFuture(false));
+  }
+
+  /**
+   * {@code {g}:agencies}: each agency's name by its case-folded form ({@code Agencies.key}), as first
+   * stored; read by {@link #agencyNamed}. HSETNX: the first spelling stays.
+   */
+  private Future<Void> knowAgencies(Collection<String> agencies) {
+    List<Future<Response>> sets = new ArrayList<>();
+    for (String a : agencies) {
+      if (a != null && !a.isEmpty()) {
+        sets.add(send(Request.cmd(Command.HSETNX).arg(G + ":agencies").arg(Agencies.key(a)).arg(a)));
+      }
+    }
+    return Future.all(sets).mapEmpty();
+  }
+
+  @Override
+  public Future<String> agencyNamed(String name) {
+    return send(Request.cmd(Command.HGET).arg(G + ":agencies").arg(Agencies.key(name)))
+        .map(r -> r == null ? name : r.toString());
   }
 
   @Override
@@ -947,8 +968,15 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
-    return eval(Scripts.INCIDENT_PARTNER, List.of(G + ":inc:" + code), List.of(agency, add ? "1" : "0"))
-        .map(r -> Optional.ofNullable(incident(code, r)));
+    // The script compares names exactly (Lua folds ASCII only): the name is first spelled as the
+    // incident already spells that agency, if it does.
+    return incident(code).compose(found -> {
+      String a = found.flatMap(i -> i.agencies().stream().filter(k -> Agencies.same(k, agency)).findFirst())
+          .orElse(agency);
+      return eval(Scripts.INCIDENT_PARTNER, List.of(G + ":inc:" + code), List.of(a, add ? "1" : "0"))
+          .compose(r -> add && r != null && r.size() > 0 ? knowAgencies(List.of(a)).map(r) : Future.succeededFuture(r))
+          .map(r -> Optional.ofNullable(incident(code, r)));
+    });
   }
 
   /**
@@ -971,7 +999,8 @@ public final class RedisStore implements Store {
     return eval(Scripts.CREATE_HASH, List.of(G + ":inc:" + i.code()), List.of("id", i.id(), "name", i.name(),
         "area", i.area() == null ? "" : org.crisishub.store.AreaJson.toJson(i.area()).toString(), "tp", i.twoPersonRule() ? "1" : "0",
         "state", i.state(), "created", String.valueOf(i.createdAt().toEpochMilli()),
-        "agency", i.agency() == null ? "" : i.agency(), "partners", agenciesJson(i.partners()))).compose(r -> {
+        "agency", i.agency() == null ? "" : i.agency(), "partners", agenciesJson(i.partners())))
+        .compose(r -> r.toInteger() != 1 ? Future.succeededFuture(r) : knowAgencies(i.agencies()).map(r)).compose(r -> {
           if (r.toInteger() != 1) {
             return Future.succeededFuture(false);
           }
