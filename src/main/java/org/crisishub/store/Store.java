@@ -173,6 +173,14 @@ public interface Store {
 
   Future<Boolean> isSmsOptedOut(String phone);
 
+  /**
+   * Tells {@code counter} of every SMS this store withholds because its recipient opted out: not
+   * queued, dropped when claimed, or a safety-check ask never queued. Set once at start (it feeds
+   * {@code hub_sms_outcomes_total{outcome="opted_out"}}); called on store threads, so it must be
+   * thread-safe. Counted by the node that withheld the message.
+   */
+  void onSmsOptedOut(Runnable counter);
+
   /** The reply given to an inbound SMS with this {@code MessageSid}, if it was handled before. */
   Future<Optional<String>> inboundReply(String messageSid);
 

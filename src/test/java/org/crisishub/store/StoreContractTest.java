@@ -507,6 +507,26 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("SMS withheld for an opt-out are counted once each: not queued, or dropped when claimed")
+  void optedOutSmsCounted() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger withheld = new java.util.concurrent.atomic.AtomicInteger();
+    store.onSmsOptedOut(withheld::incrementAndGet);
+    await(store.setSmsOptOut("+15550000160", true, T0));
+    await(store.enqueueSms("+15550000160", "k1", null, "to an opted-out number", T0));
+    await(store.enqueueSms("+15550000161", "k2", null, "opts out while queued", T0));
+    await(store.setSmsOptOut("+15550000161", true, T0));
+    await(store.enqueueSms("+15550000162", "k3", null, "goes", T0));
+    List<Store.OutboxItem> claimed = new ArrayList<>();
+    for (int i = 0; i < 8 && claimed.isEmpty(); i++) {
+      claimed.addAll(await(store.claimSms("test", T0.plusSeconds(1), 10, Duration.ofSeconds(30))));
+    }
+    assertEquals(List.of("+15550000162"), claimed.stream().map(Store.OutboxItem::to).toList());
+    assertEquals(2, withheld.get(), "one for the message never queued (or dropped at claim), one dropped at claim");
+    assertTrue(await(store.claimSms("test", T0.plusSeconds(2), 10, Duration.ofSeconds(30))).isEmpty());
+    assertEquals(2, withheld.get(), "counted once");
+  }
+
+  @Test
   @DisplayName("agencies: names compare ignoring case; the spelling first stored is the agency's name")
   void agencyNamesIgnoreCase() throws Exception {
     assertEquals("Red Cross", await(store.agencyNamed("Red Cross")), "unknown: as given");

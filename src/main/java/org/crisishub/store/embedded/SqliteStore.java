@@ -300,8 +300,10 @@ public final class SqliteStore implements Store {
         // A late check-in is not the person's status: texting it would tell followers something older.
         if (f.sms() && !late) {
           String name = label(c, f.follower(), ci.phone());
-          enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(),
-              SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs);
+          if (!enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(),
+              SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs)) {
+            optedOutWithheld(1);
+          }
         }
       }
       List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
@@ -742,10 +744,11 @@ public final class SqliteStore implements Store {
     }
   }
 
-  static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
+  /** Queues an SMS, or withholds it (false) when {@code to} opted out; callers count a withheld one ({@link #optedOutWithheld}). */
+  static boolean enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
       throws SQLException {
     if (optedOut(c, to)) {
-      return;
+      return false;
     }
     if (key != null) {
       try (Stmt st = prepare(c,
@@ -758,19 +761,22 @@ public final class SqliteStore implements Store {
         ps.setString(4, to);
         ps.setString(5, key);
         if (ps.executeUpdate() > 0) {
-          return;
+          return true;
         }
       }
     }
     update(c, "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
         + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)",
         to, key, subject, body, nowMs, nowMs, nowMs);
+    return true;
   }
 
   @Override
   public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
     return write(c -> {
-      enqueueSms(c, to, coalesceKey, subject, body, now.toEpochMilli());
+      if (!enqueueSms(c, to, coalesceKey, subject, body, now.toEpochMilli())) {
+        optedOutWithheld(1);
+      }
       return null;
     });
   }
@@ -803,6 +809,7 @@ public final class SqliteStore implements Store {
         String subject = (String) d[2];
         if (optedOut(c, to)) {
           finish(c, id, "failed", null, "opted out (STOP)", nowMs);
+          optedOutWithheld(1);
           continue;
         }
         if (subject != null) {
@@ -903,6 +910,20 @@ public final class SqliteStore implements Store {
       }
       return null;
     });
+  }
+
+  private volatile Runnable onSmsOptedOut = () -> { };
+
+  @Override
+  public void onSmsOptedOut(Runnable counter) {
+    this.onSmsOptedOut = counter;
+  }
+
+  /** Counts {@code n} SMS withheld because their recipient opted out (see {@link Store#onSmsOptedOut}). */
+  void optedOutWithheld(long n) {
+    for (long i = 0; i < n; i++) {
+      onSmsOptedOut.run();
+    }
   }
 
   @Override
@@ -1282,7 +1303,9 @@ public final class SqliteStore implements Store {
       }
       if (smsBody != null) {
         for (String p : strings(c, "SELECT phone FROM incident_sms WHERE incident = ?", current.get(0).incident())) {
-          enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli());
+          if (!enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli())) {
+            optedOutWithheld(1);
+          }
         }
       }
       return true;

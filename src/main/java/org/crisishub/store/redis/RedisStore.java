@@ -682,6 +682,7 @@ public final class RedisStore implements Store {
     int box = subject != null ? shard(subject) : broadcast ? SHARDS : shard(to);
     return isSmsOptedOut(to).compose(out -> {
       if (out) {
+        optedOutWithheld(1);
         return Future.succeededFuture();
       }
       String tag = tag(box);
@@ -737,6 +738,7 @@ public final class RedisStore implements Store {
           keep.add(items.get(i));
         } else {
           failed.add(smsFailed(items.get(i).id(), "opted out (STOP)", Instant.now()));
+          optedOutWithheld(1);
         }
       }
       return Future.all(failed).map(keep);
@@ -809,6 +811,24 @@ public final class RedisStore implements Store {
     return send(optedOut
         ? Request.cmd(Command.HSET).arg(G + ":optout").arg(phone).arg(now.toEpochMilli())
         : Request.cmd(Command.HDEL).arg(G + ":optout").arg(phone)).mapEmpty();
+  }
+
+  private volatile Runnable onSmsOptedOut = () -> { };
+
+  @Override
+  public void onSmsOptedOut(Runnable counter) {
+    this.onSmsOptedOut = counter;
+  }
+
+  /**
+   * Counts {@code n} SMS withheld because their recipient opted out (see {@link Store#onSmsOptedOut}):
+   * not queued by {@link #enqueueSms}, dropped when claimed (the check-in and notice scripts queue
+   * without looking: opt-outs live under {g}), or a safety-check ask never queued.
+   */
+  void optedOutWithheld(long n) {
+    for (long i = 0; i < n; i++) {
+      onSmsOptedOut.run();
+    }
   }
 
   @Override
