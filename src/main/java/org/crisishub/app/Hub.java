@@ -1,5 +1,7 @@
 package org.crisishub.app;
 
+import org.crisishub.async.Waits;
+import org.crisishub.config.HubConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;

@@ -250,7 +250,7 @@ final class WsSession extends ClientSession {
     drainCode = code;
     drainReason = reason;
     ws.pause(); // no new requests; those read already finish and are answered
-    org.crisishub.app.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || inProgress == 0 && backlog() == 0)
+    org.crisishub.async.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || inProgress == 0 && backlog() == 0)
         .onComplete(x -> close(drainCode, drainReason));
   }
 
