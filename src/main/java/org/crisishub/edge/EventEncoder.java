@@ -22,8 +22,10 @@ import org.crisishub.store.Store;
 public final class EventEncoder implements EventSink {
   private final FanOut fanOut;
   /** The last safety-check ask built: one check asks many people one after the other, with one frame. */
-  private volatile OutFrame lastAsk;
-  private volatile SafetyCheckStore.Check lastAskOf;
+  private volatile Ask lastAsk;
+
+  private record Ask(SafetyCheckStore.Check check, OutFrame frame) {
+  }
 
   public EventEncoder(FanOut fanOut) {
     this.fanOut = fanOut;
@@ -50,13 +52,12 @@ public final class EventEncoder implements EventSink {
       return fanOut.deliverToIncident(e.incident(), noticeFrame(e.signedJson()));
     }
     if (event instanceof DomainEvent.SafetyCheckAsked e) {
-      OutFrame f = lastAsk;
-      if (f == null || lastAskOf != e.check()) {
-        f = askFrame(e.check());
-        lastAsk = f;
-        lastAskOf = e.check();
+      Ask a = lastAsk;
+      if (a == null || a.check() != e.check()) {
+        a = new Ask(e.check(), askFrame(e.check()));
+        lastAsk = a;
       }
-      return fanOut.deliverTo(List.of(e.phone()), f);
+      return fanOut.deliverTo(List.of(e.phone()), a.frame());
     }
     if (event instanceof DomainEvent.SafetyCheckTallied e) {
       ObjectNode f = Wire.object();
