@@ -71,6 +71,7 @@ public final class Hub {
   private final String nodeId = "node-" + java.util.UUID.randomUUID();
   private HazelcastClusterManager clusterManager;
   private ClusterRelay relay;
+  private org.crisishub.cluster.ClusterMembership membership;
 
   public Hub(Vertx vertx, HubConfig config) {
     this.vertx = vertx;
@@ -121,23 +122,18 @@ public final class Hub {
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {
-      relay = new ClusterRelay(vertx, fanOut, nodeId, registry);
+      membership = new org.crisishub.cluster.ClusterMembership(vertx, clusterManager);
+      relay = new ClusterRelay(vertx, fanOut, nodeId, registry, membership::relayVersion);
       fanOut.relay(relay);
-      clusterManager.getHazelcastInstance().getCluster().addMembershipListener(
-          new com.hazelcast.cluster.MembershipListener() {
-            @Override
-            public void memberAdded(com.hazelcast.cluster.MembershipEvent e) {
-              membershipChanged();
-            }
-
-            @Override
-            public void memberRemoved(com.hazelcast.cluster.MembershipEvent e) {
-              membershipChanged();
-            }
-          });
+      membership.start(() -> {
+        if (!stopping) {
+          relay.reassert();
+          outbox.shareRate(clusterManager.getNodes().size());
+        }
+      });
       outbox.shareRate(clusterManager.getNodes().size());
-      io.micrometer.core.instrument.Gauge.builder("hub.cluster.nodes", this,
-          h -> h.clusterUp() ? h.clusterManager.getNodes().size() : 0)
+      io.micrometer.core.instrument.Gauge.builder("hub.cluster.nodes", membership,
+          org.crisishub.cluster.ClusterMembership::nodes)
           .description("members of the cluster as this node sees it (0: out of the cluster)").register(registry);
       io.micrometer.core.instrument.Gauge.builder("hub.cluster.relay.shards", relay, ClusterRelay::registeredShards)
           .description("fan-out shard addresses this node is registered for").register(registry);
@@ -329,20 +325,9 @@ public final class Hub {
     return key;
   }
 
-  private void membershipChanged() {
-    // Hazelcast's event thread: hop onto Vert.x, give the new view a moment, then re-assert.
-    vertx.runOnContext(v -> vertx.setTimer(500, t -> {
-      if (!stopping && relay != null) {
-        relay.reassert();
-        outbox.shareRate(clusterManager.getNodes().size());
-      }
-    }));
-  }
-
   /** False while this node is out of its cluster (Hazelcast not running). Always true on a single node. */
   public boolean clusterUp() {
-    return clusterManager == null || clusterManager.isActive()
-        && clusterManager.getHazelcastInstance().getLifecycleService().isRunning();
+    return membership == null || membership.up();
   }
 
   private Future<Void> readiness() {
@@ -404,6 +389,9 @@ public final class Hub {
       LOG.info("stopping: draining {} sessions", sessions.size());
       return whenNoSessions(6000).compose(x -> smsDrained);
     }).compose(v -> {
+      if (membership != null) {
+        membership.stop();
+      }
       if (relay != null) {
         relay.stop();
       }

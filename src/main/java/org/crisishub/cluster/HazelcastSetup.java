@@ -28,6 +28,9 @@ public final class HazelcastSetup {
       throw new HubConfig.ConfigException("cannot read " + FILE + ": " + e.getMessage());
     }
     HubConfig.Cluster c = hub.clustering();
+    // Tells the other members which relay messages this node reads (a rolling upgrade mixes releases).
+    config.getMemberAttributeConfig().setAttribute(ClusterMembership.RELAY_VERSION_ATTRIBUTE,
+        String.valueOf(RelayCodec.CURRENT));
     config.getNetworkConfig().setPort(c.port()).setPortAutoIncrement(false);
     if (!c.host().equals("0.0.0.0")) {
       // A wildcard host lets Hazelcast pick the address it advertises; anything else is advertised as is.
