@@ -9,16 +9,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.crisishub.auth.PersonAuth;
@@ -33,7 +26,7 @@ import org.crisishub.notices.ResponderAuth;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Phones;
 import org.crisishub.edge.EdgeContext;
-import org.crisishub.edge.KeepAlive;
+import org.crisishub.keys.TokenKeyFile;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.sms.DevSmsSender;
@@ -61,12 +54,12 @@ public final class Hub {
   private final HubConfig config;
   private final Clock clock = Clock.systemUTC();
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final List<Long> timers = new ArrayList<>();
   private final AtomicReference<String> deployment = new AtomicReference<>();
   private volatile boolean stopping;
   private Store store;
   private FanOut fanOut;
   private OutboxWorker outbox;
+  private Housekeeping housekeeping;
   private int port;
   private final String nodeId = "node-" + java.util.UUID.randomUUID();
   private HazelcastClusterManager clusterManager;
@@ -138,7 +131,8 @@ public final class Hub {
       io.micrometer.core.instrument.Gauge.builder("hub.cluster.relay.shards", relay, ClusterRelay::registeredShards)
           .description("fan-out shard addresses this node is registered for").register(registry);
     }
-    io.micrometer.core.instrument.Gauge.builder("hub.store.up", storeUp, java.util.concurrent.atomic.AtomicInteger::get)
+    housekeeping = new Housekeeping(vertx, store, fanOut, clock, config);
+    io.micrometer.core.instrument.Gauge.builder("hub.store.up", housekeeping.storeUp(), java.util.concurrent.atomic.AtomicInteger::get)
         .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store())
         .register(registry);
     for (org.crisishub.domain.Channel ch : org.crisishub.domain.Channel.values()) {
@@ -163,7 +157,7 @@ public final class Hub {
         // Building the services and one router per HTTP server loads a few thousand classes (Jackson,
         // Vert.x Web, the Twilio SDK, libphonenumber): 0.3 s to 2 s of a blocked event loop on a loaded
         // machine when it ran there, so it runs on a worker; the event loops only deploy and listen.
-        .compose(v -> vertx.executeBlocking(() -> wire(tokenKey(), phones, limiter, devSms, guarded)))
+        .compose(v -> vertx.executeBlocking(() -> wire(TokenKeyFile.load(config.tokenSecret(), config.dataDir()), phones, limiter, devSms, guarded)))
         .compose(wired -> warmServerClasses().map(wired))
         .compose(wired -> {
           outbox.start();
@@ -173,7 +167,7 @@ public final class Hub {
               .compose(x -> deployHttp(wired)), false).compose(deployed -> deployed);
         })
         .map(v -> {
-          startTimers();
+          housekeeping.start();
           LOG.info(StartReport.describe(config, new StartReport.Runtime(port, nodeId,
               vertx.isNativeTransportEnabled(), clusterManager == null ? 1 : clusterManager.getNodes().size())));
           return this;
@@ -280,51 +274,6 @@ public final class Hub {
     }
   }
 
-  private final java.util.concurrent.atomic.AtomicInteger storeUp = new java.util.concurrent.atomic.AtomicInteger(1);
-
-  private void startTimers() {
-    timers.add(vertx.setPeriodic(2000, t -> store.ping().onComplete(ar -> storeUp.set(ar.succeeded() ? 1 : 0))));
-    long idleMs = config.wsIdleSeconds() * 1000L;
-    long stallMs = config.wsStallSeconds() * 1000L;
-    timers.add(vertx.setPeriodic(Math.max(1000, idleMs / 3), t -> KeepAlive.sweep(fanOut, idleMs)));
-    timers.add(vertx.setPeriodic(Math.max(250, Math.min(1000, stallMs / 4)), t -> fanOut.closeStalled(stallMs)));
-    Duration retention = Duration.ofDays(config.retentionDays());
-    timers.add(vertx.setPeriodic(1000, Duration.ofMinutes(10).toMillis(), t -> store.purge(clock.instant(), retention)
-        .onSuccess(n -> {
-          if (n > 0) {
-            LOG.info("retention: deleted {} check-ins older than {} days", n, config.retentionDays());
-          }
-        })
-        .onFailure(e -> LOG.warn("retention purge failed: {}", e.getMessage()))));
-  }
-
-  /** The key of session tokens: {@code HUB_TOKEN_SECRET}, or one generated once into the data folder. */
-  private byte[] tokenKey() throws Exception {
-    if (config.tokenSecret() != null) {
-      // Any length of secret yields a 256-bit key; the same secret gives the same key on every node.
-      return java.security.MessageDigest.getInstance("SHA-256")
-          .digest(config.tokenSecret().getBytes(StandardCharsets.UTF_8));
-    }
-    Path file = config.dataDir().resolve("token.secret");
-    if (Files.exists(file)) {
-      return Base64.getDecoder().decode(Files.readString(file).strip());
-    }
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    Path tmp = config.dataDir().resolve("token.secret.tmp");
-    Files.writeString(tmp, Base64.getEncoder().encodeToString(key), StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-    try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      LOG.debug("no POSIX permissions on this file system");
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    LOG.info("generated a session token key into the data folder (single node only; set HUB_TOKEN_SECRET"
-        + " for a cluster)");
-    return key;
-  }
-
   /** False while this node is out of its cluster (Hazelcast not running). Always true on a single node. */
   public boolean clusterUp() {
     return membership == null || membership.up();
@@ -374,7 +323,9 @@ public final class Hub {
     }
     stopping = true;
     LOG.info("stopping: readiness is 503 now");
-    timers.forEach(vertx::cancelTimer);
+    if (housekeeping != null) {
+      housekeeping.stop();
+    }
     long delayMs = config.shutdownDelaySeconds() * 1000L;
     Future<Long> delayed = delayMs > 0 ? vertx.timer(delayMs).map(0L) : Future.succeededFuture(0L);
     delayed.compose(v -> {
