@@ -83,7 +83,7 @@ public final class Hub {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
-    if (config.sms().equals("dev")) {
+    if (config.sms() == HubConfig.SmsMode.DEV) {
       if (config.devSmsOpen()) {
         LOG.warn("!!! dev SMS mode, OPEN (HUB_DEV_SMS_OPEN=true): anyone who reaches this hub reads every SMS,"
             + " one-time codes included, at /dev/sms/messages and texts as any number. Never on a reachable network. !!!");
@@ -96,15 +96,14 @@ public final class Hub {
       LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
           + " Use this only for closed-lab load tests. !!!");
     }
-    store = config.store().equals("redis")
-        ? new RedisStore(vertx, config.redisUrl(), RedisStore.Durability.valueOf(config.redisDurability()
-            .toUpperCase(java.util.Locale.ROOT)), config.timezone())
+    store = config.store() == HubConfig.StoreKind.REDIS
+        ? new RedisStore(vertx, config.redisUrl(), config.redisDurability(), config.timezone())
         : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
-    SmsSender sender = config.sms().equals("twilio")
+    SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
         ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
             config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()))
         : devSms;
@@ -133,7 +132,7 @@ public final class Hub {
     }
     housekeeping = new Housekeeping(vertx, store, fanOut, clock, config);
     io.micrometer.core.instrument.Gauge.builder("hub.store.up", housekeeping.storeUp(), java.util.concurrent.atomic.AtomicInteger::get)
-        .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store())
+        .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store().toString())
         .register(registry);
     for (org.crisishub.domain.Channel ch : org.crisishub.domain.Channel.values()) {
       for (org.crisishub.domain.Status st : org.crisishub.domain.Status.values()) {
@@ -201,7 +200,7 @@ public final class Hub {
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
         config.timezone(), safety);
     EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
-        config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
+        config.sms() == HubConfig.SmsMode.DEV ? devSms : null, registry, clock, this::readiness, conversation,
         responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     for (int i = 0; i < httpInstances(); i++) {

@@ -41,7 +41,7 @@ public final class HazelcastSetup {
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    if (c.join().equals("kubernetes")) {
+    if (c.join() == HubConfig.ClusterJoin.KUBERNETES) {
       join.getTcpIpConfig().setEnabled(false);
       join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", c.k8sServiceDns())
           .setProperty("service-port", String.valueOf(c.port()));
