@@ -252,7 +252,8 @@ public final class Hub {
       return Future.failedFuture(e);
     }
     return vertx.deployVerticle(() -> {
-      HttpVerticle v = new HttpVerticle(wired.edge(), listenPort, routers.remove());
+      HttpVerticle v = new HttpVerticle(config.httpHost(), listenPort, config.wsSendBufferBytes(),
+          wired.edge().connections(), routers.remove());
       servers.add(v);
       return v;
     }, new DeploymentOptions().setInstances(instances)).map(id -> {
