@@ -25,16 +25,26 @@ final class Housekeeping {
   private final Store store;
   private final FanOut fanOut;
   private final Clock clock;
-  private final HubConfig config;
+  private final int idleSeconds;
+  private final int stallSeconds;
+  private final int retentionDays;
   private final AtomicInteger storeUp = new AtomicInteger(1);
   private final List<Long> timers = new ArrayList<>();
 
-  Housekeeping(Vertx vertx, Store store, FanOut fanOut, Clock clock, HubConfig config) {
+  /**
+   * @param idleSeconds {@code HUB_WS_IDLE_SECONDS}
+   * @param stallSeconds {@code HUB_WS_STALL_SECONDS}
+   * @param retentionDays {@code HUB_RETENTION_DAYS}
+   */
+  Housekeeping(Vertx vertx, Store store, FanOut fanOut, Clock clock, int idleSeconds, int stallSeconds,
+      int retentionDays) {
     this.vertx = vertx;
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
-    this.config = config;
+    this.idleSeconds = idleSeconds;
+    this.stallSeconds = stallSeconds;
+    this.retentionDays = retentionDays;
   }
 
   /** 1 while the last store ping succeeded, 0 while it failed (for the {@code hub.store.up} gauge). */
@@ -44,15 +54,15 @@ final class Housekeeping {
 
   synchronized void start() {
     timers.add(vertx.setPeriodic(2000, t -> store.ping().onComplete(ar -> storeUp.set(ar.succeeded() ? 1 : 0))));
-    long idleMs = config.wsIdleSeconds() * 1000L;
-    long stallMs = config.wsStallSeconds() * 1000L;
+    long idleMs = idleSeconds * 1000L;
+    long stallMs = stallSeconds * 1000L;
     timers.add(vertx.setPeriodic(Math.max(1000, idleMs / 3), t -> KeepAlive.sweep(fanOut, idleMs)));
     timers.add(vertx.setPeriodic(Math.max(250, Math.min(1000, stallMs / 4)), t -> fanOut.closeStalled(stallMs)));
-    Duration retention = Duration.ofDays(config.retentionDays());
+    Duration retention = Duration.ofDays(retentionDays);
     timers.add(vertx.setPeriodic(1000, Duration.ofMinutes(10).toMillis(), t -> store.purge(clock.instant(), retention)
         .onSuccess(n -> {
           if (n > 0) {
-            LOG.info("retention: deleted {} check-ins older than {} days", n, config.retentionDays());
+            LOG.info("retention: deleted {} check-ins older than {} days", n, retentionDays);
           }
         })
         .onFailure(e -> LOG.warn("retention purge failed: {}", e.getMessage()))));

@@ -130,7 +130,8 @@ public final class Hub {
       io.micrometer.core.instrument.Gauge.builder("hub.cluster.relay.shards", relay, ClusterRelay::registeredShards)
           .description("fan-out shard addresses this node is registered for").register(registry);
     }
-    housekeeping = new Housekeeping(vertx, store, fanOut, clock, config);
+    housekeeping = new Housekeeping(vertx, store, fanOut, clock, config.wsIdleSeconds(), config.wsStallSeconds(),
+        config.retentionDays());
     io.micrometer.core.instrument.Gauge.builder("hub.store.up", housekeeping.storeUp(), java.util.concurrent.atomic.AtomicInteger::get)
         .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store().toString())
         .register(registry);
