@@ -26,6 +26,7 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Status;
+import org.crisishub.edge.EventEncoder;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.fanout.RecordingSession;
 import org.crisishub.store.embedded.SqliteStore;
@@ -35,7 +36,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The check-in service over a real embedded store in a temporary folder and a real fan-out. */
+/**
+ * The check-in service over a real embedded store in a temporary folder, the edge's event encoder
+ * and a real fan-out.
+ */
 @DisplayName("Check-in service: acknowledged once stored, then told to the active followers")
 class CheckInServiceTest {
   static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
@@ -62,8 +66,10 @@ class CheckInServiceTest {
     await(store.start());
     fanOut = new FanOut(registry);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    HelpService help = new HelpService(store, fanOut, clock, () -> { }, registry);
-    service = new CheckInService(store, fanOut, clock, registry, smsWakes::incrementAndGet, help, available::get);
+    // The edge's encoder is the event port, so a follower's session receives the real status frame.
+    EventSink events = new EventEncoder(fanOut);
+    HelpService help = new HelpService(store, events, clock, () -> { }, registry);
+    service = new CheckInService(store, events, clock, registry, smsWakes::incrementAndGet, help, available::get);
     service.onRecorded(recorded::add);
   }
 

@@ -58,8 +58,8 @@ public final class RecordingSession extends ClientSession {
   }
 
   @Override
-  protected void write(String text) {
-    written.add(text);
+  protected void write(OutFrame frame) {
+    written.add(frame.text());
   }
 
   @Override
