@@ -159,8 +159,7 @@ public final class HelpService {
         }
         HubException no = new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
             "this call for help belongs to an incident your agency does not serve");
-        return store.audit(who.username(), "help." + state, checkinId, "refused", no.code().wire(), clock.instant())
-            .transform(y -> Future.failedFuture(no));
+        return Future.failedFuture(no);
       });
     });
   }
@@ -205,8 +204,7 @@ public final class HelpService {
             org.crisishub.domain.SmsText.fit(text, SmsReplies.NOTICE_SEGMENTS), clock.instant())
             .andThen(x -> smsQueued.run()));
       }
-      return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
-          clock.instant())).map(json(h));
+      return sms.map(json(h));
     });
   }
 }
