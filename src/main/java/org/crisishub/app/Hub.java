@@ -295,15 +295,8 @@ public final class Hub {
     timers.add(vertx.setPeriodic(Math.max(1000, idleMs / 3), t -> KeepAlive.sweep(fanOut, idleMs)));
     timers.add(vertx.setPeriodic(Math.max(250, Math.min(1000, stallMs / 4)), t -> fanOut.closeStalled(stallMs)));
     Duration retention = Duration.ofDays(config.retentionDays());
-    timers.add(vertx.setPeriodic(1000, Duration.ofMinutes(10).toMillis(), t -> store.purge(clock.instant(), retention)
-        .compose(n -> {
-          if (n == 0) {
-            return Future.succeededFuture();
-          }
-          LOG.info("retention: deleted {} check-ins older than {} days", n, config.retentionDays());
-          // Every purge is an audit entry: its kind and count, nothing about whom it concerned.
-          return store.audit("system", "retention.purge", "checkins", "done", String.valueOf(n), clock.instant());
-        })
+    org.crisishub.core.RetentionPurge purge = new org.crisishub.core.RetentionPurge(store, retention);
+    timers.add(vertx.setPeriodic(1000, Duration.ofMinutes(10).toMillis(), t -> purge.run(clock.instant())
         .onFailure(e -> LOG.warn("retention purge failed: {}", e.getMessage()))));
     // The head hash and count, hourly in the log and always in /metrics: a copy kept elsewhere shows
     // a cut-off tail (docs/operations.md, "The audit trail").

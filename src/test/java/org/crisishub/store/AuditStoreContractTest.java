@@ -110,6 +110,32 @@ public abstract class AuditStoreContractTest {
   }
 
   @Test
+  @DisplayName("a retention purge leaves one entry with its kind and count, and nothing about whom it concerned")
+  void purgeAudited() throws Exception {
+    Instant longAgo = T0.minus(java.time.Duration.ofDays(40));
+    await(store.recordCheckIn(new org.crisishub.domain.CheckInRequest("+15550001234",
+        org.crisishub.domain.Status.NEED_HELP, "trapped at 12 Elm St", null, null,
+        org.crisishub.domain.Channel.WEB, null), longAgo));
+    purge(T0);
+    List<AuditChain.Entry> es = all();
+    assertEquals(1, es.size());
+    AuditChain.Entry e = es.get(0);
+    assertEquals("system", e.actor());
+    assertEquals("retention.purge", e.action());
+    assertEquals("checkins", e.subject());
+    assertEquals("1", e.detail());
+    String json = AuditChain.json(e).toString();
+    assertFalse(json.contains("5550001234") || json.contains("Elm"), json);
+    purge(T0.plusSeconds(60));
+    assertEquals(1, all().size(), "a purge that deleted nothing leaves no entry");
+  }
+
+  /** Runs the hub's purge step (30 days' retention) against the store under test. */
+  private void purge(Instant now) throws Exception {
+    await(new org.crisishub.core.RetentionPurge(store, java.time.Duration.ofDays(30)).run(now));
+  }
+
+  @Test
   @DisplayName("an edited entry is detected at its id")
   void editDetected() throws Exception {
     for (int i = 0; i < 4; i++) {
