@@ -18,7 +18,7 @@ import org.crisishub.domain.HubException;
  * durable the reply is 503 {@code unavailable} (not acknowledged), whatever the change did.
  *
  * <p>Entries name ids, usernames and agency names only: {@code subject} comes from a path parameter
- * or, for a create, the new object's {@code id}, {@code code}, {@code username} or {@code kid};
+ * or, for a create, the new object's {@code code} (an incident), {@code id}, {@code username} or {@code kid};
  * {@code detail} from a function the route gives (an agency name, a state filter). Immutable and
  * thread-safe.
  *
@@ -69,7 +69,7 @@ record AuditedCall(String action, String subjectParam, Function<RoutingContext, 
         if (!audited) {
           return Future.succeededFuture(ar.result());
         }
-        String subject = subjectParam != null ? c.pathParam(subjectParam) : subjectOf(ar.result());
+        String subject = subjectParam != null ? param(c) : subjectOf(ar.result());
         String d = detail == null ? null : detail.apply(c);
         return edge.store().audit(actor, action, subject, "done", d, clock.instant())
             .transform(w -> w.succeeded() ? Future.succeededFuture(ar.result())
@@ -77,13 +77,19 @@ record AuditedCall(String action, String subjectParam, Function<RoutingContext, 
       }
       Throwable cause = ar.cause();
       if (cause instanceof HubException h && refusal(h.code())) {
-        String subject = subjectParam != null ? c.pathParam(subjectParam) : null;
+        String subject = subjectParam != null ? param(c) : null;
         return edge.store().audit(actor, action, subject, "refused", h.code().wire(), clock.instant())
             .transform(w -> w.succeeded() ? Future.<HttpApi.Reply>failedFuture(cause)
                 : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
       }
       return Future.failedFuture(cause);
     });
+  }
+
+  /** The subject from the path; incident codes are case-insensitive and kept upper-case, as stored. */
+  private String param(RoutingContext c) {
+    String v = c.pathParam(subjectParam);
+    return v != null && subjectParam.equals("code") ? v.toUpperCase(java.util.Locale.ROOT) : v;
   }
 
   private static boolean refusal(ErrorCode code) {
@@ -107,7 +113,8 @@ record AuditedCall(String action, String subjectParam, Function<RoutingContext, 
     if (b == null || !b.isObject()) {
       return null;
     }
-    for (String f : new String[] {"id", "code", "username", "kid"}) {
+    // An incident is named by its code everywhere in the trail (its close, its partners), also at creation.
+    for (String f : new String[] {"code", "id", "username", "kid"}) {
       if (b.hasNonNull(f) && b.get(f).isValueNode()) {
         return b.get(f).asText();
       }

@@ -205,6 +205,8 @@ class AuditIT {
     JsonNode created = all.stream().filter(e -> e.path("action").asText().equals("notice.draft")).findFirst()
         .orElseThrow();
     assertEquals(notice, created.path("subject").asText(), "a create names the new object's id");
+    assertTrue(all.stream().anyMatch(e -> e.path("action").asText().equals("incident.create")
+        && e.path("subject").asText().equals("FLOOD7")), "an incident is named by its code");
     JsonNode v = api.get("/api/v1/admin/audit/verify", ADMIN).json();
     assertTrue(v.path("ok").asBoolean(), v.toString());
     assertEquals(all.size(), v.path("entries").asInt());
