@@ -289,8 +289,9 @@ public final class SafetyCheckService {
     Actor actor = Actor.of(who);
     return checkFor(actor, id, Act.APPROVE, "safety_check.approve").compose(e -> {
       Check c = e.getKey();
-      if (!who.agency().equals(c.agency())) {
-        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "an approver of " + c.agency() + " approves this check"));
+      if (!org.crisishub.domain.Agencies.same(who.agency(), c.agency())) {
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
+            "an approver of " + c.agency() + " approves this check"));
       }
       if (who.username().equals(c.author())) {
         return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "the author cannot approve their own check"));
