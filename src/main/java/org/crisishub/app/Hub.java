@@ -197,7 +197,10 @@ public final class Hub {
     // The first HMAC loads the JCE provider's classes (0.9 s on an event loop, measured under load): here.
     tokens.codeHash("+10000000000", "000000");
     PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
-    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry);
+    org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(store, registry);
+    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry, watch);
+    org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, fanOut, help, watch, clock,
+        outbox::wake);
     CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
         this::clusterUp);
     FollowService follows = new FollowService(store, fanOut, clock, outbox::wake, config.timezone());
@@ -209,10 +212,11 @@ public final class Hub {
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
-        config.timezone(), safety);
+        config.timezone(), safety, triage);
     EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
         config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
-        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety);
+        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety,
+        triage);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     for (int i = 0; i < httpInstances(); i++) {
       routers.add(new org.crisishub.edge.HttpApi(vertx, edge).router());

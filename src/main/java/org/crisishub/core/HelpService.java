@@ -23,15 +23,21 @@ import org.crisishub.store.Store;
  * when they asked for help by SMS.
  */
 public final class HelpService {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelpService.class);
   private final Store store;
   private final FanOut fanOut;
   private final Clock clock;
   private final Runnable smsQueued;
   private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final WatchService watch;
 
-  /** {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved. */
+  /**
+   * {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved;
+   * {@code watch} scores new requests against the incident's watch terms.
+   */
   public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      io.micrometer.core.instrument.MeterRegistry registry, WatchService watch) {
+    this.watch = watch;
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
@@ -51,37 +57,89 @@ public final class HelpService {
 
   /**
    * A new check-in was recorded: show its call for help to the responders of its incidents'
-   * agencies (owner and partners, read now), and to nobody else.
+   * agencies (owner and partners, read now), and to nobody else. Its note is first matched against
+   * each incident's watch terms: a match makes it {@code priority: "high"} (stored before the frames
+   * go), and those responders also get one {@code watch_match} frame. The future completes once that
+   * is done; it never fails (a failed match is logged, the call for help still goes out).
    */
-  public void announce(CheckInResult r) {
-    if (!r.helpIncidents().isEmpty()) {
-      counted("filed").increment();
+  public Future<Void> announce(CheckInResult r) {
+    if (r.helpIncidents().isEmpty()) {
+      return Future.succeededFuture();
     }
-    for (String code : r.helpIncidents()) {
-      ObjectNode frame = Wire.object();
-      frame.put("type", "help");
-      ObjectNode ci = Wire.checkIn(r.checkIn());
-      ci.put("incident", code);
-      ci.put("state", "open");
-      ci.put("updatedAt", Wire.time(r.checkIn().at()));
-      triage(ci);
-      frame.set("checkin", ci);
-      OutFrame out = OutFrame.of(frame.toString());
-      store.incident(code).onSuccess(inc -> inc.ifPresent(i ->
-          fanOut.deliverToIncidentResponders(code, i.agencies(), out)));
-    }
+    counted("filed").increment();
+    return watch.scoreCheckIn(r.checkIn().id(), r.checkIn().note(), r.helpIncidents())
+        .recover(e -> {
+          LOG.warn("matching watch terms failed: {}", e.toString());
+          return Future.succeededFuture(java.util.Map.of());
+        })
+        .map(matched -> {
+          for (String code : r.helpIncidents()) {
+            ObjectNode frame = Wire.object();
+            frame.put("type", "help");
+            ObjectNode ci = Wire.checkIn(r.checkIn());
+            ci.put("incident", code);
+            ci.put("state", "open");
+            ci.put("updatedAt", Wire.time(r.checkIn().at()));
+            List<String> hit = matched.getOrDefault(code, List.of());
+            triage(ci, hit);
+            frame.set("checkin", ci);
+            OutFrame out = OutFrame.of(frame.toString());
+            OutFrame match = hit.isEmpty() ? null : OutFrame.of(watchMatch(code, hit, ci, null).toString());
+            store.incident(code).onSuccess(inc -> inc.ifPresent(i -> {
+              fanOut.deliverToIncidentResponders(code, i.agencies(), out);
+              if (match != null) {
+                fanOut.deliverToIncidentResponders(code, i.agencies(), match);
+              }
+            }));
+          }
+          return null;
+        });
   }
 
-  /** Open and acknowledged help requests of an incident, oldest first (the caller checked access). */
+  /**
+   * {@code {"type":"watch_match","incident","matched":[terms],"checkin":{…},"message"?:{…}}}: one matched
+   * item ({@code message}: the thread message that matched, when it was one).
+   */
+  static ObjectNode watchMatch(String incident, List<String> matched, ObjectNode checkin, ObjectNode message) {
+    ObjectNode f = Wire.object();
+    f.put("type", "watch_match");
+    f.put("incident", incident);
+    com.fasterxml.jackson.databind.node.ArrayNode terms = f.putArray("matched");
+    matched.forEach(terms::add);
+    f.set("checkin", checkin);
+    if (message != null) {
+      f.set("message", message);
+    }
+    return f;
+  }
+
+  /**
+   * Open and acknowledged help requests of an incident (the caller checked access): those that
+   * matched a watch term ({@code priority: "high"}) first, then oldest first.
+   */
   public Future<ArrayNode> queue(String code) {
-    return store.helpRequests(code, true).map(list -> {
+    return Future.all(store.helpRequests(code, true), store.triage().watchMatches(code)).map(both -> {
+      List<Store.HelpRequest> list = both.resultAt(0);
+      java.util.Map<String, List<String>> matched = both.resultAt(1);
       ArrayNode a = Wire.array();
-      list.forEach(h -> a.add(json(h)));
+      List<Store.HelpRequest> ordered = new java.util.ArrayList<>(list);
+      // Stable: oldest first within each priority, as the store listed them.
+      ordered.sort(java.util.Comparator.comparing(h -> matched.getOrDefault(h.checkIn().id(), List.of()).isEmpty()));
+      ordered.forEach(h -> a.add(json(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
       return a;
     });
   }
 
+  /** A help request as responders see it, with the watch terms it matched (read now). */
+  public Future<ObjectNode> requestJson(Store.HelpRequest h) {
+    return store.triage().watchMatches(h.incident(), h.checkIn().id()).map(m -> json(h, m));
+  }
+
   static ObjectNode json(Store.HelpRequest h) {
+    return json(h, List.of());
+  }
+
+  static ObjectNode json(Store.HelpRequest h, List<String> matched) {
     ObjectNode n = Wire.checkIn(h.checkIn());
     n.put("incident", h.incident());
     n.put("state", h.state());
@@ -92,17 +150,18 @@ public final class HelpService {
       n.put("byResponder", h.byResponder());
     }
     n.put("updatedAt", Wire.time(h.updatedAt()));
-    return triage(n);
+    return triage(n, matched);
   }
 
   /**
-   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code normal}:
-   * no watch term raises one yet), {@code matched} (the watch terms it matched: none) and
+   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code high} when
+   * it matched a watch term of its incident, else {@code normal}), {@code matched} (those terms) and
    * {@code reported} (false: filed by the person themself).
    */
-  static ObjectNode triage(ObjectNode n) {
-    n.put("priority", "normal");
-    n.putArray("matched");
+  static ObjectNode triage(ObjectNode n, List<String> matched) {
+    n.put("priority", matched.isEmpty() ? "normal" : "high");
+    com.fasterxml.jackson.databind.node.ArrayNode m = n.putArray("matched");
+    matched.forEach(m::add);
     n.put("reported", false);
     return n;
   }
@@ -166,7 +225,7 @@ public final class HelpService {
   }
 
   /** True when {@code who} may triage the help queue of one of the incidents {@code codes}. */
-  private Future<Boolean> triages(Responder who, List<String> codes) {
+  Future<Boolean> triages(Responder who, List<String> codes) {
     List<Future<java.util.Optional<org.crisishub.domain.Incident>>> reads = codes.stream().map(store::incident).toList();
     return Future.all(reads).map(x -> reads.stream().anyMatch(f -> f.result().isPresent()
         && IncidentAccess.allows(f.result().get(), Actor.of(who), IncidentAccess.Act.TRIAGE)));
@@ -188,14 +247,16 @@ public final class HelpService {
       }
       update.put("at", Wire.time(h.updatedAt()));
       fanOut.deliverTo(List.of(h.checkIn().phone()), OutFrame.of(update.toString()));
-      ObjectNode forResponders = Wire.object();
-      forResponders.put("type", "help");
-      forResponders.set("checkin", json(h));
-      OutFrame out = OutFrame.of(forResponders.toString());
       // Handed to the incident's agencies as they are now, before the change is answered.
-      Future<Void> sms = store.incident(h.incident()).<Void>map(inc -> {
-        inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out));
-        return null;
+      Future<Void> sms = requestJson(h).compose(ci -> {
+        ObjectNode forResponders = Wire.object();
+        forResponders.put("type", "help");
+        forResponders.set("checkin", ci);
+        OutFrame out = OutFrame.of(forResponders.toString());
+        return store.incident(h.incident()).<Void>map(inc -> {
+          inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out));
+          return null;
+        });
       }).recover(e -> Future.succeededFuture());
       if (h.checkIn().channel() == Channel.SMS) {
         String text = "acknowledged".equals(state)
@@ -206,7 +267,7 @@ public final class HelpService {
             .andThen(x -> smsQueued.run()));
       }
       return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
-          clock.instant())).map(json(h));
+          clock.instant())).compose(x -> requestJson(h));
     });
   }
 }

@@ -104,6 +104,12 @@ public final class RedisStore implements Store {
   private int claimCursor;
   private final java.time.ZoneId smsZone;
   private final RedisSafetyChecks safetyChecks = new RedisSafetyChecks(this);
+  private final RedisTriage triage = new RedisTriage(this);
+
+  @Override
+  public org.crisishub.store.TriageStore triage() {
+    return triage;
+  }
 
   @Override
   public org.crisishub.store.SafetyCheckStore safetyChecks() {
@@ -142,7 +148,7 @@ public final class RedisStore implements Store {
     return String.format("%02x", shard) + u.substring(2);
   }
 
-  private static int shardOfId(String checkinId) {
+  static int shardOfId(String checkinId) {
     try {
       int s = Integer.parseInt(checkinId.substring(0, 2), 16);
       return s < SHARDS ? s : -1;
@@ -650,6 +656,7 @@ public final class RedisStore implements Store {
       for (Incident i : all) {
         if (!keep.contains(i.code())) {
           checks.add(safetyChecks.purgeIncident(i.code()));
+          checks.add(triage.purgeIncident(i.code()));
         }
       }
       List<Future<Response>> shards = new ArrayList<>();
