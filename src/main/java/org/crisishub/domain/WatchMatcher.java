@@ -97,7 +97,8 @@ public final class WatchMatcher {
 
   /**
    * Checks and tidies a list of terms as a responder sent it: at most {@value #MAX_TERMS} strings of 1
-   * to {@value #MAX_TERM_CODE_POINTS} code points (surrounding spaces are trimmed first), each
+   * to {@value #MAX_TERM_CODE_POINTS} code points (surrounding spaces trimmed and inner runs of spaces made one
+   * first), each
    * well-formed text holding at least one word. Terms that normalise to the same words as an earlier
    * one are dropped (the first spelling stays). Fails {@code invalid_request} naming the position
    * ({@code terms[3]}), never echoing the term.
@@ -114,7 +115,7 @@ public final class WatchMatcher {
       if (!(raw.get(i) instanceof String s)) {
         throw HubException.invalid("terms[" + i + "] must be a string");
       }
-      String t = s.strip();
+      String t = s.strip().replaceAll("\\s+", " ");
       int cps = t.codePointCount(0, t.length());
       if (!TextNormaliser.isWellFormed(t) || cps < 1 || cps > MAX_TERM_CODE_POINTS) {
         throw HubException.invalid("terms[" + i + "] must be 1 to " + MAX_TERM_CODE_POINTS + " characters");
