@@ -207,7 +207,7 @@ document.addEventListener('DOMContentLoaded', () => {
       };
       const matched = h.matched || [];
       const thread = threads.get(h.id);
-      const input = Hub.el('input', { type: 'text', maxlength: '280', placeholder: st('ask') });
+      const input = Hub.el('input', { type: 'text', maxlength: '280', placeholder: st('ask'), 'aria-label': st('ask') });
       const send = Hub.el('form', { class: 'row thread-send', onsubmit: async ev => {
         ev.preventDefault();
         if (!input.value.trim()) return;
