@@ -197,7 +197,8 @@ public final class Hub {
     // The first HMAC loads the JCE provider's classes (0.9 s on an event loop, measured under load): here.
     tokens.codeHash("+10000000000", "000000");
     PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
-    org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(store, registry);
+    org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store,
+        registry);
     HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry, watch);
     org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, fanOut, help, watch, clock,
         outbox::wake);

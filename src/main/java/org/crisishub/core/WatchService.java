@@ -24,6 +24,10 @@ import org.crisishub.store.TriageStore;
  * once; the compiled matcher is cached per incident and rebuilt only when the terms read differ
  * from the ones it was built from.
  *
+ * <p>Compiling a list (up to 1,000 terms: 0.9 s of a blocked event loop on a loaded two-core machine)
+ * and re-scoring a whole queue run on worker threads; matching one text runs where it is asked for
+ * (microseconds: a trie walk over at most 280 code points).
+ *
  * <p>Metrics: {@code hub.watch.matches{source}} counts matched items ({@code checkin}, {@code message},
  * {@code rescore}). Thread-safe.
  */
@@ -32,8 +36,10 @@ public final class WatchService {
   private final ConcurrentHashMap<String, WatchMatcher> compiled = new ConcurrentHashMap<>();
   private final Map<String, Counter> matches = new ConcurrentHashMap<>();
   private final MeterRegistry registry;
+  private final io.vertx.core.Vertx vertx;
 
-  public WatchService(Store store, MeterRegistry registry) {
+  public WatchService(io.vertx.core.Vertx vertx, Store store, MeterRegistry registry) {
+    this.vertx = vertx;
     this.store = store;
     this.registry = registry;
     for (String source : List.of("checkin", "message", "rescore")) {
@@ -59,14 +65,15 @@ public final class WatchService {
 
   /** The incident's compiled matcher: the cached one while the stored terms are the same. */
   public Future<WatchMatcher> matcher(String incident) {
-    return triage().watchTerms(incident).map(terms -> {
+    return triage().watchTerms(incident).compose(terms -> {
       WatchMatcher m = compiled.get(incident);
       if (m != null && m.terms().equals(terms)) {
-        return m;
+        return Future.succeededFuture(m);
       }
-      WatchMatcher fresh = WatchMatcher.compile(terms);
-      compiled.put(incident, fresh);
-      return fresh;
+      return vertx.executeBlocking(() -> WatchMatcher.compile(terms), false).map(fresh -> {
+        compiled.put(incident, fresh);
+        return fresh;
+      });
     });
   }
 
@@ -75,17 +82,11 @@ public final class WatchService {
    * new terms for the incident (the caller checked access); returns the stored terms.
    */
   public Future<WatchMatcher> setTerms(String incident, List<?> raw) {
-    List<String> terms;
-    try {
-      terms = WatchMatcher.validate(raw);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    WatchMatcher m = WatchMatcher.compile(terms);
-    return triage().setWatchTerms(incident, terms).map(x -> {
-      compiled.put(incident, m);
-      return m;
-    });
+    return vertx.executeBlocking(() -> WatchMatcher.compile(WatchMatcher.validate(raw)), false)
+        .compose(m -> triage().setWatchTerms(incident, m.terms()).map(x -> {
+          compiled.put(incident, m);
+          return m;
+        }));
   }
 
   /**
@@ -157,7 +158,7 @@ public final class WatchService {
       Map<String, List<String>> before = both.resultAt(1);
       List<Future<List<TriageStore.HelpMessage>>> threads = open.stream()
           .map(h -> triage().helpMessages(h.checkIn().id())).toList();
-      return Future.all(threads).compose(y -> {
+      return Future.all(threads).compose(y -> vertx.executeBlocking(() -> {
         Map<String, List<String>> changes = new LinkedHashMap<>();
         List<Rescored> changed = new ArrayList<>();
         for (int i = 0; i < open.size(); i++) {
@@ -178,8 +179,8 @@ public final class WatchService {
             }
           }
         }
-        return triage().setWatchMatches(incident, changes).map(changed);
-      });
+        return Map.entry(changes, changed);
+      }, false)).compose(r -> triage().setWatchMatches(incident, r.getKey()).map(r.getValue()));
     });
   }
 }

@@ -254,6 +254,16 @@ class TriageIT {
       many.append(i == 0 ? "" : ",").append("\"t").append(i).append('"');
     }
     assertEquals(400, putTerms(pub, code, many.append(']').toString()).status());
+    // 1,000 terms of 64 code points each (4 bytes each in UTF-8: a 256 KB body) are accepted.
+    StringBuilder full = new StringBuilder("[");
+    for (int i = 0; i < 1000; i++) {
+      full.append(i == 0 ? "" : ",").append('"').append("\uD83C\uDD98".repeat(60)).append(String.format("%04d", i))
+          .append('"');
+    }
+    Api.Resp big = putTerms(pub, code, full.append(']').toString());
+    assertEquals(200, big.status(), big.text());
+    assertEquals(1000, big.json().path("terms").size());
+    assertEquals(200, putTerms(pub, code, "[]").status());
     assertEquals(403, putTerms(far, code, "[\"x\"]").status());
     assertEquals(403, putTerms(medic, code, "[\"x\"]").status(), "approver only: no publisher role");
     assertEquals(403, api.get("/api/v1/incidents/" + code + "/watch-terms", far).status());
