@@ -199,9 +199,10 @@ public final class Hub {
     PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
     org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store,
         registry);
-    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry, watch);
-    org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, fanOut, help, watch, clock,
-        outbox::wake);
+    org.crisishub.edge.TriageFrames triageFrames = new org.crisishub.edge.TriageFrames(fanOut);
+    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry, watch, triageFrames);
+    org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, triageFrames, help, watch,
+        clock, outbox::wake);
     CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
         this::clusterUp);
     FollowService follows = new FollowService(store, fanOut, clock, outbox::wake, config.timezone());

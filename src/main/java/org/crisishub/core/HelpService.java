@@ -30,14 +30,17 @@ public final class HelpService {
   private final Runnable smsQueued;
   private final io.micrometer.core.instrument.MeterRegistry registry;
   private final WatchService watch;
+  private final TriageEvents triageEvents;
 
   /**
    * {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved;
-   * {@code watch} scores new requests against the incident's watch terms.
+   * {@code watch} scores new requests against the incident's watch terms; {@code triageEvents} shows
+   * requests (with their matches) and watch matches to the incident's responders.
    */
   public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued,
-      io.micrometer.core.instrument.MeterRegistry registry, WatchService watch) {
+      io.micrometer.core.instrument.MeterRegistry registry, WatchService watch, TriageEvents triageEvents) {
     this.watch = watch;
+    this.triageEvents = triageEvents;
     this.store = store;
     this.fanOut = fanOut;
     this.clock = clock;
@@ -74,43 +77,18 @@ public final class HelpService {
         })
         .map(matched -> {
           for (String code : r.helpIncidents()) {
-            ObjectNode frame = Wire.object();
-            frame.put("type", "help");
-            ObjectNode ci = Wire.checkIn(r.checkIn());
-            ci.put("incident", code);
-            ci.put("state", "open");
-            ci.put("updatedAt", Wire.time(r.checkIn().at()));
+            // A new request in the queue: open, by nobody yet, changed when it was filed.
+            Store.HelpRequest filed = new Store.HelpRequest(r.checkIn(), code, "open", null, null, r.checkIn().at());
             List<String> hit = matched.getOrDefault(code, List.of());
-            triage(ci, hit);
-            frame.set("checkin", ci);
-            OutFrame out = OutFrame.of(frame.toString());
-            OutFrame match = hit.isEmpty() ? null : OutFrame.of(watchMatch(code, hit, ci, null).toString());
             store.incident(code).onSuccess(inc -> inc.ifPresent(i -> {
-              fanOut.deliverToIncidentResponders(code, i.agencies(), out);
-              if (match != null) {
-                fanOut.deliverToIncidentResponders(code, i.agencies(), match);
+              triageEvents.helpShown(filed, hit, i.agencies());
+              if (!hit.isEmpty()) {
+                triageEvents.watchMatched(filed, hit, hit, null, i.agencies());
               }
             }));
           }
           return null;
         });
-  }
-
-  /**
-   * {@code {"type":"watch_match","incident","matched":[terms],"checkin":{…},"message"?:{…}}}: one matched
-   * item ({@code message}: the thread message that matched, when it was one).
-   */
-  static ObjectNode watchMatch(String incident, List<String> matched, ObjectNode checkin, ObjectNode message) {
-    ObjectNode f = Wire.object();
-    f.put("type", "watch_match");
-    f.put("incident", incident);
-    com.fasterxml.jackson.databind.node.ArrayNode terms = f.putArray("matched");
-    matched.forEach(terms::add);
-    f.set("checkin", checkin);
-    if (message != null) {
-      f.set("message", message);
-    }
-    return f;
   }
 
   /**
@@ -139,7 +117,8 @@ public final class HelpService {
     return json(h, List.of());
   }
 
-  static ObjectNode json(Store.HelpRequest h, List<String> matched) {
+  /** A help request as responders see it (docs/api.md), with the watch terms it matched. */
+  public static ObjectNode json(Store.HelpRequest h, List<String> matched) {
     ObjectNode n = Wire.checkIn(h.checkIn());
     n.put("incident", h.incident());
     n.put("state", h.state());
@@ -248,16 +227,11 @@ public final class HelpService {
       update.put("at", Wire.time(h.updatedAt()));
       fanOut.deliverTo(List.of(h.checkIn().phone()), OutFrame.of(update.toString()));
       // Handed to the incident's agencies as they are now, before the change is answered.
-      Future<Void> sms = requestJson(h).compose(ci -> {
-        ObjectNode forResponders = Wire.object();
-        forResponders.put("type", "help");
-        forResponders.set("checkin", ci);
-        OutFrame out = OutFrame.of(forResponders.toString());
-        return store.incident(h.incident()).<Void>map(inc -> {
-          inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out));
-          return null;
-        });
-      }).recover(e -> Future.succeededFuture());
+      Future<Void> sms = store.triage().watchMatches(h.incident(), h.checkIn().id()).compose(matched ->
+          store.incident(h.incident()).<Void>map(inc -> {
+            inc.ifPresent(i -> triageEvents.helpShown(h, matched, i.agencies()));
+            return null;
+          })).recover(e -> Future.succeededFuture());
       if (h.checkIn().channel() == Channel.SMS) {
         String text = "acknowledged".equals(state)
             ? "Crisis Hub: a responder has seen your call for help (#" + h.checkIn().seq() + ")."

@@ -1,7 +1,5 @@
 package org.crisishub.core;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.List;
@@ -13,9 +11,6 @@ import org.crisishub.domain.Incident;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.TextNormaliser;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
 import org.crisishub.store.Store;
 import org.crisishub.store.TriageStore;
 import org.slf4j.Logger;
@@ -36,16 +31,16 @@ public final class TriageService {
   public static final int MAX_MESSAGE_CODE_POINTS = 280;
 
   private final Store store;
-  private final FanOut fanOut;
+  private final TriageEvents events;
   private final HelpService help;
   private final WatchService watch;
   private final Clock clock;
   private final Runnable smsQueued;
 
-  public TriageService(Store store, FanOut fanOut, HelpService help, WatchService watch, Clock clock,
+  public TriageService(Store store, TriageEvents events, HelpService help, WatchService watch, Clock clock,
       Runnable smsQueued) {
     this.store = store;
-    this.fanOut = fanOut;
+    this.events = events;
     this.help = help;
     this.watch = watch;
     this.clock = clock;
@@ -54,48 +49,36 @@ public final class TriageService {
 
   // ---------------------------------------------------------------- watch terms
 
-  /** {@code GET /api/v1/incidents/{code}/watch-terms}: {@code {terms}} (the caller checked access). */
-  public Future<ObjectNode> terms(Incident inc) {
-    return watch.terms(inc.code()).map(TriageService::termsJson);
-  }
-
-  private static ObjectNode termsJson(List<String> terms) {
-    ObjectNode n = Wire.object();
-    ArrayNode a = n.putArray("terms");
-    terms.forEach(a::add);
-    return n;
+  /** {@code GET /api/v1/incidents/{code}/watch-terms}: the terms (the caller checked access). */
+  public Future<List<String>> terms(Incident inc) {
+    return watch.terms(inc.code());
   }
 
   /**
    * {@code PUT /api/v1/incidents/{code}/watch-terms}: validates and stores the terms (the caller checked
    * that {@code who} may), then re-scores the incident's open help requests. Requests whose matches
    * changed go to the incident's responders as a new {@code help} frame; those that gained terms also
-   * as a {@code watch_match}. Returns {@code {terms}} as stored. Fails {@code invalid_request}.
+   * as a {@code watch_match}. Returns the terms as stored. Fails {@code invalid_request}.
    */
-  public Future<ObjectNode> setTerms(Responder who, Incident inc, List<?> raw) {
+  public Future<List<String>> setTerms(Responder who, Incident inc, List<?> raw) {
     return watch.setTerms(inc.code(), raw).compose(m -> store.audit(who.username(), "watch.set", inc.code(), "done",
         m.terms().size() + " terms", clock.instant()).map(m)).compose(m -> watch.rescore(inc.code(), m)
             .map(changed -> {
               announceRescored(inc, changed);
-              return termsJson(m.terms());
+              return m.terms();
             }).recover(e -> {
               // The terms are stored; a failed re-score is logged and repaired by the next change.
               LOG.warn("re-scoring the help queue of {} failed: {}", inc.code(), e.toString());
-              return Future.succeededFuture(termsJson(m.terms()));
+              return Future.succeededFuture(m.terms());
             }));
   }
 
   private void announceRescored(Incident inc, List<WatchService.Rescored> changed) {
     for (WatchService.Rescored r : changed) {
-      ObjectNode ci = HelpService.json(r.request(), r.after());
-      ObjectNode frame = Wire.object();
-      frame.put("type", "help");
-      frame.set("checkin", ci);
-      fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(frame.toString()));
+      events.helpShown(r.request(), r.after(), inc.agencies());
       List<String> gained = r.after().stream().filter(t -> !r.before().contains(t)).toList();
       if (!gained.isEmpty()) {
-        fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(),
-            OutFrame.of(HelpService.watchMatch(inc.code(), gained, ci, null).toString()));
+        events.watchMatched(r.request(), gained, r.after(), null, inc.agencies());
       }
     }
   }
@@ -105,11 +88,10 @@ public final class TriageService {
   /**
    * {@code POST /api/v1/help/{checkinId}/messages}: a message from the person who asked ({@code phone})
    * or from a responder of the agencies of the request's incident ({@code responder}); exactly one of
-   * the two is non-null. Returns the message {@code {id, from, by?, text, at}} (to a responder also
-   * {@code byResponder}). Fails {@code invalid_request} (text not 1–280 code points), {@code not_found}
-   * (no such help request), {@code forbidden} (anyone else).
+   * the two is non-null. Returns the stored message. Fails {@code invalid_request} (text not 1–280 code
+   * points), {@code not_found} (no such help request), {@code forbidden} (anyone else).
    */
-  public Future<ObjectNode> post(String phone, Responder responder, String checkinId, String text) {
+  public Future<TriageStore.HelpMessage> post(String phone, Responder responder, String checkinId, String text) {
     String t;
     try {
       t = checkText(text);
@@ -117,17 +99,13 @@ public final class TriageService {
       return Future.failedFuture(e);
     }
     return access(phone, responder, checkinId, "help.message")
-        .compose(h -> append(h, responder, t).map(m -> message(m, responder != null)));
+        .compose(h -> append(h, responder, t));
   }
 
   /** {@code GET /api/v1/help/{checkinId}/messages}: the thread, oldest first; same access as {@link #post}. */
-  public Future<ArrayNode> thread(String phone, Responder responder, String checkinId) {
+  public Future<List<TriageStore.HelpMessage>> thread(String phone, Responder responder, String checkinId) {
     return access(phone, responder, checkinId, "help.thread.read")
-        .compose(h -> store.triage().helpMessages(checkinId)).map(list -> {
-          ArrayNode a = Wire.array();
-          list.forEach(m -> a.add(message(m, responder != null)));
-          return a;
-        });
+        .compose(h -> store.triage().helpMessages(checkinId));
   }
 
   /** The newest unresolved help request of a number, and whether a responder wrote last in its thread. */
@@ -211,9 +189,7 @@ public final class TriageService {
     }
     return stored.compose(x -> store.incident(h.incident())).compose(inc -> {
       String person = h.checkIn().phone();
-      int sessions = fanOut.deliverTo(List.of(person), OutFrame.of(frame(id, message(m, false)).toString()));
-      inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(),
-          OutFrame.of(frame(id, message(m, true)).toString())));
+      int sessions = events.messagePosted(h, m, inc.<java.util.Collection<String>>map(Incident::agencies).orElse(List.of()));
       Future<Void> after = Future.succeededFuture();
       if (responder != null && sessions == 0) {
         // No open session of the person on this node: the message goes by SMS (the person-to-person class).
@@ -226,9 +202,7 @@ public final class TriageService {
           if (score.matched().isEmpty()) {
             return Future.<Void>succeededFuture();
           }
-          ObjectNode ci = HelpService.json(h, score.all());
-          fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), OutFrame.of(
-              HelpService.watchMatch(h.incident(), score.matched(), ci, message(m, true)).toString()));
+          events.watchMatched(h, score.matched(), score.all(), m, i.agencies());
           return Future.<Void>succeededFuture();
         }).recover(e -> {
           LOG.warn("matching a thread message against watch terms failed: {}", e.toString());
@@ -237,32 +211,5 @@ public final class TriageService {
       }
       return after.map(m);
     });
-  }
-
-  private static ObjectNode frame(String checkinId, ObjectNode message) {
-    ObjectNode f = Wire.object();
-    f.put("type", "help_message");
-    f.put("checkin", checkinId);
-    f.set("message", message);
-    return f;
-  }
-
-  /**
-   * A message on the wire: {@code {id, from, by?, text, at}}, {@code by} the responder's agency;
-   * {@code forResponders} adds {@code byResponder} (the username), which the person is not shown.
-   */
-  static ObjectNode message(TriageStore.HelpMessage m, boolean forResponders) {
-    ObjectNode n = Wire.object();
-    n.put("id", m.id());
-    n.put("from", m.from());
-    if (m.agency() != null) {
-      n.put("by", m.agency());
-    }
-    if (forResponders && m.by() != null) {
-      n.put("byResponder", m.by());
-    }
-    n.put("text", m.text());
-    n.put("at", Wire.time(m.at()));
-    return n;
   }
 }

@@ -116,7 +116,7 @@ final class ResponderRoutes {
         }).map(HttpApi.Reply::ok)));
     r.get("/api/v1/incidents/:code/watch-terms").handler(ctx -> responder(ctx, (c, who) ->
         edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "watch.read")
-            .compose(i -> edge.triage().terms(i)).map(HttpApi.Reply::ok)));
+            .compose(i -> edge.triage().terms(i)).map(t -> HttpApi.Reply.ok(TriageFrames.terms(t)))));
     r.put("/api/v1/incidents/:code/watch-terms").handler(ctx -> responder(ctx, (c, who) -> {
       JsonNode b = HttpApi.bodyObject(c);
       JsonNode terms = b.get("terms");
@@ -126,12 +126,14 @@ final class ResponderRoutes {
       java.util.List<Object> raw = new java.util.ArrayList<>();
       terms.forEach(t -> raw.add(t.isTextual() ? t.asText() : t));
       return edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.WATCH_TERMS,
-          "watch.set").compose(i -> edge.triage().setTerms(who, i, raw)).map(HttpApi.Reply::ok);
+          "watch.set").compose(i -> edge.triage().setTerms(who, i, raw)).map(t -> HttpApi.Reply.ok(TriageFrames.terms(t)));
     }));
     r.get("/api/v1/help/:id/messages").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
         .compose(p -> p instanceof Principal.Person person
             ? edge.triage().thread(person.claims().subject(), null, c.pathParam("id"))
-            : edge.triage().thread(null, Principal.responder(p), c.pathParam("id")))
+                .map(t -> TriageFrames.thread(t, false))
+            : edge.triage().thread(null, Principal.responder(p), c.pathParam("id"))
+                .map(t -> TriageFrames.thread(t, true)))
         .map(HttpApi.Reply::ok)));
     r.post("/api/v1/help/:id/messages").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
         .compose(p -> {
@@ -142,7 +144,9 @@ final class ResponderRoutes {
           }
           return p instanceof Principal.Person person
               ? edge.triage().post(person.claims().subject(), null, c.pathParam("id"), t.asText())
-              : edge.triage().post(null, Principal.responder(p), c.pathParam("id"), t.asText());
+                  .map(m -> TriageFrames.message(m, false))
+              : edge.triage().post(null, Principal.responder(p), c.pathParam("id"), t.asText())
+                  .map(m -> TriageFrames.message(m, true));
         }).map(HttpApi.Reply::created)));
     r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, (c, who) ->
         edge.help().set(who, c.pathParam("id"), "acknowledged").map(HttpApi.Reply::ok)));
