@@ -99,13 +99,19 @@ public final class HelpService {
     return Future.all(store.helpRequests(code, true), store.triage().watchMatches(code)).map(both -> {
       List<Store.HelpRequest> list = both.resultAt(0);
       java.util.Map<String, List<String>> matched = both.resultAt(1);
-      ArrayNode a = Wire.array();
-      List<Store.HelpRequest> ordered = new java.util.ArrayList<>(list);
-      // Stable: oldest first within each priority, as the store listed them.
-      ordered.sort(java.util.Comparator.comparing(h -> matched.getOrDefault(h.checkIn().id(), List.of()).isEmpty()));
-      ordered.forEach(h -> a.add(json(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
-      return a;
+      List<ObjectNode> all = new java.util.ArrayList<>();
+      list.forEach(h -> all.add(json(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
+      return highFirst(all);
     });
+  }
+
+  /** Requests in queue order: {@code priority: "high"} first, the given (oldest-first) order kept within each. */
+  static ArrayNode highFirst(List<ObjectNode> requests) {
+    List<ObjectNode> ordered = new java.util.ArrayList<>(requests);
+    ordered.sort(java.util.Comparator.comparing((ObjectNode n) -> !"high".equals(n.path("priority").asText())));
+    ArrayNode a = Wire.array();
+    ordered.forEach(a::add);
+    return a;
   }
 
   /** A help request as responders see it, with the watch terms it matched (read now). */
