@@ -1,7 +1,5 @@
 package org.crisishub.core;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.List;
@@ -11,21 +9,19 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
 import org.crisishub.store.Store;
 
 /**
  * Help triage: a {@code need_help} check-in that names an incident, or falls inside its area, is
  * shared with that incident's responders (its purpose), live and in the incident's queue. When a
  * responder acknowledges or resolves it, the person is told on their open sessions, and by SMS
- * when they asked for help by SMS.
+ * when they asked for help by SMS. Live news goes out as {@link TriageEvents#helpShown} (to the
+ * incident's responders) and {@link DomainEvent.HelpAnswered} (to the person).
  */
 public final class HelpService {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelpService.class);
   private final Store store;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
   private final io.micrometer.core.instrument.MeterRegistry registry;
@@ -35,14 +31,14 @@ public final class HelpService {
   /**
    * {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved;
    * {@code watch} scores new requests against the incident's watch terms; {@code triageEvents} shows
-   * requests (with their matches) and watch matches to the incident's responders.
+   * requests (with the terms they matched) and watch matches to the incident's responders.
    */
-  public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued,
+  public HelpService(Store store, EventSink events, Clock clock, Runnable smsQueued,
       io.micrometer.core.instrument.MeterRegistry registry, WatchService watch, TriageEvents triageEvents) {
     this.watch = watch;
     this.triageEvents = triageEvents;
     this.store = store;
-    this.fanOut = fanOut;
+    this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
     this.registry = registry;
@@ -56,6 +52,13 @@ public final class HelpService {
         .description("help requests by event: filed (a need_help check-in inside an open incident),"
             + " acknowledged and resolved by a responder")
         .tag("event", event).register(registry);
+  }
+
+  /** A help request with the watch terms of its incident it matched (none: {@code priority: "normal"}). */
+  public record Triaged(Store.HelpRequest request, List<String> matched) {
+    public Triaged {
+      matched = List.copyOf(matched);
+    }
   }
 
   /**
@@ -95,85 +98,35 @@ public final class HelpService {
    * Open and acknowledged help requests of an incident (the caller checked access): those that
    * matched a watch term ({@code priority: "high"}) first, then oldest first.
    */
-  public Future<ArrayNode> queue(String code) {
+  public Future<List<Triaged>> queue(String code) {
     return Future.all(store.helpRequests(code, true), store.triage().watchMatches(code)).map(both -> {
       List<Store.HelpRequest> list = both.resultAt(0);
       java.util.Map<String, List<String>> matched = both.resultAt(1);
-      List<ObjectNode> all = new java.util.ArrayList<>();
-      list.forEach(h -> all.add(json(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
+      List<Triaged> all = new java.util.ArrayList<>();
+      list.forEach(h -> all.add(new Triaged(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
       return highFirst(all);
     });
   }
 
-  /** Requests in queue order: {@code priority: "high"} first, the given (oldest-first) order kept within each. */
-  static ArrayNode highFirst(List<ObjectNode> requests) {
-    List<ObjectNode> ordered = new java.util.ArrayList<>(requests);
-    ordered.sort(java.util.Comparator.comparing((ObjectNode n) -> !"high".equals(n.path("priority").asText())));
-    ArrayNode a = Wire.array();
-    ordered.forEach(a::add);
-    return a;
+  /** Requests in queue order: matched ones first, the given (oldest-first) order kept within each. */
+  static List<Triaged> highFirst(List<Triaged> requests) {
+    List<Triaged> ordered = new java.util.ArrayList<>(requests);
+    ordered.sort(java.util.Comparator.comparing((Triaged t) -> t.matched().isEmpty()));
+    return ordered;
   }
 
-  /** A help request as responders see it, with the watch terms it matched (read now). */
-  public Future<ObjectNode> requestJson(Store.HelpRequest h) {
-    return store.triage().watchMatches(h.incident(), h.checkIn().id()).map(m -> json(h, m));
-  }
-
-  static ObjectNode json(Store.HelpRequest h) {
-    return json(h, List.of());
-  }
-
-  /** A help request as responders see it (docs/api.md), with the watch terms it matched. */
-  public static ObjectNode json(Store.HelpRequest h, List<String> matched) {
-    ObjectNode n = Wire.checkIn(h.checkIn());
-    n.put("incident", h.incident());
-    n.put("state", h.state());
-    if (h.byAgency() != null) {
-      n.put("by", h.byAgency());
-    }
-    if (h.byResponder() != null) {
-      n.put("byResponder", h.byResponder());
-    }
-    n.put("updatedAt", Wire.time(h.updatedAt()));
-    return triage(n, matched);
+  /** A help request with the watch terms it matched (read now). */
+  public Future<Triaged> triaged(Store.HelpRequest h) {
+    return store.triage().watchMatches(h.incident(), h.checkIn().id()).map(m -> new Triaged(h, m));
   }
 
   /**
-   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code high} when
-   * it matched a watch term of its incident, else {@code normal}), {@code matched} (those terms) and
-   * {@code reported} (false: filed by the person themself).
-   */
-  static ObjectNode triage(ObjectNode n, List<String> matched) {
-    n.put("priority", matched.isEmpty() ? "normal" : "high");
-    com.fasterxml.jackson.databind.node.ArrayNode m = n.putArray("matched");
-    matched.forEach(m::add);
-    n.put("reported", false);
-    return n;
-  }
-
-  /**
-   * What the person who asked sees of their request: {@code {id, incident, state, by?, at}} with
-   * {@code by} the agency that last acted and {@code at} when the state last changed.
-   */
-  static ObjectNode summary(Store.HelpRequest h) {
-    ObjectNode n = Wire.object();
-    n.put("id", h.checkIn().id());
-    n.put("incident", h.incident());
-    n.put("state", h.state());
-    if (h.byAgency() != null) {
-      n.put("by", h.byAgency());
-    }
-    n.put("at", Wire.time(h.updatedAt()));
-    return n;
-  }
-
-  /**
-   * {@code GET /api/v1/help/{checkinId}}: the request's {@link #summary}, for the person who asked
+   * {@code GET /api/v1/help/{checkinId}}: the request (the edge shows its summary), for the person who asked
    * ({@code phone}) or a responder of the agencies of (one of) its incidents ({@code responder});
    * exactly one of the two is non-null. Fails {@code not_found} when there is none,
    * {@code forbidden} for anyone else.
    */
-  public Future<ObjectNode> read(String phone, Responder responder, String checkinId) {
+  public Future<Store.HelpRequest> read(String phone, Responder responder, String checkinId) {
     return store.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -182,7 +135,7 @@ public final class HelpService {
       Future<Boolean> may = responder == null
           ? Future.succeededFuture(phone != null && phone.equals(h.checkIn().phone()))
           : store.helpIncidents(checkinId).compose(codes -> triages(responder, codes));
-      return may.compose(ok -> ok ? Future.succeededFuture(summary(h))
+      return may.compose(ok -> ok ? Future.succeededFuture(h)
           : Future.failedFuture(HubException.forbidden()));
     });
   }
@@ -190,9 +143,9 @@ public final class HelpService {
   /**
    * Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request: a responder
    * of the agencies of (one of) the incidents whose queue holds it; {@code not_found} when it is no
-   * help request, {@code forbidden} for anyone else.
+   * help request, {@code forbidden} for anyone else. Returns the request as it now is.
    */
-  public Future<ObjectNode> set(Responder who, String checkinId, String state) {
+  public Future<Triaged> set(Responder who, String checkinId, String state) {
     return store.helpIncidents(checkinId).compose(codes -> {
       if (codes.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -216,22 +169,14 @@ public final class HelpService {
         && IncidentAccess.allows(f.result().get(), Actor.of(who), IncidentAccess.Act.TRIAGE)));
   }
 
-  private Future<ObjectNode> apply(Responder who, String checkinId, String state) {
+  private Future<Triaged> apply(Responder who, String checkinId, String state) {
     return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
       Store.HelpRequest h = o.get();
       counted(state).increment();
-      ObjectNode update = Wire.object();
-      update.put("type", "help_update");
-      update.put("id", checkinId);
-      update.put("state", state);
-      if (h.byAgency() != null) {
-        update.put("by", h.byAgency());
-      }
-      update.put("at", Wire.time(h.updatedAt()));
-      fanOut.deliverTo(List.of(h.checkIn().phone()), OutFrame.of(update.toString()));
+      events.publish(new DomainEvent.HelpAnswered(h));
       // Handed to the incident's agencies as they are now, before the change is answered.
       Future<Void> sms = store.triage().watchMatches(h.incident(), h.checkIn().id()).compose(matched ->
           store.incident(h.incident()).<Void>map(inc -> {
@@ -247,7 +192,7 @@ public final class HelpService {
             .andThen(x -> smsQueued.run()));
       }
       return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
-          clock.instant())).compose(x -> requestJson(h));
+          clock.instant())).compose(x -> triaged(h));
     });
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
 import java.util.List;
-import org.crisishub.core.HelpService;
 import org.crisishub.core.TriageEvents;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.fanout.OutFrame;
@@ -26,10 +25,7 @@ public final class TriageFrames implements TriageEvents {
 
   @Override
   public void helpShown(Store.HelpRequest request, List<String> matched, Collection<String> agencies) {
-    ObjectNode f = Wire.object();
-    f.put("type", "help");
-    f.set("checkin", HelpService.json(request, matched));
-    fanOut.deliverToIncidentResponders(request.incident(), agencies, OutFrame.of(f.toString()));
+    fanOut.deliverToIncidentResponders(request.incident(), agencies, EventEncoder.helpFrame(request, matched));
   }
 
   @Override
@@ -40,7 +36,7 @@ public final class TriageFrames implements TriageEvents {
     f.put("incident", request.incident());
     ArrayNode terms = f.putArray("matched");
     matched.forEach(terms::add);
-    f.set("checkin", HelpService.json(request, all));
+    f.set("checkin", Wire.helpRequest(request, all));
     if (message != null) {
       f.set("message", message(message, true));
     }
