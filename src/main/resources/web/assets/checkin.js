@@ -264,7 +264,39 @@ document.addEventListener('DOMContentLoaded', () => {
     p.className = h.state === 'open' ? 'warn' : 'status safe';
     p.textContent = h.state === 'open' ? Hub.t('help.open', { incident: h.incident })
       : Hub.t('help.' + h.state, { by: h.by || Hub.t('help.someone'), time: Hub.time(h.at) });
+    renderThread();
   }
+
+  // The reply thread of my help request: what responders wrote, and my answers (docs/triage.md).
+  let thread = [];
+  function renderThread() {
+    $('help-thread').replaceChildren(...thread.map(m => Hub.el('li', { 'data-from': m.from },
+      Hub.el('span', { class: 'muted' }, (m.from === 'person' ? Hub.t('help.you') : (m.by || Hub.t('help.someone')))
+        + ' · ' + Hub.time(m.at) + ' '), Hub.el('span', { class: 'note' }, m.text))));
+  }
+
+  function addMessage(m) {
+    if (!thread.some(x => x.id === m.id)) thread.push(m);
+    renderThread();
+  }
+
+  async function refreshThread(id) {
+    try { thread = await Hub.api('GET', '/api/v1/help/' + encodeURIComponent(id) + '/messages', undefined, Hub.session.token); }
+    catch (e) { thread = []; }
+    renderThread();
+  }
+
+  $('help-reply').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    let h = null;
+    try { h = JSON.parse(localStorage.getItem('hub.help')); } catch (e) { h = null; }
+    const text = $('help-text').value.trim();
+    if (!h || !text || !Hub.session.token) return;
+    try {
+      addMessage(await Hub.api('POST', '/api/v1/help/' + encodeURIComponent(h.id) + '/messages', { text }, Hub.session.token));
+      $('help-text').value = '';
+    } catch (e) { $('help-state').textContent = e.message; }
+  });
 
   function updateHelp(u) {
     let h = null;
@@ -279,7 +311,10 @@ document.addEventListener('DOMContentLoaded', () => {
     let h = null;
     try { h = JSON.parse(localStorage.getItem('hub.help')); } catch (e) { h = null; }
     if (!h || !Hub.session.token) return;
-    try { updateHelp(await Hub.api('GET', '/api/v1/help/' + encodeURIComponent(h.id), undefined, Hub.session.token)); }
+    try {
+      updateHelp(await Hub.api('GET', '/api/v1/help/' + encodeURIComponent(h.id), undefined, Hub.session.token));
+      await refreshThread(h.id);
+    }
     catch (e) { if (e.status === 404 || e.status === 403) { localStorage.removeItem('hub.help'); renderHelp(); } }
   }
 
@@ -303,6 +338,11 @@ document.addEventListener('DOMContentLoaded', () => {
         // The hub names the signed-in number in E.164 form (a session from before it was kept so).
         if (f.type === 'ready' && f.phone) $('me').textContent = f.phone;
         else if (f.type === 'help_update') updateHelp(f);
+        else if (f.type === 'help_message') {
+          let h = null;
+          try { h = JSON.parse(localStorage.getItem('hub.help')); } catch (e) { h = null; }
+          if (h && h.id === f.checkin) addMessage(f.message);
+        }
         else if (f.type === 'safety_check') { asks.set(f.id, f); showAsk(); }
         else if (f.type === 'error' && f.code === 'unauthorized' && Hub.session.token) { Hub.session.clear(); show(); }
       }

@@ -17,19 +17,79 @@ document.addEventListener('DOMContentLoaded', () => {
       inarea: 'People last seen in the area', numbers: 'More numbers (one per line, needs a second responder)',
       prepare: 'Prepare', start: 'Start', close: 'Close', approve: 'Approve',
       estimate: '{a} people, {s} SMS of {g} segment(s) ({e}), about {t} s to send',
-      tallies: 'safe {safe} · need help {needHelp} · no answer {noAnswer} · unreachable {unreachable} · asked {asked} · delivered {delivered}' },
+      tallies: 'safe {safe} · need help {needHelp} · no answer {noAnswer} · unreachable {unreachable} · asked {asked} · delivered {delivered}',
+      watch: 'Watch terms', watchLabel: 'Terms that raise a call for help (one per line, any language)', saveTerms: 'Save terms',
+      saved: 'Saved {n} terms.', high: 'watch', thread: 'Messages', send: 'Send', ask: 'Write to this person…',
+      person: 'person' },
     es: { title: 'Control de seguridad', question: 'Pregunta', joined: 'Números que se unieron por SMS',
       inarea: 'Personas vistas por última vez en la zona', numbers: 'Más números (uno por línea, requiere otra persona)',
       prepare: 'Preparar', start: 'Iniciar', close: 'Cerrar', approve: 'Aprobar',
       estimate: '{a} personas, {s} SMS de {g} segmento(s) ({e}), unos {t} s de envío',
-      tallies: 'a salvo {safe} · necesitan ayuda {needHelp} · sin respuesta {noAnswer} · inalcanzables {unreachable} · preguntados {asked} · entregados {delivered}' }
+      tallies: 'a salvo {safe} · necesitan ayuda {needHelp} · sin respuesta {noAnswer} · inalcanzables {unreachable} · preguntados {asked} · entregados {delivered}',
+      watch: 'Términos vigilados', watchLabel: 'Términos que destacan una petición de ayuda (uno por línea, cualquier idioma)',
+      saveTerms: 'Guardar términos', saved: '{n} términos guardados.', high: 'vigilado', thread: 'Mensajes', send: 'Enviar',
+      ask: 'Escribir a esta persona…', person: 'persona' }
   };
+  const threads = new Map(); // check-in id -> messages, for the requests whose thread is open
+  const flagged = new Set(); // check-in ids that matched while this console watched
   const st = (k, vars) => { let s = (SC[Hub.lang] || SC.en)[k]; for (const v in vars || {}) s = s.split('{' + v + '}').join(vars[v]); return s; };
   const checks = new Map(); // id -> check
   function labelChecks() {
     $('sc-title').textContent = st('title'); $('sc-question-label').textContent = st('question');
     $('sc-joined-label').textContent = st('joined'); $('sc-inarea-label').textContent = st('inarea');
     $('sc-numbers-label').textContent = st('numbers'); $('sc-draft').textContent = st('prepare');
+    $('watch-title').textContent = st('watch'); $('watch-label').textContent = st('watchLabel');
+    $('watch-save').textContent = st('saveTerms');
+  }
+
+  async function loadTerms() {
+    try {
+      const r = await Hub.api('GET', '/api/v1/incidents/' + code() + '/watch-terms', undefined, token());
+      $('watch-terms').value = r.terms.join('\n');
+    } catch (e) { fail(e); }
+  }
+
+  $('watch-form').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const terms = $('watch-terms').value.split('\n').map(x => x.trim()).filter(x => x);
+    try {
+      const r = await Hub.api('PUT', '/api/v1/incidents/' + code() + '/watch-terms', { terms }, token());
+      $('watch-terms').value = r.terms.join('\n');
+      $('error').textContent = st('saved', { n: r.terms.length });
+    } catch (e) { fail(e); }
+  });
+
+  async function toggleThread(id) {
+    if (threads.has(id)) { threads.delete(id); renderHelp(); return; }
+    try {
+      threads.set(id, await Hub.api('GET', '/api/v1/help/' + id + '/messages', undefined, token()));
+    } catch (e) { fail(e); }
+    renderHelp();
+  }
+
+  /** The note with each matched term marked (compared without case and accents, as the hub matches). */
+  function marked(note, terms) {
+    const fold = x => x.normalize('NFKD').replace(/\p{Mn}/gu, '').normalize('NFKC').toLowerCase();
+    const folded = fold(note);
+    if (!terms.length || folded.length !== note.length) return [note];
+    const out = [];
+    let i = 0;
+    while (i < note.length) {
+      let hit = null;
+      for (const t of terms) {
+        const f = fold(t);
+        const before = i === 0 || !/[\p{L}\p{N}]/u.test(folded[i - 1]);
+        const after = i + f.length >= folded.length || !/[\p{L}\p{N}]/u.test(folded[i + f.length]);
+        if (f && folded.startsWith(f, i) && before && after) { hit = f; break; }
+      }
+      if (hit) { out.push(Hub.el('mark', null, note.slice(i, i + hit.length))); i += hit.length; }
+      else {
+        const last = out[out.length - 1];
+        if (typeof last === 'string') out[out.length - 1] = last + note[i]; else out.push(note[i]);
+        i++;
+      }
+    }
+    return out;
   }
 
   function show() {
@@ -74,12 +134,15 @@ document.addEventListener('DOMContentLoaded', () => {
 
   async function selectIncident() {
     help.clear();
+    threads.clear();
+    flagged.clear();
     try {
       (await Hub.api('GET', '/api/v1/incidents/' + code() + '/help', undefined, token())).forEach(h => help.set(h.id, h));
     } catch (e) { fail(e); }
     renderHelp();
     await loadNotices();
     await loadChecks();
+    await loadTerms();
     if (!conn) conn = Hub.live({ onOpen, onFrame, onState });
     else resubscribe(conn.socket);
   }
@@ -100,6 +163,15 @@ document.addEventListener('DOMContentLoaded', () => {
   function onFrame(f, ws) {
     if (f.type === 'ready') { onState('live'); resubscribe(ws); }
     else if (f.type === 'help' && f.checkin.incident === code()) { help.set(f.checkin.id, f.checkin); renderHelp(); }
+    else if (f.type === 'watch_match' && f.incident === code()) {
+      help.set(f.checkin.id, f.checkin);
+      flagged.add(f.checkin.id);
+      renderHelp();
+    } else if (f.type === 'help_message' && help.has(f.checkin)) {
+      if (threads.has(f.checkin) && !threads.get(f.checkin).some(m => m.id === f.message.id)) threads.get(f.checkin).push(f.message);
+      help.get(f.checkin).lastMessage = f.message;
+      renderHelp();
+    }
     else if (f.type === 'notice') loadNotices();
     else if (f.type === 'safety_check_tally' && checks.has(f.id)) { checks.get(f.id).tallies = f.tallies; renderChecks(); }
     else if (f.type === 'error' && f.code === 'unauthorized') { store.removeItem('hub.rtoken'); conn.stop(); conn = null; show(); }
@@ -123,7 +195,9 @@ document.addEventListener('DOMContentLoaded', () => {
   function renderHelp() {
     const ul = $('help');
     ul.replaceChildren();
-    const open = [...help.values()].filter(h => h.state !== 'resolved').sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    // As the hub lists them: watch matches (priority high) first, then oldest first.
+    const open = [...help.values()].filter(h => h.state !== 'resolved').sort((a, b) =>
+      (a.priority === 'high' ? 0 : 1) - (b.priority === 'high' ? 0 : 1) || Date.parse(a.at) - Date.parse(b.at));
     if (!open.length) ul.append(Hub.el('li', { class: 'muted' }, Hub.t('resp.noHelp')));
     for (const h of open) {
       const set = async what => {
@@ -131,13 +205,35 @@ document.addEventListener('DOMContentLoaded', () => {
         help.set(h.id, Object.assign(h, { state: r.state || (what === 'ack' ? 'acknowledged' : 'resolved') }));
         renderHelp();
       };
-      ul.append(Hub.el('li', { 'data-id': h.id, 'data-state': h.state },
+      const matched = h.matched || [];
+      const thread = threads.get(h.id);
+      const input = Hub.el('input', { type: 'text', maxlength: '280', placeholder: st('ask'), 'aria-label': st('ask') });
+      const send = Hub.el('form', { class: 'row thread-send', onsubmit: async ev => {
+        ev.preventDefault();
+        if (!input.value.trim()) return;
+        try {
+          const m = await Hub.api('POST', '/api/v1/help/' + h.id + '/messages', { text: input.value.trim() }, token());
+          input.value = '';
+          if (threads.has(h.id) && !threads.get(h.id).some(x => x.id === m.id)) threads.get(h.id).push(m);
+          renderHelp();
+        } catch (e) { fail(e); }
+      } }, input, Hub.el('button', { type: 'submit' }, st('send')));
+      ul.append(Hub.el('li', { 'data-id': h.id, 'data-state': h.state, 'data-priority': h.priority || 'normal',
+        class: h.priority === 'high' ? 'high' + (flagged.has(h.id) ? ' flagged' : '') : '' },
         Hub.el('div', { class: 'row' }, Hub.el('b', null, h.phone), Hub.el('span', { class: 'muted' }, h.state + ' · '
           + Hub.timeAgo(h.at))),
-        h.note ? Hub.el('p', { class: 'note' }, h.note) : null,
+        matched.length ? Hub.el('p', { class: 'watch-terms' }, ...matched.map(t => Hub.el('span', { class: 'badge watch' },
+          st('high') + ': ' + t))) : null,
+        h.note ? Hub.el('p', { class: 'note' }, ...marked(h.note, matched)) : null,
         h.location ? Hub.el('p', { class: 'muted' }, h.location.lat.toFixed(5) + ', ' + h.location.lon.toFixed(5)) : null,
         h.state === 'open' ? action('resp.ack', 'secondary', () => set('ack')) : null,
-        action('resp.resolve', 'safe', () => set('resolve'))));
+        action('resp.resolve', 'safe', () => set('resolve')),
+        Hub.el('button', { type: 'button', class: 'link', 'aria-expanded': String(!!thread), onclick: () => toggleThread(h.id) },
+          st('thread') + (h.lastMessage && !thread ? ' •' : '')),
+        thread ? Hub.el('ul', { class: 'plain thread' }, ...thread.map(m => Hub.el('li', { 'data-from': m.from },
+          Hub.el('span', { class: 'muted' }, (m.from === 'person' ? st('person') : (m.byResponder || m.by || '')) + ' · '
+            + Hub.time(m.at) + ' '), Hub.el('span', { class: 'note' }, m.text)))) : null,
+        thread ? send : null));
     }
   }
 

@@ -196,7 +196,11 @@ public final class Hub {
     PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
     // The services emit domain events; the edge's encoder turns each into one frame for the fan-out.
     org.crisishub.core.EventSink events = new org.crisishub.edge.EventEncoder(fanOut);
-    HelpService help = new HelpService(store, events, clock, outbox::wake, registry);
+    org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store, registry);
+    org.crisishub.edge.TriageFrames triageFrames = new org.crisishub.edge.TriageFrames(fanOut);
+    HelpService help = new HelpService(store, events, clock, outbox::wake, registry, watch, triageFrames);
+    org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, triageFrames, help, watch,
+        clock, outbox::wake);
     CheckInService checkIns = new CheckInService(store, events, clock, registry, outbox::wake, help,
         this::clusterUp);
     FollowService follows = new FollowService(store, events, clock, outbox::wake, config.timezone());
@@ -208,10 +212,11 @@ public final class Hub {
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
-        config.timezone(), safety);
+        config.timezone(), safety, triage);
     EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
         config.sms() == HubConfig.SmsMode.DEV ? devSms : null, registry, clock, this::readiness, conversation,
-        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety);
+        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety,
+        triage);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     for (int i = 0; i < httpInstances(); i++) {
       routers.add(new org.crisishub.edge.HttpApi(vertx, edge).router());

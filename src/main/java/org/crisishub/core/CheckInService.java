@@ -89,10 +89,12 @@ public final class CheckInService {
         if (ar.result().recipients().stream().anyMatch(Follow::sms)) {
           smsQueued.run();
         }
-        help.announce(ar.result());
         recorded.accept(c);
       }
-    });
+    }).compose(r -> r.duplicate() ? Future.succeededFuture(r)
+        // A call for help is matched against the watch terms (and its priority stored) before the ack,
+        // so a queue read after the ack already shows it; announce never fails.
+        : help.announce(r).map(r));
   }
 
   private void notifyFollowers(CheckIn c, List<Follow> recipients) {

@@ -15,19 +15,28 @@ import org.crisishub.store.Store;
  * Help triage: a {@code need_help} check-in that names an incident, or falls inside its area, is
  * shared with that incident's responders (its purpose), live and in the incident's queue. When a
  * responder acknowledges or resolves it, the person is told on their open sessions, and by SMS
- * when they asked for help by SMS. Live news goes out as {@link DomainEvent.HelpShown} (to the
+ * when they asked for help by SMS. Live news goes out as {@link TriageEvents#helpShown} (to the
  * incident's responders) and {@link DomainEvent.HelpAnswered} (to the person).
  */
 public final class HelpService {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelpService.class);
   private final Store store;
   private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
   private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final WatchService watch;
+  private final TriageEvents triageEvents;
 
-  /** {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved. */
+  /**
+   * {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved;
+   * {@code watch} scores new requests against the incident's watch terms; {@code triageEvents} shows
+   * requests (with the terms they matched) and watch matches to the incident's responders.
+   */
   public HelpService(Store store, EventSink events, Clock clock, Runnable smsQueued,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      io.micrometer.core.instrument.MeterRegistry registry, WatchService watch, TriageEvents triageEvents) {
+    this.watch = watch;
+    this.triageEvents = triageEvents;
     this.store = store;
     this.events = events;
     this.clock = clock;
@@ -45,25 +54,70 @@ public final class HelpService {
         .tag("event", event).register(registry);
   }
 
-  /**
-   * A new check-in was recorded: show its call for help to the responders of its incidents'
-   * agencies (owner and partners, read now), and to nobody else.
-   */
-  public void announce(CheckInResult r) {
-    if (!r.helpIncidents().isEmpty()) {
-      counted("filed").increment();
-    }
-    for (String code : r.helpIncidents()) {
-      // A new request in the queue: open, by nobody yet, changed when it was filed.
-      Store.HelpRequest filed = new Store.HelpRequest(r.checkIn(), code, "open", null, null, r.checkIn().at());
-      store.incident(code).onSuccess(inc -> inc.ifPresent(i ->
-          events.publish(new DomainEvent.HelpShown(filed, i.agencies()))));
+  /** A help request with the watch terms of its incident it matched (none: {@code priority: "normal"}). */
+  public record Triaged(Store.HelpRequest request, List<String> matched) {
+    public Triaged {
+      matched = List.copyOf(matched);
     }
   }
 
-  /** Open and acknowledged help requests of an incident, oldest first (the caller checked access). */
-  public Future<List<Store.HelpRequest>> queue(String code) {
-    return store.helpRequests(code, true);
+  /**
+   * A new check-in was recorded: show its call for help to the responders of its incidents'
+   * agencies (owner and partners, read now), and to nobody else. Its note is first matched against
+   * each incident's watch terms: a match makes it {@code priority: "high"} (stored before the frames
+   * go), and those responders also get one {@code watch_match} frame. The future completes once that
+   * is done; it never fails (a failed match is logged, the call for help still goes out).
+   */
+  public Future<Void> announce(CheckInResult r) {
+    if (r.helpIncidents().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    counted("filed").increment();
+    return watch.scoreCheckIn(r.checkIn().id(), r.checkIn().note(), r.helpIncidents())
+        .recover(e -> {
+          LOG.warn("matching watch terms failed: {}", e.toString());
+          return Future.succeededFuture(java.util.Map.of());
+        })
+        .map(matched -> {
+          for (String code : r.helpIncidents()) {
+            // A new request in the queue: open, by nobody yet, changed when it was filed.
+            Store.HelpRequest filed = new Store.HelpRequest(r.checkIn(), code, "open", null, null, r.checkIn().at());
+            List<String> hit = matched.getOrDefault(code, List.of());
+            store.incident(code).onSuccess(inc -> inc.ifPresent(i -> {
+              triageEvents.helpShown(filed, hit, i.agencies());
+              if (!hit.isEmpty()) {
+                triageEvents.watchMatched(filed, hit, hit, null, i.agencies());
+              }
+            }));
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Open and acknowledged help requests of an incident (the caller checked access): those that
+   * matched a watch term ({@code priority: "high"}) first, then oldest first.
+   */
+  public Future<List<Triaged>> queue(String code) {
+    return Future.all(store.helpRequests(code, true), store.triage().watchMatches(code)).map(both -> {
+      List<Store.HelpRequest> list = both.resultAt(0);
+      java.util.Map<String, List<String>> matched = both.resultAt(1);
+      List<Triaged> all = new java.util.ArrayList<>();
+      list.forEach(h -> all.add(new Triaged(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
+      return highFirst(all);
+    });
+  }
+
+  /** Requests in queue order: matched ones first, the given (oldest-first) order kept within each. */
+  static List<Triaged> highFirst(List<Triaged> requests) {
+    List<Triaged> ordered = new java.util.ArrayList<>(requests);
+    ordered.sort(java.util.Comparator.comparing((Triaged t) -> t.matched().isEmpty()));
+    return ordered;
+  }
+
+  /** A help request with the watch terms it matched (read now). */
+  public Future<Triaged> triaged(Store.HelpRequest h) {
+    return store.triage().watchMatches(h.incident(), h.checkIn().id()).map(m -> new Triaged(h, m));
   }
 
   /**
@@ -93,7 +147,7 @@ public final class HelpService {
    * told) when the request is already in that state or past it (states only go forward). Returns the
    * request as it now is.
    */
-  public Future<Store.HelpRequest> set(Responder who, String checkinId, String state) {
+  public Future<Triaged> set(Responder who, String checkinId, String state) {
     return store.helpIncidents(checkinId).compose(codes -> {
       if (codes.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -110,13 +164,13 @@ public final class HelpService {
   }
 
   /** True when {@code who} may triage the help queue of one of the incidents {@code codes}. */
-  private Future<Boolean> triages(Responder who, List<String> codes) {
+  Future<Boolean> triages(Responder who, List<String> codes) {
     List<Future<java.util.Optional<org.crisishub.domain.Incident>>> reads = codes.stream().map(store::incident).toList();
     return Future.all(reads).map(x -> reads.stream().anyMatch(f -> f.result().isPresent()
         && IncidentAccess.allows(f.result().get(), Actor.of(who), IncidentAccess.Act.TRIAGE)));
   }
 
-  private Future<Store.HelpRequest> apply(Responder who, String checkinId, String state) {
+  private Future<Triaged> apply(Responder who, String checkinId, String state) {
     // Forward only (Store.HELP_STATES): a refused move (409) changed nothing and tells nobody; the
     // edge audits it as refused (edge.AuditedCall).
     return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
@@ -127,10 +181,11 @@ public final class HelpService {
       counted(state).increment();
       events.publish(new DomainEvent.HelpAnswered(h));
       // Handed to the incident's agencies as they are now, before the change is answered.
-      Future<Void> sms = store.incident(h.incident()).<Void>map(inc -> {
-        inc.ifPresent(i -> events.publish(new DomainEvent.HelpShown(h, i.agencies())));
-        return null;
-      }).recover(e -> Future.succeededFuture());
+      Future<Void> sms = store.triage().watchMatches(h.incident(), h.checkIn().id()).compose(matched ->
+          store.incident(h.incident()).<Void>map(inc -> {
+            inc.ifPresent(i -> triageEvents.helpShown(h, matched, i.agencies()));
+            return null;
+          })).recover(e -> Future.succeededFuture());
       if (h.checkIn().channel() == Channel.SMS) {
         String text = "acknowledged".equals(state)
             ? "Crisis Hub: a responder has seen your call for help (#" + h.checkIn().seq() + ")."
@@ -139,7 +194,7 @@ public final class HelpService {
             org.crisishub.domain.SmsText.fit(text, SmsReplies.NOTICE_SEGMENTS), clock.instant())
             .andThen(x -> smsQueued.run()));
       }
-      return sms.map(h);
+      return sms.compose(x -> triaged(h));
     });
   }
 }

@@ -24,6 +24,8 @@ public final class IncidentAccess {
     PUBLISH(Responder.PUBLISHER, false),
     /** See its drafts and approval queue: any responder of its agencies. */
     SEE_DRAFTS(null, false),
+    /** Set its watch terms: a {@code publisher} of its agencies. */
+    WATCH_TERMS(Responder.PUBLISHER, false),
     /** Close it: any responder of its agencies, or the admin. */
     CLOSE(null, true),
     /** Add or remove partners: any responder of the owning agency, or the admin. */

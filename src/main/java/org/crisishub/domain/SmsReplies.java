@@ -240,4 +240,29 @@ public final class SmsReplies {
         + c.seq() + ")", NOTICE_SEGMENTS);
   }
 
+  /**
+   * The reply to an SMS that went to the sender's help thread; {@code bareAnswer}: it was a bare YES,
+   * NO or OK after a responder's message, so the reply also says how to answer a follow request.
+   */
+  public static String threadReply(Lang lang, boolean bareAnswer) {
+    String en = "Crisis Hub: your reply was passed to the responders.";
+    String es = "Crisis Hub: tu respuesta se paso a los equipos de emergencia.";
+    if (bareAnswer) {
+      en += " To answer a follow request, text YES <number>.";
+      es += " Para responder a una solicitud de seguimiento, envia SI <numero>.";
+    }
+    return pick(lang, en, es);
+  }
+
+  /**
+   * A responder's message to the person who asked for help, by SMS: the agency, the text, and how to
+   * answer. Fits {@value #NOTICE_SEGMENTS} segments: a long text goes without the "how to answer" part,
+   * and is cut with an ellipsis when it must be.
+   */
+  public static String threadMessage(String agency, String text) {
+    String head = "Crisis Hub" + (agency == null ? "" : ", " + agency) + ": ";
+    String full = head + text + " (Reply by SMS to answer.)";
+    return SmsText.segments(full) <= NOTICE_SEGMENTS ? full : SmsText.fit(head + text, NOTICE_SEGMENTS);
+  }
+
 }

@@ -10,7 +10,7 @@ import java.util.Locale;
  * keyboard wrote a word does not decide whether it matches: Unicode NFKD, combining marks (category
  * Mn) dropped, NFKC, then lower-case in {@link Locale#ROOT}. So {@code ＳＴＯＰ} (full-width),
  * {@code Stóp}, {@code STOP} and {@code stop} all normalise to {@code stop}; a ligature such as
- * {@code ﬁ} becomes {@code fi}. Used by the SMS command parser (and meant for keyword watch).
+ * {@code ﬁ} becomes {@code fi}. Used by the SMS command parser and by keyword watch ({@link #tokens}).
  *
  * <p>{@link #words} splits a text into words on the punctuation phones insert: spaces of every kind,
  * dashes ({@code - – —}), quotes ({@code " “ ” « »}, and {@code ' ’} unless inside a word, as in
@@ -72,6 +72,71 @@ public final class TextNormaliser {
       }
     }
     return true;
+  }
+
+  /**
+   * The normalised words of {@code text} for keyword matching, in order, at most {@code max}: the text
+   * is {@link #normalise normalised} first, then a word is a run of letters, digits and marks; an
+   * apostrophe ({@code ' ’ ʼ}) between two letters stays in the word, written {@code '}; invisible
+   * format characters (soft hyphen, zero-width joiner, direction marks) are left out; everything else
+   * separates words. Scripts written without spaces between words (Han, Hiragana, Katakana) give one
+   * word per character, so a term written in them matches as a phrase of its characters. Null gives
+   * no words.
+   */
+  public static List<String> tokens(String text, int max) {
+    List<String> out = new ArrayList<>();
+    if (text == null) {
+      return out;
+    }
+    String n = normalise(text);
+    StringBuilder word = new StringBuilder();
+    for (int i = 0; i < n.length() && out.size() < max; ) {
+      int cp = n.codePointAt(i);
+      int len = Character.charCount(cp);
+      int type = Character.getType(cp);
+      if (type == Character.FORMAT) {
+        i += len;
+        continue;
+      }
+      boolean mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+          || type == Character.ENCLOSING_MARK;
+      if (Character.isLetterOrDigit(cp) || mark && word.length() > 0) {
+        if (writtenWithoutSpaces(cp)) {
+          flush(word, out);
+          if (out.size() < max) {
+            out.add(new String(Character.toChars(cp)));
+          }
+        } else {
+          word.appendCodePoint(cp);
+        }
+      } else if (isApostrophe(cp) && word.length() > 0 && i + len < n.length()
+          && Character.isLetter(word.codePointBefore(word.length())) && Character.isLetter(n.codePointAt(i + len))) {
+        word.append('\'');
+      } else {
+        flush(word, out);
+      }
+      i += len;
+    }
+    if (out.size() < max) {
+      flush(word, out);
+    }
+    return out;
+  }
+
+  private static void flush(StringBuilder word, List<String> out) {
+    if (word.length() > 0) {
+      out.add(word.toString());
+      word.setLength(0);
+    }
+  }
+
+  private static boolean writtenWithoutSpaces(int cp) {
+    if (Character.isIdeographic(cp)) {
+      return true;
+    }
+    Character.UnicodeScript s = Character.UnicodeScript.of(cp);
+    return s == Character.UnicodeScript.HAN || s == Character.UnicodeScript.HIRAGANA
+        || s == Character.UnicodeScript.KATAKANA;
   }
 
   /** True for the characters that separate words (see the class comment). */

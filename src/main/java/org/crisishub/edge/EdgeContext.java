@@ -20,6 +20,7 @@ import org.crisishub.sms.DevSmsSender;
  * @param devSms the dev sender when {@code HUB_SMS=dev}, else null (dev endpoints absent)
  * @param readiness succeeds while this node can serve
  * @param connections this node's connection caps and header deadline
+ * @param triage watch terms and help threads
  */
 public record EdgeContext(
     HubConfig config,
@@ -39,5 +40,6 @@ public record EdgeContext(
     org.crisishub.notices.NoticeService notices,
     org.crisishub.core.HelpService help,
     ConnectionGuard connections,
-    org.crisishub.core.SafetyCheckService safety) {
+    org.crisishub.core.SafetyCheckService safety,
+    org.crisishub.core.TriageService triage) {
 }

@@ -69,9 +69,14 @@ public final class EventEncoder implements EventSink {
 
   /** {@code {"type":"help","checkin":{…}}}: a call for help as the incident's responders see it. */
   public static OutFrame helpFrame(Store.HelpRequest h) {
+    return helpFrame(h, java.util.List.of());
+  }
+
+  /** As {@link #helpFrame(Store.HelpRequest)}, with the watch terms the request matched. */
+  public static OutFrame helpFrame(Store.HelpRequest h, java.util.List<String> matched) {
     ObjectNode f = Wire.object();
     f.put("type", "help");
-    f.set("checkin", Wire.helpRequest(h));
+    f.set("checkin", Wire.helpRequest(h, matched));
     return OutFrame.of(f.toString());
   }
 

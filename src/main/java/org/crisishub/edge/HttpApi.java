@@ -30,6 +30,11 @@ import org.crisishub.sms.DevSmsSender;
 public final class HttpApi {
   /** Largest request body accepted (413 {@code too_large} above). */
   public static final int MAX_BODY = 16 * 1024;
+  /**
+   * Largest body of {@code PUT /api/v1/incidents/{code}/watch-terms}: 1,000 terms of 64 code points,
+   * each up to 4 bytes in UTF-8 (or 12 as a JSON {@code \\u} escape pair), with quotes and commas.
+   */
+  public static final int MAX_WATCH_TERMS_BODY = 800 * 1024;
   private static final int MAX_HISTORY = 1000;
 
   private final Vertx vertx;
@@ -158,9 +163,12 @@ public final class HttpApi {
         .onFailure(ctx::fail));
 
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
+    BodyHandler watchTerms = BodyHandler.create(false).setBodyLimit(MAX_WATCH_TERMS_BODY);
     r.route("/api/v1/*").handler(ctx -> {
       HttpMethod m = ctx.request().method();
-      if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE) {
+      if (m == HttpMethod.PUT && isWatchTerms(ctx.request().path())) {
+        watchTerms.handle(ctx);
+      } else if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE) {
         body.handle(ctx);
       } else {
         ctx.next();
@@ -226,7 +234,8 @@ public final class HttpApi {
     });
     r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE, "request body larger than "
         + (ctx.request().path().startsWith("/sms/") || ctx.request().path().startsWith("/dev/sms/")
-            ? SmsRoutes.MAX_FORM_BODY : MAX_BODY) + " bytes"));
+            ? SmsRoutes.MAX_FORM_BODY : isWatchTerms(ctx.request().path()) ? MAX_WATCH_TERMS_BODY : MAX_BODY)
+        + " bytes"));
     r.errorHandler(400, ctx -> Errors.send(ctx,
         ctx.failure() instanceof HubException h ? h : HubException.invalid("bad request")));
     r.errorHandler(500, ctx -> Errors.send(ctx, ctx.failure() == null
@@ -599,5 +608,11 @@ public final class HttpApi {
       a.add(Wire.object().put("to", m.to()).put("body", m.body()).put("at", Wire.time(m.at())));
     }
     return Future.succeededFuture(Reply.ok(a));
+  }
+
+  /** True for the path of an incident's watch terms, whose list may be longer than other bodies. */
+  static boolean isWatchTerms(String path) {
+    return path != null && path.startsWith("/api/v1/incidents/") && path.endsWith("/watch-terms")
+        && path.indexOf('/', "/api/v1/incidents/".length()) == path.length() - "/watch-terms".length();
   }
 }

@@ -108,6 +108,42 @@ final class ResponderRoutes {
           }
           return edge.help().read(null, Principal.responder(p), c.pathParam("id")).map(Wire::helpSummary);
         }).map(HttpApi.Reply::ok)));
+    r.get("/api/v1/incidents/:code/watch-terms").handler(ctx -> responder(ctx,
+        AuditedCall.read("watch_terms.read", "code"), (c, who) ->
+        edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "watch.read")
+            .compose(i -> edge.triage().terms(i)).map(t -> HttpApi.Reply.ok(TriageFrames.terms(t)))));
+    r.put("/api/v1/incidents/:code/watch-terms").handler(ctx -> responder(ctx,
+        AuditedCall.change("watch_terms.set", "code"), (c, who) -> {
+      JsonNode b = HttpApi.bodyObject(c);
+      JsonNode terms = b.get("terms");
+      if (terms == null || !terms.isArray()) {
+        throw HubException.invalid("terms must be a list of strings");
+      }
+      java.util.List<Object> raw = new java.util.ArrayList<>();
+      terms.forEach(t -> raw.add(t.isTextual() ? t.asText() : t));
+      return edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.WATCH_TERMS,
+          "watch.set").compose(i -> edge.triage().setTerms(who, i, raw)).map(t -> HttpApi.Reply.ok(TriageFrames.terms(t)));
+    }));
+    r.get("/api/v1/help/:id/messages").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
+        .compose(p -> AuditedCall.read("help.thread.read", "id").run(edge, edge.clock(), c, p, () ->
+            (p instanceof Principal.Person person
+                ? edge.triage().thread(person.claims().subject(), null, c.pathParam("id"))
+                    .map(t -> TriageFrames.thread(t, false))
+                : edge.triage().thread(null, Principal.responder(p), c.pathParam("id"))
+                    .map(t -> TriageFrames.thread(t, true))).map(HttpApi.Reply::ok)))));
+    r.post("/api/v1/help/:id/messages").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
+        .compose(p -> AuditedCall.change("help.message", "id").run(edge, edge.clock(), c, p, () -> {
+          JsonNode b = HttpApi.bodyObject(c);
+          JsonNode t = b.get("text");
+          if (t == null || !t.isTextual()) {
+            throw HubException.invalid("text must be 1 to 280 characters");
+          }
+          return (p instanceof Principal.Person person
+              ? edge.triage().post(person.claims().subject(), null, c.pathParam("id"), t.asText())
+                  .map(m -> TriageFrames.message(m, false))
+              : edge.triage().post(null, Principal.responder(p), c.pathParam("id"), t.asText())
+                  .map(m -> TriageFrames.message(m, true))).map(HttpApi.Reply::created);
+        }))));
     r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, AuditedCall.change("help.acknowledged", "id"),
         (c, who) -> edge.help().set(who, c.pathParam("id"), "acknowledged").map(Wire::helpRequest)
             .map(HttpApi.Reply::ok)));

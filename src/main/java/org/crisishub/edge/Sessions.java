@@ -34,10 +34,10 @@ final class Sessions {
         }
         // Calls for help (people's data) only to responders of the agencies that serve the incident.
         return s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())
-            ? Future.succeededFuture(List.<org.crisishub.store.Store.HelpRequest>of()) : edge.help().queue(inc.code());
+            ? Future.succeededFuture(List.<org.crisishub.core.HelpService.Triaged>of()) : edge.help().queue(inc.code());
       }).map(help -> {
-        for (org.crisishub.store.Store.HelpRequest h : help) {
-          first.add(EventEncoder.helpFrame(h));
+        for (org.crisishub.core.HelpService.Triaged t : help) {
+          first.add(EventEncoder.helpFrame(t.request(), t.matched()));
         }
         return first;
       });

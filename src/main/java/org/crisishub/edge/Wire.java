@@ -174,6 +174,16 @@ public final class Wire {
 
   /** A help request as its incident's responders see it: the check-in, its queue state, who acted, triage. */
   public static ObjectNode helpRequest(Store.HelpRequest h) {
+    return helpRequest(h, List.of());
+  }
+
+  /** A help request with the watch terms it matched ({@code priority: "high"} when there are some). */
+  public static ObjectNode helpRequest(org.crisishub.core.HelpService.Triaged t) {
+    return helpRequest(t.request(), t.matched());
+  }
+
+  /** As {@link #helpRequest(Store.HelpRequest)}, with the watch terms it matched. */
+  public static ObjectNode helpRequest(Store.HelpRequest h, List<String> matched) {
     ObjectNode n = checkIn(h.checkIn());
     n.put("incident", h.incident());
     n.put("state", h.state());
@@ -184,24 +194,25 @@ public final class Wire {
       n.put("byResponder", h.byResponder());
     }
     n.put("updatedAt", time(h.updatedAt()));
-    return triage(n);
+    return triage(n, matched);
   }
 
   /** Help requests, in the given order. */
-  public static ArrayNode helpRequests(List<Store.HelpRequest> list) {
+  public static ArrayNode helpRequests(List<org.crisishub.core.HelpService.Triaged> list) {
     ArrayNode a = array();
-    list.forEach(h -> a.add(helpRequest(h)));
+    list.forEach(t -> a.add(helpRequest(t)));
     return a;
   }
 
   /**
-   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code normal}:
-   * no watch term raises one yet), {@code matched} (the watch terms it matched: none) and
-   * {@code reported} (false: filed by the person themself).
+   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code high} when
+   * it matched a watch term of its incident, else {@code normal}), {@code matched} (those terms, as
+   * the responder wrote them) and {@code reported} (false: filed by the person themself).
    */
-  static ObjectNode triage(ObjectNode n) {
-    n.put("priority", "normal");
-    n.putArray("matched");
+  static ObjectNode triage(ObjectNode n, List<String> matched) {
+    n.put("priority", matched.isEmpty() ? "normal" : "high");
+    ArrayNode m = n.putArray("matched");
+    matched.forEach(m::add);
     n.put("reported", false);
     return n;
   }

@@ -43,13 +43,19 @@ public final class SmsConversation {
   private final Clock clock;
   private final java.time.ZoneId smsZone;
   private final org.crisishub.core.SafetyCheckService safety;
+  private final org.crisishub.core.TriageService triage;
+  /** The bare answers that go to a help thread while a responder wrote last in it (after normalisation). */
+  private static final java.util.Set<String> BARE_ANSWERS = java.util.Set.of("yes", "y", "si", "no", "n", "ok");
 
   /**
    * @param smsZone the zone replies write clock times in ({@code HUB_TIMEZONE})
    * @param safety answers safety checks by SMS ({@code SAFE}, {@code SOS}, {@code 1}, {@code 2}); null: none
+   * @param triage help threads: other text, and a bare YES/NO/OK after a responder's message; null: none
    */
   public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
-      RateLimiter limiter, Clock clock, java.time.ZoneId smsZone, org.crisishub.core.SafetyCheckService safety) {
+      RateLimiter limiter, Clock clock, java.time.ZoneId smsZone, org.crisishub.core.SafetyCheckService safety,
+      org.crisishub.core.TriageService triage) {
+    this.triage = triage;
     this.smsZone = smsZone;
     this.safety = safety;
     this.phones = phones;
@@ -79,7 +85,7 @@ public final class SmsConversation {
       // Text that is no command ("hola") gets the usage text in the language it seems written in.
       SmsCommand cmd = parsed.kind() == Kind.UNKNOWN && parsed.lang() == Lang.EN
           && SmsLanguage.guess(body) == Lang.ES ? new SmsCommand(parsed.kind(), parsed.arg(), Lang.ES) : parsed;
-      return store.isSmsOptedOut(sender).compose(optedOut -> safely(sender, cmd, messageSid)
+      return store.isSmsOptedOut(sender).compose(optedOut -> safely(sender, cmd, body, messageSid)
           .recover(e -> Future.succeededFuture(replyFor(e, cmd.lang())))
           .map(reply -> optedOut && !CARRIER_REPLIES.contains(cmd.kind()) ? "" : reply))
           .compose(reply -> store.saveInboundReply(messageSid, reply, clock.instant()).map(reply));
@@ -100,15 +106,50 @@ public final class SmsConversation {
     return SmsReplies.unavailable(lang);
   }
 
-  private Future<String> safely(String from, SmsCommand cmd, String messageSid) {
+  private Future<String> safely(String from, SmsCommand cmd, String body, String messageSid) {
     try {
-      return apply(from, cmd, messageSid);
+      return route(from, cmd, body, messageSid);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
   }
 
-  private Future<String> apply(String from, SmsCommand cmd, String messageSid) {
+  /**
+   * The routing order of docs/sms.md: carrier words (STOP, START, HELP) act at once; then, while a
+   * responder wrote last in the sender's newest unresolved help thread, a bare YES, NO or OK goes to
+   * that thread (not to a follow request); then safety-check answers and the v1 commands
+   * ({@link #apply}); text that is no command goes to that thread when there is one.
+   */
+  private Future<String> route(String from, SmsCommand cmd, String body, String messageSid) {
+    if (triage == null || CARRIER_REPLIES.contains(cmd.kind())) {
+      return apply(from, cmd, body, messageSid);
+    }
+    List<String> words = org.crisishub.domain.TextNormaliser.tokens(body, 2);
+    boolean bare = words.size() == 1 && BARE_ANSWERS.contains(words.get(0));
+    if (!bare) {
+      return apply(from, cmd, body, messageSid);
+    }
+    return triage.openThread(from).compose(open -> open.isPresent() && open.get().responderWroteLast()
+        ? toThread(from, open.get().checkinId(), body, cmd.lang(), true)
+        : apply(from, cmd, body, messageSid));
+  }
+
+  /** Text that is no command: into the sender's newest unresolved help thread, else the usage text. */
+  private Future<String> otherText(String from, SmsCommand cmd, String body) {
+    if (triage == null) {
+      return Future.succeededFuture(SmsReplies.usage(cmd.lang()));
+    }
+    return triage.openThread(from).compose(open -> open.isPresent()
+        ? toThread(from, open.get().checkinId(), body, cmd.lang(), false)
+        : Future.succeededFuture(SmsReplies.usage(cmd.lang())));
+  }
+
+  private Future<String> toThread(String from, String checkinId, String body, Lang lang, boolean bare) {
+    limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
+    return triage.fromSms(from, checkinId, body).map(x -> SmsReplies.threadReply(lang, bare));
+  }
+
+  private Future<String> apply(String from, SmsCommand cmd, String body, String messageSid) {
     // SAFE / SOS / 1 / 2 answer the sender's latest running unanswered safety check first.
     Status answer = null;
     String note = cmd.arg();
@@ -128,14 +169,14 @@ public final class SmsConversation {
       boolean numeric = cmd.kind() == Kind.UNKNOWN;
       return safety.openAskOf(from).compose(open -> {
         if (open.isEmpty()) {
-          return numeric ? Future.succeededFuture(SmsReplies.usage(cmd.lang())) : apply1(from, cmd, messageSid);
+          return numeric ? otherText(from, cmd, body) : apply1(from, cmd, body, messageSid);
         }
         limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
         return safety.answer(from, open.get().id(), status, text.isEmpty() ? null : text, Channel.SMS,
             "sms:" + messageSid).map(a -> SmsReplies.safetyAnswered(cmd.lang(), status, open.get().incident()));
       });
     }
-    return apply1(from, cmd, messageSid);
+    return apply1(from, cmd, body, messageSid);
   }
 
   private static String clip(String note) {
@@ -145,7 +186,7 @@ public final class SmsConversation {
     return note;
   }
 
-  private Future<String> apply1(String from, SmsCommand cmd, String messageSid) {
+  private Future<String> apply1(String from, SmsCommand cmd, String body, String messageSid) {
     Lang lang = cmd.lang();
     return switch (cmd.kind()) {
       case SAFE, SOS -> checkIn(from, cmd, messageSid);
@@ -163,7 +204,8 @@ public final class SmsConversation {
       case JOIN, LEAVE -> incident(from, cmd, cmd.kind() == Kind.JOIN);
       case STOP -> store.setSmsOptOut(from, true, clock.instant()).map(x -> SmsReplies.stopped(lang));
       case START -> store.setSmsOptOut(from, false, clock.instant()).map(x -> SmsReplies.started(lang));
-      case HELP, UNKNOWN -> Future.succeededFuture(SmsReplies.usage(lang));
+      case HELP -> Future.succeededFuture(SmsReplies.usage(lang));
+      case UNKNOWN -> otherText(from, cmd, body);
     };
   }
 

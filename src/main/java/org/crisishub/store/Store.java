@@ -32,6 +32,9 @@ public interface Store {
   /** The safety checks of this store, on the same engine (and the same durability promise). */
   SafetyCheckStore safetyChecks();
 
+  /** Watch terms, their matches and help threads, on the same engine (and the same durability promise). */
+  TriageStore triage();
+
   /** Finishes queued writes, then closes. */
   Future<Void> close();
 

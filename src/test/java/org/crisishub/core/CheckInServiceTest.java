@@ -68,7 +68,8 @@ class CheckInServiceTest {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     // The edge's encoder is the event port, so a follower's session receives the real status frame.
     EventSink events = new EventEncoder(fanOut);
-    HelpService help = new HelpService(store, events, clock, () -> { }, registry);
+    HelpService help = new HelpService(store, events, clock, () -> { }, registry,
+        new WatchService(vertx, store, registry), new org.crisishub.edge.TriageFrames(fanOut));
     service = new CheckInService(store, events, clock, registry, smsWakes::incrementAndGet, help, available::get);
     service.onRecorded(recorded::add);
   }

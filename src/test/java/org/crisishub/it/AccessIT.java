@@ -175,6 +175,14 @@ class AccessIT {
         401, 401, 403, 403, 200, 200, 403);
     route("/api/v1/help/{id}/resolve", post, w -> new String[] {"/api/v1/help/" + freshHelp() + "/resolve", null},
         "apponly", 401, 401, 403, 403, 200, 200, 403);
+    // Keyword watch: any responder of the incident's agencies reads the terms, a publisher sets them.
+    route(get, "/api/v1/incidents/TBL1/watch-terms", null, 401, 401, 403, 403, 200, 200, 403);
+    route(put, "/api/v1/incidents/TBL1/watch-terms", "{\"terms\":[\"trapped\"]}", 401, 401, 403, 403, 403, 200, 403);
+    // A help thread: the person who asked, and any responder of the incident's agencies.
+    route("/api/v1/help/{id}/messages", post, w -> new String[] {"/api/v1/help/" + helpId + "/messages",
+        "{\"text\":\"how many are you?\"}"}, "apponly", 401, 401, 201, 403, 201, 201, 403);
+    route("/api/v1/help/{id}/messages", get, w -> new String[] {"/api/v1/help/" + helpId + "/messages", null},
+        "apponly", 401, 401, 200, 403, 200, 200, 403);
     route(post, "/api/v1/notices", "{\"incident\":\"TBL1\",\"headline\":\"h\",\"body\":\"b\",\"severity\":\"Minor\","
         + "\"urgency\":\"Future\",\"certainty\":\"Likely\"}", 401, 401, 403, 403, 403, 201, 403);
     route(get, "/api/v1/notices?incident=TBL1", null, 401, 401, 403, 403, 200, 200, 403);

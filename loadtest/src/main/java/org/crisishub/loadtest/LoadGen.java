@@ -34,6 +34,8 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -jar loadtest/target/loadtest.jar SCENARIO [--key value ...]
  *   checkin-storm   --users 2000 --rate 5000 --duration 20 [--warmup 10]
+ *                   [--watch-terms 1000 --help-share 0.2 --admin-token T]  (keyword watch: a share of the
+ *                   check-ins are need_help notes in an incident with that many watch terms)
  *   fanout          --subjects 50 --followers 200 --rate 500 --duration 20 [--baseline]
  *   slow-consumers  (fanout options) --slow-share 0.1
  *   reconnect-storm --subjects 50 --followers 200 [--warmup 1]
@@ -293,9 +295,76 @@ public final class LoadGen {
   /** N bystanders check in over WebSocket at a total rate R; measures the durable ack latency. */
   /** One check-in with {@code ref} on the next socket in turn, remembered in {@code pending} with its intended time. */
   static void sendCheckIn(List<WebSocket> sockets, AtomicInteger rr, Map<Long, Long> pending, long ref, long t0, String note) {
+    sendCheckIn(sockets, rr, pending, ref, t0, note, null, 0);
+  }
+
+  /**
+   * As above; with {@code helpIncident} set, every {@code 1 / helpShare}-th check-in (by ref) is a
+   * need_help in that incident whose note names one watch term out of four times (the rest name none).
+   */
+  static void sendCheckIn(List<WebSocket> sockets, AtomicInteger rr, Map<Long, Long> pending, long ref, long t0,
+      String note, String helpIncident, double helpShare) {
     pending.put(ref, t0);
-    sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size()))
-        .writeTextMessage("{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"" + note + "\"}");
+    String frame;
+    if (helpIncident != null && helpShare > 0 && Math.floorMod(ref, Math.max(1, Math.round(1 / helpShare))) == 0) {
+      String text = Math.floorMod(ref, 4) == 0 ? note + " trapped on the roof, word" + Math.floorMod(ref, 1000)
+          + " phrase" + Math.floorMod(ref, 1000) : note + " water rising near the school";
+      frame = "{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"need_help\",\"incident\":\"" + helpIncident
+          + "\",\"note\":\"" + text + "\"}";
+    } else {
+      frame = "{\"type\":\"checkin\",\"ref\":" + ref + ",\"status\":\"safe\",\"note\":\"" + note + "\"}";
+    }
+    sockets.get(Math.floorMod(rr.getAndIncrement(), sockets.size())).writeTextMessage(frame);
+  }
+
+  /**
+   * Keyword watch for checkin-storm ({@code --watch-terms N}, {@code --admin-token T}): a responder
+   * (created with the admin token), an incident, and N watch terms ({@code trapped} and N-1 two-word
+   * phrases). Returns the incident's code, or null without {@code --watch-terms} and {@code --help-share}.
+   */
+  String watchSetup() throws Exception {
+    int terms = intOpt("watch-terms", 0);
+    double share = Double.parseDouble(opt("help-share", "0"));
+    if (terms <= 0 && share <= 0) {
+      return null;
+    }
+    String admin = opt("admin-token", null);
+    if (admin == null) {
+      throw new IllegalArgumentException("--watch-terms and --help-share need --admin-token (the hub's HUB_ADMIN_TOKEN)");
+    }
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()));
+    String user = "load" + part + "x" + System.currentTimeMillis() % 100000;
+    String code = ("LW" + part + System.currentTimeMillis() % 100000).toUpperCase(java.util.Locale.ROOT);
+    call(http, "POST", "/api/v1/admin/responders", admin, "{\"username\":\"" + user
+        + "\",\"password\":\"a long load password\",\"agency\":\"Load\",\"roles\":[\"publisher\"]}", 201);
+    String login = call(http, "POST", "/api/v1/responders/sessions", null, "{\"username\":\"" + user
+        + "\",\"password\":\"a long load password\"}", 200);
+    String token = login.replaceAll("(?s).*\"token\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+    call(http, "POST", "/api/v1/incidents", token, "{\"code\":\"" + code + "\",\"name\":\"Load watch\"}", 201);
+    StringBuilder list = new StringBuilder("{\"terms\":[\"trapped\"");
+    for (int i = 1; i < terms; i++) {
+      list.append(",\"word").append(i).append(" phrase").append(i).append('"');
+    }
+    call(http, "PUT", "/api/v1/incidents/" + code + "/watch-terms", token, list.append("]}").toString(), 200);
+    report.figures.put("watchTerms", (long) Math.max(terms, 0));
+    http.close();
+    return code;
+  }
+
+  private static String call(HttpClient http, String method, String path, String token, String body, int expect)
+      throws Exception {
+    var req = http.request(io.vertx.core.http.HttpMethod.valueOf(method), path).await(30, TimeUnit.SECONDS);
+    req.putHeader("Content-Type", "application/json");
+    if (token != null) {
+      req.putHeader("Authorization", "Bearer " + token);
+    }
+    var resp = req.send(body).await(30, TimeUnit.SECONDS);
+    String text = resp.body().await(30, TimeUnit.SECONDS).toString();
+    if (resp.statusCode() != expect) {
+      throw new IllegalStateException(method + " " + path + " answered " + resp.statusCode() + ": " + text);
+    }
+    return text;
   }
 
   /** After a --warmup phase: records its length and leaves the chart to the measured part. */
@@ -341,15 +410,18 @@ public final class LoadGen {
       }
     });
     AtomicInteger rr = new AtomicInteger();
+    String helpIncident = watchSetup();
+    double helpShare = Double.parseDouble(opt("help-share", "0"));
     if (warmup > 0) {
       AtomicLong warmRefs = new AtomicLong(WARMUP_REFS);
-      openLoop(rate, warmup, t0 -> sendCheckIn(sockets, rr, warming, warmRefs.incrementAndGet(), t0, "warm-up"),
-          warmDone);
+      openLoop(rate, warmup, t0 -> sendCheckIn(sockets, rr, warming, warmRefs.incrementAndGet(), t0, "warm-up",
+          helpIncident, helpShare), warmDone);
       drain(warmDone, warmRefs.get() - WARMUP_REFS, 60);
       warmedUp(warmup);
     }
     long started = System.nanoTime();
-    openLoop(rate, seconds, t0 -> sendCheckIn(sockets, rr, intended, refs.incrementAndGet(), t0, "storm"), done);
+    openLoop(rate, seconds, t0 -> sendCheckIn(sockets, rr, intended, refs.incrementAndGet(), t0, "storm",
+        helpIncident, helpShare), done);
     drain(done, refs.get(), 60);
     double secs = (System.nanoTime() - started) / 1e9;
     report.figures.put("sent", refs.get());

@@ -285,6 +285,36 @@ final class Migrations {
           "ALTER TABLE audit ADD COLUMN hash TEXT",
           "UPDATE audit SET detail = NULL",
           CHAIN_AUDIT
+      },
+      // 9: triage: each incident's watch terms, the terms each help request matched, and help threads
+      // (the reply thread between responders and the person who asked for help).
+      new String[] {
+          """
+          CREATE TABLE watch_terms (
+            incident TEXT PRIMARY KEY,
+            terms_json TEXT NOT NULL
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE help_watch (
+            incident TEXT NOT NULL,
+            checkin_id TEXT NOT NULL,
+            matched_json TEXT NOT NULL,
+            PRIMARY KEY (incident, checkin_id)
+          ) WITHOUT ROWID""",
+          "CREATE INDEX help_watch_checkin ON help_watch (checkin_id)",
+          """
+          CREATE TABLE help_messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            checkin_id TEXT NOT NULL,
+            from_role TEXT NOT NULL,
+            by_responder TEXT,
+            by_agency TEXT,
+            text TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+          )""",
+          "CREATE INDEX help_messages_checkin ON help_messages (checkin_id, seq)",
+          "CREATE INDEX help_requests_phone ON help_requests (phone, created_ms)"
       });
 
   private Migrations() {

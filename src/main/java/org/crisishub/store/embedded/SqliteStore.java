@@ -84,6 +84,12 @@ public final class SqliteStore implements Store {
   private volatile boolean closed;
   private Thread writer;
   private final SqliteSafetyChecks safetyChecks = new SqliteSafetyChecks(this);
+  private final SqliteTriage triage = new SqliteTriage(this);
+
+  @Override
+  public org.crisishub.store.TriageStore triage() {
+    return triage;
+  }
 
   @Override
   public org.crisishub.store.SafetyCheckStore safetyChecks() {
@@ -687,6 +693,7 @@ public final class SqliteStore implements Store {
         PreparedStatement ps = st.ps();
         ps.executeUpdate();
       }
+      SqliteTriage.purge(c);
       update(c, "DELETE FROM idempotency WHERE at_ms < ?", nowMs - IDEMPOTENCY_WINDOW_MS);
       update(c, "DELETE FROM otp WHERE expires_ms < ?", nowMs);
       update(c, "DELETE FROM revoked_tokens WHERE expires_ms < ?", nowMs);

@@ -107,6 +107,12 @@ public final class RedisStore implements Store {
   private final RedisSafetyChecks safetyChecks = new RedisSafetyChecks(this);
   private final RedisAudit auditChain;
   private long auditChainDelayMs;
+  private final RedisTriage triage = new RedisTriage(this);
+
+  @Override
+  public org.crisishub.store.TriageStore triage() {
+    return triage;
+  }
 
   @Override
   public org.crisishub.store.SafetyCheckStore safetyChecks() {
@@ -156,7 +162,7 @@ public final class RedisStore implements Store {
     return String.format("%02x", shard) + u.substring(2);
   }
 
-  private static int shardOfId(String checkinId) {
+  static int shardOfId(String checkinId) {
     try {
       int s = Integer.parseInt(checkinId.substring(0, 2), 16);
       return s < SHARDS ? s : -1;
@@ -667,6 +673,7 @@ public final class RedisStore implements Store {
       for (Incident i : all) {
         if (!keep.contains(i.code())) {
           checks.add(safetyChecks.purgeIncident(i.code()));
+          checks.add(triage.purgeIncident(i.code()));
         }
       }
       List<Future<Response>> shards = new ArrayList<>();

@@ -348,7 +348,7 @@ final class Scripts {
 
   /**
    * KEYS[1] = tag:age. ARGV: tag, cutoff, limit, incidents to keep... Deletes check-ins made before
-   * the cutoff unless their incident is kept, with their help entries, and finished SMS older than
+   * the cutoff unless their incident is kept, with their help entries and help threads, and finished SMS older than
    * the cutoff. Returns the number of check-ins deleted.
    */
   static final String PURGE = """
@@ -372,6 +372,7 @@ final class Scripts {
               redis.call('HDEL', tag .. ':help:' .. hi, id)
             end
             redis.call('DEL', tag .. ':helpinc:' .. id)
+            redis.call('DEL', tag .. ':thread:' .. id)
           end
           redis.call('ZREMRANGEBYSCORE', cik, seq, seq)
           redis.call('ZREM', KEYS[1], m)

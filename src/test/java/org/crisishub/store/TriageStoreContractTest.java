@@ -1,0 +1,141 @@
+package org.crisishub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.Status;
+import org.crisishub.store.TriageStore.HelpMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The contract every {@link TriageStore} keeps (watch terms, matches, help threads); one subclass per engine. */
+public abstract class TriageStoreContractTest {
+  protected Vertx vertx;
+  protected Store store;
+  protected TriageStore triage;
+  static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+  protected abstract Store newStore(Vertx vertx) throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    vertx = Vertx.vertx();
+    store = newStore(vertx);
+    await(store.start());
+    triage = store.triage();
+  }
+
+  @AfterEach
+  void shut() throws Exception {
+    await(store.close());
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.await(20, TimeUnit.SECONDS);
+  }
+
+  private CheckInResult help(String phone, String incident, String note, Instant at) throws Exception {
+    return await(store.recordCheckIn(new CheckInRequest(phone, Status.NEED_HELP, note, null, incident, Channel.WEB,
+        null), at));
+  }
+
+  @Test
+  @DisplayName("watch terms: none at first, replaced whole, kept per incident and in order, unicode intact")
+  void terms() throws Exception {
+    assertEquals(List.of(), await(triage.watchTerms("FLOOD1")));
+    await(triage.setWatchTerms("FLOOD1", List.of("trapped", "sin insulina", "ＳＯＳ", "地震")));
+    await(triage.setWatchTerms("FIRE2", List.of("smoke")));
+    assertEquals(List.of("trapped", "sin insulina", "ＳＯＳ", "地震"), await(triage.watchTerms("FLOOD1")));
+    await(triage.setWatchTerms("FLOOD1", List.of("atrapado")));
+    assertEquals(List.of("atrapado"), await(triage.watchTerms("FLOOD1")));
+    await(triage.setWatchTerms("FLOOD1", List.of()));
+    assertEquals(List.of(), await(triage.watchTerms("FLOOD1")));
+    assertEquals(List.of("smoke"), await(triage.watchTerms("FIRE2")));
+  }
+
+  @Test
+  @DisplayName("matches: set per request and incident, replaced, removed by an empty list, others unchanged")
+  void matches() throws Exception {
+    await(store.createIncident(new Incident("i1", "FLOOD1", "Flood", null, false, "open", T0, null, "EMS", List.of())));
+    String a = help("+15550001001", "FLOOD1", "trapped", T0).checkIn().id();
+    String b = help("+15550001002", "FLOOD1", "no insulin", T0).checkIn().id();
+    assertEquals(Map.of(), await(triage.watchMatches("FLOOD1")));
+    await(triage.setWatchMatches("FLOOD1", Map.of(a, List.of("trapped"), b, List.of("no insulin", "insulin"))));
+    assertEquals(Map.of(a, List.of("trapped"), b, List.of("no insulin", "insulin")),
+        await(triage.watchMatches("FLOOD1")));
+    assertEquals(List.of("no insulin", "insulin"), await(triage.watchMatches("FLOOD1", b)));
+    assertEquals(List.of(), await(triage.watchMatches("OTHER", b)));
+    Map<String, List<String>> change = new LinkedHashMap<>();
+    change.put(a, List.of());
+    change.put(b, List.of("insulin"));
+    await(triage.setWatchMatches("FLOOD1", change));
+    assertEquals(Map.of(b, List.of("insulin")), await(triage.watchMatches("FLOOD1")));
+    await(triage.setWatchMatches("FLOOD1", Map.of()));
+    assertEquals(List.of(), await(triage.watchMatches("FLOOD1", a)));
+  }
+
+  @Test
+  @DisplayName("threads: messages oldest first with who wrote them; the newest unresolved help request of a number")
+  void threads() throws Exception {
+    await(store.createIncident(new Incident("i2", "QUAKE2", "Quake", null, false, "open", T0, null, "EMS", List.of())));
+    String phone = "+15550001010";
+    assertEquals(Optional.empty(), await(triage.newestOpenHelp(phone)));
+    String first = help(phone, "QUAKE2", "first", T0).checkIn().id();
+    await(store.recordCheckIn(new CheckInRequest(phone, Status.SAFE, "fine now", null, "QUAKE2", Channel.WEB, null),
+        T0.plusSeconds(1)));
+    assertEquals(Optional.of(first), await(triage.newestOpenHelp(phone)), "a safe check-in files no request");
+    String second = help(phone, "QUAKE2", "second", T0.plusSeconds(2)).checkIn().id();
+    assertEquals(Optional.of(second), await(triage.newestOpenHelp(phone)));
+    assertEquals(List.of(), await(triage.helpMessages(second)));
+    await(triage.addHelpMessage(second, new HelpMessage("m1", "responder", "ann", "County EMS",
+        "How many people are with you?", T0.plusSeconds(3))));
+    await(triage.addHelpMessage(second, new HelpMessage("m2", "person", null, null, "tres, un niño",
+        T0.plusSeconds(4))));
+    List<HelpMessage> thread = await(triage.helpMessages(second));
+    assertEquals(List.of(new HelpMessage("m1", "responder", "ann", "County EMS", "How many people are with you?",
+        T0.plusSeconds(3)), new HelpMessage("m2", "person", null, null, "tres, un niño", T0.plusSeconds(4))), thread);
+    assertEquals(List.of(), await(triage.helpMessages(first)), "threads are per request");
+    await(store.setHelpState(second, "resolved", "ann", "County EMS", T0.plusSeconds(5)));
+    assertEquals(Optional.of(first), await(triage.newestOpenHelp(phone)), "resolved requests are skipped");
+    await(store.setHelpState(first, "acknowledged", "ann", "County EMS", T0.plusSeconds(6)));
+    assertEquals(Optional.of(first), await(triage.newestOpenHelp(phone)), "acknowledged is still unresolved");
+    await(store.setHelpState(first, "resolved", "ann", "County EMS", T0.plusSeconds(7)));
+    assertEquals(Optional.empty(), await(triage.newestOpenHelp(phone)));
+    assertEquals(Optional.empty(), await(triage.newestOpenHelp("+15550001011")));
+  }
+
+  @Test
+  @DisplayName("retention: matches and threads go with their incident's check-ins, not before")
+  void retention() throws Exception {
+    await(store.createIncident(new Incident("i3", "STORM3", "Storm", null, false, "open", T0, null, "EMS", List.of())));
+    String id = help("+15550001020", "STORM3", "trapped", T0).checkIn().id();
+    await(triage.setWatchTerms("STORM3", List.of("trapped")));
+    await(triage.setWatchMatches("STORM3", Map.of(id, List.of("trapped"))));
+    await(triage.addHelpMessage(id, new HelpMessage("m1", "person", null, null, "still here", T0)));
+    await(store.closeIncident("STORM3", T0.plus(Duration.ofDays(1))));
+    await(store.purge(T0.plus(Duration.ofDays(20)), Duration.ofDays(30)));
+    assertEquals(1, await(triage.helpMessages(id)).size(), "closed 19 days ago: kept");
+    assertEquals(List.of("trapped"), await(triage.watchMatches("STORM3", id)));
+    await(store.purge(T0.plus(Duration.ofDays(32)), Duration.ofDays(30)));
+    assertTrue(await(store.helpRequest(id)).isEmpty());
+    assertEquals(List.of(), await(triage.helpMessages(id)));
+    assertEquals(List.of(), await(triage.watchMatches("STORM3", id)));
+    assertEquals(Map.of(), await(triage.watchMatches("STORM3")));
+  }
+}
