@@ -59,7 +59,18 @@ public record HubConfig(
     boolean devSmsOpen,
     Connections connections,
     java.time.ZoneId timezone,
+    SafetyWaves safetyWaves,
     List<String> warnings) {
+
+  /**
+   * Escalation waves of safety checks (docs/safety-checks.md): {@code leaseSeconds} how long a
+   * node's claim on a wave lasts without renewal before another node takes it over;
+   * {@code batch} audience members read and committed per step; {@code backlog} the outbox depth
+   * (messages waiting) above which a wave waits before queueing more; {@code tickMs} how often each
+   * node looks for due waves.
+   */
+  public record SafetyWaves(int leaseSeconds, int batch, int backlog, int tickMs) {
+  }
 
   /**
    * Cluster settings (used when {@code cluster}): Hazelcast join ({@code tcp} from {@code members},
@@ -300,6 +311,8 @@ public record HubConfig(
         bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
         connections,
         timezone,
+        new SafetyWaves(intIn(v, "HUB_SAFETY_WAVE_LEASE_SECONDS", 1, 3600), intIn(v, "HUB_SAFETY_WAVE_BATCH", 1, 10_000),
+            intIn(v, "HUB_SAFETY_WAVE_BACKLOG", 1, 10_000_000), intIn(v, "HUB_SAFETY_WAVE_TICK_MS", 10, 60_000)),
         List.copyOf(warnings));
   }
 

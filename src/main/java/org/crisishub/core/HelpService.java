@@ -72,13 +72,33 @@ public final class HelpService {
     }
   }
 
-  /** Open and acknowledged help requests of an incident, oldest first (the caller checked access). */
+  private volatile java.util.function.Function<String, Future<List<ObjectNode>>> reported =
+      code -> Future.succeededFuture(List.of());
+
+  /**
+   * Where the queue finds an incident's calls for help reported by others (a follower's report in a
+   * safety check's escalation), each already a help request with {@code reported: true}.
+   */
+  public void reportedBy(java.util.function.Function<String, Future<List<ObjectNode>>> source) {
+    this.reported = source;
+  }
+
+  /**
+   * Open and acknowledged help requests of an incident, oldest first, with the open reported ones
+   * (the caller checked access).
+   */
   public Future<ArrayNode> queue(String code) {
-    return store.helpRequests(code, true).map(list -> {
+    return store.helpRequests(code, true).compose(list -> reported.apply(code).map(more -> {
+      List<ObjectNode> all = new java.util.ArrayList<>();
+      list.forEach(h -> all.add(json(h)));
+      if (!more.isEmpty()) {
+        all.addAll(more);
+        all.sort(java.util.Comparator.comparing((ObjectNode n) -> java.time.Instant.parse(n.path("at").asText())));
+      }
       ArrayNode a = Wire.array();
-      list.forEach(h -> a.add(json(h)));
+      all.forEach(a::add);
       return a;
-    });
+    }));
   }
 
   static ObjectNode json(Store.HelpRequest h) {

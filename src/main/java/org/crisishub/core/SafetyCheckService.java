@@ -271,11 +271,24 @@ public final class SafetyCheckService {
         throw HubException.invalid("escalation has no field \"" + f + "\"");
       }
       JsonNode v = e.get(f);
-      if (!v.isIntegralNumber() || v.asLong() < 60 || v.asLong() > 7 * 86_400) {
-        throw HubException.invalid("escalation." + f + " must be whole seconds from 60 to 604800");
+      if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > 7 * 86_400) {
+        throw HubException.invalid("escalation." + f + " must be whole seconds from 1 to 604800");
       }
     }
     return e.toString();
+  }
+
+  /** A delay of the stored escalation JSON, in seconds; null when not given. */
+  static Long delay(String escalationJson, String field) {
+    if (escalationJson == null) {
+      return null;
+    }
+    try {
+      JsonNode v = Wire.JSON.readTree(escalationJson).get(field);
+      return v == null || v.isNull() ? null : v.asLong();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** How many of {@code numbers} can receive an SMS (have not opted out). */
@@ -336,8 +349,13 @@ public final class SafetyCheckService {
       return resolve(inc, Audience.parse(c.audienceJson())).compose(m -> {
         List<Member> audience = new ArrayList<>();
         m.forEach((p, loc) -> audience.add(new Member(p, loc)));
-        // The asks by SMS are queued in the outbox in the same unit of work as the start: durable.
-        return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), clock.instant());
+        // The asks by SMS are queued in the outbox, and the escalation's waves scheduled, in the same
+        // unit of work as the start: durable.
+        Instant now = clock.instant();
+        Long repeat = delay(c.escalationJson(), "repeatAfterSeconds");
+        Long followers = delay(c.escalationJson(), "followersAfterSeconds");
+        return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), now,
+            repeat == null ? null : now.plusSeconds(repeat), followers == null ? null : now.plusSeconds(followers));
       }).compose(started -> {
         if (started.isEmpty()) {
           return refuse(actor, "safety_check.start", id,
@@ -490,11 +508,107 @@ public final class SafetyCheckService {
     });
   }
 
+  // ---------------------------------------------------------------- escalation and reports
+
+  private volatile SafetyEscalation escalation;
+
+  /**
+   * Starts running due escalation waves on this node as {@code owner} (unique per process): see
+   * {@link SafetyEscalation}. {@code lease}: a claim's life without renewal; {@code batch}: members
+   * per step; {@code backlog}: outbox depth above which a wave waits; {@code tickMs}: how often to
+   * look for due waves.
+   */
+  public void startWaves(String owner, java.time.Duration lease, int batch, int backlog, long tickMs) {
+    SafetyEscalation e = new SafetyEscalation(vertx, store, fanOut, clock, smsQueued, this::tally, owner, lease, batch,
+        backlog, tickMs);
+    escalation = e;
+    e.start();
+  }
+
+  /** Stops looking for waves (a running step ends at its next store call; its lease then expires). */
+  public void stopWaves() {
+    SafetyEscalation e = escalation;
+    if (e != null) {
+      e.stop();
+    }
+  }
+
+  /** What a follower's report returns to its author. */
+  public record Reported(String check, String phone, String status, String note, Instant at) {
+  }
+
+  /**
+   * A follower's report about {@code subject}: 404 unknown check; 403 unless {@code follower}
+   * actively follows {@code subject}; 409 when the check is not running, its escalation has not
+   * told {@code follower} about {@code subject}, or {@code subject} answered. Counted apart (never
+   * a check-in of the subject, never their own state); the subject is told that someone reported
+   * them (never who); a {@code need_help} report joins the help queue marked {@code reported}.
+   */
+  public Future<Reported> report(String follower, String id, String subject, Status status, String note) {
+    return checks.check(id).compose(c -> {
+      if (c.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such safety check"));
+      }
+      return store.follow(follower, subject).compose(f -> {
+        if (f.isEmpty() || f.get().state() != org.crisishub.domain.FollowState.ACTIVE) {
+          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "only an active follower may report"));
+        }
+        return checks.report(id, subject, follower, status.wire(), note, clock.instant()).map(r -> switch (r.outcome()) {
+          case "ok" -> {
+            reported(r.report());
+            yield new Reported(id, subject, status.wire(), note, r.report().at());
+          }
+          case "no_such_check" -> throw HubException.notFound("no such safety check");
+          case "not_running" -> throw new HubException(ErrorCode.CONFLICT, "this safety check is not running");
+          case "answered" -> throw new HubException(ErrorCode.CONFLICT, "they answered this safety check themself");
+          default -> throw new HubException(ErrorCode.CONFLICT, "this check's escalation has not reached you");
+        });
+      });
+    });
+  }
+
+  private void reported(SafetyCheckStore.Report r) {
+    tally(r.check());
+    ObjectNode f = Wire.object();
+    f.put("type", "reported").put("check", r.check()).put("status", r.status());
+    fanOut.deliverTo(List.of(r.phone()), OutFrame.of(f.toString()));
+    if ("need_help".equals(r.status())) {
+      notices.incident(r.incident()).onSuccess(inc -> {
+        ObjectNode frame = Wire.object();
+        frame.put("type", "help").set("checkin", reportedHelp(r));
+        fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(frame.toString()));
+      }).onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
+          e.toString()));
+    }
+  }
+
+  /**
+   * A reported {@code need_help} as a help request (for the incident's responders only): the
+   * person's number, the reporter's note and number, never a location; {@code reported: true}.
+   */
+  public static ObjectNode reportedHelp(SafetyCheckStore.Report r) {
+    ObjectNode n = Wire.object();
+    n.put("id", r.id()).put("phone", r.phone()).put("status", "need_help");
+    if (r.note() != null) {
+      n.put("note", r.note());
+    }
+    n.put("at", Wire.time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
+        .put("updatedAt", Wire.time(r.at())).put("priority", "normal");
+    n.putArray("matched");
+    n.put("reported", true).put("reportedBy", r.follower()).put("check", r.check());
+    return n;
+  }
+
+  /** The incident's reported calls for help still open (the person has not answered), oldest first. */
+  public Future<List<ObjectNode>> reportedHelp(String incident) {
+    return checks.reportedHelp(incident).map(l -> l.stream().map(SafetyCheckService::reportedHelp).toList());
+  }
+
   // ---------------------------------------------------------------- delivery and tallies
 
   /** An SMS of the outbox was accepted by Twilio: links its SID when it was an ask. */
   public void sent(String coalesceKey, String to, String sid) {
-    if (coalesceKey != null && coalesceKey.startsWith("safety:")) {
+    if (coalesceKey != null && coalesceKey.startsWith("safety:") && coalesceKey.indexOf(':', 7) < 0) {
       String id = coalesceKey.substring("safety:".length());
       checks.askSent(id, to, sid, clock.instant())
           .onFailure(e -> LOG.warn("safety check {}: recording an ask's SID failed: {}", id, e.toString()));
