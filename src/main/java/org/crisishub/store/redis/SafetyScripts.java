@@ -257,7 +257,9 @@ final class SafetyScripts {
               if #it.sms > 0 then m.d = 'queued'; m.e = nil end
             end
             redis.call('HSET', pk, it.p, cjson.encode(m))
-            for _, s in ipairs(it.sms) do enqueue('{g}', obx, nob, s.to, key, s.sub, s.body, now) end
+            -- No subject: the claim of the {g} outbox cannot read the follows (they live on the subject's
+            -- shard); the follow was read as active for this wave just before.
+            for _, s in ipairs(it.sms) do enqueue('{g}', obx, nob, s.to, key, '', s.body, now) end
             for _, f in ipairs(it.reached) do redis.call('HSET', '{g}:scr:' .. id, it.p .. '|' .. f, 1) end
             table.insert(done, it.p)
           end
