@@ -336,7 +336,9 @@ public final class SafetyCheckService {
     return checkFor(actor, id, Act.DRAFT, "safety_check.start").compose(e -> {
       Check c = e.getKey();
       Incident inc = e.getValue();
-      List<String> from = c.needsApproval() ? List.of("approved") : List.of("draft", "approved");
+      // "starting": a start interrupted (a crash while its audience was being fixed in batches) resumes.
+      List<String> from = c.needsApproval() ? List.of("approved", "starting")
+          : List.of("draft", "approved", "starting");
       if (!from.contains(c.state())) {
         return refuse(actor, "safety_check.start", id, new HubException(ErrorCode.CONFLICT, c.needsApproval()
             && "draft".equals(c.state()) ? "this check needs a second responder's approval first"
@@ -351,11 +353,23 @@ public final class SafetyCheckService {
         m.forEach((p, loc) -> audience.add(new Member(p, loc)));
         // The asks by SMS are queued in the outbox, and the escalation's waves scheduled, in the same
         // unit of work as the start: durable.
-        Instant now = clock.instant();
         Long repeat = delay(c.escalationJson(), "repeatAfterSeconds");
         Long followers = delay(c.escalationJson(), "followersAfterSeconds");
-        return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), now,
-            repeat == null ? null : now.plusSeconds(repeat), followers == null ? null : now.plusSeconds(followers));
+        String body = askTexts(inc.code(), c.question()).get(0);
+        if (audience.size() <= START_BATCH) {
+          Instant now = clock.instant();
+          return checks.startCheck(id, from, audience, body, now, repeat == null ? null : now.plusSeconds(repeat),
+              followers == null ? null : now.plusSeconds(followers));
+        }
+        // A large audience is fixed in batches, each its own unit of work, so no single transaction
+        // or script holds the store for the whole of it; then one last unit makes the check run.
+        return checks.beginStart(id, from).compose(b -> b.isEmpty() ? Future.succeededFuture(Optional.<Check>empty())
+            : addInBatches(id, audience, 0, body).compose(ok -> {
+              Instant now = clock.instant();
+              return ok ? checks.startCheck(id, List.of("starting"), List.of(), body, now,
+                  repeat == null ? null : now.plusSeconds(repeat), followers == null ? null : now.plusSeconds(followers))
+                  : Future.succeededFuture(Optional.<Check>empty());
+            }));
       }).compose(started -> {
         if (started.isEmpty()) {
           return refuse(actor, "safety_check.start", id,
@@ -364,6 +378,18 @@ public final class SafetyCheckService {
         return audit(actor, "safety_check.start", id, "done", null).map(started.get());
       }).onSuccess(s -> ask(s, inc));
     });
+  }
+
+  /** Members per unit of work when a start fixes a large audience. */
+  static final int START_BATCH = 2_000;
+
+  private Future<Boolean> addInBatches(String id, List<Member> audience, int from, String body) {
+    if (from >= audience.size()) {
+      return Future.succeededFuture(true);
+    }
+    List<Member> part = audience.subList(from, Math.min(audience.size(), from + START_BATCH));
+    return checks.addAudience(id, List.copyOf(part), body, clock.instant())
+        .compose(ok -> ok ? addInBatches(id, audience, from + START_BATCH, body) : Future.succeededFuture(false));
   }
 
   /**

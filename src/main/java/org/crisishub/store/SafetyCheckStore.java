@@ -39,10 +39,26 @@ public interface SafetyCheckStore {
    * out is asked by SMS in the same unit: {@code smsBody} is queued in the outbox (broadcast class,
    * coalesce key {@code safety:<id>}) and the member counts as asked with delivery {@code queued}.
    * {@code repeatAt} / {@code followersAt} schedule the escalation's waves (null: no such wave).
-   * Empty when the check was in none of {@code fromStates}.
+   * From {@code starting} (after {@link #beginStart} and {@link #addAudience}), {@code audience}
+   * adds to what was added before. Empty when the check was in none of {@code fromStates}.
    */
   Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
       Instant now, Instant repeatAt, Instant followersAt);
+
+  /**
+   * The first step of a start in batches: a check in one of {@code fromStates} becomes
+   * {@code starting} (a check already {@code starting} stays so: an interrupted start resumes).
+   * Empty when it was in none of them.
+   */
+  Future<Optional<Check>> beginStart(String id, List<String> fromStates);
+
+  /**
+   * Adds members to a {@code starting} check's audience in one unit of work, like
+   * {@link #startCheck} does (a member already in it is left alone; opted-out ones unreachable;
+   * the others asked by {@code smsBody} when not null); the counters grow by what was added. False
+   * when the check is not {@code starting}.
+   */
+  Future<Boolean> addAudience(String id, List<Member> audience, String smsBody, Instant now);
 
   /** {@link #startCheck(String, List, List, String, Instant, Instant, Instant)} without escalation. */
   default Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience,
@@ -159,7 +175,7 @@ public interface SafetyCheckStore {
    * A safety check. {@code audienceJson} is the requested audience ({@code joined}, {@code inArea},
    * {@code numbers}) and {@code escalationJson} the requested escalation, both as given (JSON text);
    * {@code audienceSize} and {@code smsRecipients} are the draft's estimate until the start fixes them.
-   * {@code state}: draft, approved, running, closed.
+   * {@code state}: draft, approved, starting (its audience being fixed in batches), running, closed.
    */
   record Check(String id, String incident, String author, String agency, String state, String question,
       String audienceJson, String escalationJson, boolean needsApproval, String approvedBy, long audienceSize,

@@ -369,4 +369,34 @@ public abstract class SafetyCheckStoreContractTest {
     assertEquals("not_running", await(checks.report("w", p, fam, "safe", null, t.plusSeconds(7))).outcome());
     assertEquals("no_such_check", await(checks.report("nope", p, fam, "safe", null, t)).outcome());
   }
+
+  @Test
+  @DisplayName("a large audience is fixed in batches: starting, members added per unit (each once), then running;"
+      + " an interrupted start resumes")
+  void startInBatches() throws Exception {
+    await(store.setSmsOptOut("+15550000903", true, T0));
+    await(checks.createCheck(draft("b", "FLOOD", T0, false)));
+    assertTrue(await(checks.beginStart("b", List.of("approved"))).isEmpty(), "not from a draft when not allowed");
+    assertTrue(!await(checks.addAudience("b", List.of(new Member("+15550000901", false)), "ask", T0)),
+        "only a starting check takes members");
+    assertEquals("starting", await(checks.beginStart("b", List.of("draft"))).orElseThrow().state());
+    assertTrue(await(checks.addAudience("b", List.of(new Member("+15550000901", false),
+        new Member("+15550000902", false)), "ask", T0)));
+    // A crash here; the start is asked again: it resumes, and a member added before is not added twice.
+    assertEquals("starting", await(checks.beginStart("b", List.of("draft", "starting"))).orElseThrow().state());
+    assertTrue(await(checks.addAudience("b", List.of(new Member("+15550000902", false),
+        new Member("+15550000903", false)), "ask", T0)));
+    Check s = await(checks.startCheck("b", List.of("starting"), List.of(), "ask", T0, T0.plusSeconds(60), null))
+        .orElseThrow();
+    assertEquals("running", s.state());
+    assertEquals(3, s.audienceSize());
+    assertEquals(2, s.tallies().noAnswer());
+    assertEquals(1, s.tallies().unreachable());
+    assertEquals(2, s.tallies().asked());
+    assertExclusive(s);
+    List<Store.OutboxItem> out = await(store.claimSms("n", T0, 100, LEASE));
+    assertEquals(List.of("+15550000901", "+15550000902"), out.stream().map(Store.OutboxItem::to).sorted().toList(),
+        "each asked once");
+    assertEquals(List.of("b"), await(checks.dueWaves(T0.plusSeconds(61), 10)));
+  }
 }

@@ -105,6 +105,57 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
         approver, id) == 0 ? Optional.<Check>empty() : one(c, id));
   }
 
+  /** Inserts members not yet in the audience, queues their asks; the counters move by what was added. */
+  private static void addMembers(Connection c, String id, List<Member> audience, String smsBody, Instant now)
+      throws SQLException {
+    long unreachable = 0;
+    long noAnswer = 0;
+    for (Member m : audience) {
+      boolean out = SqliteStore.optedOut(c, m.phone());
+      if (SqliteStore.update(c, "INSERT OR IGNORE INTO safety_people (check_id, phone, by_location, state)"
+          + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
+        if (out) {
+          unreachable++;
+        } else {
+          noAnswer++;
+          if (smsBody != null) {
+            SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
+            SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
+                + " AND phone = ?", id, m.phone());
+          }
+        }
+      }
+    }
+    SqliteStore.update(c, "UPDATE safety_checks SET audience_size = audience_size + ?, no_answer = no_answer + ?,"
+        + " unreachable = unreachable + ?, asked = asked + ? WHERE id = ?",
+        noAnswer + unreachable, noAnswer, unreachable, smsBody == null ? 0 : noAnswer, id);
+  }
+
+  @Override
+  public Future<Optional<Check>> beginStart(String id, List<String> fromStates) {
+    return store.write(c -> {
+      String st = state(c, id);
+      if (st == null || !fromStates.contains(st)) {
+        return Optional.<Check>empty();
+      }
+      if (!"starting".equals(st)) {
+        SqliteStore.update(c, "UPDATE safety_checks SET state = 'starting', audience_size = 0 WHERE id = ?", id);
+      }
+      return one(c, id);
+    });
+  }
+
+  @Override
+  public Future<Boolean> addAudience(String id, List<Member> audience, String smsBody, Instant now) {
+    return store.write(c -> {
+      if (!"starting".equals(state(c, id))) {
+        return false;
+      }
+      addMembers(c, id, audience, smsBody, now);
+      return true;
+    });
+  }
+
   @Override
   public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
       Instant now, Instant repeatAt, Instant followersAt) {
@@ -113,30 +164,16 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
       if (st == null || !fromStates.contains(st)) {
         return Optional.<Check>empty();
       }
-      long unreachable = 0;
-      long noAnswer = 0;
-      for (Member m : audience) {
-        boolean out = SqliteStore.optedOut(c, m.phone());
-        if (SqliteStore.update(c, "INSERT OR IGNORE INTO safety_people (check_id, phone, by_location, state)"
-            + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
-          if (out) {
-            unreachable++;
-          } else {
-            noAnswer++;
-            if (smsBody != null) {
-              SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
-              SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
-                  + " AND phone = ?", id, m.phone());
-            }
-          }
-        }
+      if (!"starting".equals(st)) {
+        SqliteStore.update(c, "UPDATE safety_checks SET audience_size = 0 WHERE id = ?", id);
       }
+      SqliteStore.update(c, "UPDATE safety_checks SET state = 'starting' WHERE id = ?", id);
+      addMembers(c, id, audience, smsBody, now);
       Long repeatMs = repeatAt == null ? null : repeatAt.toEpochMilli();
       Long followersMs = followersAt == null ? null : followersAt.toEpochMilli();
-      SqliteStore.update(c, "UPDATE safety_checks SET state = 'running', started_ms = ?, audience_size = ?,"
-          + " no_answer = ?, unreachable = ?, asked = ?, repeat_ms = ?, followers_ms = ?, next_wave_ms = ? WHERE id = ?",
-          now.toEpochMilli(), noAnswer + unreachable, noAnswer, unreachable, smsBody == null ? 0 : noAnswer,
-          repeatMs, followersMs, minOf(repeatMs, followersMs), id);
+      SqliteStore.update(c, "UPDATE safety_checks SET state = 'running', started_ms = ?, repeat_ms = ?,"
+          + " followers_ms = ?, next_wave_ms = ? WHERE id = ?",
+          now.toEpochMilli(), repeatMs, followersMs, minOf(repeatMs, followersMs), id);
       return one(c, id);
     });
   }

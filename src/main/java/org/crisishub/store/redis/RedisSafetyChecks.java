@@ -126,20 +126,39 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
         .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
   }
 
-  @Override
-  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
-      Instant now, Instant repeatAt, Instant followersAt) {
+  private Future<Boolean> start(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now, Instant repeatAt, Instant followersAt, String mode) {
     List<String> args = new ArrayList<>(List.of(id, String.valueOf(now.toEpochMilli()),
         smsBody == null ? "" : smsBody, String.valueOf(RedisStore.SHARDS), String.valueOf(RedisStore.OUTBOXES),
         repeatAt == null ? "" : String.valueOf(repeatAt.toEpochMilli()),
-        followersAt == null ? "" : String.valueOf(followersAt.toEpochMilli()), String.valueOf(fromStates.size())));
+        followersAt == null ? "" : String.valueOf(followersAt.toEpochMilli()), mode,
+        String.valueOf(fromStates.size())));
     args.addAll(fromStates);
     for (Member m : audience) {
       args.add(m.phone());
       args.add(m.byLocation() ? "1" : "0");
     }
-    return redis.eval(SafetyScripts.START, List.of(key(id)), args)
+    return redis.eval(SafetyScripts.START, List.of(key(id)), args).map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now, Instant repeatAt, Instant followersAt) {
+    return start(id, fromStates, audience, smsBody, now, repeatAt, followersAt, "start")
+        .compose(ok -> ok ? check(id) : Future.succeededFuture(Optional.empty()));
+  }
+
+  @Override
+  public Future<Optional<Check>> beginStart(String id, List<String> fromStates) {
+    List<String> args = new ArrayList<>(List.of(String.valueOf(fromStates.size())));
+    args.addAll(fromStates);
+    return redis.eval(SafetyScripts.BEGIN, List.of(key(id)), args)
         .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
+  }
+
+  @Override
+  public Future<Boolean> addAudience(String id, List<Member> audience, String smsBody, Instant now) {
+    return start(id, List.of("starting"), audience, smsBody, now, null, null, "add");
   }
 
   @Override

@@ -20,6 +20,22 @@ final class SafetyScripts {
       return 1
       """;
 
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: number of from-states, from-states... Returns 1 when the check was in
+   * one of them and is now starting (its counters reset unless it was starting already).
+   */
+  static final String BEGIN = """
+      local st = redis.call('HGET', KEYS[1], 'state')
+      local ok = false
+      for i = 1, tonumber(ARGV[1]) do if ARGV[1 + i] == st then ok = true end end
+      if not ok then return 0 end
+      if st ~= 'starting' then
+        redis.call('HSET', KEYS[1], 'state', 'starting', 'audienceSize', 0, 'no_answer', 0, 'unreachable', 0,
+          'asked', 0)
+      end
+      return 1
+      """;
+
   /** KEYS[1] = {g}:sc:id. ARGV: now, id. Returns 1 when it was running. */
   static final String CLOSE = """
       if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
@@ -31,20 +47,25 @@ final class SafetyScripts {
 
   /**
    * KEYS[1] = {g}:sc:id. ARGV: id, now, SMS body or '', outbox index of {g}, outbox count, repeat wave
-   * due ms or '', followers wave due ms or '', number of from-states, from-states..., then phone,
-   * byLocation ('1'/'0') pairs. Returns 1 when started.
+   * due ms or '', followers wave due ms or '', mode ('start': add and run; 'add': add to a starting
+   * check), number of from-states, from-states..., then phone, byLocation ('1'/'0') pairs. The
+   * counters grow by the members added (a start from a state other than starting begins at 0).
+   * Returns 1 when done.
    */
   static final String START = Scripts.ENQUEUE + """
       local id, now, body, obx, nob = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-      local repeatAt, followersAt = ARGV[6], ARGV[7]
-      local nfrom = tonumber(ARGV[8])
+      local repeatAt, followersAt, mode = ARGV[6], ARGV[7], ARGV[8]
+      local nfrom = tonumber(ARGV[9])
       local st = redis.call('HGET', KEYS[1], 'state')
       local ok = false
-      for i = 1, nfrom do if ARGV[8 + i] == st then ok = true end end
+      for i = 1, nfrom do if ARGV[9 + i] == st then ok = true end end
       if not ok then return 0 end
+      if st ~= 'starting' then
+        redis.call('HSET', KEYS[1], 'audienceSize', 0, 'no_answer', 0, 'unreachable', 0, 'asked', 0)
+      end
       local pk, mk = '{g}:scp:' .. id, '{g}:scm:' .. id
       local na, un = 0, 0
-      for i = 9 + nfrom, #ARGV, 2 do
+      for i = 10 + nfrom, #ARGV, 2 do
         local phone = ARGV[i]
         local state = 'no_answer'
         if redis.call('HEXISTS', '{g}:optout', phone) == 1 then state = 'unreachable' end
@@ -62,8 +83,15 @@ final class SafetyScripts {
       end
       local asked = 0
       if body ~= '' then asked = na end
-      redis.call('HSET', KEYS[1], 'state', 'running', 'started', now, 'audienceSize', na + un,
-        'no_answer', na, 'unreachable', un, 'asked', asked)
+      redis.call('HINCRBY', KEYS[1], 'audienceSize', na + un)
+      redis.call('HINCRBY', KEYS[1], 'no_answer', na)
+      redis.call('HINCRBY', KEYS[1], 'unreachable', un)
+      redis.call('HINCRBY', KEYS[1], 'asked', asked)
+      if mode == 'add' then
+        redis.call('HSET', KEYS[1], 'state', 'starting')
+        return 1
+      end
+      redis.call('HSET', KEYS[1], 'state', 'running', 'started', now)
       local next = nil
       if repeatAt ~= '' then
         redis.call('HSET', KEYS[1], 'repeatAt', repeatAt); next = tonumber(repeatAt)
