@@ -1,6 +1,7 @@
 package org.crisishub.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -284,7 +285,7 @@ public final class SafetyCheckService {
       return null;
     }
     try {
-      JsonNode v = Wire.JSON.readTree(escalationJson).get(field);
+      JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(escalationJson).get(field);
       return v == null || v.isNull() ? null : v.asLong();
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
@@ -595,12 +596,12 @@ public final class SafetyCheckService {
 
   private void reported(SafetyCheckStore.Report r) {
     tally(r.check());
-    ObjectNode f = Wire.object();
+    ObjectNode f = JsonNodeFactory.instance.objectNode();
     f.put("type", "reported").put("check", r.check()).put("status", r.status());
     fanOut.deliverTo(List.of(r.phone()), OutFrame.of(f.toString()));
     if ("need_help".equals(r.status())) {
       notices.incident(r.incident()).onSuccess(inc -> {
-        ObjectNode frame = Wire.object();
+        ObjectNode frame = JsonNodeFactory.instance.objectNode();
         frame.put("type", "help").set("checkin", reportedHelp(r));
         fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(frame.toString()));
       }).onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
@@ -613,16 +614,21 @@ public final class SafetyCheckService {
    * person's number, the reporter's note and number, never a location; {@code reported: true}.
    */
   public static ObjectNode reportedHelp(SafetyCheckStore.Report r) {
-    ObjectNode n = Wire.object();
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
     n.put("id", r.id()).put("phone", r.phone()).put("status", "need_help");
     if (r.note() != null) {
       n.put("note", r.note());
     }
-    n.put("at", Wire.time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
-        .put("updatedAt", Wire.time(r.at())).put("priority", "normal");
+    n.put("at", time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
+        .put("updatedAt", time(r.at())).put("priority", "normal");
     n.putArray("matched");
     n.put("reported", true).put("reportedBy", r.follower()).put("check", r.check());
     return n;
+  }
+
+  /** {@code 2026-11-22T14:05:09Z}: the wire's time format. */
+  private static String time(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   /** The incident's reported calls for help still open (the person has not answered), oldest first. */
