@@ -1,7 +1,7 @@
 package org.crisishub.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,9 +26,6 @@ import org.crisishub.domain.Phones;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsText;
 import org.crisishub.domain.Status;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
 import org.crisishub.notices.NoticeService;
 import org.crisishub.store.SafetyCheckStore;
 import org.crisishub.store.SafetyCheckStore.Check;
@@ -44,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * lives in the {@link SafetyCheckStore}. Thread-safe; never blocks.
  */
 public final class SafetyCheckService {
+  /** For the audience and escalation JSON kept with a check (storage, not wire). */
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(SafetyCheckService.class);
   /** At most this many numbers in a check's own list. */
   public static final int MAX_NUMBERS = 5_000;
@@ -56,7 +55,7 @@ public final class SafetyCheckService {
   private final SafetyCheckStore checks;
   private final NoticeService notices;
   private final CheckInService checkIns;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Phones phones;
   private final Clock clock;
   private final double smsRate;
@@ -64,14 +63,14 @@ public final class SafetyCheckService {
   private final Map<String, Long> lastTally = new ConcurrentHashMap<>();
   private final Map<String, Boolean> tallyPending = new ConcurrentHashMap<>();
 
-  public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, FanOut fanOut,
+  public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, EventSink events,
       Phones phones, Clock clock, double smsRate, Runnable smsQueued) {
     this.vertx = vertx;
     this.store = store;
     this.checks = store.safetyChecks();
     this.notices = notices;
     this.checkIns = checkIns;
-    this.fanOut = fanOut;
+    this.events = events;
     this.phones = phones;
     this.clock = clock;
     this.smsRate = smsRate;
@@ -116,7 +115,7 @@ public final class SafetyCheckService {
   /** The requested audience: flags default to true; numbers normalised, distinct. */
   record Audience(boolean joined, boolean inArea, List<String> numbers) {
     String json() {
-      ObjectNode n = Wire.object();
+      ObjectNode n = JSON.createObjectNode();
       n.put("joined", joined).put("inArea", inArea);
       var a = n.putArray("numbers");
       numbers.forEach(a::add);
@@ -125,7 +124,7 @@ public final class SafetyCheckService {
 
     static Audience parse(String json) {
       try {
-        JsonNode n = Wire.JSON.readTree(json);
+        JsonNode n = JSON.readTree(json);
         List<String> numbers = new ArrayList<>();
         n.path("numbers").forEach(x -> numbers.add(x.asText()));
         return new Audience(n.path("joined").asBoolean(true), n.path("inArea").asBoolean(true), numbers);
@@ -285,7 +284,7 @@ public final class SafetyCheckService {
       return null;
     }
     try {
-      JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(escalationJson).get(field);
+      JsonNode v = new ObjectMapper().readTree(escalationJson).get(field);
       return v == null || v.isNull() ? null : v.asLong();
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
@@ -400,11 +399,10 @@ public final class SafetyCheckService {
    */
   private void ask(Check c, Incident inc) {
     smsQueued.run();
-    OutFrame frame = askFrame(c);
     checks.people(c.id(), null).onSuccess(people -> {
       List<Future<Void>> marked = new ArrayList<>();
       for (SafetyCheckStore.Person p : people) {
-        if (fanOut.deliverTo(List.of(p.phone()), frame) > 0) {
+        if (events.publish(new DomainEvent.SafetyCheckAsked(c, p.phone())) > 0) {
           marked.add(checks.asked(c.id(), p.phone(), false, true, clock.instant()));
         }
       }
@@ -415,13 +413,6 @@ public final class SafetyCheckService {
         }
       });
     }).onFailure(e -> LOG.error("safety check {}: reading its audience to ask failed", c.id(), e));
-  }
-
-  /** The {@code safety_check} frame. */
-  public static OutFrame askFrame(Check c) {
-    ObjectNode f = Wire.object();
-    f.put("type", "safety_check").put("id", c.id()).put("incident", c.incident()).put("question", c.question());
-    return OutFrame.of(f.toString());
   }
 
   /** Running → closed (a publisher of the incident's agencies); 409 otherwise. */
@@ -522,16 +513,17 @@ public final class SafetyCheckService {
   }
 
   /**
-   * The frames to send a person's session after {@code ready}: one per running check they have not
-   * answered (each then counts the person as asked, with a session open).
+   * The running checks a person's session is asked after {@code ready} (a {@code safety_check}
+   * frame each): those they have not answered (each then counts the person as asked, with a session
+   * open).
    */
-  public Future<List<OutFrame>> pendingFrames(String phone) {
+  public Future<List<Check>> pendingAsks(String phone) {
     return checks.openAsksOf(phone).map(l -> {
       for (Check c : l) {
         checks.asked(c.id(), phone, false, true, clock.instant()).onSuccess(x -> tally(c.id()))
             .onFailure(e -> LOG.warn("safety check {}: recording an asked session failed: {}", c.id(), e.toString()));
       }
-      return l.stream().map(SafetyCheckService::askFrame).toList();
+      return l;
     });
   }
 
@@ -546,7 +538,7 @@ public final class SafetyCheckService {
    * look for due waves.
    */
   public void startWaves(String owner, java.time.Duration lease, int batch, int backlog, long tickMs) {
-    SafetyEscalation e = new SafetyEscalation(vertx, store, fanOut, clock, smsQueued, this::tally, owner, lease, batch,
+    SafetyEscalation e = new SafetyEscalation(vertx, store, events, clock, smsQueued, this::tally, owner, lease, batch,
         backlog, tickMs);
     escalation = e;
     e.start();
@@ -596,44 +588,22 @@ public final class SafetyCheckService {
 
   private void reported(SafetyCheckStore.Report r) {
     tally(r.check());
-    ObjectNode f = JsonNodeFactory.instance.objectNode();
-    f.put("type", "reported").put("check", r.check()).put("status", r.status());
-    fanOut.deliverTo(List.of(r.phone()), OutFrame.of(f.toString()));
+    events.publish(new DomainEvent.SafetyCheckReported(r));
     if ("need_help".equals(r.status())) {
-      notices.incident(r.incident()).onSuccess(inc -> {
-        ObjectNode frame = JsonNodeFactory.instance.objectNode();
-        frame.put("type", "help").set("checkin", reportedHelp(r));
-        fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(frame.toString()));
-      }).onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
-          e.toString()));
+      notices.incident(r.incident()).onSuccess(inc ->
+          events.publish(new DomainEvent.ReportedHelpShown(r, inc.agencies())))
+          .onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
+              e.toString()));
     }
   }
 
   /**
-   * A reported {@code need_help} as a help request (for the incident's responders only): the
-   * person's number, the reporter's note and number, never a location; {@code reported: true}.
+   * The incident's reported calls for help still open (the person has not answered themself, the
+   * latest report about them says need_help), oldest first; the edge shows them in the help queue
+   * marked {@code reported}.
    */
-  public static ObjectNode reportedHelp(SafetyCheckStore.Report r) {
-    ObjectNode n = JsonNodeFactory.instance.objectNode();
-    n.put("id", r.id()).put("phone", r.phone()).put("status", "need_help");
-    if (r.note() != null) {
-      n.put("note", r.note());
-    }
-    n.put("at", time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
-        .put("updatedAt", time(r.at())).put("priority", "normal");
-    n.putArray("matched");
-    n.put("reported", true).put("reportedBy", r.follower()).put("check", r.check());
-    return n;
-  }
-
-  /** {@code 2026-11-22T14:05:09Z}: the wire's time format. */
-  private static String time(Instant t) {
-    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-  }
-
-  /** The incident's reported calls for help still open (the person has not answered), oldest first. */
-  public Future<List<ObjectNode>> reportedHelp(String incident) {
-    return checks.reportedHelp(incident).map(l -> l.stream().map(SafetyCheckService::reportedHelp).toList());
+  public Future<List<SafetyCheckStore.Report>> reportedHelp(String incident) {
+    return checks.reportedHelp(incident);
   }
 
   // ---------------------------------------------------------------- delivery and tallies
@@ -678,19 +648,8 @@ public final class SafetyCheckService {
     lastTally.put(id, now);
     checks.check(id).compose(c -> c.isEmpty() ? Future.succeededFuture()
         : notices.incident(c.get().incident()).map(inc -> {
-          ObjectNode f = Wire.object();
-          f.put("type", "safety_check_tally").put("id", id).set("tallies", tallies(c.get().tallies()));
-          fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(f.toString()));
+          events.publish(new DomainEvent.SafetyCheckTallied(id, c.get().tallies(), inc.code(), inc.agencies()));
           return null;
         })).onFailure(e -> LOG.warn("safety check {}: sending its tallies failed: {}", id, e.toString()));
-  }
-
-  /** The {@code tallies} object. */
-  public static ObjectNode tallies(SafetyCheckStore.Tallies t) {
-    ObjectNode n = Wire.object();
-    n.put("asked", t.asked()).put("delivered", t.delivered()).put("safe", t.safe()).put("needHelp", t.needHelp())
-        .put("noAnswer", t.noAnswer()).put("unreachable", t.unreachable()).put("reportedSafe", t.reportedSafe())
-        .put("reportedNeedHelp", t.reportedNeedHelp());
-    return n;
   }
 }

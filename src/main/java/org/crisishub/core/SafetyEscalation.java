@@ -1,23 +1,17 @@
 package org.crisishub.core;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
 import org.crisishub.domain.Phones;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
 import org.crisishub.store.SafetyCheckStore;
 import org.crisishub.store.SafetyCheckStore.Check;
 import org.crisishub.store.SafetyCheckStore.Sms;
@@ -50,7 +44,7 @@ final class SafetyEscalation {
   private final Vertx vertx;
   private final Store store;
   private final SafetyCheckStore checks;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
   private final Consumer<String> tally;
@@ -64,12 +58,12 @@ final class SafetyEscalation {
   private long timer = -1;
   private volatile boolean stopped;
 
-  SafetyEscalation(Vertx vertx, Store store, FanOut fanOut, Clock clock, Runnable smsQueued, Consumer<String> tally,
+  SafetyEscalation(Vertx vertx, Store store, EventSink events, Clock clock, Runnable smsQueued, Consumer<String> tally,
       String owner, Duration lease, int batch, int backlog, long tickMs) {
     this.vertx = vertx;
     this.store = store;
     this.checks = store.safetyChecks();
-    this.fanOut = fanOut;
+    this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
     this.tally = tally;
@@ -90,13 +84,6 @@ final class SafetyEscalation {
   static String followerText(String label, String phone, String incident) {
     return (label == null || label.isBlank() ? phone : label) + " has not answered the " + incident
         + " safety check. Heard from them?";
-  }
-
-  /** The {@code unanswered} frame a follower gets. */
-  static OutFrame unansweredFrame(String check, String incident, String phone) {
-    ObjectNode f = JsonNodeFactory.instance.objectNode();
-    f.put("type", "unanswered").put("check", check).put("incident", incident).put("phone", phone);
-    return OutFrame.of(f.toString());
   }
 
   void start() {
@@ -223,11 +210,9 @@ final class SafetyEscalation {
       smsQueued.run();
     }
     if (SafetyCheckStore.FOLLOWERS.equals(claim.wave())) {
-      Map<String, OutFrame> frames = new HashMap<>();
       for (WaveItem i : done) {
-        OutFrame f = frames.computeIfAbsent(i.phone(), p -> unansweredFrame(check.id(), check.incident(), p));
         if (!i.reached().isEmpty()) {
-          fanOut.deliverTo(i.reached(), f);
+          events.publish(new DomainEvent.SafetyCheckUnanswered(check.id(), check.incident(), i.phone(), i.reached()));
         }
       }
     }
