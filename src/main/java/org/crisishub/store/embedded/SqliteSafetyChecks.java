@@ -106,7 +106,7 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   }
 
   /** Inserts members not yet in the audience, queues their asks; the counters move by what was added. */
-  private static void addMembers(Connection c, String id, List<Member> audience, String smsBody, Instant now)
+  private void addMembers(Connection c, String id, List<Member> audience, String smsBody, Instant now)
       throws SQLException {
     long unreachable = 0;
     long noAnswer = 0;
@@ -116,6 +116,9 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
           + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
         if (out) {
           unreachable++;
+          if (smsBody != null) {
+            store.optedOutWithheld(1); // the ask this opted-out number is never sent
+          }
         } else {
           noAnswer++;
           if (smsBody != null) {

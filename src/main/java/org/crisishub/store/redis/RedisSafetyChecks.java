@@ -145,7 +145,13 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
       Instant now, Instant repeatAt, Instant followersAt) {
     return start(id, fromStates, audience, smsBody, now, repeatAt, followersAt, "start")
-        .compose(ok -> ok ? check(id) : Future.succeededFuture(Optional.empty()));
+        .compose(ok -> ok ? check(id) : Future.succeededFuture(Optional.<Check>empty()))
+        .andThen(ar -> {
+          if (smsBody != null && ar.succeeded() && ar.result().isPresent()) {
+            // The asks the opted-out (unreachable) numbers are never sent (counted once, when the check runs).
+            redis.optedOutWithheld(ar.result().get().tallies().unreachable());
+          }
+        });
   }
 
   @Override
