@@ -32,6 +32,9 @@ public interface Store {
   /** The safety checks of this store, on the same engine (and the same durability promise). */
   SafetyCheckStore safetyChecks();
 
+  /** The notice templates of this store, on the same engine (and the same durability promise). */
+  TemplateStore templates();
+
   /** Finishes queued writes, then closes. */
   Future<Void> close();
 
