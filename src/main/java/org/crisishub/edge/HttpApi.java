@@ -185,6 +185,7 @@ public final class HttpApi {
     new SmsRoutes(edge).mount(r);
     new ResponderRoutes(edge, this).mount(r);
     new SafetyRoutes(edge, this).mount(r);
+    new TemplateRoutes(edge, this).mount(r);
     if (edge.devSms() != null) {
       r.get("/dev/sms/messages").handler(ctx -> handle(ctx, this::devMessages));
     }
