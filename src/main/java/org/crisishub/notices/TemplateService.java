@@ -232,7 +232,7 @@ public final class TemplateService {
   private Future<Template> own(Responder who, String id, String action) {
     return templates.template(id).compose(t -> {
       if (t.isEmpty()) {
-        return Future.failedFuture(HubException.notFound("no such template"));
+        return refuse(who, action, id, HubException.notFound("no such template"));
       }
       if (!t.get().agency().equals(who.agency())) {
         return refuse(who, action, id, new HubException(ErrorCode.FORBIDDEN, "the template belongs to another agency"));
