@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * notices made from it. Pure and immutable; thread-safe.
  *
  * <p>Rules (docs/notices.md, "Templates"): a placeholder name is a letter followed by up to 39
- * letters, digits or {@code _}; every {@code {name}} in a text must be declared; every declared
+ * letters, digits, {@code _}, {@code -} or {@code .}; every {@code {name}} in a text must be declared; every declared
  * placeholder has a {@code maxLength} of 1–200 code points. Other braces are plain text. Filling
  * needs a value for every declared placeholder and nothing else: non-empty, at most its
  * {@code maxLength} code points, with no line break or other control character.
@@ -40,8 +40,8 @@ public record NoticeTemplate(String name, String language, String headline, Stri
   public static final int MAX_VALUE_LENGTH = 200;
 
   /** {@code {name}}: the only form that is a placeholder. */
-  public static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9_]{0,39})\\}");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,39}");
+  public static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\p{L}[\\p{L}\\p{N}_.-]{0,39})\\}");
+  private static final Pattern NAME = Pattern.compile("\\p{L}[\\p{L}\\p{N}_.-]{0,39}");
 
   /** The content in one more language. */
   public record Variant(String language, String headline, String body) {
@@ -71,7 +71,7 @@ public record NoticeTemplate(String name, String language, String headline, Stri
     for (var p : placeholders.entrySet()) {
       if (!NAME.matcher(p.getKey()).matches()) {
         throw HubException.invalid("placeholder name \"" + p.getKey()
-            + "\" must be a letter followed by up to 39 letters, digits or _");
+            + "\" must be a letter followed by up to 39 letters, digits, _, - or .");
       }
       Integer max = p.getValue();
       if (max == null || max < 1 || max > MAX_VALUE_LENGTH) {

@@ -56,6 +56,11 @@ class NoticeTemplateTest {
     invalid(() -> template("h", both(), List.of(new NoticeTemplate.Variant("en", "h", "b"))).validate());
     invalid(() -> template("h", both(), List.of(new NoticeTemplate.Variant("es", "{nope}", "b"))).validate());
     template("Braces { } and {not a name} and {1x} stay text", both(), List.of()).validate();
+    invalid(() -> template("At {shelter-name}", both(), List.of()).validate());
+    Map<String, Integer> named = both();
+    named.put("shelter-name", 20);
+    assertEquals("At Lincoln High", template("At {shelter-name}", named, List.of()).validate()
+        .fill(Map.of("place", "x", "time", "1", "shelter-name", "Lincoln High")).get(0).headline());
   }
 
   @ParameterizedTest
