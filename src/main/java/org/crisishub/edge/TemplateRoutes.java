@@ -55,7 +55,8 @@ final class TemplateRoutes {
       }
       String incident = Fields.optionalString(b, "incident");
       return t.preview(who, c.pathParam("id"), ver == null || ver.isNull() ? 0 : ver.asInt(),
-          TemplateService.values(b.get("values")), incident == null ? null : incident.toUpperCase(java.util.Locale.ROOT))
+          TemplateService.values(b.get("values")),
+          incident == null ? null : org.crisishub.domain.CheckInRequest.normaliseIncident(incident))
           .map(p -> {
             ObjectNode n = Wire.object();
             n.putObject("template").put("id", p.view().template().id()).put("version", p.view().version().version());
