@@ -27,9 +27,11 @@ document.addEventListener('DOMContentLoaded', () => {
   };
   const TPL = {
     en: { title: 'From a template', choose: 'Template', none: 'No approved template yet', publish: 'Publish',
-      segments: '{n} SMS segment(s), {e}', cut: 'shortened to fit', published: 'Published.' },
+      segments: '{n} SMS segment(s), {e}', cut: 'shortened to fit', published: 'Published.',
+      queue: 'Waiting for approval', noQueue: 'Nothing to approve', version: 'version {v} by {a}', approve: 'Approve' },
     es: { title: 'Desde una plantilla', choose: 'Plantilla', none: 'Aún no hay plantillas aprobadas', publish: 'Publicar',
-      segments: '{n} segmento(s) SMS, {e}', cut: 'acortado para caber', published: 'Publicado.' }
+      segments: '{n} segmento(s) SMS, {e}', cut: 'acortado para caber', published: 'Publicado.',
+      queue: 'Pendientes de aprobación', noQueue: 'Nada que aprobar', version: 'versión {v} de {a}', approve: 'Aprobar' }
   };
   const tt = (k, vars) => { let s = (TPL[Hub.lang] || TPL.en)[k]; for (const v in vars || {}) s = s.split('{' + v + '}').join(vars[v]); return s; };
   const st = (k, vars) => { let s = (SC[Hub.lang] || SC.en)[k]; for (const v in vars || {}) s = s.split('{' + v + '}').join(vars[v]); return s; };
@@ -220,12 +222,37 @@ document.addEventListener('DOMContentLoaded', () => {
   let previewTimer = null;
   function labelTemplates() {
     $('tpl-title').textContent = tt('title'); $('tpl-select-label').textContent = tt('choose');
-    $('tpl-publish').textContent = tt('publish');
+    $('tpl-publish').textContent = tt('publish'); $('tpl-queue-title').textContent = tt('queue');
+  }
+
+  // Versions waiting for approval, every language shown in full: an approver of the agency who did not
+  // write the version approves it here (the hub refuses the author).
+  function renderQueue(all) {
+    const ul = $('tpl-queue');
+    const waiting = all.filter(t => t.state === 'draft');
+    ul.replaceChildren();
+    if (!waiting.length) { ul.append(Hub.el('li', { class: 'muted' }, tt('noQueue'))); return; }
+    for (const t of waiting) {
+      const langs = [{ language: t.language, headline: t.headline, body: t.body }].concat(t.variants);
+      ul.append(Hub.el('li', { 'data-id': t.id, 'data-version': t.version },
+        Hub.el('div', { class: 'row' }, Hub.el('b', null, t.name),
+          Hub.el('span', { class: 'muted' }, tt('version', { v: t.version, a: t.author }))),
+        ...langs.map(l => Hub.el('p', { lang: l.language }, Hub.el('span', { class: 'badge' }, l.language), ' ',
+          Hub.el('b', null, l.headline), ' — ', l.body)),
+        t.author === store.getItem('hub.ruser') ? null : Hub.el('button', { type: 'button', class: 'secondary',
+          onclick: async ev => {
+            ev.target.disabled = true;
+            try { await Hub.api('POST', '/api/v1/templates/' + t.id + '/approve', undefined, token()); await loadTemplates(); }
+            catch (e) { $('tpl-error').textContent = e.serverMessage || e.message; ev.target.disabled = false; }
+          } }, tt('approve'))));
+    }
   }
 
   async function loadTemplates() {
     try {
-      const list = (await Hub.api('GET', '/api/v1/templates', undefined, token())).filter(t => t.approvedVersion);
+      const all = await Hub.api('GET', '/api/v1/templates', undefined, token());
+      renderQueue(all);
+      const list = all.filter(t => t.approvedVersion);
       const sel = $('tpl-select');
       const keep = sel.value;
       sel.replaceChildren(...list.map(t => Hub.el('option', { value: t.id, 'data-version': t.approvedVersion }, t.name)));

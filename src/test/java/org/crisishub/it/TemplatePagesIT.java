@@ -74,11 +74,23 @@ class TemplatePagesIT {
          "placeholders":{"place":{"maxLength":40}}}""");
     assertEquals(201, t.status(), t.text());
     String id = t.json().path("id").asText();
-    assertEquals(200, api.post("/api/v1/templates/" + id + "/approve", api.responderLogin("tplapprover"), null).status());
 
     WebDriver console = HeadlessChromium.open(dir, 360, 740);
     WebDriver reader = null;
     try {
+      // The approver sees the version waiting, in every language, and approves it on the console.
+      console.get(url("/responder"));
+      await(console, By.id("username")).sendKeys("tplapprover");
+      console.findElement(By.id("password")).sendKeys("password of tplapprover");
+      console.findElement(By.cssSelector("#login-form button[type=submit]")).click();
+      WebElement waiting = await(console, By.cssSelector("#tpl-queue li[data-id='" + id + "']"));
+      assertTrue(waiting.getText().contains("Refugio abierto en {place}") && waiting.getText().contains("tplwriter"),
+          waiting.getText());
+      click(console, By.cssSelector("#tpl-queue li[data-id='" + id + "'] button"));
+      awaitTrue(console, "approved", d -> d.findElements(By.cssSelector("#tpl-queue li[data-id]")).isEmpty());
+      assertEquals(1, api.get("/api/v1/templates/" + id, writer).json().path("approvedVersion").asInt());
+      click(console, By.id("logout"));
+
       console.get(url("/responder"));
       await(console, By.id("username")).sendKeys("tplpub");
       console.findElement(By.id("password")).sendKeys("password of tplpub");
