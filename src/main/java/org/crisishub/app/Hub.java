@@ -1,5 +1,7 @@
 package org.crisishub.app;
 
+import org.crisishub.async.Waits;
+import org.crisishub.config.HubConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -197,15 +199,17 @@ public final class Hub {
     // The first HMAC loads the JCE provider's classes (0.9 s on an event loop, measured under load): here.
     tokens.codeHash("+10000000000", "000000");
     PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
-    HelpService help = new HelpService(store, fanOut, clock, outbox::wake, registry);
-    CheckInService checkIns = new CheckInService(store, fanOut, clock, registry, outbox::wake, help,
+    // The services emit domain events; the edge's encoder turns each into one frame for the fan-out.
+    org.crisishub.core.EventSink events = new org.crisishub.edge.EventEncoder(fanOut);
+    HelpService help = new HelpService(store, events, clock, outbox::wake, registry);
+    CheckInService checkIns = new CheckInService(store, events, clock, registry, outbox::wake, help,
         this::clusterUp);
-    FollowService follows = new FollowService(store, fanOut, clock, outbox::wake, config.timezone());
+    FollowService follows = new FollowService(store, events, clock, outbox::wake, config.timezone());
     ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
-    NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), fanOut, clock,
+    NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), events, clock,
         config.publicUrl(), outbox::wake, registry);
     org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
-        notices, checkIns, fanOut, phones, clock, config.smsRate(), outbox::wake);
+        notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,

@@ -1,5 +1,6 @@
 package org.crisishub.app;
 
+import org.crisishub.config.HubConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.concurrent.TimeUnit;

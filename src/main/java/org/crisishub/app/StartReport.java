@@ -1,5 +1,6 @@
 package org.crisishub.app;
 
+import org.crisishub.config.HubConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.crisishub.app.HubConfig;
+import org.crisishub.config.HubConfig;
 
 /**
  * Builds the Hazelcast configuration from {@code conf/hazelcast.yaml} (a {@code conf/} folder in

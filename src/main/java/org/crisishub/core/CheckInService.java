@@ -11,8 +11,6 @@ import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
 import org.crisishub.store.Store;
 
 /**
@@ -22,7 +20,7 @@ import org.crisishub.store.Store;
  */
 public final class CheckInService {
   private final Store store;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Clock clock;
   private final MeterRegistry registry;
   private final Timer storeLatency;
@@ -40,15 +38,17 @@ public final class CheckInService {
 
   /**
    * {@code smsQueued} is told when a check-in queued SMS notifications; while {@code available} is
-   * false (the node lost its cluster) check-ins are refused with 503 rather than acknowledged.
+   * false (the node lost its cluster) check-ins are refused with 503 rather than acknowledged. Each
+   * new check-in is emitted to {@code events} as a {@link DomainEvent.StatusChanged} for the
+   * followers the store read in its commit.
    */
-  public CheckInService(Store store, FanOut fanOut, Clock clock, MeterRegistry registry, Runnable smsQueued,
+  public CheckInService(Store store, EventSink events, Clock clock, MeterRegistry registry, Runnable smsQueued,
       HelpService help, java.util.function.BooleanSupplier available) {
     this.available = available;
     this.smsQueued = smsQueued;
     this.help = help;
     this.store = store;
-    this.fanOut = fanOut;
+    this.events = events;
     this.clock = clock;
     this.registry = registry;
     this.storeLatency = Timer.builder("hub.checkin.store.latency")
@@ -103,6 +103,6 @@ public final class CheckInService {
     for (Follow f : recipients) {
       phones.add(f.follower());
     }
-    fanOut.deliverTo(phones, Wire.statusFrame(c));
+    events.publish(new DomainEvent.StatusChanged(c, phones));
   }
 }

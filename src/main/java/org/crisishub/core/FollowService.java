@@ -8,8 +8,6 @@ import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.SmsCommand;
 import org.crisishub.domain.SmsReplies;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
 import org.crisishub.store.Store;
 
 /**
@@ -22,21 +20,21 @@ import org.crisishub.store.Store;
  */
 public final class FollowService {
   private final Store store;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
   private final java.time.ZoneId smsZone;
 
   /** {@code smsQueued} is told whenever an SMS was queued in the outbox. SMS times in UTC. */
-  public FollowService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued) {
-    this(store, fanOut, clock, smsQueued, java.time.ZoneOffset.UTC);
+  public FollowService(Store store, EventSink events, Clock clock, Runnable smsQueued) {
+    this(store, events, clock, smsQueued, java.time.ZoneOffset.UTC);
   }
 
   /** As above; SMS write clock times in {@code smsZone} ({@code HUB_TIMEZONE}). */
-  public FollowService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued, java.time.ZoneId smsZone) {
+  public FollowService(Store store, EventSink events, Clock clock, Runnable smsQueued, java.time.ZoneId smsZone) {
     this.smsZone = smsZone;
     this.store = store;
-    this.fanOut = fanOut;
+    this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
   }
@@ -50,7 +48,7 @@ public final class FollowService {
       Future<Void> told = Future.succeededFuture();
       if (out.created()) {
         // The subject may be online, or reachable by SMS only: ask on both channels.
-        fanOut.deliverTo(List.of(subject), Wire.followRequestFrame(follower));
+        events.publish(new DomainEvent.FollowRequested(follower, subject));
         told = store.enqueueSms(subject, "followreq:" + follower, null,
             SmsReplies.followRequest(SmsCommand.Lang.EN, follower), clock.instant()).andThen(x -> smsQueued.run());
       }
@@ -105,7 +103,7 @@ public final class FollowService {
       }
       Follow f = o.get();
       // The follower's board changes live: approved, or revoked (then it shows nothing more).
-      fanOut.deliverTo(List.of(f.follower()), Wire.followUpdateFrame(f));
+      events.publish(new DomainEvent.FollowAnswered(f));
       return f.state() == FollowState.ACTIVE ? pushLatest(f).map(f) : Future.succeededFuture(f);
     });
   }
@@ -119,7 +117,7 @@ public final class FollowService {
         return Future.succeededFuture();
       }
       // Trusting a number that asked answers its request: it is told like an approval.
-      fanOut.deliverTo(List.of(contact), Wire.followUpdateFrame(activated.get()));
+      events.publish(new DomainEvent.FollowAnswered(activated.get()));
       return pushLatest(activated.get());
     });
   }
@@ -148,7 +146,7 @@ public final class FollowService {
       if (latest.isEmpty()) {
         return Future.succeededFuture();
       }
-      fanOut.deliverTo(List.of(active.follower()), Wire.statusFrame(latest.get()));
+      events.publish(new DomainEvent.StatusChanged(latest.get(), List.of(active.follower())));
       if (!active.sms()) {
         return Future.succeededFuture();
       }

@@ -1,7 +1,5 @@
 package org.crisishub.core;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.List;
@@ -11,29 +9,27 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
 import org.crisishub.store.Store;
 
 /**
  * Help triage: a {@code need_help} check-in that names an incident, or falls inside its area, is
  * shared with that incident's responders (its purpose), live and in the incident's queue. When a
  * responder acknowledges or resolves it, the person is told on their open sessions, and by SMS
- * when they asked for help by SMS.
+ * when they asked for help by SMS. Live news goes out as {@link DomainEvent.HelpShown} (to the
+ * incident's responders) and {@link DomainEvent.HelpAnswered} (to the person).
  */
 public final class HelpService {
   private final Store store;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
   private final io.micrometer.core.instrument.MeterRegistry registry;
 
   /** {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved. */
-  public HelpService(Store store, FanOut fanOut, Clock clock, Runnable smsQueued,
+  public HelpService(Store store, EventSink events, Clock clock, Runnable smsQueued,
       io.micrometer.core.instrument.MeterRegistry registry) {
     this.store = store;
-    this.fanOut = fanOut;
+    this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
     this.registry = registry;
@@ -58,78 +54,25 @@ public final class HelpService {
       counted("filed").increment();
     }
     for (String code : r.helpIncidents()) {
-      ObjectNode frame = Wire.object();
-      frame.put("type", "help");
-      ObjectNode ci = Wire.checkIn(r.checkIn());
-      ci.put("incident", code);
-      ci.put("state", "open");
-      ci.put("updatedAt", Wire.time(r.checkIn().at()));
-      triage(ci);
-      frame.set("checkin", ci);
-      OutFrame out = OutFrame.of(frame.toString());
+      // A new request in the queue: open, by nobody yet, changed when it was filed.
+      Store.HelpRequest filed = new Store.HelpRequest(r.checkIn(), code, "open", null, null, r.checkIn().at());
       store.incident(code).onSuccess(inc -> inc.ifPresent(i ->
-          fanOut.deliverToIncidentResponders(code, i.agencies(), out)));
+          events.publish(new DomainEvent.HelpShown(filed, i.agencies()))));
     }
   }
 
   /** Open and acknowledged help requests of an incident, oldest first (the caller checked access). */
-  public Future<ArrayNode> queue(String code) {
-    return store.helpRequests(code, true).map(list -> {
-      ArrayNode a = Wire.array();
-      list.forEach(h -> a.add(json(h)));
-      return a;
-    });
-  }
-
-  static ObjectNode json(Store.HelpRequest h) {
-    ObjectNode n = Wire.checkIn(h.checkIn());
-    n.put("incident", h.incident());
-    n.put("state", h.state());
-    if (h.byAgency() != null) {
-      n.put("by", h.byAgency());
-    }
-    if (h.byResponder() != null) {
-      n.put("byResponder", h.byResponder());
-    }
-    n.put("updatedAt", Wire.time(h.updatedAt()));
-    return triage(n);
+  public Future<List<Store.HelpRequest>> queue(String code) {
+    return store.helpRequests(code, true);
   }
 
   /**
-   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code normal}:
-   * no watch term raises one yet), {@code matched} (the watch terms it matched: none) and
-   * {@code reported} (false: filed by the person themself).
-   */
-  static ObjectNode triage(ObjectNode n) {
-    n.put("priority", "normal");
-    n.putArray("matched");
-    n.put("reported", false);
-    return n;
-  }
-
-  /**
-   * What the person who asked sees of their request: {@code {id, incident, state, by?, at}} with
-   * {@code by} the agency that last acted and {@code at} when the state last changed.
-   */
-  static ObjectNode summary(Store.HelpRequest h) {
-    ObjectNode n = Wire.object();
-    n.put("id", h.checkIn().id());
-    n.put("incident", h.incident());
-    n.put("state", h.state());
-    if (h.byAgency() != null) {
-      n.put("by", h.byAgency());
-    }
-    n.put("at", Wire.time(h.updatedAt()));
-    return n;
-  }
-
-  /**
-   * {@code GET /api/v1/help/{checkinId}}: the request's {@link #summary}, for the person who asked
+   * {@code GET /api/v1/help/{checkinId}}: the request (the edge shows its summary), for the person who asked
    * ({@code phone}) or a responder of the agencies of (one of) its incidents ({@code responder});
    * exactly one of the two is non-null. Fails {@code not_found} when there is none,
    * {@code forbidden} for anyone else.
    */
-  public Future<ObjectNode> read(String phone, Responder responder, String checkinId) {
+  public Future<Store.HelpRequest> read(String phone, Responder responder, String checkinId) {
     return store.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -138,7 +81,7 @@ public final class HelpService {
       Future<Boolean> may = responder == null
           ? Future.succeededFuture(phone != null && phone.equals(h.checkIn().phone()))
           : store.helpIncidents(checkinId).compose(codes -> triages(responder, codes));
-      return may.compose(ok -> ok ? Future.succeededFuture(summary(h))
+      return may.compose(ok -> ok ? Future.succeededFuture(h)
           : Future.failedFuture(HubException.forbidden()));
     });
   }
@@ -146,9 +89,9 @@ public final class HelpService {
   /**
    * Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request: a responder
    * of the agencies of (one of) the incidents whose queue holds it; {@code not_found} when it is no
-   * help request, {@code forbidden} for anyone else.
+   * help request, {@code forbidden} for anyone else. Returns the request as it now is.
    */
-  public Future<ObjectNode> set(Responder who, String checkinId, String state) {
+  public Future<Store.HelpRequest> set(Responder who, String checkinId, String state) {
     return store.helpIncidents(checkinId).compose(codes -> {
       if (codes.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
@@ -172,29 +115,17 @@ public final class HelpService {
         && IncidentAccess.allows(f.result().get(), Actor.of(who), IncidentAccess.Act.TRIAGE)));
   }
 
-  private Future<ObjectNode> apply(Responder who, String checkinId, String state) {
+  private Future<Store.HelpRequest> apply(Responder who, String checkinId, String state) {
     return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
       Store.HelpRequest h = o.get();
       counted(state).increment();
-      ObjectNode update = Wire.object();
-      update.put("type", "help_update");
-      update.put("id", checkinId);
-      update.put("state", state);
-      if (h.byAgency() != null) {
-        update.put("by", h.byAgency());
-      }
-      update.put("at", Wire.time(h.updatedAt()));
-      fanOut.deliverTo(List.of(h.checkIn().phone()), OutFrame.of(update.toString()));
-      ObjectNode forResponders = Wire.object();
-      forResponders.put("type", "help");
-      forResponders.set("checkin", json(h));
-      OutFrame out = OutFrame.of(forResponders.toString());
+      events.publish(new DomainEvent.HelpAnswered(h));
       // Handed to the incident's agencies as they are now, before the change is answered.
       Future<Void> sms = store.incident(h.incident()).<Void>map(inc -> {
-        inc.ifPresent(i -> fanOut.deliverToIncidentResponders(h.incident(), i.agencies(), out));
+        inc.ifPresent(i -> events.publish(new DomainEvent.HelpShown(h, i.agencies())));
         return null;
       }).recover(e -> Future.succeededFuture());
       if (h.checkIn().channel() == Channel.SMS) {
@@ -206,7 +137,7 @@ public final class HelpService {
             .andThen(x -> smsQueued.run()));
       }
       return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
-          clock.instant())).map(json(h));
+          clock.instant())).map(h);
     });
   }
 }

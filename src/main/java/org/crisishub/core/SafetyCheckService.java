@@ -1,6 +1,7 @@
 package org.crisishub.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,9 +26,6 @@ import org.crisishub.domain.Phones;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsText;
 import org.crisishub.domain.Status;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
 import org.crisishub.notices.NoticeService;
 import org.crisishub.store.SafetyCheckStore;
 import org.crisishub.store.SafetyCheckStore.Check;
@@ -43,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * lives in the {@link SafetyCheckStore}. Thread-safe; never blocks.
  */
 public final class SafetyCheckService {
+  /** For the audience and escalation JSON kept with a check (storage, not wire). */
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(SafetyCheckService.class);
   /** At most this many numbers in a check's own list. */
   public static final int MAX_NUMBERS = 5_000;
@@ -55,7 +55,7 @@ public final class SafetyCheckService {
   private final SafetyCheckStore checks;
   private final NoticeService notices;
   private final CheckInService checkIns;
-  private final FanOut fanOut;
+  private final EventSink events;
   private final Phones phones;
   private final Clock clock;
   private final double smsRate;
@@ -63,14 +63,14 @@ public final class SafetyCheckService {
   private final Map<String, Long> lastTally = new ConcurrentHashMap<>();
   private final Map<String, Boolean> tallyPending = new ConcurrentHashMap<>();
 
-  public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, FanOut fanOut,
+  public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, EventSink events,
       Phones phones, Clock clock, double smsRate, Runnable smsQueued) {
     this.vertx = vertx;
     this.store = store;
     this.checks = store.safetyChecks();
     this.notices = notices;
     this.checkIns = checkIns;
-    this.fanOut = fanOut;
+    this.events = events;
     this.phones = phones;
     this.clock = clock;
     this.smsRate = smsRate;
@@ -115,7 +115,7 @@ public final class SafetyCheckService {
   /** The requested audience: flags default to true; numbers normalised, distinct. */
   record Audience(boolean joined, boolean inArea, List<String> numbers) {
     String json() {
-      ObjectNode n = Wire.object();
+      ObjectNode n = JSON.createObjectNode();
       n.put("joined", joined).put("inArea", inArea);
       var a = n.putArray("numbers");
       numbers.forEach(a::add);
@@ -124,7 +124,7 @@ public final class SafetyCheckService {
 
     static Audience parse(String json) {
       try {
-        JsonNode n = Wire.JSON.readTree(json);
+        JsonNode n = JSON.readTree(json);
         List<String> numbers = new ArrayList<>();
         n.path("numbers").forEach(x -> numbers.add(x.asText()));
         return new Audience(n.path("joined").asBoolean(true), n.path("inArea").asBoolean(true), numbers);
@@ -355,11 +355,10 @@ public final class SafetyCheckService {
    */
   private void ask(Check c, Incident inc) {
     smsQueued.run();
-    OutFrame frame = askFrame(c);
     checks.people(c.id(), null).onSuccess(people -> {
       List<Future<Void>> marked = new ArrayList<>();
       for (SafetyCheckStore.Person p : people) {
-        if (fanOut.deliverTo(List.of(p.phone()), frame) > 0) {
+        if (events.publish(new DomainEvent.SafetyCheckAsked(c, p.phone())) > 0) {
           marked.add(checks.asked(c.id(), p.phone(), false, true, clock.instant()));
         }
       }
@@ -370,13 +369,6 @@ public final class SafetyCheckService {
         }
       });
     }).onFailure(e -> LOG.error("safety check {}: reading its audience to ask failed", c.id(), e));
-  }
-
-  /** The {@code safety_check} frame. */
-  public static OutFrame askFrame(Check c) {
-    ObjectNode f = Wire.object();
-    f.put("type", "safety_check").put("id", c.id()).put("incident", c.incident()).put("question", c.question());
-    return OutFrame.of(f.toString());
   }
 
   /** Running → closed (a publisher of the incident's agencies); 409 otherwise. */
@@ -477,16 +469,17 @@ public final class SafetyCheckService {
   }
 
   /**
-   * The frames to send a person's session after {@code ready}: one per running check they have not
-   * answered (each then counts the person as asked, with a session open).
+   * The running checks a person's session is asked after {@code ready} (a {@code safety_check}
+   * frame each): those they have not answered (each then counts the person as asked, with a session
+   * open).
    */
-  public Future<List<OutFrame>> pendingFrames(String phone) {
+  public Future<List<Check>> pendingAsks(String phone) {
     return checks.openAsksOf(phone).map(l -> {
       for (Check c : l) {
         checks.asked(c.id(), phone, false, true, clock.instant()).onSuccess(x -> tally(c.id()))
             .onFailure(e -> LOG.warn("safety check {}: recording an asked session failed: {}", c.id(), e.toString()));
       }
-      return l.stream().map(SafetyCheckService::askFrame).toList();
+      return l;
     });
   }
 
@@ -532,19 +525,8 @@ public final class SafetyCheckService {
     lastTally.put(id, now);
     checks.check(id).compose(c -> c.isEmpty() ? Future.succeededFuture()
         : notices.incident(c.get().incident()).map(inc -> {
-          ObjectNode f = Wire.object();
-          f.put("type", "safety_check_tally").put("id", id).set("tallies", tallies(c.get().tallies()));
-          fanOut.deliverToIncidentResponders(inc.code(), inc.agencies(), OutFrame.of(f.toString()));
+          events.publish(new DomainEvent.SafetyCheckTallied(id, c.get().tallies(), inc.code(), inc.agencies()));
           return null;
         })).onFailure(e -> LOG.warn("safety check {}: sending its tallies failed: {}", id, e.toString()));
-  }
-
-  /** The {@code tallies} object. */
-  public static ObjectNode tallies(SafetyCheckStore.Tallies t) {
-    ObjectNode n = Wire.object();
-    n.put("asked", t.asked()).put("delivered", t.delivered()).put("safe", t.safe()).put("needHelp", t.needHelp())
-        .put("noAnswer", t.noAnswer()).put("unreachable", t.unreachable()).put("reportedSafe", t.reportedSafe())
-        .put("reportedNeedHelp", t.reportedNeedHelp());
-    return n;
   }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.crisishub.app.HubConfig;
+import org.crisishub.config.HubConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

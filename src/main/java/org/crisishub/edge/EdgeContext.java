@@ -4,7 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.function.Supplier;
 import io.vertx.core.Future;
-import org.crisishub.app.HubConfig;
+import org.crisishub.config.HubConfig;
 import org.crisishub.auth.PersonAuth;
 import org.crisishub.auth.RateLimiter;
 import org.crisishub.core.CheckInService;

@@ -90,7 +90,7 @@ public final class HttpApi {
         rid = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
       }
       ctx.response().putHeader("X-Request-Id", rid);
-      org.crisishub.app.RequestIds.bind(rid);
+      org.crisishub.logging.RequestIds.bind(rid);
       ctx.next();
     });
 

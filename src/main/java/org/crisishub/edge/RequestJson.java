@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.Map;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.TextNormaliser;
@@ -146,8 +145,7 @@ public final class RequestJson {
             + " is not well-formed Unicode text (an unpaired surrogate or a NUL)");
       }
     } else if (n.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
         if (!TextNormaliser.isWellFormed(e.getKey())) {
           throw HubException.invalid("a key is not well-formed Unicode text (an unpaired surrogate or a NUL)");
         }

@@ -105,19 +105,19 @@ final class ResponderRoutes {
         })));
     r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, (c, who) ->
         edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
-            .compose(i -> edge.help().queue(i.code())).map(HttpApi.Reply::ok)));
+            .compose(i -> edge.help().queue(i.code())).map(Wire::helpRequests).map(HttpApi.Reply::ok)));
     r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
         .compose(p -> {
           // The person who asked, or a responder of the incident's agencies: HelpService decides.
           if (p instanceof Principal.Person person) {
-            return edge.help().read(person.claims().subject(), null, c.pathParam("id"));
+            return edge.help().read(person.claims().subject(), null, c.pathParam("id")).map(Wire::helpSummary);
           }
-          return edge.help().read(null, Principal.responder(p), c.pathParam("id"));
+          return edge.help().read(null, Principal.responder(p), c.pathParam("id")).map(Wire::helpSummary);
         }).map(HttpApi.Reply::ok)));
     r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, (c, who) ->
-        edge.help().set(who, c.pathParam("id"), "acknowledged").map(HttpApi.Reply::ok)));
+        edge.help().set(who, c.pathParam("id"), "acknowledged").map(Wire::helpRequest).map(HttpApi.Reply::ok)));
     r.post("/api/v1/help/:id/resolve").handler(ctx -> responder(ctx, (c, who) ->
-        edge.help().set(who, c.pathParam("id"), "resolved").map(HttpApi.Reply::ok)));
+        edge.help().set(who, c.pathParam("id"), "resolved").map(Wire::helpRequest).map(HttpApi.Reply::ok)));
 
     r.post("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
         edge.notices().draft(who, HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.created(draftBody(v)))));

@@ -177,7 +177,7 @@ final class SafetyRoutes {
       n.put("closedAt", Wire.time(k.closedAt()));
     }
     if (withTallies) {
-      n.set("tallies", SafetyCheckService.tallies(k.tallies()));
+      n.set("tallies", Wire.tallies(k.tallies()));
     }
     return n;
   }

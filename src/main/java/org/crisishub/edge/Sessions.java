@@ -28,20 +28,14 @@ final class Sessions {
       List<OutFrame> first = new java.util.ArrayList<>();
       return edge.notices().current(inc.code()).compose(notices -> {
         for (ObjectNode n : notices) {
-          ObjectNode f = Wire.object();
-          f.put("type", "notice");
-          f.set("notice", n);
-          first.add(OutFrame.of(f.toString()));
+          first.add(EventEncoder.noticeFrame(n.toString()));
         }
         // Calls for help (people's data) only to responders of the agencies that serve the incident.
         return s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())
-            ? Future.succeededFuture(Wire.array()) : edge.help().queue(inc.code());
+            ? Future.succeededFuture(List.<org.crisishub.store.Store.HelpRequest>of()) : edge.help().queue(inc.code());
       }).map(help -> {
-        for (com.fasterxml.jackson.databind.JsonNode h : help) {
-          ObjectNode f = Wire.object();
-          f.put("type", "help");
-          f.set("checkin", h);
-          first.add(OutFrame.of(f.toString()));
+        for (org.crisishub.store.Store.HelpRequest h : help) {
+          first.add(EventEncoder.helpFrame(h));
         }
         return first;
       });
@@ -82,7 +76,7 @@ final class Sessions {
     });
     // After ready and snapshot: a safety_check frame per running check the person has not answered.
     Future<List<OutFrame>> asks = edge.safety() == null ? Future.succeededFuture(List.of())
-        : edge.safety().pendingFrames(claims.subject());
+        : edge.safety().pendingAsks(claims.subject()).map(l -> l.stream().map(EventEncoder::askFrame).toList());
     return edge.follows().snapshot(claims.subject()).compose(latest -> asks.map(pending -> {
       ObjectNode ready = Wire.object();
       ready.put("type", "ready");

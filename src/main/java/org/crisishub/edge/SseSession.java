@@ -3,6 +3,7 @@ package org.crisishub.edge;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import org.crisishub.fanout.ClientSession;
+import org.crisishub.fanout.OutFrame;
 
 /**
  * The SSE mirror of the WebSocket stream ({@code GET /api/v1/events}): the same server frames, one
@@ -26,8 +27,9 @@ final class SseSession extends ClientSession {
   }
 
   @Override
-  protected void write(String text) {
-    response.write("data: " + text + "\n\n");
+  protected void write(OutFrame frame) {
+    // the same buffer for every SSE session: Vert.x writes a slice of it
+    response.write(frame.sse());
   }
 
   @Override

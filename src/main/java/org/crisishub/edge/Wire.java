@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.Location;
+import org.crisishub.domain.Rfc3339;
+import org.crisishub.store.SafetyCheckStore;
+import org.crisishub.store.Store;
 import org.crisishub.fanout.OutFrame;
 
 /**
@@ -23,7 +25,7 @@ public final class Wire {
 
   /** {@code 2026-11-22T14:05:09Z}. */
   public static String time(Instant t) {
-    return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    return Rfc3339.seconds(t);
   }
 
   public static ObjectNode object() {
@@ -167,6 +169,65 @@ public final class Wire {
     n.put("phone", f.follower());
     n.put("state", f.state().wire());
     n.put("since", time(f.updatedAt()));
+    return n;
+  }
+
+  /** A help request as its incident's responders see it: the check-in, its queue state, who acted, triage. */
+  public static ObjectNode helpRequest(Store.HelpRequest h) {
+    ObjectNode n = checkIn(h.checkIn());
+    n.put("incident", h.incident());
+    n.put("state", h.state());
+    if (h.byAgency() != null) {
+      n.put("by", h.byAgency());
+    }
+    if (h.byResponder() != null) {
+      n.put("byResponder", h.byResponder());
+    }
+    n.put("updatedAt", time(h.updatedAt()));
+    return triage(n);
+  }
+
+  /** Help requests, in the given order. */
+  public static ArrayNode helpRequests(List<Store.HelpRequest> list) {
+    ArrayNode a = array();
+    list.forEach(h -> a.add(helpRequest(h)));
+    return a;
+  }
+
+  /**
+   * The triage fields every help request carries (docs/api.md): {@code priority} ({@code normal}:
+   * no watch term raises one yet), {@code matched} (the watch terms it matched: none) and
+   * {@code reported} (false: filed by the person themself).
+   */
+  static ObjectNode triage(ObjectNode n) {
+    n.put("priority", "normal");
+    n.putArray("matched");
+    n.put("reported", false);
+    return n;
+  }
+
+  /**
+   * What the person who asked sees of their request: {@code {id, incident, state, by?, at}} with
+   * {@code by} the agency that last acted and {@code at} when the state last changed.
+   */
+  public static ObjectNode helpSummary(Store.HelpRequest h) {
+    ObjectNode n = object();
+    n.put("id", h.checkIn().id());
+    n.put("incident", h.incident());
+    n.put("state", h.state());
+    if (h.byAgency() != null) {
+      n.put("by", h.byAgency());
+    }
+    n.put("at", time(h.updatedAt()));
+    return n;
+  }
+
+  /** A safety check's {@code tallies} object. */
+  public static ObjectNode tallies(SafetyCheckStore.Tallies t) {
+    ObjectNode n = object();
+    n.put("asked", t.asked()).put("delivered", t.delivered()).put("safe", t.safe()).put("needHelp", t.needHelp())
+        .put("noAnswer", t.noAnswer()).put("unreachable", t.unreachable()).put("reportedSafe", t.reportedSafe())
+        .put("reportedNeedHelp", t.reportedNeedHelp());
     return n;
   }
 }

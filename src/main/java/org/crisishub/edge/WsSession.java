@@ -7,6 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
 import org.crisishub.auth.Limits;
 import org.crisishub.auth.RateLimiter;
 import org.crisishub.domain.Channel;
@@ -143,8 +146,11 @@ final class WsSession extends ClientSession {
   }
 
   @Override
-  protected void write(String text) {
-    ws.writeFinalTextFrame(text);
+  protected void write(OutFrame frame) {
+    // The frame's UTF-8 bytes, encoded once for every WebSocket session (writeFinalTextFrame would
+    // encode the text again for each); getByteBuf() is a slice that Netty's release leaves intact.
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT,
+        ((BufferInternal) frame.ws()).getByteBuf(), true));
   }
 
   @Override
@@ -250,7 +256,7 @@ final class WsSession extends ClientSession {
     drainCode = code;
     drainReason = reason;
     ws.pause(); // no new requests; those read already finish and are answered
-    org.crisishub.app.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || inProgress == 0 && backlog() == 0)
+    org.crisishub.async.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || inProgress == 0 && backlog() == 0)
         .onComplete(x -> close(drainCode, drainReason));
   }
 

@@ -73,11 +73,11 @@ public abstract class ClientSession {
   }
 
   private static final class Slot {
-    String text;
+    OutFrame frame;
     final String key;
 
     Slot(OutFrame f) {
-      this.text = f.text();
+      this.frame = f;
       this.key = f.coalesceKey();
     }
   }
@@ -132,8 +132,11 @@ public abstract class ClientSession {
   /** True when the socket accepts no more writes for now. */
   protected abstract boolean writeQueueFull();
 
-  /** Writes one frame to the socket. */
-  protected abstract void write(String text);
+  /**
+   * Writes one frame to the socket, from the encoding of its transport kind ({@link OutFrame#ws()}
+   * or {@link OutFrame#sse()}), which is built once and shared by every session.
+   */
+  protected abstract void write(OutFrame frame);
 
   /** Calls {@code onDrain} once when the socket accepts writes again. */
   protected abstract void onDrain(Runnable onDrain);
@@ -155,7 +158,9 @@ public abstract class ClientSession {
   /** Ends {@link #hold()}: writes {@code first}, then what waited meanwhile. */
   public final void release(java.util.List<OutFrame> first) {
     for (int i = first.size() - 1; i >= 0; i--) {
-      pending.addFirst(new Slot(OutFrame.of(first.get(i).text())));
+      // uncoalescable here: the first frames (ack, snapshot) must all go out
+      OutFrame f = first.get(i);
+      pending.addFirst(new Slot(f.coalesceKey() == null ? f : OutFrame.of(f.text())));
     }
     holding = false;
     flush();
@@ -167,14 +172,14 @@ public abstract class ClientSession {
       return;
     }
     if (!holding && pending.isEmpty() && !writeQueueFull()) {
-      write(f.text());
+      write(f);
       return;
     }
     if (pending.size() >= maxFrames) {
       Slot waiting = f.coalesceKey() == null ? null : pendingByKey.get(f.coalesceKey());
       if (waiting != null) {
         // Queue full: the newest status about this person replaces the one still waiting.
-        waiting.text = f.text();
+        waiting.frame = f;
         listener.coalesced();
         return;
       }
@@ -203,7 +208,7 @@ public abstract class ClientSession {
       if (s.key != null && pendingByKey.get(s.key) == s) {
         pendingByKey.remove(s.key);
       }
-      write(s.text);
+      write(s.frame);
       wrote = true;
     }
     if (pending.isEmpty()) {

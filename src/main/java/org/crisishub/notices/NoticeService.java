@@ -25,9 +25,9 @@ import org.crisishub.domain.Incident;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.SmsText;
-import org.crisishub.edge.Wire;
-import org.crisishub.fanout.FanOut;
-import org.crisishub.fanout.OutFrame;
+import org.crisishub.core.DomainEvent;
+import org.crisishub.core.EventSink;
+import org.crisishub.domain.Rfc3339;
 import org.crisishub.store.Store;
 import org.crisishub.store.Store.NoticeRecord;
 
@@ -40,7 +40,9 @@ import org.crisishub.store.Store.NoticeRecord;
 public final class NoticeService {
   private final Store store;
   private final NoticeSigner signer;
-  private final FanOut fanOut;
+  /** For the draft and signed JSON of notices, which are documents kept and signed as JSON. */
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private final EventSink events;
   private final Clock clock;
   private final String senderDomain;
   private final Runnable smsQueued;
@@ -52,13 +54,13 @@ public final class NoticeService {
   private final io.micrometer.core.instrument.Counter published;
 
   /** {@code registry} gets {@code hub.notices.published}. */
-  public NoticeService(Store store, NoticeSigner signer, FanOut fanOut, Clock clock, String publicUrl,
+  public NoticeService(Store store, NoticeSigner signer, EventSink events, Clock clock, String publicUrl,
       Runnable smsQueued, io.micrometer.core.instrument.MeterRegistry registry) {
     this.published = io.micrometer.core.instrument.Counter.builder("hub.notices.published")
         .description("notices signed and published (updates and cancellations included)").register(registry);
     this.store = store;
     this.signer = signer;
-    this.fanOut = fanOut;
+    this.events = events;
     this.clock = clock;
     this.senderDomain = URI.create(publicUrl).getHost();
     this.smsQueued = smsQueued;
@@ -189,7 +191,7 @@ public final class NoticeService {
     String code;
     try {
       code = CheckInRequest.normaliseIncident(text(in, "incident", 16, true));
-      d = Wire.object();
+      d = JSON.createObjectNode();
       d.put("incident", code);
       String headline = text(in, "headline", 160, true);
       d.put("headline", headline);
@@ -296,7 +298,7 @@ public final class NoticeService {
       return templates.forNotice(who, templateId, values).compose(f -> {
         var c = f.view().content();
         var main = f.texts().get(0);
-        ObjectNode d = Wire.object();
+        ObjectNode d = JSON.createObjectNode();
         d.put("incident", code);
         d.put("headline", main.headline());
         d.put("body", main.body());
@@ -339,7 +341,7 @@ public final class NoticeService {
     if (!e.isAfter(clock.instant())) {
       throw HubException.invalid("expires must be in the future");
     }
-    return Wire.time(e);
+    return Rfc3339.seconds(e);
   }
 
   private static HubException forbiddenFor(Incident inc, Responder who, Act act) {
@@ -452,17 +454,15 @@ public final class NoticeService {
       String refState = "Cancel".equals(signed.path("msgType").asText()) ? "cancelled" : "superseded";
       String sms = SmsText.fit(smsText(rec.incident(), who.agency(), signed.path("headline").asText(),
           signed.path("body").asText()), SmsReplies.NOTICE_SEGMENTS);
-      return store.publishNotice(id, from, signed.toString(), now, ref,
+      String signedJson = signed.toString();
+      return store.publishNotice(id, from, signedJson, now, ref,
           refState, sms).compose(ok -> {
             if (!ok) {
               return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
             }
             smsQueued.run();
             published.increment();
-            ObjectNode frame = Wire.object();
-            frame.put("type", "notice");
-            frame.set("notice", signed);
-            fanOut.deliverToIncident(rec.incident(), OutFrame.of(frame.toString()));
+            events.publish(new DomainEvent.NoticePublished(rec.incident(), signedJson));
             return audit(who, "notice.publish", id, "done", signed.path("keyId").asText()).map(signed);
           });
     });
@@ -471,7 +471,7 @@ public final class NoticeService {
   /** The object that is signed: the draft's fields, who sends it, when, in the contract's order. */
   private ObjectNode signedShape(NoticeRecord rec, String agency, Instant now) {
     JsonNode d = parse(rec.draftJson());
-    ObjectNode n = Wire.object();
+    ObjectNode n = JSON.createObjectNode();
     n.put("id", rec.id());
     n.put("incident", rec.incident());
     n.put("agency", agency);
@@ -492,7 +492,7 @@ public final class NoticeService {
     if (d.has("template")) {
       n.set("template", d.get("template").deepCopy());
     }
-    n.put("sent", Wire.time(now));
+    n.put("sent", Rfc3339.seconds(now));
     if (d.hasNonNull("expires")) {
       n.put("expires", d.path("expires").asText());
     }
@@ -505,7 +505,7 @@ public final class NoticeService {
 
   private static ObjectNode parse(String json) {
     try {
-      return (ObjectNode) Wire.JSON.readTree(json);
+      return (ObjectNode) JSON.readTree(json);
     } catch (Exception e) {
       throw new IllegalStateException("stored notice is not JSON", e);
     }
@@ -625,7 +625,7 @@ public final class NoticeService {
   /** {@code {"keys": [JWK...]}}: every signing key, old ones too, so old notices still verify. */
   public Future<ObjectNode> jwks() {
     return store.keys().map(keys -> {
-      ObjectNode set = Wire.object();
+      ObjectNode set = JSON.createObjectNode();
       var arr = set.putArray("keys");
       keys.forEach(k -> arr.add(NoticeSigner.jwk(k)));
       return set;

@@ -102,7 +102,7 @@ public final class NoticeSigner {
 
   /** The JWK of a key: {@code {kty: OKP, crv: Ed25519, x, kid, use: sig, alg: EdDSA}}. */
   public static ObjectNode jwk(Store.AgencyKey k) {
-    ObjectNode n = org.crisishub.edge.Wire.object();
+    ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     n.put("kty", "OKP");
     n.put("crv", "Ed25519");
     n.put("x", B64.encodeToString(Arrays.copyOfRange(k.publicSpki(), SPKI_PREFIX, k.publicSpki().length)));

@@ -1,5 +1,6 @@
 package org.crisishub.app;
 
+import org.crisishub.config.HubConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

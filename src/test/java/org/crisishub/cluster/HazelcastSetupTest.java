@@ -8,7 +8,7 @@ import com.hazelcast.config.Config;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.crisishub.app.HubConfig;
+import org.crisishub.config.HubConfig;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -49,8 +49,7 @@ class SmsCrashIT {
       env.put("HUB_TWILIO_TIMEOUT_MS", "60000");
       String a = "+15557000001", b = "+15557000002", c = "+15557000003";
       try (HubProcess first = HubProcess.start(dir, env);
-           TwilioWebhook w = new TwilioWebhook(vertx, first.port(), SmsIT.PUBLIC, SmsIT.TOKEN);
-           Api api = new Api(vertx, first.port())) {
+           TwilioWebhook w = new TwilioWebhook(vertx, first.port(), SmsIT.PUBLIC, SmsIT.TOKEN)) {
         SmsIT.smsFollow(w, a, b);
         SmsIT.smsFollow(w, a, c);
         await("the follow requests to A", () -> twilio.acceptedTo(a).size() == 2);

@@ -202,9 +202,7 @@ class ManifestsTest {
     if (!selector.isObject() || selector.size() == 0) {
       return false;
     }
-    var it = selector.fields();
-    while (it.hasNext()) {
-      var e = it.next();
+    for (var e : selector.properties()) {
       if (!e.getValue().asText().equals(labels.path(e.getKey()).asText(null))) {
         return false;
       }

@@ -137,7 +137,7 @@ public final class FakeTwilio implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws java.util.concurrent.TimeoutException {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 }

@@ -105,7 +105,7 @@ public final class HubCluster implements AutoCloseable {
 
   /** Stops everything; fails if any node logged a blocked Vert.x thread (those are bugs here). */
   @Override
-  public void close() throws Exception {
+  public void close() {
     List<String> blocked = new ArrayList<>();
     for (HubProcess p : nodes) {
       try {

@@ -109,12 +109,17 @@ public final class HubProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    if (process.isAlive()) {
-      signalTerm();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      if (process.isAlive()) {
+        signalTerm();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
       }
+    } catch (InterruptedException e) {
+      // AutoCloseable.close should not throw InterruptedException (javac -Xlint:try): keep the flag
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.crisishub.app.Hub;
-import org.crisishub.app.HubConfig;
+import org.crisishub.config.HubConfig;
 
 /** A real hub in this JVM: its own Vert.x, a temporary data folder, a free loopback port. */
 public final class TestHub implements AutoCloseable {
@@ -42,7 +42,7 @@ public final class TestHub implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws java.util.concurrent.TimeoutException {
     try {
       hub.stop().await(30, TimeUnit.SECONDS);
     } finally {

@@ -34,9 +34,9 @@ public final class Summary {
       System.out.println("## " + g.getKey() + " (" + g.getValue().size() + " runs)");
       Map<String, List<Double>> values = new TreeMap<>();
       for (JsonNode r : g.getValue()) {
-        r.path("figures").fields().forEachRemaining(e -> values.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+        r.path("figures").properties().forEach(e -> values.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
             .add(e.getValue().asDouble()));
-        r.path("latencyMs").fields().forEachRemaining(l -> l.getValue().fields().forEachRemaining(e -> {
+        r.path("latencyMs").properties().forEach(l -> l.getValue().properties().forEach(e -> {
           if (!e.getKey().equals("count")) {
             values.computeIfAbsent(l.getKey() + " " + e.getKey() + " ms", k -> new ArrayList<>())
                 .add(e.getValue().asDouble());

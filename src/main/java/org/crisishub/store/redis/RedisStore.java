@@ -414,8 +414,9 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
-    return send(Request.cmd(Command.ZRANGEBYSCORE).arg(tagOf(phone) + ":ci:" + phone).arg("(" + afterSeq).arg("+inf")
-        .arg("LIMIT").arg(0).arg(limit)).map(r -> {
+    // ZRANGE ... BYSCORE (Redis 6.2+) in place of the deprecated ZRANGEBYSCORE: same reply
+    return send(Request.cmd(Command.ZRANGE).arg(tagOf(phone) + ":ci:" + phone).arg("(" + afterSeq).arg("+inf")
+        .arg("BYSCORE").arg("LIMIT").arg(0).arg(limit)).map(r -> {
           List<CheckIn> out = new ArrayList<>();
           for (Response m : r) {
             out.add(checkIn(phone, m.toString(), null));

@@ -112,7 +112,7 @@ class SqliteBatchTest {
       Future.all(new ArrayList<>(writes)).await(30, TimeUnit.SECONDS);
       double seen = registry.counter("hub.store.checkpoints").count();
       // Two more checkpoints: at least one started after this round was committed.
-      org.crisishub.app.Waits.until(vertx, 20, 20_000, () -> registry.counter("hub.store.checkpoints").count() >= seen + 2)
+      org.crisishub.async.Waits.until(vertx, 20, 20_000, () -> registry.counter("hub.store.checkpoints").count() >= seen + 2)
           .await(30, TimeUnit.SECONDS);
       if (round == 0) {
         afterFirst = java.nio.file.Files.size(wal);

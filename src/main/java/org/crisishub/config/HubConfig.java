@@ -1,4 +1,4 @@
-package org.crisishub.app;
+package org.crisishub.config;
 
 import java.io.IOException;
 import java.io.InputStream;

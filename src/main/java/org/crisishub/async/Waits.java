@@ -1,4 +1,4 @@
-package org.crisishub.app;
+package org.crisishub.async;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

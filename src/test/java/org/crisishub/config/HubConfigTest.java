@@ -1,4 +1,4 @@
-package org.crisishub.app;
+package org.crisishub.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

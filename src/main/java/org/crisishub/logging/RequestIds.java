@@ -1,4 +1,4 @@
-package org.crisishub.app;
+package org.crisishub.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -7,6 +7,7 @@ import ch.qos.logback.core.spi.FilterReply;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.MDC;
 import org.slf4j.Marker;
 
@@ -23,19 +24,25 @@ public final class RequestIds extends TurboFilter {
   public static void bind(String id) {
     Context c = Vertx.currentContext();
     if (c instanceof ContextInternal ci && ci.isDuplicate()) {
-      ci.localContextData().put(KEY, id);
+      ci.getLocal(ContextInternal.LOCAL_MAP, ConcurrentHashMap::new).put(KEY, id);
     }
   }
 
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
     Context c = Vertx.currentContext();
-    Object id = c instanceof ContextInternal ci && ci.isDuplicate() ? ci.localContextData().get(KEY) : null;
+    Object id = c instanceof ContextInternal ci && ci.isDuplicate() ? localData(ci) : null;
     if (id != null) {
       MDC.put("req", (String) id);
     } else if (MDC.get("req") != null) {
       MDC.remove("req");
     }
     return FilterReply.NEUTRAL;
+  }
+
+  /** The request id in the context's local map (the map localContextData() returned before it was deprecated). */
+  private static Object localData(ContextInternal ci) {
+    java.util.concurrent.ConcurrentMap<Object, Object> m = ci.getLocal(ContextInternal.LOCAL_MAP);
+    return m == null ? null : m.get(KEY);
   }
 }

@@ -1,0 +1,58 @@
+package org.crisishub.core;
+
+import java.util.Collection;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.Follow;
+import org.crisishub.store.SafetyCheckStore;
+import org.crisishub.store.Store;
+
+/**
+ * Something that happened in the core and that people's open sessions must hear about, in domain
+ * terms. The services emit these to an {@link EventSink}; the edge turns each into its wire frame,
+ * once, and hands it to the sessions of the people or incidents it names. Every recipient list was
+ * decided by the service (from the store, in the same unit of work where that matters for consent):
+ * the sink delivers to exactly those and nobody else.
+ */
+public sealed interface DomainEvent {
+  /**
+   * A person's status changed (a new check-in, or the latest one re-sent to a follower whose follow
+   * just became active): {@code recipients} are the phone numbers of the followers to tell.
+   */
+  record StatusChanged(CheckIn checkIn, Collection<String> recipients) implements DomainEvent {
+  }
+
+  /** {@code follower} asked to follow {@code subject}: the subject is told. */
+  record FollowRequested(String follower, String subject) implements DomainEvent {
+  }
+
+  /** The subject answered a follow (allowed, refused, revoked, trusted): the follower is told. */
+  record FollowAnswered(Follow follow) implements DomainEvent {
+  }
+
+  /**
+   * A call for help was filed in (or changed in) the queue of {@code request.incident()}: the
+   * responders of {@code agencies} (the incident's owner and partners) subscribed to it are shown it.
+   */
+  record HelpShown(Store.HelpRequest request, Collection<String> agencies) implements DomainEvent {
+  }
+
+  /** A responder acknowledged or resolved a call for help: the person who asked is told. */
+  record HelpAnswered(Store.HelpRequest request) implements DomainEvent {
+  }
+
+  /**
+   * A notice was signed and published for {@code incident}: every session subscribed to it gets it.
+   * {@code signedJson} is the signed notice exactly as signed and stored.
+   */
+  record NoticePublished(String incident, String signedJson) implements DomainEvent {
+  }
+
+  /** A running safety check asks {@code phone}: the person's open sessions are asked. */
+  record SafetyCheckAsked(SafetyCheckStore.Check check, String phone) implements DomainEvent {
+  }
+
+  /** A safety check's tallies changed: the responders of {@code agencies} subscribed to its incident see them. */
+  record SafetyCheckTallied(String checkId, SafetyCheckStore.Tallies tallies, String incident,
+      Collection<String> agencies) implements DomainEvent {
+  }
+}

@@ -1,0 +1,102 @@
+package org.crisishub.edge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.crisishub.core.DomainEvent;
+import org.crisishub.core.EventSink;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.fanout.OutFrame;
+import org.crisishub.store.SafetyCheckStore;
+import org.crisishub.store.Store;
+
+/**
+ * The one place where the core's {@link DomainEvent}s become wire frames: each event is encoded
+ * once into an {@link OutFrame} (whose WebSocket and SSE bytes are in turn built once, see
+ * {@link OutFrame}) and handed to the {@link FanOut}, which gives the same frame to every session of
+ * the recipients the event names, on this node and through the cluster relay on the others.
+ * Thread-safe.
+ *
+ * <p>A new kind of frame: add a record to {@link DomainEvent}, emit it from the service, and add its
+ * encoding and its recipients here (the frame's JSON shape from {@link Wire}).
+ */
+public final class EventEncoder implements EventSink {
+  private final FanOut fanOut;
+  /** The last safety-check ask built: one check asks many people one after the other, with one frame. */
+  private volatile Ask lastAsk;
+
+  private record Ask(SafetyCheckStore.Check check, OutFrame frame) {
+  }
+
+  public EventEncoder(FanOut fanOut) {
+    this.fanOut = fanOut;
+  }
+
+  @Override
+  public int publish(DomainEvent event) {
+    if (event instanceof DomainEvent.StatusChanged e) {
+      return e.recipients().isEmpty() ? 0 : fanOut.deliverTo(e.recipients(), Wire.statusFrame(e.checkIn()));
+    }
+    if (event instanceof DomainEvent.FollowRequested e) {
+      return fanOut.deliverTo(List.of(e.subject()), Wire.followRequestFrame(e.follower()));
+    }
+    if (event instanceof DomainEvent.FollowAnswered e) {
+      return fanOut.deliverTo(List.of(e.follow().follower()), Wire.followUpdateFrame(e.follow()));
+    }
+    if (event instanceof DomainEvent.HelpShown e) {
+      return fanOut.deliverToIncidentResponders(e.request().incident(), e.agencies(), helpFrame(e.request()));
+    }
+    if (event instanceof DomainEvent.HelpAnswered e) {
+      return fanOut.deliverTo(List.of(e.request().checkIn().phone()), helpUpdateFrame(e.request()));
+    }
+    if (event instanceof DomainEvent.NoticePublished e) {
+      return fanOut.deliverToIncident(e.incident(), noticeFrame(e.signedJson()));
+    }
+    if (event instanceof DomainEvent.SafetyCheckAsked e) {
+      Ask a = lastAsk;
+      if (a == null || a.check() != e.check()) {
+        a = new Ask(e.check(), askFrame(e.check()));
+        lastAsk = a;
+      }
+      return fanOut.deliverTo(List.of(e.phone()), a.frame());
+    }
+    if (event instanceof DomainEvent.SafetyCheckTallied e) {
+      ObjectNode f = Wire.object();
+      f.put("type", "safety_check_tally").put("id", e.checkId()).set("tallies", Wire.tallies(e.tallies()));
+      return fanOut.deliverToIncidentResponders(e.incident(), e.agencies(), OutFrame.of(f.toString()));
+    }
+    throw new IllegalArgumentException("no encoding for " + event.getClass().getSimpleName());
+  }
+
+  /** {@code {"type":"help","checkin":{…}}}: a call for help as the incident's responders see it. */
+  public static OutFrame helpFrame(Store.HelpRequest h) {
+    ObjectNode f = Wire.object();
+    f.put("type", "help");
+    f.set("checkin", Wire.helpRequest(h));
+    return OutFrame.of(f.toString());
+  }
+
+  /** {@code {"type":"help_update","id","state","by"?,"at"}}: what the person who asked is told. */
+  public static OutFrame helpUpdateFrame(Store.HelpRequest h) {
+    ObjectNode update = Wire.object();
+    update.put("type", "help_update");
+    update.put("id", h.checkIn().id());
+    update.put("state", h.state());
+    if (h.byAgency() != null) {
+      update.put("by", h.byAgency());
+    }
+    update.put("at", Wire.time(h.updatedAt()));
+    return OutFrame.of(update.toString());
+  }
+
+  /** {@code {"type":"notice","notice":<the signed notice, verbatim>}}. */
+  public static OutFrame noticeFrame(String signedJson) {
+    return OutFrame.of("{\"type\":\"notice\",\"notice\":" + signedJson + "}");
+  }
+
+  /** The {@code safety_check} frame. */
+  public static OutFrame askFrame(SafetyCheckStore.Check c) {
+    ObjectNode f = Wire.object();
+    f.put("type", "safety_check").put("id", c.id()).put("incident", c.incident()).put("question", c.question());
+    return OutFrame.of(f.toString());
+  }
+}
