@@ -108,6 +108,9 @@ public final class Hub {
         ? new RedisStore(vertx, config.redisUrl(), RedisStore.Durability.valueOf(config.redisDurability()
             .toUpperCase(java.util.Locale.ROOT)), config.timezone())
         : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
+    // Every SMS withheld for an opt-out counts, where it is withheld: here the store's (not queued,
+    // dropped at claim); sends refused at send time count where they are sent (outbox, codes).
+    store.onSmsOptedOut(org.crisishub.sms.SmsOutcomes.of(registry, "opted_out")::increment);
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());

@@ -105,6 +105,7 @@ public final class PersonAuth {
             // The number sent STOP: nothing is texted to it, and the answer is the usual 202, so a
             // code request does not tell whether a number opted out.
             LOG.info("no code sent to {}: the number opted out", Phones.mask(phone));
+            org.crisishub.sms.SmsOutcomes.of(registry, "opted_out").increment();
             return Future.succeededFuture();
           }
           LOG.warn("sending a code to {} failed: {}", Phones.mask(phone), e.getMessage());

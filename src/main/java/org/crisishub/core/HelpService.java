@@ -89,7 +89,9 @@ public final class HelpService {
   /**
    * Acknowledges ({@code acknowledged}) or resolves ({@code resolved}) a help request: a responder
    * of the agencies of (one of) the incidents whose queue holds it; {@code not_found} when it is no
-   * help request, {@code forbidden} for anyone else. Returns the request as it now is.
+   * help request, {@code forbidden} for anyone else, {@code conflict} (nothing changes, nobody is
+   * told) when the request is already in that state or past it (states only go forward). Returns the
+   * request as it now is.
    */
   public Future<Store.HelpRequest> set(Responder who, String checkinId, String state) {
     return store.helpIncidents(checkinId).compose(codes -> {
@@ -116,7 +118,12 @@ public final class HelpService {
   }
 
   private Future<Store.HelpRequest> apply(Responder who, String checkinId, String state) {
-    return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
+    // Forward only (Store.HELP_STATES): a refused move (409) changed nothing and tells nobody.
+    return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).recover(e ->
+        e instanceof HubException h && h.code() == org.crisishub.domain.ErrorCode.CONFLICT
+            ? store.audit(who.username(), "help." + state, checkinId, "refused", h.code().wire(), clock.instant())
+                .<java.util.Optional<Store.HelpRequest>>transform(y -> Future.failedFuture(e))
+            : Future.<java.util.Optional<Store.HelpRequest>>failedFuture(e)).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }

@@ -51,7 +51,7 @@ public final class IncidentAccess {
       return false;
     }
     if (act == Act.MANAGE_PARTNERS) {
-      return r.agency().equals(incident.agency());
+      return org.crisishub.domain.Agencies.same(r.agency(), incident.agency());
     }
     return incident.servedBy(r.agency());
   }

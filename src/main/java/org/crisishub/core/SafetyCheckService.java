@@ -302,7 +302,7 @@ public final class SafetyCheckService {
     Actor actor = Actor.of(who);
     return checkFor(actor, id, Act.APPROVE, "safety_check.approve").compose(e -> {
       Check c = e.getKey();
-      if (!who.agency().equals(c.agency())) {
+      if (!org.crisishub.domain.Agencies.same(who.agency(), c.agency())) {
         return refuse(actor, "safety_check.approve", id,
             new HubException(ErrorCode.FORBIDDEN, "an approver of " + c.agency() + " approves this check"));
       }

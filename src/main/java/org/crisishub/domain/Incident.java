@@ -40,6 +40,6 @@ public record Incident(String id, String code, String name, Area area, boolean t
 
   /** True when {@code agency} is the owner or a partner. */
   public boolean servedBy(String agency) {
-    return agency != null && (agency.equals(this.agency) || partners.contains(agency));
+    return Agencies.same(agency, this.agency) || Agencies.contains(partners, agency);
   }
 }

@@ -60,6 +60,9 @@ public final class ConnectionGuard {
         .description("HUB_MAX_CONNECTIONS in effect").register(registry);
   }
 
+  /** Set once the missing channel was logged. */
+  private final AtomicBoolean noChannel = new AtomicBoolean();
+
   /**
    * A connection was accepted: closes it at once when the node is full, else counts it until it
    * closes and arms its header deadline. Runs on the connection's event loop.
@@ -67,6 +70,10 @@ public final class ConnectionGuard {
   public void accepted(HttpConnection connection) {
     Channel ch = channel(connection);
     if (ch == null) {
+      if (connection.protocolVersion() != io.vertx.core.http.HttpVersion.HTTP_2 && noChannel.compareAndSet(false, true)) {
+        LOG.warn("this Vert.x does not expose an HTTP/1 connection's channel: HUB_MAX_CONNECTIONS, the per-address"
+            + " stream cap and HUB_HEADER_TIMEOUT_SECONDS are not enforced (see ConnectionGuard.channel)");
+      }
       return;
     }
     if (open.incrementAndGet() > limits.maxPerNode()) {
@@ -166,7 +173,26 @@ public final class ConnectionGuard {
     }
   }
 
-  /** The Netty channel of a Vert.x HTTP/1 server connection, or null for another kind. */
+  /**
+   * The Netty channel of a Vert.x HTTP/1 server connection, or null for another kind.
+   *
+   * <p>Why an internal Vert.x type ({@code io.vertx.core.http.impl.HttpServerConnection}): Vert.x 5 has
+   * no public API for what the channel is used for here. {@code HttpServer.connectionHandler} hands
+   * out an {@code HttpConnection}, whose public surface is close/shutdown, a close handler, addresses,
+   * settings and ping: no pipeline and no socket options. The three needs are (1) the header deadline
+   * ({@link HeaderDeadline}, {@code HUB_HEADER_TIMEOUT_SECONDS}): Netty handlers around the HTTP
+   * decoder, since {@code HttpServerOptions} has no header-read timeout and its idle timeout restarts
+   * on every byte (a slow-headers client stays) and would also cut quiet WebSockets and SSE streams;
+   * (2) closing a refused or stalled connection at once with RST ({@link #reset}: {@code SO_LINGER 0}
+   * on that socket only, closed from the pipeline's head), where {@code HttpConnection.close()} waits
+   * for queued writes to flush, which a client that stopped reading never allows, and
+   * {@code HttpServerOptions.setSoLinger} would change every connection's close; (3) the channel's
+   * close future and event loop. {@code io.vertx.core.internal.http} (the integrators' API) exposes a
+   * channel only for WebSockets ({@code WebSocketInternal}), not for a connection before its first
+   * request. Should an upgrade of Vert.x drop this type, this returns null and the caps, the header
+   * deadline and the RST close are off (logged once at the first connection); ConnectionLimitsIT
+   * fails then.
+   */
   static Channel channel(HttpConnection connection) {
     if (connection instanceof io.vertx.core.http.impl.HttpServerConnection internal) {
       return internal.channelHandlerContext().channel();

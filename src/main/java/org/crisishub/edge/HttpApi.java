@@ -79,8 +79,35 @@ public final class HttpApi {
     WebAssets.shared().page(ctx, file);
   }
 
+  /** Routing-context key set on a HEAD request routed as GET. */
+  private static final String HEAD = "hub.head";
+
+  /** Whether this request arrived as HEAD (it is routed as GET: {@code request().method()} says GET). */
+  static boolean isHead(RoutingContext ctx) {
+    return ctx.get(HEAD) != null;
+  }
+
   public Router router() {
     Router r = Router.router(vertx);
+    // HEAD is GET without the body (RFC 9110 9.3.2) on every GET route: Vert.x Web routes a HEAD
+    // request only to routes that name HEAD, so it is routed again as GET here, once, at the router.
+    // The response still knows the request was HEAD: Vert.x sends no body, and the Content-Length a
+    // GET would have is set (Vert.x leaves it out for HEAD).
+    r.route().method(HttpMethod.HEAD).handler(ctx -> {
+      ctx.put(HEAD, Boolean.TRUE);
+      ctx.reroute(HttpMethod.GET, ctx.request().uri());
+    });
+    r.route().handler(ctx -> {
+      if (isHead(ctx)) {
+        var res = ctx.response();
+        ctx.addHeadersEndHandler(v -> {
+          if (res.getStatusCode() != 304 && !res.isChunked() && !res.headers().contains("Content-Length")) {
+            res.putHeader("Content-Length", Long.toString(res.bytesWritten()));
+          }
+        });
+      }
+      ctx.next();
+    });
     r.route().handler(new HttpMetrics(edge.registry()));
     r.route().handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-store");
@@ -515,6 +542,10 @@ public final class HttpApi {
       resp.setChunked(true)
           .putHeader("Content-Type", "text/event-stream; charset=utf-8")
           .putHeader("X-Accel-Buffering", "no");
+      if (isHead(ctx)) {
+        resp.end(); // HEAD: the stream's headers, and no stream
+        return;
+      }
       resp.write(": crisis hub\n\n");
       SseSession s = new SseSession(resp, ctx.request().connection(), vertx.getOrCreateContext(),
           edge.config().wsQueueFrames());

@@ -1,11 +1,13 @@
 package org.crisishub.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import java.util.List;
 import org.crisishub.auth.TokenService;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.OutFrame;
+import org.crisishub.notices.ResponderAuth;
 
 /** Starting an authenticated live session, the same for WebSocket and SSE. */
 final class Sessions {
@@ -48,12 +50,21 @@ final class Sessions {
    * disable or revocation that raced with this login still closes it (4001).
    */
   static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session) {
+    beginResponder(edge, s, session, null);
+  }
+
+  /** As {@link #beginResponder(EdgeContext, ClientSession, ResponderAuth.Session)}; {@code ready} echoes {@code ref} (the auth frame's, or null). */
+  static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session,
+      JsonNode ref) {
     String username = session.responder().username();
     Future<Void> watched = edge.fanOut().authenticateResponder(s, username, session.responder().agency(),
         session.claims().tokenId());
     ObjectNode ready = Wire.object();
     ready.put("type", "ready");
     ready.put("responder", username);
+    if (ref != null) {
+      ready.set("ref", ref);
+    }
     s.send(OutFrame.of(ready.toString()));
     s.send(Wire.snapshotFrame(List.of()));
     // Once a close sent by any node reaches this session, check once more: a disable or logout
@@ -66,6 +77,14 @@ final class Sessions {
   }
 
   static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims) {
+    return begin(edge, s, claims, null);
+  }
+
+  /**
+   * As {@link #begin(EdgeContext, ClientSession, TokenService.Claims)}; {@code ready} is the reply to
+   * the {@code auth} frame and echoes its {@code ref} (null: none).
+   */
+  static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims, JsonNode ref) {
     s.hold();
     Future<Void> watched = edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());
     // As for responders: once a revocation from any node reaches this session, check once more.
@@ -81,6 +100,9 @@ final class Sessions {
       ObjectNode ready = Wire.object();
       ready.put("type", "ready");
       ready.put("phone", claims.subject());
+      if (ref != null) {
+        ready.set("ref", ref);
+      }
       List<OutFrame> first = new java.util.ArrayList<>();
       first.add(OutFrame.of(ready.toString()));
       first.add(Wire.snapshotFrame(latest));

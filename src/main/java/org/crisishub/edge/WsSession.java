@@ -200,6 +200,9 @@ final class WsSession extends ClientSession {
         case "ping" -> {
           ObjectNode pong = Wire.object();
           pong.put("type", "pong");
+          if (ref != null) {
+            pong.set("ref", ref); // pong is the ping's reply: it echoes the ref like every reply
+          }
           send(OutFrame.of(pong.toString()));
           yield null;
         }
@@ -301,10 +304,10 @@ final class WsSession extends ClientSession {
             return Future.<Void>succeededFuture();
           }
           if (p instanceof Principal.Person person) {
-            return Sessions.begin(edge, this, person.claims());
+            return Sessions.begin(edge, this, person.claims(), ref);
           }
           if (p instanceof Principal.Responder r) {
-            Sessions.beginResponder(edge, this, r.session());
+            Sessions.beginResponder(edge, this, r.session(), ref);
             return Future.<Void>succeededFuture();
           }
           return Future.<Void>failedFuture(HubException.unauthorized("not a person's or a responder's token"));

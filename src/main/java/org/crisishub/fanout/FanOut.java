@@ -258,7 +258,7 @@ public final class FanOut {
     }
     int n = 0;
     for (ClientSession s : sessions) {
-      if (s.responder() != null && s.agency() != null && agencies.contains(s.agency())) {
+      if (s.responder() != null && org.crisishub.domain.Agencies.contains(agencies, s.agency())) {
         hand(s, frame);
         n++;
       }

@@ -151,15 +151,16 @@ public final class NoticeService {
       return incident(code).compose(inc -> refuse(who, action, inc.code(),
           HubException.invalid("agency must be 1 to 100 characters")));
     }
-    return incidentFor(who, code, Act.MANAGE_PARTNERS, action).compose(inc -> {
-      if (!add && a.equals(inc.agency())) {
+    // One agency, one name: an agency the hub knows in another letter case keeps its first spelling.
+    return incidentFor(who, code, Act.MANAGE_PARTNERS, action).compose(inc -> store.agencyNamed(a).compose(name -> {
+      if (!add && org.crisishub.domain.Agencies.same(name, inc.agency())) {
         return refuse(who, action, inc.code(), new HubException(ErrorCode.CONFLICT,
             "the owning agency cannot be removed from its incident"));
       }
-      return store.setIncidentPartner(inc.code(), a, add).compose(i -> i.isPresent()
-          ? audit(who, action, inc.code(), "done", a).map(i.get())
+      return store.setIncidentPartner(inc.code(), name, add).compose(i -> i.isPresent()
+          ? audit(who, action, inc.code(), "done", name).map(i.get())
           : Future.failedFuture(HubException.notFound("no such incident")));
-    });
+    }));
   }
 
   public Future<Incident> incident(String code) {
@@ -434,7 +435,7 @@ public final class NoticeService {
     }
     int version = t.path("version").asInt();
     return store.templates().template(t.path("id").asText()).map(o -> o.isPresent()
-        && o.get().agency().equals(who.agency()) && o.get().approvedVersion() != null
+        && o.get().agency().equalsIgnoreCase(who.agency()) && o.get().approvedVersion() != null
         && o.get().approvedVersion() == version);
   }
 
@@ -632,8 +633,8 @@ public final class NoticeService {
     });
   }
 
-  /** Gives an agency a new signing key; old keys stay listed. */
+  /** Gives an agency (named in any letter case) a new signing key; old keys stay listed. */
   public Future<Store.AgencyKey> rotate(String agency) {
-    return store.rotateKey(signer.generate(agency));
+    return store.agencyNamed(agency).compose(a -> store.rotateKey(signer.generate(a)));
   }
 }

@@ -57,12 +57,12 @@ public final class ResponderAuth {
     if (roles.isEmpty() || !Set.of(Responder.PUBLISHER, Responder.APPROVER).containsAll(roles)) {
       return Future.failedFuture(HubException.invalid("roles must be a non-empty list of publisher, approver"));
     }
-    String a = agency.strip();
-    return vertx.executeBlocking(() -> PasswordHasher.hash(password), false)
+    // One agency, one name: an agency the hub knows in another letter case keeps its first spelling.
+    return store.agencyNamed(agency.strip()).compose(a -> vertx.executeBlocking(() -> PasswordHasher.hash(password), false)
         .compose(hash -> store.createResponder(username, hash, a, roles, clock.instant()))
         .compose(created -> created
             ? Future.succeededFuture(new Responder(username, a, Set.copyOf(roles), false))
-            : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "that username is taken")));
+            : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "that username is taken"))));
   }
 
   /** Disables an account: its tokens stop working at once; the caller closes its open streams. */

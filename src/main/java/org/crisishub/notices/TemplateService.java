@@ -234,7 +234,7 @@ public final class TemplateService {
       if (t.isEmpty()) {
         return refuse(who, action, id, HubException.notFound("no such template"));
       }
-      if (!t.get().agency().equals(who.agency())) {
+      if (!t.get().agency().equalsIgnoreCase(who.agency())) {
         return refuse(who, action, id, new HubException(ErrorCode.FORBIDDEN, "the template belongs to another agency"));
       }
       return Future.succeededFuture(t.get());

@@ -176,6 +176,14 @@ public interface Store {
 
   Future<Boolean> isSmsOptedOut(String phone);
 
+  /**
+   * Tells {@code counter} of every SMS this store withholds because its recipient opted out: not
+   * queued, dropped when claimed, or a safety-check ask never queued. Set once at start (it feeds
+   * {@code hub_sms_outcomes_total{outcome="opted_out"}}); called on store threads, so it must be
+   * thread-safe. Counted by the node that withheld the message.
+   */
+  void onSmsOptedOut(Runnable counter);
+
   /** The reply given to an inbound SMS with this {@code MessageSid}, if it was handled before. */
   Future<Optional<String>> inboundReply(String messageSid);
 
@@ -219,9 +227,17 @@ public interface Store {
    * Adds ({@code add}) or removes a partner agency of an incident, atomically, and returns the
    * incident as it is then (empty when there is no such incident). Adding to an incident without an
    * owner makes {@code agency} its owner; adding the owner or a partner again, or removing an agency
-   * that is not a partner, changes nothing.
+   * that is not a partner, changes nothing. Agencies compare ignoring case ({@code Agencies.same}).
    */
   Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add);
+
+  /**
+   * The spelling under which the hub already knows the agency {@code name} names, ignoring letter
+   * case ({@code Agencies.same}): a responder's agency, or an incident's owner or partner, as first
+   * stored; {@code name} itself for an agency not known yet. Callers store agencies in this spelling,
+   * so one agency has one name (one key, one sender id).
+   */
+  Future<String> agencyNamed(String name);
 
   /** The agency's active signing key, created with {@code generate} on first use. */
   Future<AgencyKey> activeKey(String agency, Supplier<AgencyKey> generate);
@@ -264,8 +280,23 @@ public interface Store {
   Future<List<String>> helpIncidents(String checkinId);
 
   /**
+   * The help-request states in their order. A request only moves forward: open → acknowledged →
+   * resolved, or open → resolved at once; never back, and never to the state it is in.
+   */
+  List<String> HELP_STATES = List.of("open", "acknowledged", "resolved");
+
+  /** Whether a help request in state {@code from} may move to {@code to} (see {@link #HELP_STATES}). */
+  static boolean helpStateAdvances(String from, String to) {
+    int a = HELP_STATES.indexOf(from);
+    return a >= 0 && HELP_STATES.indexOf(to) > a;
+  }
+
+  /**
    * Moves a help request to {@code state} (acknowledged, resolved), recording who did it: the
-   * responder's username and agency. Empty when there is no such help request.
+   * responder's username and agency. Empty when there is no such help request. Fails with
+   * {@code HubException(CONFLICT)}, changing nothing, when the request is not in a state before
+   * {@code state} ({@link #helpStateAdvances}); judged and changed atomically, so of two racing
+   * changes to the same state one succeeds.
    */
   Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
       Instant now);

@@ -111,6 +111,13 @@ class AccessIT {
     return id;
   }
 
+  /** The id of a new open help request in TBL1. */
+  static String freshHelp() {
+    var help = api.post("/api/v1/checkins", person, "{\"status\":\"need_help\",\"incident\":\"TBL1\"}");
+    assertEquals(201, help.status(), help.text());
+    return help.json().path("id").asText();
+  }
+
   static String freshIncident() {
     String code = "TC" + SEQ.incrementAndGet();
     assertEquals(201, api.post("/api/v1/incidents", login("own"), "{\"code\":\"" + code + "\",\"name\":\"x\"}").status());
@@ -177,9 +184,10 @@ class AccessIT {
     route("/api/v1/incidents", post, w -> new String[] {"/api/v1/incidents",
         "{\"code\":\"TN" + SEQ.incrementAndGet() + "\",\"name\":\"n\"}"}, "apponly", 401, 401, 403, 201, 201, 201, 403);
     route(get, "/api/v1/incidents/TBL1/help", null, 401, 401, 403, 403, 200, 200, 403);
-    route("/api/v1/help/{id}/ack", post, w -> new String[] {"/api/v1/help/" + helpId + "/ack", null}, "apponly",
+    // Each on a fresh request: states only go forward, so acknowledging one twice is 409.
+    route("/api/v1/help/{id}/ack", post, w -> new String[] {"/api/v1/help/" + freshHelp() + "/ack", null}, "apponly",
         401, 401, 403, 403, 200, 200, 403);
-    route("/api/v1/help/{id}/resolve", post, w -> new String[] {"/api/v1/help/" + helpId + "/resolve", null},
+    route("/api/v1/help/{id}/resolve", post, w -> new String[] {"/api/v1/help/" + freshHelp() + "/resolve", null},
         "apponly", 401, 401, 403, 403, 200, 200, 403);
     route(post, "/api/v1/notices", "{\"incident\":\"TBL1\",\"headline\":\"h\",\"body\":\"b\",\"severity\":\"Minor\","
         + "\"urgency\":\"Future\",\"certainty\":\"Likely\"}", 401, 401, 403, 403, 403, 201, 403);
@@ -271,6 +279,42 @@ class AccessIT {
     }
     assertTrue(wrong.isEmpty(), wrong.size() + " mismatches:\n" + String.join("\n", wrong.entrySet().stream()
         .map(e -> e.getKey() + ": " + e.getValue()).toList()));
+  }
+
+  @Test
+  @DisplayName("agency names ignore case: a responder of \"county ems\" is of County EMS (access, partners, help frames, sender)")
+  void agencyNamesIgnoreCase() {
+    var made = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"lowercase\",\"password\":\"password of "
+        + "lowercase\",\"agency\":\"county ems\",\"roles\":[\"publisher\",\"approver\"]}");
+    assertEquals(201, made.status(), made.text());
+    assertEquals(OWN, made.json().path("agency").asText(), "the agency's first spelling");
+    String lower = login("lowercase");
+    String code = freshIncident(); // owned by County EMS
+    assertEquals(200, api.get("/api/v1/incidents/" + code + "/help", lower).status(), "same agency: triages");
+    var owner = api.post("/api/v1/incidents/" + code + "/partners", lower, "{\"agency\":\"COUNTY EMS\"}");
+    assertEquals(200, owner.status(), owner.text());
+    assertEquals(OWN, owner.json().path("agency").asText());
+    assertEquals(0, owner.json().path("partners").size(), "the owner in capitals is no partner");
+    var partner = api.post("/api/v1/incidents/" + code + "/partners", lower, "{\"agency\":\"FIRE DEPT\"}");
+    assertEquals("[\"" + OTHER + "\"]", partner.json().path("partners").toString(), "spelled as Fire Dept's responders");
+    assertEquals(409, api.call(HttpMethod.DELETE, "/api/v1/incidents/" + code + "/partners/county%20EMS", lower, null)
+        .status(), "the owner cannot be removed, in any case");
+    var help = api.post("/api/v1/checkins", person, "{\"status\":\"need_help\",\"incident\":\"" + code + "\"}");
+    assertEquals(201, help.status(), help.text());
+    try (org.crisishub.support.WsClient ws = org.crisishub.support.WsClient.authed(hub.vertx, hub.port(), lower)) {
+      ws.reply(ws.send(org.crisishub.support.WsClient.frame("subscribe").put("incident", code)));
+      assertEquals(help.json().path("id").asText(), ws.next("help").path("checkin").path("id").asText(),
+          "help frames reach the agency in any spelling");
+    }
+    var d = api.post("/api/v1/notices", lower, "{\"incident\":\"" + code + "\",\"headline\":\"h\",\"body\":\"b\","
+        + "\"severity\":\"Minor\",\"urgency\":\"Future\",\"certainty\":\"Likely\"}");
+    assertEquals(201, d.status(), d.text());
+    var pub = api.post("/api/v1/notices/" + d.json().path("id").asText() + "/publish", lower, null);
+    assertEquals(200, pub.status(), pub.text());
+    var earlier = api.get("/api/v1/notices/" + publishedId, null).json().path("notice");
+    assertEquals(OWN, pub.json().path("agency").asText());
+    assertEquals(earlier.path("sender").asText(), pub.json().path("sender").asText());
+    assertEquals(earlier.path("keyId").asText(), pub.json().path("keyId").asText(), "one agency, one key");
   }
 
   @Test

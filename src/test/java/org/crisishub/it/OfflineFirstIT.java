@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.crisishub.support.Api;
@@ -192,6 +193,29 @@ class OfflineFirstIT {
     assertEquals(403, api.get("/api/v1/help/" + id, tc).status(), "someone else's request");
     assertEquals(401, api.get("/api/v1/help/" + id, null).status());
     assertEquals(404, api.get("/api/v1/help/no-such-id", ta).status());
+
+    // States only go forward: acknowledging again, or after resolving, is 409, changes nothing, tells nobody.
+    try (WsClient wa = WsClient.authed(hub.vertx, hub.port(), ta);
+        WsClient wr = WsClient.authed(hub.vertx, hub.port(), rita)) {
+      assertEquals("ack", wr.reply(wr.send(frame("subscribe").put("incident", "HELP9"))).path("type").asText());
+      wr.next("help"); // the open queue on subscribing
+      var twice = api.post("/api/v1/help/" + id + "/ack", rita, null);
+      assertEquals(409, twice.status(), twice.text());
+      assertEquals("conflict", twice.errorCode());
+      assertEquals(200, api.post("/api/v1/help/" + id + "/resolve", rita, null).status());
+      assertEquals("resolved", wa.next("help_update").path("state").asText());
+      assertEquals("resolved", wr.next("help").path("checkin").path("state").asText());
+      for (String again : List.of("ack", "resolve")) {
+        var refused = api.post("/api/v1/help/" + id + "/" + again, rita, null);
+        assertEquals(409, refused.status(), again + ": " + refused.text());
+        assertEquals("conflict", refused.errorCode());
+      }
+      wa.assertNothingElse();
+      wr.assertNothingElse();
+    }
+    JsonNode after = api.get("/api/v1/help/" + id, ta).json();
+    assertEquals("resolved", after.path("state").asText(), "not reopened");
+    assertTrue(api.get("/api/v1/incidents/HELP9/help", rita).json().isEmpty(), "not back in the open queue");
   }
 
   @Test
@@ -238,5 +262,76 @@ class OfflineFirstIT {
     assertEquals(200, r.status());
     assertEquals("+15550009999", r.json().path("smsNumber").asText());
     assertEquals("no-store", r.headers().get("Cache-Control"));
+  }
+
+  /** One raw HTTP/1.1 exchange on a fresh connection: {@code requests} as sent, everything read until the hub closes. */
+  static String exchange(String requests) throws java.io.IOException {
+    try (org.crisishub.support.RawHttp c = org.crisishub.support.RawHttp.connect("127.0.0.1", hub.port())) {
+      c.send(requests);
+      return new String(c.socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  /** A response head's headers, lower-case names, without the ones that differ per response or connection. */
+  static Map<String, String> headers(String head) {
+    Map<String, String> h = new java.util.TreeMap<>();
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      String name = colon < 0 ? "" : line.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT);
+      if (colon > 0 && !java.util.Set.of("date", "x-request-id", "connection").contains(name)) {
+        h.put(name, line.substring(colon + 1).strip());
+      }
+    }
+    return h;
+  }
+
+  @Test
+  @DisplayName("HEAD on every GET route answers as GET would, same status and headers, without a body")
+  void headIsGetWithoutBody() throws Exception {
+    var created = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"hana\",\"password\":\"correct horse hana\","
+        + "\"agency\":\"Head Agency\",\"roles\":[\"publisher\"]}");
+    assertEquals(201, created.status(), created.text());
+    String hana = api.post("/api/v1/responders/sessions", null,
+        "{\"username\":\"hana\",\"password\":\"correct horse hana\"}").json().path("token").asText();
+    assertEquals(201, api.post("/api/v1/incidents", hana, "{\"code\":\"HEAD1\",\"name\":\"Head test\"}").status());
+    String person = api.login(newPhone());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("/assets/hub\\.js\\?v=[0-9a-f]{12}")
+        .matcher(api.get("/", null).text());
+    assertTrue(m.find());
+    String auth = "Authorization: Bearer " + person + "\r\n";
+    record Case(String path, String extra, int status) {
+    }
+    var cases = java.util.List.of(new Case("/", "", 200), new Case("/follow", "", 200), new Case("/responder", "", 200),
+        new Case("/incidents/HEAD1", "", 200), new Case(m.group(), "", 200), new Case("/assets/hub.js", "", 200),
+        new Case("/assets/nope.js", "", 404), new Case("/sw.js", "", 200), new Case("/manifest.webmanifest", "", 200),
+        new Case("/health/live", "", 200), new Case("/health/ready", "", 200), new Case("/api/v1/config", "", 200),
+        new Case("/api/v1/incidents", "", 200), new Case("/api/v1/incidents/HEAD1/notices", "", 200),
+        new Case("/api/v1/incidents/HEAD1/notices.atom", "", 200), new Case("/api/v1/keys", "", 200),
+        new Case("/api/v1/follows", auth, 200), new Case("/api/v1/follows", "", 401),
+        new Case("/api/v1/incidents/HEAD1/help", auth, 403), new Case("/no/such/page", "", 404),
+        new Case("/api/v1/otp", "", 405));
+    for (Case c : cases) {
+      String get = exchange("GET " + c.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + c.extra + "Connection: close\r\n\r\n");
+      int getEnd = get.indexOf("\r\n\r\n") + 4;
+      // HEAD then, on the same connection, another request: its response must follow the HEAD's head at once.
+      String head = exchange("HEAD " + c.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + c.extra + "\r\n"
+          + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+      int headEnd = head.indexOf("\r\n\r\n") + 4;
+      assertTrue(get.startsWith("HTTP/1.1 " + c.status + " "), c.path + ": " + get.lines().findFirst().orElse(""));
+      assertEquals(get.substring(0, get.indexOf("\r\n")), head.substring(0, head.indexOf("\r\n")), c.path + ": status");
+      assertTrue(head.startsWith("HTTP/1.1 200 ", headEnd), c.path + ": HEAD sent a body: " + head.substring(headEnd));
+      Map<String, String> getHeaders = headers(get.substring(0, getEnd));
+      assertEquals(String.valueOf(get.length() - getEnd), getHeaders.get("content-length"), c.path + ": GET's own length");
+      assertEquals(getHeaders, headers(head.substring(0, headEnd)), c.path + ": headers");
+    }
+    // The SSE stream: HEAD gets the stream's status and type, and ends there.
+    String sse = exchange("HEAD /api/v1/events?incident=HEAD1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    int sseEnd = sse.indexOf("\r\n\r\n") + 4;
+    assertTrue(sse.startsWith("HTTP/1.1 200 "), sse);
+    assertTrue(headers(sse.substring(0, sseEnd)).get("content-type").startsWith("text/event-stream"), sse);
+    assertTrue(sse.startsWith("HTTP/1.1 200 ", sseEnd), "no stream after the head: " + sse.substring(sseEnd));
+    assertTrue(exchange("HEAD /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .startsWith("HTTP/1.1 401 "), "as GET: a token or an incident is required");
   }
 }

@@ -29,10 +29,11 @@ class ProtocolErrorsIT {
   static TestHub hub;
   static Api api;
   static final AtomicInteger NEXT = new AtomicInteger(100);
+  static final String ADMIN = "protocol-errors-admin-token-0123456789";
 
   @BeforeAll
   static void start() throws Exception {
-    hub = TestHub.start(dir, Map.of("HUB_ALLOWED_ORIGINS", "https://family.example.org"));
+    hub = TestHub.start(dir, Map.of("HUB_ALLOWED_ORIGINS", "https://family.example.org", "HUB_ADMIN_TOKEN", ADMIN));
     api = new Api(hub.vertx, hub.port());
   }
 
@@ -62,6 +63,46 @@ class ProtocolErrorsIT {
       JsonNode bad = c.reply(c.send(frame("auth").put("token", "not.a-token")));
       assertEquals("unauthorized", bad.path("code").asText());
       c.assertNothingElse();
+    }
+  }
+
+  @Test
+  @DisplayName("every reply to a frame with a ref echoes it: ready for a person's or a responder's auth, pong, errors")
+  void repliesEchoRef() {
+    try (WsClient c = WsClient.connect(hub.vertx, hub.port(), null)) {
+      String ping = c.send(frame("ping"));
+      JsonNode pong = c.next();
+      assertEquals("pong", pong.path("type").asText());
+      assertEquals(ping, pong.path("ref").asText(null));
+      c.sendRaw("{\"type\":\"ping\",\"ref\":{\"n\":[1,2]}}");
+      assertEquals("{\"n\":[1,2]}", c.next().path("ref").toString(), "any JSON value, echoed as given");
+      String bad = c.send(frame("auth").put("token", "not.a-token"));
+      JsonNode e = c.next();
+      assertEquals("error", e.path("type").asText());
+      assertEquals(bad, e.path("ref").asText(null));
+      String auth = c.send(frame("auth").put("token", api.login(newPhone())));
+      JsonNode ready = c.next();
+      assertEquals("ready", ready.path("type").asText());
+      assertEquals(auth, ready.path("ref").asText(null));
+      assertEquals("snapshot", c.next().path("type").asText());
+      String again = c.send(frame("auth").put("token", "x"));
+      JsonNode conflict = c.next();
+      assertEquals("conflict", conflict.path("code").asText());
+      assertEquals(again, conflict.path("ref").asText(null));
+      c.assertNothingElse();
+    }
+    api.createResponder(ADMIN, "refecho", "Ref Agency", "[\"publisher\"]");
+    try (WsClient c = WsClient.connect(hub.vertx, hub.port(), null)) {
+      String auth = c.send(frame("auth").put("token", api.responderLogin("refecho")));
+      JsonNode ready = c.next();
+      assertEquals("refecho", ready.path("responder").asText());
+      assertEquals(auth, ready.path("ref").asText(null));
+      assertEquals("snapshot", c.next().path("type").asText());
+      c.assertNothingElse();
+    }
+    try (WsClient c = WsClient.connect(hub.vertx, hub.port(), null)) {
+      c.sendRaw("{\"type\":\"auth\",\"token\":\"" + api.login(newPhone()) + "\"}");
+      assertTrue(c.next().path("ref").isMissingNode(), "no ref sent, none echoed");
     }
   }
 

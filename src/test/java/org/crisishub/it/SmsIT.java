@@ -224,11 +224,14 @@ class SmsIT {
     String a = newPhone(), b = newPhone();
     smsFollow(webhook, a, b);
     assertTrue(text(webhook, b, "stop").contains("no more messages"));
+    awaitOutboxEmpty(hub);
+    double optedOut = outcome("opted_out");
     text(webhook, a, "SAFE while b opted out");
     assertEquals("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", text(webhook, b, "STATUS " + a),
         "no reply while opted out");
     awaitOutboxEmpty(hub);
     assertFalse(twilio.requests().stream().anyMatch(r -> r.to().equals(b) && r.body().contains("opted out")));
+    assertEquals(optedOut + 1, outcome("opted_out"), "the status SMS withheld from b counts as opted_out");
     assertTrue(text(webhook, b, "START").contains("messages are on again"));
     text(webhook, a, "SAFE after start");
     await("B's SMS after START", () -> twilio.acceptedTo(b).stream().anyMatch(r -> r.body().contains("after start")));
@@ -249,8 +252,10 @@ class SmsIT {
   void noCodeAfterStop() throws Exception {
     String a = newPhone();
     assertTrue(text(webhook, a, "STOP").contains("no more messages"));
+    double optedOut = outcome("opted_out");
     assertEquals(202, codeRequest(a), "the same answer as for any number: no enumeration");
     assertEquals(0, requestsTo(a), "nothing was texted to the opted-out number");
+    assertEquals(optedOut + 1, outcome("opted_out"), "the code withheld counts as opted_out");
     assertTrue(text(webhook, a, "HELP").contains("SAFE"), "carrier rules: HELP is answered even when opted out");
     assertEquals("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", text(webhook, a, "SAFE"));
     assertTrue(text(webhook, a, "START").contains("messages are on again"));

@@ -337,4 +337,23 @@ class ManifestsTest {
       fail(".dockerignore keeps target/ out of the build context");
     }
   }
+
+  @Test
+  @DisplayName("pom.xml: -DskipTests skips the integration tests (failsafe) too, not only the unit tests")
+  void skipTestsSkipsEverything() throws Exception {
+    var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+    factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+    org.w3c.dom.Document pom = factory.newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+    var xpath = javax.xml.xpath.XPathFactory.newInstance().newXPath();
+    String profile = "/project/profiles/profile[activation/property/name='skipTests' and not(activation/property/value)]";
+    assertEquals("true", xpath.evaluate(profile + "/properties/skipITs", pom).strip(),
+        "failsafe 3.x binds only skipITs to a user property: the skipTests profile must set it");
+    assertEquals("true", xpath.evaluate(profile + "/properties/test.prerequisites.skip", pom).strip());
+    String failsafe = "/project/build/plugins/plugin[artifactId='maven-failsafe-plugin']";
+    assertEquals(1.0, xpath.evaluate("count(" + failsafe + ")", pom, javax.xml.xpath.XPathConstants.NUMBER));
+    assertEquals(0.0, xpath.evaluate("count(" + failsafe + "//skipITs | " + failsafe + "//skipTests | " + failsafe
+        + "//skip)", pom, javax.xml.xpath.XPathConstants.NUMBER), "failsafe's own configuration would override skipITs");
+    String docker = Files.readString(Path.of("Dockerfile"));
+    assertTrue(docker.contains("-DskipTests package"), "the image builds with -DskipTests");
+  }
 }

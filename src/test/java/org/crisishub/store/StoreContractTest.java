@@ -1,6 +1,7 @@
 package org.crisishub.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Set;
 import org.crisishub.domain.Area;
 import org.crisishub.domain.Incident;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.crisishub.domain.Channel;
@@ -504,6 +507,49 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("SMS withheld for an opt-out are counted once each: not queued, or dropped when claimed")
+  void optedOutSmsCounted() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger withheld = new java.util.concurrent.atomic.AtomicInteger();
+    store.onSmsOptedOut(withheld::incrementAndGet);
+    await(store.setSmsOptOut("+15550000160", true, T0));
+    await(store.enqueueSms("+15550000160", "k1", null, "to an opted-out number", T0));
+    await(store.enqueueSms("+15550000161", "k2", null, "opts out while queued", T0));
+    await(store.setSmsOptOut("+15550000161", true, T0));
+    await(store.enqueueSms("+15550000162", "k3", null, "goes", T0));
+    List<Store.OutboxItem> claimed = new ArrayList<>();
+    for (int i = 0; i < 8 && claimed.isEmpty(); i++) {
+      claimed.addAll(await(store.claimSms("test", T0.plusSeconds(1), 10, Duration.ofSeconds(30))));
+    }
+    assertEquals(List.of("+15550000162"), claimed.stream().map(Store.OutboxItem::to).toList());
+    assertEquals(2, withheld.get(), "one for the message never queued (or dropped at claim), one dropped at claim");
+    assertTrue(await(store.claimSms("test", T0.plusSeconds(2), 10, Duration.ofSeconds(30))).isEmpty());
+    assertEquals(2, withheld.get(), "counted once");
+  }
+
+  @Test
+  @DisplayName("agencies: names compare ignoring case; the spelling first stored is the agency's name")
+  void agencyNamesIgnoreCase() throws Exception {
+    assertEquals("Red Cross", await(store.agencyNamed("Red Cross")), "unknown: as given");
+    assertTrue(await(store.createResponder("rc1", "hash", "Red Cross", Set.of("publisher"), T0)));
+    assertEquals("Red Cross", await(store.agencyNamed("red cross")));
+    assertEquals("Red Cross", await(store.agencyNamed("RED CROSS")));
+    assertTrue(await(store.createIncident(new Incident("i11", "CASE1", "Case", null, false, "open", T0, null,
+        "Ärzte Ohne Grenzen", List.of()))));
+    assertEquals("Ärzte Ohne Grenzen", await(store.agencyNamed("ÄRZTE OHNE GRENZEN")), "beyond ASCII too");
+    Incident i = await(store.setIncidentPartner("CASE1", "ärzte ohne grenzen", true)).orElseThrow();
+    assertEquals("Ärzte Ohne Grenzen", i.agency());
+    assertEquals(List.of(), i.partners(), "the owner in another case is still the owner");
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("CASE1", "Fire Dept", true)).orElseThrow()
+        .partners());
+    assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("CASE1", "FIRE DEPT", true)).orElseThrow()
+        .partners(), "a partner again, in another case: no second entry");
+    assertEquals("Fire Dept", await(store.agencyNamed("fire dept")), "a partner is a known agency");
+    assertEquals(List.of(), await(store.setIncidentPartner("CASE1", "fire dept", false)).orElseThrow().partners(),
+        "removed in any case");
+    assertEquals("Police", await(store.agencyNamed("Police")));
+  }
+
+  @Test
   @DisplayName("agencies: an incident keeps its owner and partners; an incident without owner takes the first partner")
   void incidentAgencies() throws Exception {
     Incident owned = new Incident("i5", "FLOOD9", "Flood", null, false, "open", T0, null, "County EMS", List.of());
@@ -534,6 +580,40 @@ public abstract class StoreContractTest {
     assertEquals(List.of(), adopted.partners());
     assertEquals(List.of("Fire Dept"), await(store.setIncidentPartner("OLD1", "Fire Dept", true)).orElseThrow()
         .partners());
+  }
+
+  @Test
+  @DisplayName("help: states only go forward (open, acknowledged, resolved); any other move is a conflict that changes nothing")
+  void helpStatesGoForward() throws Exception {
+    await(store.createIncident(new Incident("i9", "FWD9", "Forward", null, false, "open", T0, null)));
+    await(store.createIncident(new Incident("i10", "FWD10", "Forward too", null, false, "open", T0, null)));
+    String a = await(store.recordCheckIn(new CheckInRequest("+15550000150", Status.NEED_HELP, "x", null, "FWD9",
+        Channel.WEB, null), T0)).checkIn().id();
+    String b = await(store.recordCheckIn(new CheckInRequest("+15550000151", Status.NEED_HELP, "x", null, "FWD10",
+        Channel.WEB, null), T0)).checkIn().id();
+    assertEquals("acknowledged", await(store.setHelpState(a, "acknowledged", "ann", "Red Cross", T0.plusSeconds(1)))
+        .orElseThrow().state());
+    HubException again = assertThrows(HubException.class,
+        () -> await(store.setHelpState(a, "acknowledged", "bob", "Fire Dept", T0.plusSeconds(2))));
+    assertEquals(ErrorCode.CONFLICT, again.code());
+    assertEquals("resolved", await(store.setHelpState(a, "resolved", "ann", "Red Cross", T0.plusSeconds(3)))
+        .orElseThrow().state());
+    for (String back : List.of("acknowledged", "open", "resolved")) {
+      HubException e = assertThrows(HubException.class,
+          () -> await(store.setHelpState(a, back, "bob", "Fire Dept", T0.plusSeconds(4))), back);
+      assertEquals(ErrorCode.CONFLICT, e.code(), back);
+    }
+    Store.HelpRequest kept = await(store.helpRequest(a)).orElseThrow();
+    assertEquals("resolved", kept.state());
+    assertEquals("ann", kept.byResponder());
+    assertEquals("Red Cross", kept.byAgency());
+    assertEquals(T0.plusSeconds(3), kept.updatedAt());
+    assertEquals(List.of(), await(store.helpRequests("FWD9", true)), "a resolved request is not reopened");
+    assertEquals("resolved", await(store.setHelpState(b, "resolved", "ann", "Red Cross", T0.plusSeconds(5)))
+        .orElseThrow().state(), "open may be resolved at once");
+    assertEquals(ErrorCode.CONFLICT, assertThrows(HubException.class,
+        () -> await(store.setHelpState(b, "acknowledged", "ann", "Red Cross", T0.plusSeconds(6)))).code());
+    assertTrue(await(store.setHelpState("nope", "acknowledged", "ann", "Red Cross", T0)).isEmpty(), "unknown: empty");
   }
 
   @Test

@@ -119,6 +119,9 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
             + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
           if (out) {
             unreachable++;
+            if (smsBody != null) {
+              store.optedOutWithheld(1); // the ask this opted-out number is never sent
+            }
           } else {
             noAnswer++;
             if (smsBody != null) {

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.crisishub.domain.Agencies;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
@@ -306,8 +307,10 @@ public final class SqliteStore implements Store {
         // A late check-in is not the person's status: texting it would tell followers something older.
         if (f.sms() && !late) {
           String name = label(c, f.follower(), ci.phone());
-          enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(),
-              SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs);
+          if (!enqueueSms(c, f.follower(), "status:" + ci.phone(), ci.phone(),
+              SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs)) {
+            optedOutWithheld(1);
+          }
         }
       }
       List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
@@ -748,10 +751,11 @@ public final class SqliteStore implements Store {
     }
   }
 
-  static void enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
+  /** Queues an SMS, or withholds it (false) when {@code to} opted out; callers count a withheld one ({@link #optedOutWithheld}). */
+  static boolean enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
       throws SQLException {
     if (optedOut(c, to)) {
-      return;
+      return false;
     }
     if (key != null) {
       try (Stmt st = prepare(c,
@@ -764,19 +768,22 @@ public final class SqliteStore implements Store {
         ps.setString(4, to);
         ps.setString(5, key);
         if (ps.executeUpdate() > 0) {
-          return;
+          return true;
         }
       }
     }
     update(c, "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
         + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)",
         to, key, subject, body, nowMs, nowMs, nowMs);
+    return true;
   }
 
   @Override
   public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
     return write(c -> {
-      enqueueSms(c, to, coalesceKey, subject, body, now.toEpochMilli());
+      if (!enqueueSms(c, to, coalesceKey, subject, body, now.toEpochMilli())) {
+        optedOutWithheld(1);
+      }
       return null;
     });
   }
@@ -809,6 +816,7 @@ public final class SqliteStore implements Store {
         String subject = (String) d[2];
         if (optedOut(c, to)) {
           finish(c, id, "failed", null, "opted out (STOP)", nowMs);
+          optedOutWithheld(1);
           continue;
         }
         if (subject != null) {
@@ -909,6 +917,20 @@ public final class SqliteStore implements Store {
       }
       return null;
     });
+  }
+
+  private volatile Runnable onSmsOptedOut = () -> { };
+
+  @Override
+  public void onSmsOptedOut(Runnable counter) {
+    this.onSmsOptedOut = counter;
+  }
+
+  /** Counts {@code n} SMS withheld because their recipient opted out (see {@link Store#onSmsOptedOut}). */
+  void optedOutWithheld(long n) {
+    for (long i = 0; i < n; i++) {
+      onSmsOptedOut.run();
+    }
   }
 
   @Override
@@ -1081,6 +1103,26 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public Future<String> agencyNamed(String name) {
+    // Admin-paced (account creation, partners): a scan of the few agency names, compared in Java
+    // (SQLite's lower() folds ASCII only). Oldest responder first, then incidents by age.
+    return read(c -> {
+      List<String> known = new ArrayList<>();
+      try (Stmt st = prepare(c, "SELECT agency FROM responders ORDER BY created_ms, username")) {
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            known.add(rs.getString(1));
+          }
+        }
+      }
+      for (Incident i : incidents(c, "SELECT * FROM incidents ORDER BY created_ms, code")) {
+        known.addAll(i.agencies());
+      }
+      return known.stream().filter(k -> Agencies.same(k, name)).findFirst().orElse(name);
+    });
+  }
+
+  @Override
   public Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
     return write(c -> {
       Optional<Incident> found = incidents(c, "SELECT * FROM incidents WHERE code = ?", code).stream().findFirst();
@@ -1092,11 +1134,11 @@ public final class SqliteStore implements Store {
       String owner = i.agency();
       if (add && owner == null) {
         owner = agency;
-        partners.remove(agency);
-      } else if (add && !agency.equals(owner) && !partners.contains(agency)) {
+        partners.removeIf(p -> Agencies.same(p, agency));
+      } else if (add && !Agencies.same(agency, owner) && !Agencies.contains(partners, agency)) {
         partners.add(agency);
       } else if (!add) {
-        partners.remove(agency);
+        partners.removeIf(p -> Agencies.same(p, agency));
       }
       update(c, "UPDATE incidents SET agency = ?, partners_json = ? WHERE code = ?", owner, agenciesJson(partners),
           code);
@@ -1268,7 +1310,9 @@ public final class SqliteStore implements Store {
       }
       if (smsBody != null) {
         for (String p : strings(c, "SELECT phone FROM incident_sms WHERE incident = ?", current.get(0).incident())) {
-          enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli());
+          if (!enqueueSms(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli())) {
+            optedOutWithheld(1);
+          }
         }
       }
       return true;
@@ -1342,6 +1386,11 @@ public final class SqliteStore implements Store {
   public Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
       Instant now) {
     return write(c -> {
+      for (String from : strings(c, "SELECT state FROM help_requests WHERE checkin_id = ?", checkinId)) {
+        if (!Store.helpStateAdvances(from, state)) {
+          throw new HubException(org.crisishub.domain.ErrorCode.CONFLICT, "this call for help is already " + from);
+        }
+      }
       try (Stmt st = prepare(c,
           "UPDATE help_requests SET state = ?, by_responder = ?, by_agency = ?, updated_ms = ? WHERE checkin_id = ?")) {
         PreparedStatement ps = st.ps();

@@ -137,7 +137,13 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
       args.add(m.byLocation() ? "1" : "0");
     }
     return redis.eval(SafetyScripts.START, List.of(key(id)), args)
-        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
+        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.<Check>empty()))
+        .andThen(ar -> {
+          if (smsBody != null && ar.succeeded() && ar.result().isPresent()) {
+            // The asks the opted-out (unreachable) numbers are never sent.
+            redis.optedOutWithheld(ar.result().get().tallies().unreachable());
+          }
+        });
   }
 
   @Override

@@ -37,6 +37,7 @@ import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
+import org.crisishub.domain.Agencies;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Location;
@@ -689,6 +690,7 @@ public final class RedisStore implements Store {
     int box = subject != null ? shard(subject) : broadcast ? SHARDS : shard(to);
     return isSmsOptedOut(to).compose(out -> {
       if (out) {
+        optedOutWithheld(1);
         return Future.succeededFuture();
       }
       String tag = tag(box);
@@ -744,6 +746,7 @@ public final class RedisStore implements Store {
           keep.add(items.get(i));
         } else {
           failed.add(smsFailed(items.get(i).id(), "opted out (STOP)", Instant.now()));
+          optedOutWithheld(1);
         }
       }
       return Future.all(failed).map(keep);
@@ -816,6 +819,24 @@ public final class RedisStore implements Store {
     return send(optedOut
         ? Request.cmd(Command.HSET).arg(G + ":optout").arg(phone).arg(now.toEpochMilli())
         : Request.cmd(Command.HDEL).arg(G + ":optout").arg(phone)).mapEmpty();
+  }
+
+  private volatile Runnable onSmsOptedOut = () -> { };
+
+  @Override
+  public void onSmsOptedOut(Runnable counter) {
+    this.onSmsOptedOut = counter;
+  }
+
+  /**
+   * Counts {@code n} SMS withheld because their recipient opted out (see {@link Store#onSmsOptedOut}):
+   * not queued by {@link #enqueueSms}, dropped when claimed (the check-in and notice scripts queue
+   * without looking: opt-outs live under {g}), or a safety-check ask never queued.
+   */
+  void optedOutWithheld(long n) {
+    for (long i = 0; i < n; i++) {
+      onSmsOptedOut.run();
+    }
   }
 
   @Override
@@ -896,7 +917,27 @@ public final class RedisStore implements Store {
       Instant now) {
     return eval(Scripts.CREATE_HASH, List.of(G + ":resp:" + username), List.of("pw", passwordHash, "agency", agency,
         "roles", String.join(",", new TreeSet<>(roles)), "disabled", "0", "created", String.valueOf(now.toEpochMilli())))
-        .map(r -> r.toInteger() == 1);
+        .compose(r -> r.toInteger() == 1 ? knowAgencies(List.of(agency)).map(true) : Future.succeededFuture(false));
+  }
+
+  /**
+   * {@code {g}:agencies}: each agency's name by its case-folded form ({@code Agencies.key}), as first
+   * stored; read by {@link #agencyNamed}. HSETNX: the first spelling stays.
+   */
+  private Future<Void> knowAgencies(Collection<String> agencies) {
+    List<Future<Response>> sets = new ArrayList<>();
+    for (String a : agencies) {
+      if (a != null && !a.isEmpty()) {
+        sets.add(send(Request.cmd(Command.HSETNX).arg(G + ":agencies").arg(Agencies.key(a)).arg(a)));
+      }
+    }
+    return Future.all(sets).mapEmpty();
+  }
+
+  @Override
+  public Future<String> agencyNamed(String name) {
+    return send(Request.cmd(Command.HGET).arg(G + ":agencies").arg(Agencies.key(name)))
+        .map(r -> r == null ? name : r.toString());
   }
 
   @Override
@@ -955,8 +996,15 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
-    return eval(Scripts.INCIDENT_PARTNER, List.of(G + ":inc:" + code), List.of(agency, add ? "1" : "0"))
-        .map(r -> Optional.ofNullable(incident(code, r)));
+    // The script compares names exactly (Lua folds ASCII only): the name is first spelled as the
+    // incident already spells that agency, if it does.
+    return incident(code).compose(found -> {
+      String a = found.flatMap(i -> i.agencies().stream().filter(k -> Agencies.same(k, agency)).findFirst())
+          .orElse(agency);
+      return eval(Scripts.INCIDENT_PARTNER, List.of(G + ":inc:" + code), List.of(a, add ? "1" : "0"))
+          .compose(r -> add && r != null && r.size() > 0 ? knowAgencies(List.of(a)).map(r) : Future.succeededFuture(r))
+          .map(r -> Optional.ofNullable(incident(code, r)));
+    });
   }
 
   /**
@@ -979,7 +1027,8 @@ public final class RedisStore implements Store {
     return eval(Scripts.CREATE_HASH, List.of(G + ":inc:" + i.code()), List.of("id", i.id(), "name", i.name(),
         "area", i.area() == null ? "" : org.crisishub.store.AreaJson.toJson(i.area()).toString(), "tp", i.twoPersonRule() ? "1" : "0",
         "state", i.state(), "created", String.valueOf(i.createdAt().toEpochMilli()),
-        "agency", i.agency() == null ? "" : i.agency(), "partners", agenciesJson(i.partners()))).compose(r -> {
+        "agency", i.agency() == null ? "" : i.agency(), "partners", agenciesJson(i.partners())))
+        .compose(r -> r.toInteger() != 1 ? Future.succeededFuture(r) : knowAgencies(i.agencies()).map(r)).compose(r -> {
           if (r.toInteger() != 1) {
             return Future.succeededFuture(false);
           }
@@ -1327,6 +1376,12 @@ public final class RedisStore implements Store {
     String tag = tag(s);
     return eval(Scripts.SET_HELP, List.of(tag + ":helpinc:" + checkinId), List.of(tag, checkinId, state,
         responder == null ? "" : responder, String.valueOf(now.toEpochMilli()), agency == null ? "" : agency))
+        .map(r -> {
+          if (r != null && r.size() == 2 && "!".equals(r.get(0).toString())) {
+            throw new HubException(org.crisishub.domain.ErrorCode.CONFLICT, "this call for help is already " + r.get(1));
+          }
+          return r;
+        })
         .map(r -> r == null || r.size() < 3
             ? Optional.<HelpRequest>empty()
             : Optional.of(help(r.get(0).toString(), r.get(1).toString(), r.get(2).toString())));

@@ -405,11 +405,22 @@ final class Scripts {
 
   /**
    * KEYS[1] = tag:helpinc:checkinId. ARGV: tag, checkin id, state, responder, now, agency. Returns
-   * {incident, helpJson, checkInMember} of the first entry, or an empty list.
+   * {incident, helpJson, checkInMember} of the first entry, an empty list, or {'!', state} changing
+   * nothing when an entry's state is not before ARGV[3] (Store.HELP_STATES: forward only).
    */
   static final String SET_HELP = """
       local tag, id = ARGV[1], ARGV[2]
+      local rank = {open = 1, acknowledged = 2, resolved = 3}
       local out = {}
+      for _, inc in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+        local raw = redis.call('HGET', tag .. ':help:' .. inc, id)
+        if raw then
+          local from = cjson.decode(raw).state
+          if not rank[from] or not rank[ARGV[3]] or rank[ARGV[3]] <= rank[from] then
+            return {'!', from}
+          end
+        end
+      end
       for _, inc in ipairs(redis.call('SMEMBERS', KEYS[1])) do
         local hk = tag .. ':help:' .. inc
         local raw = redis.call('HGET', hk, id)
