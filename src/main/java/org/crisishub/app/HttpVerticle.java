@@ -4,7 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import org.crisishub.edge.EdgeContext;
+import org.crisishub.edge.ConnectionGuard;
 import io.vertx.ext.web.Router;
 
 /** One HTTP + WebSocket server instance; the hub deploys one per core on the same port. */
@@ -12,22 +12,30 @@ final class HttpVerticle extends VerticleBase {
   /** WebSocket frames and messages above this close the connection with 1009. */
   static final int MAX_WS_MESSAGE = 16 * 1024;
 
-  private final EdgeContext edge;
+  private final String host;
   private final int port;
+  private final int sendBufferBytes;
+  private final ConnectionGuard connections;
   private final Router router;
   private HttpServer server;
 
-  /** {@code router} is built beforehand on a worker thread: building it loads classes for a while. */
-  HttpVerticle(EdgeContext edge, int port, Router router) {
-    this.edge = edge;
+  /**
+   * {@code router} is built beforehand on a worker thread: building it loads classes for a while.
+   * {@code sendBufferBytes}: the socket send buffer ({@code HUB_WS_SEND_BUFFER_BYTES}), 0 for the
+   * system's; {@code connections} is told of every accepted connection (the caps and header deadline).
+   */
+  HttpVerticle(String host, int port, int sendBufferBytes, ConnectionGuard connections, Router router) {
+    this.host = host;
     this.port = port;
+    this.sendBufferBytes = sendBufferBytes;
+    this.connections = connections;
     this.router = router;
   }
 
   @Override
   public Future<?> start() {
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(edge.config().httpHost())
+        .setHost(host)
         .setPort(port)
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false)
@@ -41,11 +49,11 @@ final class HttpVerticle extends VerticleBase {
         // HTTP/1.1 only: with h2c on, Vert.x builds the HTTP/1 pipeline (and reports the connection)
         // only after the first bytes, and the header deadline could not start at accept.
         .setHttp2ClearTextEnabled(false);
-    if (edge.config().wsSendBufferBytes() > 0) {
-      options.setSendBufferSize(edge.config().wsSendBufferBytes());
+    if (sendBufferBytes > 0) {
+      options.setSendBufferSize(sendBufferBytes);
     }
     server = vertx.createHttpServer(options)
-        .connectionHandler(edge.connections()::accepted)
+        .connectionHandler(connections::accepted)
         .requestHandler(router);
     return server.listen();
   }

@@ -11,16 +11,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.crisishub.auth.PersonAuth;
@@ -35,7 +28,7 @@ import org.crisishub.notices.ResponderAuth;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Phones;
 import org.crisishub.edge.EdgeContext;
-import org.crisishub.edge.KeepAlive;
+import org.crisishub.keys.TokenKeyFile;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.sms.DevSmsSender;
@@ -63,16 +56,17 @@ public final class Hub {
   private final HubConfig config;
   private final Clock clock = Clock.systemUTC();
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final List<Long> timers = new ArrayList<>();
   private final AtomicReference<String> deployment = new AtomicReference<>();
   private volatile boolean stopping;
   private Store store;
   private FanOut fanOut;
   private OutboxWorker outbox;
+  private Housekeeping housekeeping;
   private int port;
   private final String nodeId = "node-" + java.util.UUID.randomUUID();
   private HazelcastClusterManager clusterManager;
   private ClusterRelay relay;
+  private org.crisishub.cluster.ClusterMembership membership;
 
   public Hub(Vertx vertx, HubConfig config) {
     this.vertx = vertx;
@@ -91,7 +85,7 @@ public final class Hub {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
-    if (config.sms().equals("dev")) {
+    if (config.sms() == HubConfig.SmsMode.DEV) {
       if (config.devSmsOpen()) {
         LOG.warn("!!! dev SMS mode, OPEN (HUB_DEV_SMS_OPEN=true): anyone who reaches this hub reads every SMS,"
             + " one-time codes included, at /dev/sms/messages and texts as any number. Never on a reachable network. !!!");
@@ -104,9 +98,8 @@ public final class Hub {
       LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
           + " Use this only for closed-lab load tests. !!!");
     }
-    store = config.store().equals("redis")
-        ? new RedisStore(vertx, config.redisUrl(), RedisStore.Durability.valueOf(config.redisDurability()
-            .toUpperCase(java.util.Locale.ROOT)), config.timezone())
+    store = config.store() == HubConfig.StoreKind.REDIS
+        ? new RedisStore(vertx, config.redisUrl(), config.redisDurability(), config.timezone())
         : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
     // Every SMS withheld for an opt-out counts, where it is withheld: here the store's (not queued,
     // dropped at claim); sends refused at send time count where they are sent (outbox, codes).
@@ -115,7 +108,7 @@ public final class Hub {
     fanOut = new FanOut(registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
-    SmsSender sender = config.sms().equals("twilio")
+    SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
         ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
             config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()))
         : devSms;
@@ -126,29 +119,26 @@ public final class Hub {
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {
-      relay = new ClusterRelay(vertx, fanOut, nodeId, registry);
+      membership = new org.crisishub.cluster.ClusterMembership(vertx, clusterManager);
+      relay = new ClusterRelay(vertx, fanOut, nodeId, registry, membership::relayVersion);
       fanOut.relay(relay);
-      clusterManager.getHazelcastInstance().getCluster().addMembershipListener(
-          new com.hazelcast.cluster.MembershipListener() {
-            @Override
-            public void memberAdded(com.hazelcast.cluster.MembershipEvent e) {
-              membershipChanged();
-            }
-
-            @Override
-            public void memberRemoved(com.hazelcast.cluster.MembershipEvent e) {
-              membershipChanged();
-            }
-          });
+      membership.start(() -> {
+        if (!stopping) {
+          relay.reassert();
+          outbox.shareRate(clusterManager.getNodes().size());
+        }
+      });
       outbox.shareRate(clusterManager.getNodes().size());
-      io.micrometer.core.instrument.Gauge.builder("hub.cluster.nodes", this,
-          h -> h.clusterUp() ? h.clusterManager.getNodes().size() : 0)
+      io.micrometer.core.instrument.Gauge.builder("hub.cluster.nodes", membership,
+          org.crisishub.cluster.ClusterMembership::nodes)
           .description("members of the cluster as this node sees it (0: out of the cluster)").register(registry);
       io.micrometer.core.instrument.Gauge.builder("hub.cluster.relay.shards", relay, ClusterRelay::registeredShards)
           .description("fan-out shard addresses this node is registered for").register(registry);
     }
-    io.micrometer.core.instrument.Gauge.builder("hub.store.up", storeUp, java.util.concurrent.atomic.AtomicInteger::get)
-        .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store())
+    housekeeping = new Housekeeping(vertx, store, fanOut, clock, config.wsIdleSeconds(), config.wsStallSeconds(),
+        config.retentionDays());
+    io.micrometer.core.instrument.Gauge.builder("hub.store.up", housekeeping.storeUp(), java.util.concurrent.atomic.AtomicInteger::get)
+        .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store().toString())
         .register(registry);
     for (org.crisishub.domain.Channel ch : org.crisishub.domain.Channel.values()) {
       for (org.crisishub.domain.Status st : org.crisishub.domain.Status.values()) {
@@ -172,7 +162,7 @@ public final class Hub {
         // Building the services and one router per HTTP server loads a few thousand classes (Jackson,
         // Vert.x Web, the Twilio SDK, libphonenumber): 0.3 s to 2 s of a blocked event loop on a loaded
         // machine when it ran there, so it runs on a worker; the event loops only deploy and listen.
-        .compose(v -> vertx.executeBlocking(() -> wire(tokenKey(), phones, limiter, devSms, guarded)))
+        .compose(v -> vertx.executeBlocking(() -> wire(TokenKeyFile.load(config.tokenSecret(), config.dataDir()), phones, limiter, devSms, guarded)))
         .compose(wired -> warmServerClasses().map(wired))
         .compose(wired -> {
           outbox.start();
@@ -182,7 +172,7 @@ public final class Hub {
               .compose(x -> deployHttp(wired)), false).compose(deployed -> deployed);
         })
         .map(v -> {
-          startTimers();
+          housekeeping.start();
           LOG.info(StartReport.describe(config, new StartReport.Runtime(port, nodeId,
               vertx.isNativeTransportEnabled(), clusterManager == null ? 1 : clusterManager.getNodes().size())));
           return this;
@@ -218,7 +208,7 @@ public final class Hub {
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
         config.timezone(), safety);
     EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
-        config.sms().equals("dev") ? devSms : null, registry, clock, this::readiness, conversation,
+        config.sms() == HubConfig.SmsMode.DEV ? devSms : null, registry, clock, this::readiness, conversation,
         responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     for (int i = 0; i < httpInstances(); i++) {
@@ -270,7 +260,8 @@ public final class Hub {
       return Future.failedFuture(e);
     }
     return vertx.deployVerticle(() -> {
-      HttpVerticle v = new HttpVerticle(wired.edge(), listenPort, routers.remove());
+      HttpVerticle v = new HttpVerticle(config.httpHost(), listenPort, config.wsSendBufferBytes(),
+          wired.edge().connections(), routers.remove());
       servers.add(v);
       return v;
     }, new DeploymentOptions().setInstances(instances)).map(id -> {
@@ -291,65 +282,9 @@ public final class Hub {
     }
   }
 
-  private final java.util.concurrent.atomic.AtomicInteger storeUp = new java.util.concurrent.atomic.AtomicInteger(1);
-
-  private void startTimers() {
-    timers.add(vertx.setPeriodic(2000, t -> store.ping().onComplete(ar -> storeUp.set(ar.succeeded() ? 1 : 0))));
-    long idleMs = config.wsIdleSeconds() * 1000L;
-    long stallMs = config.wsStallSeconds() * 1000L;
-    timers.add(vertx.setPeriodic(Math.max(1000, idleMs / 3), t -> KeepAlive.sweep(fanOut, idleMs)));
-    timers.add(vertx.setPeriodic(Math.max(250, Math.min(1000, stallMs / 4)), t -> fanOut.closeStalled(stallMs)));
-    Duration retention = Duration.ofDays(config.retentionDays());
-    timers.add(vertx.setPeriodic(1000, Duration.ofMinutes(10).toMillis(), t -> store.purge(clock.instant(), retention)
-        .onSuccess(n -> {
-          if (n > 0) {
-            LOG.info("retention: deleted {} check-ins older than {} days", n, config.retentionDays());
-          }
-        })
-        .onFailure(e -> LOG.warn("retention purge failed: {}", e.getMessage()))));
-  }
-
-  /** The key of session tokens: {@code HUB_TOKEN_SECRET}, or one generated once into the data folder. */
-  private byte[] tokenKey() throws Exception {
-    if (config.tokenSecret() != null) {
-      // Any length of secret yields a 256-bit key; the same secret gives the same key on every node.
-      return java.security.MessageDigest.getInstance("SHA-256")
-          .digest(config.tokenSecret().getBytes(StandardCharsets.UTF_8));
-    }
-    Path file = config.dataDir().resolve("token.secret");
-    if (Files.exists(file)) {
-      return Base64.getDecoder().decode(Files.readString(file).strip());
-    }
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    Path tmp = config.dataDir().resolve("token.secret.tmp");
-    Files.writeString(tmp, Base64.getEncoder().encodeToString(key), StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-    try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      LOG.debug("no POSIX permissions on this file system");
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    LOG.info("generated a session token key into the data folder (single node only; set HUB_TOKEN_SECRET"
-        + " for a cluster)");
-    return key;
-  }
-
-  private void membershipChanged() {
-    // Hazelcast's event thread: hop onto Vert.x, give the new view a moment, then re-assert.
-    vertx.runOnContext(v -> vertx.setTimer(500, t -> {
-      if (!stopping && relay != null) {
-        relay.reassert();
-        outbox.shareRate(clusterManager.getNodes().size());
-      }
-    }));
-  }
-
   /** False while this node is out of its cluster (Hazelcast not running). Always true on a single node. */
   public boolean clusterUp() {
-    return clusterManager == null || clusterManager.isActive()
-        && clusterManager.getHazelcastInstance().getLifecycleService().isRunning();
+    return membership == null || membership.up();
   }
 
   private Future<Void> readiness() {
@@ -396,7 +331,9 @@ public final class Hub {
     }
     stopping = true;
     LOG.info("stopping: readiness is 503 now");
-    timers.forEach(vertx::cancelTimer);
+    if (housekeeping != null) {
+      housekeeping.stop();
+    }
     long delayMs = config.shutdownDelaySeconds() * 1000L;
     Future<Long> delayed = delayMs > 0 ? vertx.timer(delayMs).map(0L) : Future.succeededFuture(0L);
     delayed.compose(v -> {
@@ -411,6 +348,9 @@ public final class Hub {
       LOG.info("stopping: draining {} sessions", sessions.size());
       return whenNoSessions(6000).compose(x -> smsDrained);
     }).compose(v -> {
+      if (membership != null) {
+        membership.stop();
+      }
       if (relay != null) {
         relay.stop();
       }

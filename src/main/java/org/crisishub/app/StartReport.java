@@ -33,16 +33,16 @@ public final class StartReport {
     line(lines, "version", version());
     line(lines, "node", rt.nodeId());
     line(lines, "public url", c.publicUrl());
-    line(lines, "store", c.store().equals("redis")
-        ? "redis at " + redisHost(c.redisUrl()) + " (durability " + c.redisDurability() + ")"
+    line(lines, "store", c.store() == HubConfig.StoreKind.REDIS
+        ? "redis at " + redisHost(c.redisUrl()) + " (durability " + c.redisDurability().name().toLowerCase(java.util.Locale.ROOT) + ")"
         : "embedded SQLite in " + c.dataDir().toAbsolutePath().normalize());
     line(lines, "cluster", c.cluster()
         ? "on, " + rt.clusterNodes() + " node(s), join " + c.clustering().join()
         : "off (single node)");
-    line(lines, "sms", c.sms().equals("dev")
+    line(lines, "sms", c.sms() == HubConfig.SmsMode.DEV
         ? "dev (kept in the outbox at /dev/sms/messages, nothing is sent)"
         : "twilio (from " + c.twilio().from() + ", " + c.smsRate() + " SMS/s)");
-    line(lines, "dev endpoints", c.sms().equals("dev") ? devEndpoints(c) : "off");
+    line(lines, "dev endpoints", c.sms() == HubConfig.SmsMode.DEV ? devEndpoints(c) : "off");
     line(lines, "admin", c.adminToken() != null ? "on (HUB_ADMIN_TOKEN set)" : "off (set HUB_ADMIN_TOKEN to enable)");
     line(lines, "rate limits", c.rateLimits() ? "on" : "OFF (HUB_RATE_LIMITS=off: closed-lab load tests only)");
     line(lines, "connections", connections(c));

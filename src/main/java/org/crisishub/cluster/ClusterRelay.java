@@ -5,13 +5,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.fanout.OutFrame;
 import org.slf4j.Logger;
@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@value #SHARDS} shard addresses; a node registers a consumer for a shard while it holds at least
  * one session in it, so registrations in Hazelcast stay bounded (at most shards × nodes), a
  * reconnect storm mostly touches none, and a publish reaches only nodes with interested sessions.
- * The receiving node filters by its local index. Each delivery is serialised once per shard.
+ * The receiving node filters by its local index. Each delivery is serialised once per shard, as a
+ * {@link RelayMessage} in the {@link RelayCodec} form every member reads (the previous release's
+ * while any member still runs it).
  *
  * <p>Registrations live in a Hazelcast multimap that can lose entries when a split heals
  * (vert.x#4394): on every membership change this node registers its shards again (the new
@@ -37,6 +39,7 @@ public final class ClusterRelay implements FanOut.Relay {
   private final Vertx vertx;
   private final FanOut fanOut;
   private final String nodeId;
+  private final IntSupplier sendVersion;
   private final int[] counts = new int[SHARDS];
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private final Counter sent;
@@ -45,8 +48,13 @@ public final class ClusterRelay implements FanOut.Relay {
   private final DeliveryOptions options = new DeliveryOptions().setLocalOnly(false);
   private boolean stopped;
 
-  public ClusterRelay(Vertx vertx, FanOut fanOut, String nodeId, MeterRegistry registry) {
+  /**
+   * @param sendVersion the {@link RelayCodec} version to send in now: the highest every member reads
+   *     ({@link ClusterMembership#relayVersion()}); read at each message
+   */
+  public ClusterRelay(Vertx vertx, FanOut fanOut, String nodeId, MeterRegistry registry, IntSupplier sendVersion) {
     this.vertx = vertx;
+    this.sendVersion = sendVersion;
     this.fanOut = fanOut;
     this.nodeId = nodeId;
     for (int i = 0; i < SHARDS; i++) {
@@ -70,81 +78,70 @@ public final class ClusterRelay implements FanOut.Relay {
     if (phones.isEmpty()) {
       return;
     }
-    Map<Integer, JsonArray> byShard = new HashMap<>();
+    Map<Integer, List<String>> byShard = new HashMap<>();
     for (String p : phones) {
-      byShard.computeIfAbsent(shard(p), k -> new JsonArray()).add(p);
+      byShard.computeIfAbsent(shard(p), k -> new ArrayList<>()).add(p);
     }
-    byShard.forEach((s, to) -> publish(s, message("p", frame).put("to", to)));
+    long now = System.currentTimeMillis();
+    byShard.forEach((s, to) -> publish(s, new RelayMessage.ToPhones(nodeId, now, to, frame)));
   }
 
   @Override
   public void toIncident(String incident, OutFrame frame, boolean respondersOnly) {
-    publish(shard(FanOut.incidentKey(incident)), message(respondersOnly ? "r" : "i", frame).put("inc", incident));
+    long now = System.currentTimeMillis();
+    // Responders only, with no agency named, reaches nobody on another node (as it always has).
+    publish(shard(FanOut.incidentKey(incident)), respondersOnly
+        ? new RelayMessage.ToResponders(nodeId, now, incident, List.of(), frame)
+        : new RelayMessage.ToIncident(nodeId, now, incident, frame));
   }
 
   @Override
   public void toIncidentResponders(String incident, Collection<String> agencies, OutFrame frame) {
-    publish(shard(FanOut.incidentKey(incident)), message("r", frame).put("inc", incident)
-        .put("ag", new JsonArray(new ArrayList<>(agencies))));
+    publish(shard(FanOut.incidentKey(incident)), new RelayMessage.ToResponders(nodeId, System.currentTimeMillis(),
+        incident, new ArrayList<>(agencies), frame));
   }
 
   /** {@code owner}: a phone, or a responder key (watched by the nodes holding that responder's sessions). */
   @Override
   public void closeToken(String owner, String tokenId, short code, String reason) {
-    JsonObject m = new JsonObject().put("o", nodeId).put("k", "x").put("phone", owner)
-        .put("code", code).put("reason", reason);
-    if (tokenId != null) {
-      m.put("tok", tokenId);
-    }
-    publish(shard(owner), m);
+    publish(shard(owner), new RelayMessage.CloseSessions(nodeId, owner, tokenId, code, reason));
   }
 
-  private JsonObject message(String kind, OutFrame frame) {
-    JsonObject m = new JsonObject().put("o", nodeId).put("k", kind).put("f", frame.text())
-        .put("t", System.currentTimeMillis());
-    if (frame.coalesceKey() != null) {
-      m.put("c", frame.coalesceKey());
-    }
-    return m;
-  }
-
-  private void publish(int shard, JsonObject message) {
+  private void publish(int shard, RelayMessage message) {
     sent.increment();
-    vertx.eventBus().publish(PREFIX + shard, message, options);
+    vertx.eventBus().publish(PREFIX + shard, RelayCodec.encode(message, sendVersion.getAsInt()), options);
   }
 
-  private void receive(JsonObject m) {
-    if (nodeId.equals(m.getString("o"))) {
+  private void receive(JsonObject json) {
+    RelayMessage m;
+    try {
+      m = RelayCodec.decode(json);
+    } catch (RelayCodec.UnreadableMessage e) {
+      // The message may carry numbers and notes: only what is wrong with it is logged.
+      LOG.warn("dropped a cluster fan-out message: {}", e.getMessage());
+      return;
+    }
+    if (nodeId.equals(m.origin())) {
       return; // delivered locally already
     }
     received.increment();
-    Long sentAt = m.getLong("t");
-    if (sentAt != null) {
-      lag.record(Math.max(0, System.currentTimeMillis() - sentAt), java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (m instanceof RelayMessage.ToPhones p) {
+      recordLag(p.sentAtMs());
+      fanOut.deliverLocally(p.phones(), p.frame());
+    } else if (m instanceof RelayMessage.ToIncident i) {
+      recordLag(i.sentAtMs());
+      fanOut.deliverToIncidentLocally(i.incident(), i.frame());
+    } else if (m instanceof RelayMessage.ToResponders r) {
+      recordLag(r.sentAtMs());
+      fanOut.deliverToIncidentRespondersLocally(r.incident(), r.agencies(), r.frame());
+    } else if (m instanceof RelayMessage.CloseSessions x) {
+      fanOut.closeTokenLocally(x.owner(), x.tokenId(), x.code(), x.reason());
     }
-    OutFrame frame = m.containsKey("f") ? new OutFrame(m.getString("f"), m.getString("c")) : null;
-    switch (m.getString("k")) {
-      case "p" -> {
-        List<String> to = new ArrayList<>();
-        for (Object p : m.getJsonArray("to")) {
-          to.add((String) p);
-        }
-        fanOut.deliverLocally(to, frame);
-      }
-      case "i" -> fanOut.deliverToIncidentLocally(m.getString("inc"), frame);
-      case "r" -> {
-        List<String> agencies = new ArrayList<>();
-        JsonArray ag = m.getJsonArray("ag");
-        if (ag != null) {
-          for (Object a : ag) {
-            agencies.add((String) a);
-          }
-        }
-        fanOut.deliverToIncidentRespondersLocally(m.getString("inc"), agencies, frame);
-      }
-      case "x" -> fanOut.closeTokenLocally(m.getString("phone"), m.getString("tok"),
-          m.getInteger("code").shortValue(), m.getString("reason"));
-      default -> LOG.warn("unknown cluster fan-out message kind {}", m.getString("k"));
+  }
+
+  private void recordLag(long sentAtMs) {
+    if (sentAtMs > 0) {
+      lag.record(Math.max(0, System.currentTimeMillis() - sentAtMs), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
 

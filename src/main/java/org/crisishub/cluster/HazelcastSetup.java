@@ -28,6 +28,9 @@ public final class HazelcastSetup {
       throw new HubConfig.ConfigException("cannot read " + FILE + ": " + e.getMessage());
     }
     HubConfig.Cluster c = hub.clustering();
+    // Tells the other members which relay messages this node reads (a rolling upgrade mixes releases).
+    config.getMemberAttributeConfig().setAttribute(ClusterMembership.RELAY_VERSION_ATTRIBUTE,
+        String.valueOf(RelayCodec.CURRENT));
     config.getNetworkConfig().setPort(c.port()).setPortAutoIncrement(false);
     if (!c.host().equals("0.0.0.0")) {
       // A wildcard host lets Hazelcast pick the address it advertises; anything else is advertised as is.
@@ -38,7 +41,7 @@ public final class HazelcastSetup {
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    if (c.join().equals("kubernetes")) {
+    if (c.join() == HubConfig.ClusterJoin.KUBERNETES) {
       join.getTcpIpConfig().setEnabled(false);
       join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", c.k8sServiceDns())
           .setProperty("service-port", String.valueOf(c.port()));

@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import org.crisishub.domain.Phones;
+import org.crisishub.store.redis.RedisStore;
 
 /**
  * The hub's configuration, read once at start-up: the defaults in {@code conf/hub.properties}
@@ -28,10 +29,10 @@ public record HubConfig(
     String httpHost,
     int httpPort,
     Path dataDir,
-    String store,
+    StoreKind store,
     String redisUrl,
     boolean cluster,
-    String sms,
+    SmsMode sms,
     String publicUrl,
     String adminToken,
     List<String> allowedOrigins,
@@ -51,10 +52,10 @@ public record HubConfig(
     int smsMaxAttempts,
     int smsLeaseSeconds,
     Cluster clustering,
-    String redisDurability,
+    RedisStore.Durability redisDurability,
     int shutdownDelaySeconds,
     int reconnectSpreadMs,
-    String logFormat,
+    LogFormat logFormat,
     String smsNumber,
     boolean devSmsOpen,
     Connections connections,
@@ -66,7 +67,7 @@ public record HubConfig(
    * or {@code kubernetes} DNS of {@code k8sServiceDns}), this node's Hazelcast port and address, and
    * the fixed clustered event-bus port.
    */
-  public record Cluster(String join, List<String> members, int port, String host, int eventBusPort,
+  public record Cluster(ClusterJoin join, List<String> members, int port, String host, int eventBusPort,
       String k8sServiceDns) {
   }
 
@@ -86,6 +87,60 @@ public record HubConfig(
 
   /** Twilio account settings; only validated when {@code HUB_SMS=twilio}. */
   public record Twilio(String accountSid, String authToken, String from, String apiBase, int timeoutMs) {
+  }
+
+  /** {@code HUB_STORE}: where acknowledged data lives. */
+  public enum StoreKind {
+    /** SQLite in {@code HUB_DATA_DIR} (one node). */
+    EMBEDDED,
+    /** The Redis server at {@code HUB_REDIS_URL} (needed for a cluster). */
+    REDIS;
+
+    /** The value as written in the configuration. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** {@code HUB_SMS}: how outbound SMS leave the hub. */
+  public enum SmsMode {
+    /** Kept in memory and shown at {@code /dev/sms/*}; nothing is texted. */
+    DEV,
+    /** Sent through Twilio with the {@code HUB_TWILIO_*} credentials. */
+    TWILIO;
+
+    /** The value as written in the configuration. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** {@code HUB_CLUSTER_JOIN}: how a node finds the other members. */
+  public enum ClusterJoin {
+    /** The addresses in {@code HUB_CLUSTER_MEMBERS}. */
+    TCP,
+    /** DNS of the headless service {@code HUB_K8S_SERVICE_DNS}. */
+    KUBERNETES;
+
+    /** The value as written in the configuration. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** {@code HUB_LOG_FORMAT}: lines for people or one JSON object per event (read by logback.xml). */
+  public enum LogFormat {
+    TEXT,
+    JSON;
+
+    /** The value as written in the configuration. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
   /** Thrown for an unknown key or an invalid value; its message is meant for the operator. */
@@ -167,10 +222,10 @@ public record HubConfig(
 
   private static HubConfig from(Map<String, String> v, List<String> warnings) {
     int port = intIn(v, "HUB_HTTP_PORT", 0, 65535);
-    String store = oneOf(v, "HUB_STORE", "embedded", "redis");
+    StoreKind store = oneOf(v, "HUB_STORE", StoreKind.class);
     boolean cluster = bool(v, "HUB_CLUSTER", "true", "false");
-    String sms = oneOf(v, "HUB_SMS", "dev", "twilio");
-    if (cluster && !store.equals("redis")) {
+    SmsMode sms = oneOf(v, "HUB_SMS", SmsMode.class);
+    if (cluster && store != StoreKind.REDIS) {
       throw new ConfigException("HUB_CLUSTER=true needs HUB_STORE=redis: the embedded store is one file on one"
           + " machine, and nodes of a cluster must share what they acknowledge");
     }
@@ -184,7 +239,7 @@ public record HubConfig(
     }
     Twilio twilio = new Twilio(v.get("HUB_TWILIO_ACCOUNT_SID"), v.get("HUB_TWILIO_AUTH_TOKEN"),
         v.get("HUB_TWILIO_FROM"), apiBase, intIn(v, "HUB_TWILIO_TIMEOUT_MS", 100, 120_000));
-    if (sms.equals("twilio")) {
+    if (sms == SmsMode.TWILIO) {
       for (String k : List.of("HUB_TWILIO_ACCOUNT_SID", "HUB_TWILIO_AUTH_TOKEN", "HUB_TWILIO_FROM")) {
         if (v.get(k).isEmpty()) {
           throw new ConfigException("HUB_SMS=twilio needs " + k);
@@ -226,7 +281,7 @@ public record HubConfig(
     if (!(smsRate > 0) || smsRate > 10_000) {
       throw new ConfigException("HUB_SMS_RATE must be above 0 and at most 10000");
     }
-    Cluster clustering = new Cluster(oneOf(v, "HUB_CLUSTER_JOIN", "tcp", "kubernetes"),
+    Cluster clustering = new Cluster(oneOf(v, "HUB_CLUSTER_JOIN", ClusterJoin.class),
         list(v.get("HUB_CLUSTER_MEMBERS")), intIn(v, "HUB_CLUSTER_PORT", 1, 65535), v.get("HUB_CLUSTER_HOST"),
         intIn(v, "HUB_EVENTBUS_PORT", 0, 65535), v.get("HUB_K8S_SERVICE_DNS"));
     for (String m : clustering.members()) {
@@ -234,10 +289,10 @@ public record HubConfig(
         throw new ConfigException("HUB_CLUSTER_MEMBERS: \"" + m + "\" is not host or host:port");
       }
     }
-    if (cluster && clustering.join().equals("kubernetes") && clustering.k8sServiceDns().isEmpty()) {
+    if (cluster && clustering.join() == ClusterJoin.KUBERNETES && clustering.k8sServiceDns().isEmpty()) {
       throw new ConfigException("HUB_CLUSTER_JOIN=kubernetes needs HUB_K8S_SERVICE_DNS (the headless service)");
     }
-    String durability = oneOf(v, "HUB_REDIS_DURABILITY", "always", "everysec", "unchecked");
+    RedisStore.Durability durability = oneOf(v, "HUB_REDIS_DURABILITY", RedisStore.Durability.class);
     String smsNumber = v.getOrDefault("HUB_SMS_NUMBER", "");
     if (!smsNumber.isEmpty() && !smsNumber.matches(E164)) {
       throw new ConfigException("HUB_SMS_NUMBER must be an E.164 number such as +15551234567");
@@ -295,7 +350,7 @@ public record HubConfig(
         durability,
         intIn(v, "HUB_SHUTDOWN_DELAY_SECONDS", 0, 600),
         intIn(v, "HUB_RECONNECT_SPREAD_MS", 0, 600_000),
-        oneOf(v, "HUB_LOG_FORMAT", "text", "json"),
+        oneOf(v, "HUB_LOG_FORMAT", LogFormat.class),
         smsNumber.isEmpty() ? null : smsNumber,
         bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
         connections,
@@ -369,6 +424,20 @@ public record HubConfig(
       }
     }
     throw new ConfigException(key + "=" + v.get(key) + " must be one of " + Arrays.toString(allowed));
+  }
+
+  /**
+   * The constant of {@code type} whose name is the value of {@code key} in any case (the setting's
+   * values are the constants' names in lower case).
+   */
+  private static <E extends Enum<E>> E oneOf(Map<String, String> v, String key, Class<E> type) {
+    E[] constants = type.getEnumConstants();
+    String[] allowed = new String[constants.length];
+    for (int i = 0; i < constants.length; i++) {
+      allowed[i] = constants[i].name().toLowerCase(Locale.ROOT);
+    }
+    String value = oneOf(v, key, allowed);
+    return constants[Arrays.asList(allowed).indexOf(value)];
   }
 
   private static boolean bool(Map<String, String> v, String key, String yes, String no) {

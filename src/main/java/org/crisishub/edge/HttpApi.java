@@ -209,7 +209,8 @@ public final class HttpApi {
         }
       });
     }
-    new SmsRoutes(edge).mount(r);
+    new SmsRoutes(new SmsRoutes.Uses(edge.config().twilio().authToken(), edge.config().publicUrl(), edge.registry(),
+        edge.devSms(), edge.sms(), edge.phones(), edge.store(), edge.clock(), edge.safety())).mount(r);
     new ResponderRoutes(edge, this).mount(r);
     new SafetyRoutes(edge, this).mount(r);
     new TemplateRoutes(edge, this).mount(r);

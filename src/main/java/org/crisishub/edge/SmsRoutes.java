@@ -7,10 +7,16 @@ import io.vertx.core.MultiMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import org.crisishub.core.SafetyCheckService;
 import org.crisishub.domain.HubException;
+import org.crisishub.domain.Phones;
+import org.crisishub.sms.DevSmsSender;
+import org.crisishub.sms.SmsConversation;
+import org.crisishub.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,17 +34,30 @@ public final class SmsRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(SmsRoutes.class);
   private static final String EMPTY_TWIML = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
-  private final EdgeContext edge;
+  private final Uses uses;
   private final RequestValidator validator;
   private final MeterRegistry registry;
   private static final java.util.Set<String> TWILIO_STATUSES = java.util.Set.of("accepted", "scheduled", "queued",
       "sending", "sent", "delivered", "undelivered", "failed", "read", "receiving", "received", "canceled");
 
-  SmsRoutes(EdgeContext edge) {
-    this.edge = edge;
-    String token = edge.config().twilio().authToken();
+  /**
+   * What the SMS edge uses. Every member is thread-safe.
+   *
+   * @param twilioAuthToken the account's auth token that signs webhooks; null or empty: every webhook
+   *     call is refused (dev mode uses {@code /dev/sms/inbound})
+   * @param publicUrl {@code HUB_PUBLIC_URL}, the base Twilio signed the webhook URL with
+   * @param devSms the dev sender when {@code HUB_SMS=dev} (the {@code /dev/sms} routes), else null
+   * @param safety the safety checks told of delivery reports, or null
+   */
+  record Uses(String twilioAuthToken, String publicUrl, MeterRegistry registry, DevSmsSender devSms,
+      SmsConversation conversation, Phones phones, Store store, Clock clock, SafetyCheckService safety) {
+  }
+
+  SmsRoutes(Uses uses) {
+    this.uses = uses;
+    String token = uses.twilioAuthToken();
     this.validator = token == null || token.isEmpty() ? null : new RequestValidator(token);
-    this.registry = edge.registry();
+    this.registry = uses.registry();
     refused = io.micrometer.core.instrument.Counter.builder("hub.sms.webhook.refused")
         .description("Twilio webhook calls refused for a missing or wrong X-Twilio-Signature").register(registry);
   }
@@ -49,7 +68,7 @@ public final class SmsRoutes {
     BodyHandler form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY);
     r.post("/sms/inbound").handler(form).handler(this::inbound);
     r.post("/sms/status").handler(form).handler(this::status);
-    if (edge.devSms() != null) {
+    if (uses.devSms() != null) {
       r.post("/dev/sms/inbound").handler(form).handler(this::devInbound);
       r.get("/dev/sms").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
           .sendFile("web/dev-sms.html"));
@@ -67,7 +86,7 @@ public final class SmsRoutes {
     for (String name : form.names()) {
       params.put(name, form.get(name));
     }
-    return validator.validate(edge.config().publicUrl() + ctx.request().uri(), params, signature);
+    return validator.validate(uses.publicUrl() + ctx.request().uri(), params, signature);
   }
 
   private void inbound(RoutingContext ctx) {
@@ -86,7 +105,7 @@ public final class SmsRoutes {
     }
     // A Body whose bytes are not UTF-8 cannot be read: the parser gets null and the sender the usage text.
     String body = !bodyIsUtf8(ctx) ? null : form.get("Body") == null ? "" : form.get("Body");
-    edge.sms().handle(from, body, sid).onComplete(ar -> {
+    uses.conversation().handle(from, body, sid).onComplete(ar -> {
       if (ar.failed()) {
         // Only a bad From or a store failure gets here; nothing was applied, so Twilio may retry.
         Errors.send(ctx, ar.cause());
@@ -196,15 +215,15 @@ public final class SmsRoutes {
     io.vertx.core.Future<Void> optOut = io.vertx.core.Future.succeededFuture();
     if (String.valueOf(org.crisishub.sms.OptOutGuard.UNSUBSCRIBED).equals(errorCode) && to != null) {
       try {
-        String phone = edge.phones().normalise(to);
-        optOut = edge.store().setSmsOptOut(phone, true, edge.clock().instant());
+        String phone = uses.phones().normalise(to);
+        optOut = uses.store().setSmsOptOut(phone, true, uses.clock().instant());
       } catch (HubException e) {
         LOG.warn("a 21610 delivery report names an unreadable number");
       }
     }
-    optOut.compose(v -> edge.store().recordDeliveryReport(sid, status, errorCode, edge.clock().instant()))
-        .compose(v -> edge.safety() == null ? io.vertx.core.Future.<Void>succeededFuture()
-            : edge.safety().deliveryReport(sid, status, errorCode))
+    optOut.compose(v -> uses.store().recordDeliveryReport(sid, status, errorCode, uses.clock().instant()))
+        .compose(v -> uses.safety() == null ? io.vertx.core.Future.<Void>succeededFuture()
+            : uses.safety().deliveryReport(sid, status, errorCode))
         .onComplete(ar -> {
       if (ar.failed()) {
         Errors.send(ctx, ar.cause());
@@ -231,7 +250,7 @@ public final class SmsRoutes {
       return;
     }
     String sid = "SMdev" + UUID.randomUUID().toString().replace("-", "");
-    edge.sms().handle(from, body == null ? "" : body, sid).onComplete(ar -> {
+    uses.conversation().handle(from, body == null ? "" : body, sid).onComplete(ar -> {
       if (ar.failed()) {
         Errors.send(ctx, ar.cause());
       } else {

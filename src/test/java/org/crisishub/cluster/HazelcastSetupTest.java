@@ -34,6 +34,8 @@ class HazelcastSetupTest {
     assertEquals("10.0.0.5:5710", c.getNetworkConfig().getPublicAddress());
     assertEquals("SET", c.getMultiMapConfig("__vertx.subs").getValueCollectionType().name());
     assertEquals("10", c.getProperty("hazelcast.max.no.heartbeat.seconds"));
+    assertEquals(String.valueOf(RelayCodec.CURRENT),
+        c.getMemberAttributeConfig().getAttribute(ClusterMembership.RELAY_VERSION_ATTRIBUTE));
   }
 
   @Test

@@ -18,8 +18,8 @@ class HubConfigTest {
   void defaults() {
     HubConfig c = HubConfig.load(Map.of());
     assertEquals(8080, c.httpPort());
-    assertEquals("embedded", c.store());
-    assertEquals("dev", c.sms());
+    assertEquals(HubConfig.StoreKind.EMBEDDED, c.store());
+    assertEquals(HubConfig.SmsMode.DEV, c.sms());
     assertEquals("http://localhost:8080", c.publicUrl());
     assertNull(c.adminToken());
     assertEquals(30, c.retentionDays());
@@ -101,6 +101,30 @@ class HubConfigTest {
       HubConfig above = HubConfig.load(Map.of("HUB_MAX_CONNECTIONS", String.valueOf(files + 1)));
       assertTrue(above.warnings().stream().anyMatch(w -> w.contains("open-file limit")), above.warnings().toString());
     }
+  }
+
+  @Test
+  @DisplayName("enumerated settings are enums, any case accepted; a bad value names the setting and every accepted value")
+  void enumerations() {
+    HubConfig c = HubConfig.load(Map.of("HUB_STORE", "Redis", "HUB_SMS", "TWILIO", "HUB_TWILIO_ACCOUNT_SID", "AC1",
+        "HUB_TWILIO_AUTH_TOKEN", "t", "HUB_TWILIO_FROM", "+15550001111", "HUB_REDIS_DURABILITY", "everysec",
+        "HUB_LOG_FORMAT", "json", "HUB_CLUSTER_JOIN", "kubernetes"));
+    assertEquals(HubConfig.StoreKind.REDIS, c.store());
+    assertEquals(HubConfig.SmsMode.TWILIO, c.sms());
+    assertEquals(org.crisishub.store.redis.RedisStore.Durability.EVERYSEC, c.redisDurability());
+    assertEquals(HubConfig.LogFormat.JSON, c.logFormat());
+    assertEquals(HubConfig.ClusterJoin.KUBERNETES, c.clustering().join());
+    HubConfig d = HubConfig.load(Map.of());
+    assertEquals(org.crisishub.store.redis.RedisStore.Durability.ALWAYS, d.redisDurability());
+    assertEquals(HubConfig.LogFormat.TEXT, d.logFormat());
+    assertEquals(HubConfig.ClusterJoin.TCP, d.clustering().join());
+    assertEquals("embedded", d.store().toString(), "shown as written in the configuration");
+    assertMessage(Map.of("HUB_STORE", "postgres"), "HUB_STORE=postgres must be one of [embedded, redis]");
+    assertMessage(Map.of("HUB_SMS", "sns"), "HUB_SMS=sns must be one of [dev, twilio]");
+    assertMessage(Map.of("HUB_LOG_FORMAT", "xml"), "HUB_LOG_FORMAT=xml must be one of [text, json]");
+    assertMessage(Map.of("HUB_CLUSTER_JOIN", "multicast"), "HUB_CLUSTER_JOIN=multicast must be one of [tcp, kubernetes]");
+    assertMessage(Map.of("HUB_REDIS_DURABILITY", "never"),
+        "HUB_REDIS_DURABILITY=never must be one of [always, everysec, unchecked]");
   }
 
   private static void assertMessage(Map<String, String> env, String mustName) {

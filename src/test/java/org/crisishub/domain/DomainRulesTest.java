@@ -21,7 +21,11 @@ class DomainRulesTest {
     assertEquals("+15551234567", us.normalise("  5551234567 "));
     assertEquals("+442079460958", us.normalise("+44 20 7946 0958"));
     assertEquals("+442079460958", new Phones("GB").normalise("020 7946 0958"));
-    assertEquals("+34612345678", us.normalise("0034 612 345 678".replaceFirst("^00", "+")));
+    // 00 is the international prefix where people dial it (most of Europe): the input as typed.
+    assertEquals("+34612345678", new Phones("GB").normalise("0034 612 345 678"));
+    assertEquals("+34612345678", new Phones("ES").normalise("0034 612 345 678"));
+    // From the US the international prefix is 011.
+    assertEquals("+34612345678", us.normalise("011 34 612 345 678"));
   }
 
   @ParameterizedTest
