@@ -100,12 +100,14 @@ public final class Hub {
     }
     store = config.store() == HubConfig.StoreKind.REDIS
         ? new RedisStore(vertx, config.redisUrl(), config.redisDurability(), config.timezone())
+            .auditChainDelay(config.auditChainDelayMs())
         : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
     // Every SMS withheld for an opt-out counts, where it is withheld: here the store's (not queued,
     // dropped at claim); sends refused at send time count where they are sent (outbox, codes).
     store.onSmsOptedOut(org.crisishub.sms.SmsOutcomes.of(registry, "opted_out")::increment);
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
+    auditReport = new org.crisishub.core.AuditReport(new org.crisishub.core.AuditService(store), registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
     SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
@@ -136,7 +138,7 @@ public final class Hub {
           .description("fan-out shard addresses this node is registered for").register(registry);
     }
     housekeeping = new Housekeeping(vertx, store, fanOut, clock, config.wsIdleSeconds(), config.wsStallSeconds(),
-        config.retentionDays());
+        config.retentionDays()).reportAudit(auditReport);
     io.micrometer.core.instrument.Gauge.builder("hub.store.up", housekeeping.storeUp(), java.util.concurrent.atomic.AtomicInteger::get)
         .description("1 while the store (SQLite, or Redis) answers, 0 while it does not").tag("store", config.store().toString())
         .register(registry);
@@ -281,6 +283,8 @@ public final class Hub {
       return s.getLocalPort();
     }
   }
+
+  private org.crisishub.core.AuditReport auditReport;
 
   /** False while this node is out of its cluster (Hazelcast not running). Always true on a single node. */
   public boolean clusterUp() {

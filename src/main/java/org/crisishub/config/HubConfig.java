@@ -60,6 +60,7 @@ public record HubConfig(
     boolean devSmsOpen,
     Connections connections,
     java.time.ZoneId timezone,
+    int auditChainDelayMs,
     List<String> warnings) {
 
   /**
@@ -355,6 +356,7 @@ public record HubConfig(
         bool(v, "HUB_DEV_SMS_OPEN", "true", "false"),
         connections,
         timezone,
+        intIn(v, "HUB_AUDIT_CHAIN_DELAY_MS", 0, 3_600_000),
         List.copyOf(warnings));
   }
 

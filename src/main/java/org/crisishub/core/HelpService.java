@@ -104,8 +104,7 @@ public final class HelpService {
         }
         HubException no = new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
             "this call for help belongs to an incident your agency does not serve");
-        return store.audit(who.username(), "help." + state, checkinId, "refused", no.code().wire(), clock.instant())
-            .transform(y -> Future.failedFuture(no));
+        return Future.failedFuture(no);
       });
     });
   }
@@ -118,12 +117,9 @@ public final class HelpService {
   }
 
   private Future<Store.HelpRequest> apply(Responder who, String checkinId, String state) {
-    // Forward only (Store.HELP_STATES): a refused move (409) changed nothing and tells nobody.
-    return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).recover(e ->
-        e instanceof HubException h && h.code() == org.crisishub.domain.ErrorCode.CONFLICT
-            ? store.audit(who.username(), "help." + state, checkinId, "refused", h.code().wire(), clock.instant())
-                .<java.util.Optional<Store.HelpRequest>>transform(y -> Future.failedFuture(e))
-            : Future.<java.util.Optional<Store.HelpRequest>>failedFuture(e)).compose(o -> {
+    // Forward only (Store.HELP_STATES): a refused move (409) changed nothing and tells nobody; the
+    // edge audits it as refused (edge.AuditedCall).
+    return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
@@ -143,8 +139,7 @@ public final class HelpService {
             org.crisishub.domain.SmsText.fit(text, SmsReplies.NOTICE_SEGMENTS), clock.instant())
             .andThen(x -> smsQueued.run()));
       }
-      return sms.compose(x -> store.audit(who.username(), "help." + state, checkinId, "done", h.incident(),
-          clock.instant())).map(h);
+      return sms.map(h);
     });
   }
 }

@@ -99,17 +99,6 @@ public final class SafetyCheckService {
     return best;
   }
 
-  // ---------------------------------------------------------------- audit
-
-  private Future<Void> audit(Actor who, String action, String target, String outcome, String detail) {
-    return store.audit(who.name(), action, target, outcome, detail, clock.instant());
-  }
-
-  private <T> Future<T> refuse(Actor who, String action, String target, HubException e) {
-    return audit(who, action, target, "refused", e.code().wire() + ": " + e.getMessage())
-        .transform(x -> Future.failedFuture(e));
-  }
-
   // ---------------------------------------------------------------- drafting
 
   /** The requested audience: flags default to true; numbers normalised, distinct. */
@@ -238,8 +227,7 @@ public final class SafetyCheckService {
         return Future.failedFuture(e);
       }
       if (!inc.open()) {
-        return refuse(actor, "safety_check.create", inc.code(),
-            new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
       }
       return resolve(inc, audience).compose(m -> reachable(m.keySet()).compose(smsCount -> store
           .outboxStats(clock.instant()).compose(stats -> {
@@ -252,7 +240,6 @@ public final class SafetyCheckService {
                 m.size(), smsCount, segments, SmsText.isGsm7(text) ? "GSM-7" : "UCS-2", estimate, now, null, null,
                 SafetyCheckStore.Tallies.ZERO);
             return checks.createCheck(d)
-                .compose(x -> audit(actor, "safety_check.create", d.id(), "done", inc.code()))
                 .map(d);
           })));
     });
@@ -303,16 +290,15 @@ public final class SafetyCheckService {
     return checkFor(actor, id, Act.APPROVE, "safety_check.approve").compose(e -> {
       Check c = e.getKey();
       if (!org.crisishub.domain.Agencies.same(who.agency(), c.agency())) {
-        return refuse(actor, "safety_check.approve", id,
-            new HubException(ErrorCode.FORBIDDEN, "an approver of " + c.agency() + " approves this check"));
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
+            "an approver of " + c.agency() + " approves this check"));
       }
       if (who.username().equals(c.author())) {
-        return refuse(actor, "safety_check.approve", id,
-            new HubException(ErrorCode.FORBIDDEN, "the author cannot approve their own check"));
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "the author cannot approve their own check"));
       }
       return checks.approveCheck(id, who.username(), clock.instant()).compose(ok -> ok.isPresent()
-          ? audit(actor, "safety_check.approve", id, "done", null).map(ok.get())
-          : refuse(actor, "safety_check.approve", id, new HubException(ErrorCode.CONFLICT,
+          ? Future.succeededFuture(ok.get())
+          : Future.failedFuture(new HubException(ErrorCode.CONFLICT,
               "only a draft can be approved (this check is " + c.state() + ")")));
     });
   }
@@ -325,13 +311,12 @@ public final class SafetyCheckService {
       Incident inc = e.getValue();
       List<String> from = c.needsApproval() ? List.of("approved") : List.of("draft", "approved");
       if (!from.contains(c.state())) {
-        return refuse(actor, "safety_check.start", id, new HubException(ErrorCode.CONFLICT, c.needsApproval()
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, c.needsApproval()
             && "draft".equals(c.state()) ? "this check needs a second responder's approval first"
             : "this check is " + c.state()));
       }
       if (!inc.open()) {
-        return refuse(actor, "safety_check.start", id,
-            new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
       }
       return resolve(inc, Audience.parse(c.audienceJson())).compose(m -> {
         List<Member> audience = new ArrayList<>();
@@ -340,10 +325,9 @@ public final class SafetyCheckService {
         return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), clock.instant());
       }).compose(started -> {
         if (started.isEmpty()) {
-          return refuse(actor, "safety_check.start", id,
-              new HubException(ErrorCode.CONFLICT, "this check was started or closed meanwhile"));
+          return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "this check was started or closed meanwhile"));
         }
-        return audit(actor, "safety_check.start", id, "done", null).map(started.get());
+        return Future.succeededFuture(started.get());
       }).onSuccess(s -> ask(s, inc));
     });
   }
@@ -376,8 +360,8 @@ public final class SafetyCheckService {
     Actor actor = Actor.of(who);
     return checkFor(actor, id, Act.DRAFT, "safety_check.close").compose(e ->
         checks.closeCheck(id, clock.instant()).compose(ok -> ok.isPresent()
-            ? audit(actor, "safety_check.close", id, "done", null).map(ok.get())
-            : refuse(actor, "safety_check.close", id, new HubException(ErrorCode.CONFLICT,
+            ? Future.succeededFuture(ok.get())
+            : Future.failedFuture(new HubException(ErrorCode.CONFLICT,
                 "only a running check can be closed (this check is " + e.getKey().state() + ")"))));
   }
 
@@ -394,7 +378,7 @@ public final class SafetyCheckService {
 
   /**
    * The members in {@code state} (all when null); people chosen only by location appear once they
-   * answered. Every read is written to the audit trail.
+   * answered. Every read is audited at the edge (edge.AuditedCall).
    */
   public Future<List<SafetyCheckStore.Person>> people(Responder who, String id, String state) {
     if (state != null && !List.of("safe", "need_help", "no_answer", "unreachable").contains(state)) {
@@ -402,8 +386,7 @@ public final class SafetyCheckService {
     }
     Actor actor = Actor.of(who);
     return checkFor(actor, id, Act.TRIAGE, "safety_check.people.read").compose(e -> checks.people(id, state))
-        .map(all -> all.stream().filter(p -> !p.byLocation() || p.at() != null).toList())
-        .compose(list -> audit(actor, "safety_check.people.read", id, "done", state).map(list));
+        .map(all -> all.stream().filter(p -> !p.byLocation() || p.at() != null).toList());
   }
 
   // ---------------------------------------------------------------- answers

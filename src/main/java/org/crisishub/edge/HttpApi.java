@@ -178,8 +178,10 @@ public final class HttpApi {
     }));
     r.post("/api/v1/otp").handler(ctx -> handle(ctx, this::sendCode));
     r.post("/api/v1/sessions").handler(ctx -> handle(ctx, this::createSession));
+    // A responder's sign-out is a change by a responder: audited (a person's is not).
     r.delete("/api/v1/sessions").handler(ctx -> handle(ctx, c -> Principal.of(edge, bearerToken(c))
-        .compose(this::deleteSession)));
+        .compose(p -> AuditedCall.change("session.revoke", null).run(edge, edge.clock(), c, p,
+            () -> deleteSession(p)))));
 
     authed(r.post("/api/v1/checkins"), this::checkIn);
     authed(r.get("/api/v1/people/:phone/status"), this::status);

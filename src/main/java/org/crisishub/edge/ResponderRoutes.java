@@ -34,8 +34,10 @@ final class ResponderRoutes {
   }
 
   void mount(Router r) {
-    r.post("/api/v1/admin/responders").handler(ctx -> admin(ctx, this::createResponder));
-    r.delete("/api/v1/admin/responders/:username").handler(ctx -> admin(ctx, c -> {
+    r.post("/api/v1/admin/responders").handler(ctx -> admin(ctx, AuditedCall.change("responder.create", null),
+        this::createResponder));
+    r.delete("/api/v1/admin/responders/:username").handler(ctx -> admin(ctx,
+        AuditedCall.change("responder.disable", "username"), c -> {
       String username = c.pathParam("username");
       return edge.responders().disable(username).map(x -> {
         // Every open stream of the account closes at once, on every node.
@@ -44,33 +46,22 @@ final class ResponderRoutes {
         return HttpApi.Reply.noContent();
       });
     }));
-    r.post("/api/v1/admin/agencies/:agency/keys/rotate").handler(ctx -> admin(ctx, c ->
+    r.post("/api/v1/admin/agencies/:agency/keys/rotate").handler(ctx -> admin(ctx,
+        AuditedCall.change("agency.key.rotate", "agency"), c ->
         edge.notices().rotate(c.pathParam("agency")).map(k -> HttpApi.Reply.created(
             org.crisishub.notices.NoticeSigner.jwk(k)))));
-    r.get("/api/v1/admin/audit").handler(ctx -> admin(ctx, c -> edge.store().auditTrail(500).map(list -> {
-      ArrayNode a = Wire.array();
-      for (var e : list) {
-        ObjectNode n = a.addObject();
-        n.put("seq", e.seq()).put("at", Wire.time(e.at())).put("actor", e.actor()).put("action", e.action())
-            .put("outcome", e.outcome());
-        if (e.target() != null) {
-          n.put("target", e.target());
-        }
-        if (e.detail() != null) {
-          n.put("detail", e.detail());
-        }
-      }
-      return HttpApi.Reply.ok(a);
-    })));
+    new AuditRoutes(edge, api).mount(r);
 
     r.post("/api/v1/responders/sessions").handler(ctx -> api.handle(ctx, c -> {
       JsonNode b = HttpApi.bodyObject(c);
-      return edge.responders().login(Fields.requiredString(b, "username"), Fields.requiredString(b, "password"),
-          clientAddress.of(c.request())).map(t -> HttpApi.Reply.ok(Wire.object().put("token", t.token())
-              .put("expiresAt", Wire.time(t.expiresAt()))));
+      String username = Fields.requiredString(b, "username");
+      // A session made is a change by that responder: audited before the token is handed out.
+      return edge.responders().login(username, Fields.requiredString(b, "password"), clientAddress.of(c.request()))
+          .compose(t -> edge.store().audit(username, "session.create", null, "done", null, edge.clock().instant())
+              .map(HttpApi.Reply.ok(Wire.object().put("token", t.token()).put("expiresAt", Wire.time(t.expiresAt())))));
     }));
 
-    r.post("/api/v1/incidents").handler(ctx -> responder(ctx, (c, who) -> {
+    r.post("/api/v1/incidents").handler(ctx -> responder(ctx, AuditedCall.change("incident.create", null), (c, who) -> {
       JsonNode b = HttpApi.bodyObject(c);
       return edge.notices().createIncident(who, Fields.requiredString(b, "code"), Fields.requiredString(b, "name"),
           b.get("area"), Fields.optionalBoolean(b, "twoPersonRule", false))
@@ -81,12 +72,15 @@ final class ResponderRoutes {
       list.forEach(i -> a.add(incident(i)));
       return HttpApi.Reply.ok(a);
     })));
-    r.post("/api/v1/incidents/:code/close").handler(ctx -> actor(ctx, (c, who) ->
+    r.post("/api/v1/incidents/:code/close").handler(ctx -> actor(ctx, AuditedCall.change("incident.close", "code"),
+        (c, who) ->
         edge.notices().closeIncident(who, c.pathParam("code")).map(i -> HttpApi.Reply.ok(incident(i)))));
-    r.post("/api/v1/incidents/:code/partners").handler(ctx -> actor(ctx, (c, who) ->
+    r.post("/api/v1/incidents/:code/partners").handler(ctx -> actor(ctx, AuditedCall.change("incident.partner.add",
+        "code", c -> HttpApi.bodyObject(c).path("agency").asText(null)), (c, who) ->
         edge.notices().partner(who, c.pathParam("code"), Fields.requiredString(HttpApi.bodyObject(c), "agency"), true)
             .map(i -> HttpApi.Reply.ok(incident(i)))));
-    r.delete("/api/v1/incidents/:code/partners/:agency").handler(ctx -> actor(ctx, (c, who) ->
+    r.delete("/api/v1/incidents/:code/partners/:agency").handler(ctx -> actor(ctx,
+        AuditedCall.change("incident.partner.remove", "code", c -> c.pathParam("agency")), (c, who) ->
         edge.notices().partner(who, c.pathParam("code"), c.pathParam("agency"), false)
             .map(i -> HttpApi.Reply.ok(incident(i)))));
     r.get("/api/v1/incidents/:code/notices.atom").handler(ctx -> edge.notices()
@@ -103,7 +97,7 @@ final class ResponderRoutes {
           list.forEach(v -> a.add(v.notice()));
           return HttpApi.Reply.ok(a);
         })));
-    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, (c, who) ->
+    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, AuditedCall.read("help.read", "code"), (c, who) ->
         edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
             .compose(i -> edge.help().queue(i.code())).map(Wire::helpRequests).map(HttpApi.Reply::ok)));
     r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
@@ -114,22 +108,26 @@ final class ResponderRoutes {
           }
           return edge.help().read(null, Principal.responder(p), c.pathParam("id")).map(Wire::helpSummary);
         }).map(HttpApi.Reply::ok)));
-    r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, (c, who) ->
-        edge.help().set(who, c.pathParam("id"), "acknowledged").map(Wire::helpRequest).map(HttpApi.Reply::ok)));
-    r.post("/api/v1/help/:id/resolve").handler(ctx -> responder(ctx, (c, who) ->
-        edge.help().set(who, c.pathParam("id"), "resolved").map(Wire::helpRequest).map(HttpApi.Reply::ok)));
+    r.post("/api/v1/help/:id/ack").handler(ctx -> responder(ctx, AuditedCall.change("help.acknowledged", "id"),
+        (c, who) -> edge.help().set(who, c.pathParam("id"), "acknowledged").map(Wire::helpRequest)
+            .map(HttpApi.Reply::ok)));
+    r.post("/api/v1/help/:id/resolve").handler(ctx -> responder(ctx, AuditedCall.change("help.resolved", "id"),
+        (c, who) -> edge.help().set(who, c.pathParam("id"), "resolved").map(Wire::helpRequest)
+            .map(HttpApi.Reply::ok)));
 
-    r.post("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/notices").handler(ctx -> responder(ctx, AuditedCall.change("notice.draft", null), (c, who) ->
         edge.notices().draft(who, HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.created(draftBody(v)))));
-    r.get("/api/v1/notices").handler(ctx -> responder(ctx, (c, who) ->
+    r.get("/api/v1/notices").handler(ctx -> responder(ctx, AuditedCall.read("notice.list", null), (c, who) ->
         edge.notices().list(who, c.queryParams().get("incident"), c.queryParams().get("state")).map(list -> {
           ArrayNode a = Wire.array();
           list.forEach(v -> a.add(Wire.object().<ObjectNode>set("notice", v.notice()).put("state", v.state())));
           return HttpApi.Reply.ok(a);
         })));
-    r.post("/api/v1/notices/:id/approve").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/notices/:id/approve").handler(ctx -> responder(ctx, AuditedCall.change("notice.approve", "id"),
+        (c, who) ->
         edge.notices().approve(who, c.pathParam("id")).map(v -> HttpApi.Reply.ok(draftBody(v)))));
-    r.post("/api/v1/notices/:id/publish").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/notices/:id/publish").handler(ctx -> responder(ctx, AuditedCall.change("notice.publish", "id"),
+        (c, who) ->
         edge.notices().publish(who, c.pathParam("id")).map(HttpApi.Reply::ok)));
     r.getWithRegex("/api/v1/notices/(?<id>[^/]+)\\.cap").handler(ctx -> edge.notices().cap(ctx.pathParam("id"))
         .onComplete(ar -> {
@@ -195,31 +193,33 @@ final class ResponderRoutes {
 
   /**
    * Admin endpoints: 403 while {@code HUB_ADMIN_TOKEN} is unset (whatever is sent); 401 without a
-   * valid token; 403 for a person's or a responder's token.
+   * valid token; 403 for a person's or a responder's token. Audited as {@code call} says.
    */
-  private void admin(RoutingContext ctx, Function<RoutingContext, Future<HttpApi.Reply>> h) {
+  private void admin(RoutingContext ctx, AuditedCall call, Function<RoutingContext, Future<HttpApi.Reply>> h) {
     api.handle(ctx, c -> {
       if (edge.config().adminToken() == null) {
         return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "admin endpoints are disabled"));
       }
-      return Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> {
+      return Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> call.run(edge, edge.clock(), c, p, () -> {
         if (!(p instanceof Principal.Admin)) {
           throw Principal.refused(p, "this needs the admin token");
         }
         return h.apply(c);
-      });
+      }));
     });
   }
 
-  /** Responder endpoints: 401 without a valid token; 403 for a person's token or the admin's. */
-  private void responder(RoutingContext ctx, BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
+  /** Responder endpoints: 401 without a valid token; 403 for a person's token or the admin's. Audited. */
+  private void responder(RoutingContext ctx, AuditedCall call,
+      BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
     api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
-        .compose(p -> h.apply(c, Principal.responder(p))));
+        .compose(p -> call.run(edge, edge.clock(), c, p, () -> h.apply(c, Principal.responder(p)))));
   }
 
-  /** Endpoints of a responder or the admin (close, partners): 401 without a valid token; 403 for a person's. */
-  private void actor(RoutingContext ctx, BiFunction<RoutingContext, Actor, Future<HttpApi.Reply>> h) {
-    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> h.apply(c, Principal.actor(p))));
+  /** Endpoints of a responder or the admin (close, partners): 401 without a valid token; 403 for a person's. Audited. */
+  private void actor(RoutingContext ctx, AuditedCall call, BiFunction<RoutingContext, Actor, Future<HttpApi.Reply>> h) {
+    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
+        .compose(p -> call.run(edge, edge.clock(), c, p, () -> h.apply(c, Principal.actor(p)))));
   }
 
   /** The responder behind an optional bearer token (null without one); on this public route a bad token counts as none. */

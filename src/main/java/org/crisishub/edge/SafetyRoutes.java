@@ -32,22 +32,28 @@ final class SafetyRoutes {
 
   void mount(Router r) {
     SafetyCheckService s = edge.safety();
-    r.post("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx,
+        AuditedCall.change("safety_check.create", null), (c, who) ->
         s.draft(who, c.pathParam("code"), HttpApi.bodyObject(c)).map(k -> HttpApi.Reply.created(check(k, false)))));
-    r.get("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx, (c, who) ->
+    r.get("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx,
+        AuditedCall.read("safety_check.list", "code"), (c, who) ->
         s.list(who, c.pathParam("code")).map(list -> {
           ArrayNode a = Wire.array();
           list.forEach(k -> a.add(check(k, true)));
           return HttpApi.Reply.ok(a);
         })));
-    r.post("/api/v1/safety-checks/:id/approve").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/safety-checks/:id/approve").handler(ctx -> responder(ctx,
+        AuditedCall.change("safety_check.approve", "id"), (c, who) ->
         s.approve(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, false)))));
-    r.post("/api/v1/safety-checks/:id/start").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/safety-checks/:id/start").handler(ctx -> responder(ctx,
+        AuditedCall.change("safety_check.start", "id"), (c, who) ->
         s.start(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
-    r.post("/api/v1/safety-checks/:id/close").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/safety-checks/:id/close").handler(ctx -> responder(ctx,
+        AuditedCall.change("safety_check.close", "id"), (c, who) ->
         s.close(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
     r.get("/api/v1/safety-checks/:id/people").handler(this::people);
-    r.get("/api/v1/safety-checks/:id").handler(ctx -> responder(ctx, (c, who) ->
+    r.get("/api/v1/safety-checks/:id").handler(ctx -> responder(ctx, AuditedCall.read("safety_check.read", "id"),
+        (c, who) ->
         s.get(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
     r.post("/api/v1/safety-checks/:id/answers").handler(ctx -> api.handle(ctx, c ->
         Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> {
@@ -88,12 +94,16 @@ final class SafetyRoutes {
     });
   }
 
+  /** Every read of a check's people is an audit entry (the state filter as its detail), JSON or CSV. */
+  private static final AuditedCall PEOPLE_READ = AuditedCall.auditedRead("safety_check.people.read", "id",
+      c -> c.queryParams().get("state"));
+
   private void people(RoutingContext ctx) {
     String accept = ctx.request().getHeader("Accept");
     boolean csv = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/csv");
     String state = ctx.queryParams().get("state");
     if (!csv) {
-      responder(ctx, (c, who) -> edge.safety().people(who, c.pathParam("id"), state).map(list -> {
+      responder(ctx, PEOPLE_READ, (c, who) -> edge.safety().people(who, c.pathParam("id"), state).map(list -> {
         ArrayNode a = Wire.array();
         list.forEach(p -> a.add(person(p)));
         return HttpApi.Reply.ok(a);
@@ -101,20 +111,23 @@ final class SafetyRoutes {
       return;
     }
     Principal.of(edge, HttpApi.bearerToken(ctx))
-        .compose(p -> edge.safety().people(Principal.responder(p), ctx.pathParam("id"), state))
+        .compose(p -> PEOPLE_READ.run(edge, edge.clock(), ctx, p, () -> edge.safety()
+            .people(Principal.responder(p), ctx.pathParam("id"), state).map(list -> {
+              StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt\r\n");
+              for (SafetyCheckStore.Person x : list) {
+                b.append(csv(x.phone())).append(',').append(csv(x.state())).append(',')
+                    .append(x.at() == null ? "" : Wire.time(x.at())).append(',').append(csv(x.channel())).append(',')
+                    .append(csv(x.delivery())).append(',').append(csv(x.errorCode())).append(",,\r\n");
+              }
+              return new HttpApi.Reply(200, Wire.JSON.getNodeFactory().textNode(b.toString()));
+            })))
         .onComplete(ar -> {
           if (ar.failed()) {
             Errors.send(ctx, ar.cause());
             return;
           }
-          StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt\r\n");
-          for (SafetyCheckStore.Person p : ar.result()) {
-            b.append(csv(p.phone())).append(',').append(csv(p.state())).append(',')
-                .append(p.at() == null ? "" : Wire.time(p.at())).append(',').append(csv(p.channel())).append(',')
-                .append(csv(p.delivery())).append(',').append(csv(p.errorCode())).append(",,\r\n");
-          }
           ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8")
-              .putHeader("Cache-Control", "no-store").end(b.toString());
+              .putHeader("Cache-Control", "no-store").end(ar.result().body().asText());
         });
   }
 
@@ -182,8 +195,10 @@ final class SafetyRoutes {
     return n;
   }
 
-  private void responder(RoutingContext ctx, BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
+  /** Responder endpoints: 401 without a valid token; 403 for a person's or the admin's. Audited as {@code call} says. */
+  private void responder(RoutingContext ctx, AuditedCall call,
+      BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
     api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
-        .compose(p -> h.apply(c, Principal.responder(p))));
+        .compose(p -> call.run(edge, edge.clock(), c, p, () -> h.apply(c, Principal.responder(p)))));
   }
 }

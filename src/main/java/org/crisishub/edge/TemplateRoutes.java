@@ -28,20 +28,20 @@ final class TemplateRoutes {
 
   void mount(Router r) {
     TemplateService t = edge.notices().templates();
-    r.post("/api/v1/templates").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/templates").handler(ctx -> responder(ctx, AuditedCall.change("template.create", null), (c, who) ->
         t.create(who, HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.created(template(v)))));
-    r.get("/api/v1/templates").handler(ctx -> responder(ctx, (c, who) -> t.list(who).map(list -> {
+    r.get("/api/v1/templates").handler(ctx -> responder(ctx, AuditedCall.read("template.list", null), (c, who) -> t.list(who).map(list -> {
       ArrayNode a = Wire.array();
       list.forEach(v -> a.add(template(v)));
       return HttpApi.Reply.ok(a);
     })));
-    r.get("/api/v1/templates/:id").handler(ctx -> responder(ctx, (c, who) ->
+    r.get("/api/v1/templates/:id").handler(ctx -> responder(ctx, AuditedCall.read("template.read", "id"), (c, who) ->
         t.get(who, c.pathParam("id"), version(c.queryParams().get("version"))).map(v -> HttpApi.Reply.ok(template(v)))));
-    r.put("/api/v1/templates/:id").handler(ctx -> responder(ctx, (c, who) ->
+    r.put("/api/v1/templates/:id").handler(ctx -> responder(ctx, AuditedCall.change("template.update", "id"), (c, who) ->
         t.update(who, c.pathParam("id"), HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.ok(template(v)))));
-    r.post("/api/v1/templates/:id/approve").handler(ctx -> responder(ctx, (c, who) ->
+    r.post("/api/v1/templates/:id/approve").handler(ctx -> responder(ctx, AuditedCall.change("template.approve", "id"), (c, who) ->
         t.approve(who, c.pathParam("id")).map(v -> HttpApi.Reply.ok(template(v)))));
-    r.post("/api/v1/templates/:id/preview").handler(ctx -> responder(ctx, (c, who) -> {
+    r.post("/api/v1/templates/:id/preview").handler(ctx -> responder(ctx, AuditedCall.read("template.preview", "id"), (c, who) -> {
       JsonNode b = HttpApi.bodyObject(c);
       for (var it = b.fieldNames(); it.hasNext(); ) {
         String f = it.next();
@@ -130,8 +130,10 @@ final class TemplateRoutes {
     return n;
   }
 
-  private void responder(RoutingContext ctx, BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
+  /** A responder route whose audit entry (the change, or any refusal) the edge writes before replying. */
+  private void responder(RoutingContext ctx, AuditedCall call,
+      BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
     api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
-        .compose(p -> h.apply(c, Principal.responder(p))));
+        .compose(p -> call.run(edge, edge.clock(), c, p, () -> h.apply(c, Principal.responder(p)))));
   }
 }

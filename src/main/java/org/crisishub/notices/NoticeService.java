@@ -35,7 +35,7 @@ import org.crisishub.store.Store.NoticeRecord;
  * Incidents and official notices: draft → (approved by a second responder where the incident has
  * the two-person rule) → published as an immutable, Ed25519-signed version. Updates and
  * cancellations are new notices referencing the one they replace. Nothing is edited in place or
- * deleted; every attempt, allowed or refused, is written to the audit trail.
+ * deleted; every attempt, allowed or refused, is audited at the edge (edge.AuditedCall).
  */
 public final class NoticeService {
   private final Store store;
@@ -79,34 +79,16 @@ public final class NoticeService {
     return "OFFICIAL " + incident + " (" + agency + "): " + headline + ". " + body;
   }
 
-  private Future<Void> audit(Responder who, String action, String target, String outcome, String detail) {
-    return store.audit(who.username(), action, target, outcome, detail, clock.instant());
-  }
-
-  private Future<Void> audit(Actor who, String action, String target, String outcome, String detail) {
-    return store.audit(who.name(), action, target, outcome, detail, clock.instant());
-  }
-
-  /** Fails with {@code error} after writing the refusal to the audit trail. */
-  private <T> Future<T> refuse(Responder who, String action, String target, HubException error) {
-    return refuse(Actor.of(who), action, target, error);
-  }
-
-  private <T> Future<T> refuse(Actor who, String action, String target, HubException error) {
-    return audit(who, action, target, "refused", error.code().wire() + ": " + error.getMessage())
-        .transform(x -> Future.failedFuture(error));
-  }
-
   /**
    * The incident {@code code} when {@code who} may do {@code act} on it; {@code not_found} for an
-   * unknown code, {@code forbidden} (written to the audit trail) otherwise.
+   * unknown code, {@code forbidden} otherwise.
    */
   public Future<Incident> incidentFor(Actor who, String code, Act act, String action) {
     return incident(code).compose(inc -> {
       try {
         IncidentAccess.require(inc, who, act);
       } catch (HubException e) {
-        return refuse(who, action, inc.code(), e);
+        return Future.failedFuture(e);
       }
       return Future.succeededFuture(inc);
     });
@@ -124,18 +106,18 @@ public final class NoticeService {
       inc = new Incident(UUID.randomUUID().toString(), c, name.strip(), area == null || area.isNull() ? null
           : org.crisishub.store.AreaJson.fromJson(area), twoPerson, "open", clock.instant(), null, who.agency(), List.of());
     } catch (HubException e) {
-      return refuse(who, "incident.create", code, e);
+      return Future.failedFuture(e);
     }
     return store.createIncident(inc).compose(created -> created
-        ? audit(who, "incident.create", inc.code(), "done", null).map(inc)
-        : refuse(who, "incident.create", inc.code(), new HubException(ErrorCode.CONFLICT, "that incident code is taken")));
+        ? Future.succeededFuture(inc)
+        : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "that incident code is taken")));
   }
 
   /** Closes an incident: a responder of its agencies, or the admin. */
   public Future<Incident> closeIncident(Actor who, String code) {
     return incidentFor(who, code, Act.CLOSE, "incident.close").compose(inc ->
         store.closeIncident(inc.code(), clock.instant()).compose(i -> i.isPresent()
-            ? audit(who, "incident.close", inc.code(), "done", null).map(i.get())
+            ? Future.succeededFuture(i.get())
             : Future.failedFuture(HubException.notFound("no such incident"))));
   }
 
@@ -148,17 +130,16 @@ public final class NoticeService {
     String action = add ? "incident.partner.add" : "incident.partner.remove";
     String a = agency == null ? "" : agency.strip();
     if (a.isEmpty() || a.length() > 100) {
-      return incident(code).compose(inc -> refuse(who, action, inc.code(),
-          HubException.invalid("agency must be 1 to 100 characters")));
+      return incident(code).compose(inc -> Future.failedFuture(HubException.invalid("agency must be 1 to 100 characters")));
     }
     // One agency, one name: an agency the hub knows in another letter case keeps its first spelling.
     return incidentFor(who, code, Act.MANAGE_PARTNERS, action).compose(inc -> store.agencyNamed(a).compose(name -> {
       if (!add && org.crisishub.domain.Agencies.same(name, inc.agency())) {
-        return refuse(who, action, inc.code(), new HubException(ErrorCode.CONFLICT,
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT,
             "the owning agency cannot be removed from its incident"));
       }
       return store.setIncidentPartner(inc.code(), name, add).compose(i -> i.isPresent()
-          ? audit(who, action, inc.code(), "done", name).map(i.get())
+          ? Future.succeededFuture(i.get())
           : Future.failedFuture(HubException.notFound("no such incident")));
     }));
   }
@@ -183,7 +164,7 @@ public final class NoticeService {
   /** Drafts a notice from request fields; the author needs the {@code publisher} role. */
   public Future<View> draft(Responder who, JsonNode in) {
     if (!who.can(Responder.PUBLISHER)) {
-      return refuse(who, "notice.draft", null, new HubException(ErrorCode.FORBIDDEN, "drafting needs the publisher role"));
+      return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "drafting needs the publisher role"));
     }
     if (in.has("template")) {
       return draftFromTemplate(who, in);
@@ -226,22 +207,22 @@ public final class NoticeService {
         d.put("references", references);
       }
     } catch (HubException e) {
-      return refuse(who, "notice.draft", null, e);
+      return Future.failedFuture(e);
     }
     return store.incident(code).compose(inc -> {
       if (inc.isEmpty()) {
-        return refuse(who, "notice.draft", code, HubException.invalid("incident " + code + " does not exist"));
+        return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
       }
       if (!IncidentAccess.allows(inc.get(), Actor.of(who), Act.DRAFT)) {
-        return refuse(who, "notice.draft", code, forbiddenFor(inc.get(), who, Act.DRAFT));
+        return Future.failedFuture(forbiddenFor(inc.get(), who, Act.DRAFT));
       }
       if (!inc.get().open()) {
-        return refuse(who, "notice.draft", code, new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
       }
       Future<Void> refOk = !d.has("references") ? Future.succeededFuture()
           : store.notice(d.path("references").asText()).compose(ref -> {
             if (ref.isEmpty() || !ref.get().incident().equals(code) || !"published".equals(ref.get().state())) {
-              return refuse(who, "notice.draft", code, HubException.invalid(
+              return Future.failedFuture(HubException.invalid(
                   "references must be the id of a current published notice of " + code));
             }
             return Future.succeededFuture();
@@ -256,9 +237,7 @@ public final class NoticeService {
     Instant expires = d.has("expires") ? Instant.parse(d.path("expires").asText()) : null;
     NoticeRecord rec = new NoticeRecord(id, code, who.username(), who.agency(), "draft", null, d.toString(), null,
         expires, clock.instant(), null);
-    return store.insertNotice(rec)
-        .compose(v -> audit(who, "notice.draft", id, "done", auditDetail))
-        .map(v -> view(rec));
+    return store.insertNotice(rec).map(v -> view(rec));
   }
 
   private static final Set<String> TEMPLATE_FIELDS = Set.of("incident", "template", "values", "expires");
@@ -291,10 +270,10 @@ public final class NoticeService {
         return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
       }
       if (!IncidentAccess.allows(inc.get(), Actor.of(who), Act.DRAFT)) {
-        return refuse(who, "notice.draft", code, forbiddenFor(inc.get(), who, Act.DRAFT));
+        return Future.failedFuture(forbiddenFor(inc.get(), who, Act.DRAFT));
       }
       if (!inc.get().open()) {
-        return refuse(who, "notice.draft", code, new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
       }
       return templates.forNotice(who, templateId, values).compose(f -> {
         var c = f.view().content();
@@ -382,23 +361,23 @@ public final class NoticeService {
   public Future<View> approve(Responder who, String id) {
     return load(id).compose(rec -> {
       if (!who.can(Responder.APPROVER)) {
-        return refuse(who, "notice.approve", id, new HubException(ErrorCode.FORBIDDEN, "approving needs the approver role"));
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "approving needs the approver role"));
       }
       if (!"draft".equals(rec.state())) {
-        return refuse(who, "notice.approve", id, new HubException(ErrorCode.CONFLICT, "only a draft can be approved"));
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "only a draft can be approved"));
       }
       return store.incident(rec.incident()).compose(inc -> {
         if (inc.isEmpty() || !IncidentAccess.allows(inc.get(), Actor.of(who), Act.APPROVE)) {
-          return refuse(who, "notice.approve", id, inc.isEmpty() ? HubException.forbidden()
+          return Future.failedFuture(inc.isEmpty() ? HubException.forbidden()
               : forbiddenFor(inc.get(), who, Act.APPROVE));
         }
         if (inc.get().twoPersonRule() && who.username().equals(rec.author())) {
-          return refuse(who, "notice.approve", id, new HubException(ErrorCode.FORBIDDEN,
+          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
               "two-person rule: a notice must be approved by someone other than its author"));
         }
         return store.approveNotice(id, who.username(), clock.instant()).compose(ok -> ok
-            ? audit(who, "notice.approve", id, "done", null).compose(v -> load(id)).map(this::view)
-            : refuse(who, "notice.approve", id, new HubException(ErrorCode.CONFLICT, "only a draft can be approved")));
+            ? load(id).map(this::view)
+            : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "only a draft can be approved")));
       });
     });
   }
@@ -411,11 +390,11 @@ public final class NoticeService {
   public Future<ObjectNode> publish(Responder who, String id) {
     return load(id).compose(rec -> {
       if (!who.can(Responder.PUBLISHER)) {
-        return refuse(who, "notice.publish", id, new HubException(ErrorCode.FORBIDDEN, "publishing needs the publisher role"));
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "publishing needs the publisher role"));
       }
       return store.incident(rec.incident()).compose(inc -> {
         if (inc.isEmpty() || !IncidentAccess.allows(inc.get(), Actor.of(who), Act.PUBLISH)) {
-          return refuse(who, "notice.publish", id, inc.isEmpty() ? HubException.forbidden()
+          return Future.failedFuture(inc.isEmpty() ? HubException.forbidden()
               : forbiddenFor(inc.get(), who, Act.PUBLISH));
         }
         return preApproved(rec, who).compose(pre -> publish(who, rec, inc.get().twoPersonRule() && !pre));
@@ -443,7 +422,7 @@ public final class NoticeService {
     String id = rec.id();
     Set<String> from = twoPerson ? Set.of("approved") : Set.of("draft", "approved");
     if (!from.contains(rec.state())) {
-      return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, twoPerson && "draft".equals(rec.state())
+      return Future.failedFuture(new HubException(ErrorCode.CONFLICT, twoPerson && "draft".equals(rec.state())
           ? "two-person rule: the notice must be approved by a second responder first"
           : "the notice is already " + rec.state()));
     }
@@ -459,12 +438,12 @@ public final class NoticeService {
       return store.publishNotice(id, from, signedJson, now, ref,
           refState, sms).compose(ok -> {
             if (!ok) {
-              return refuse(who, "notice.publish", id, new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
+              return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
             }
             smsQueued.run();
             published.increment();
             events.publish(new DomainEvent.NoticePublished(rec.incident(), signedJson));
-            return audit(who, "notice.publish", id, "done", signed.path("keyId").asText()).map(signed);
+            return Future.succeededFuture(signed);
           });
     });
   }

@@ -27,9 +27,9 @@ import org.crisishub.store.TemplateStore.Version;
  * Notice templates (docs/notices.md, "Templates"): content reviewed once, published fast. A
  * publisher of an agency writes a template (version 1, a draft) or a new version of it; an approver
  * of the same agency who did not write that version approves it; notices are then made from the
- * latest approved version with only placeholder values filled in ({@link #forNotice}). Every
- * change and every refused attempt other than a malformed request is written to the audit trail,
- * with ids only. Thread-safe; never blocks.
+ * latest approved version with only placeholder values filled in ({@link #forNotice}). The audit
+ * entries of these requests are written by the edge (like every responder request). Thread-safe;
+ * never blocks.
  */
 public final class TemplateService {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,24 +57,12 @@ public final class TemplateService {
     this.clock = clock;
   }
 
-  private Future<Void> audit(Responder who, String action, String target, String outcome, String detail) {
-    return store.audit(who.username(), action, target, outcome, detail, clock.instant());
-  }
-
-  private <T> Future<T> refuse(Responder who, String action, String target, HubException error) {
-    if (error.code() == ErrorCode.INVALID_REQUEST) {
-      return Future.failedFuture(error);
-    }
-    return audit(who, action, target, "refused", error.code().wire() + ": " + error.getMessage())
-        .transform(x -> Future.failedFuture(error));
-  }
-
   // ---------------------------------------------------------------- writing
 
   /** A new template from a request body; {@code who} needs the {@code publisher} role. */
   public Future<View> create(Responder who, JsonNode in) {
     if (!who.can(Responder.PUBLISHER)) {
-      return refuse(who, "template.create", null, new HubException(ErrorCode.FORBIDDEN,
+      return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
           "writing templates needs the publisher role"));
     }
     NoticeTemplate content;
@@ -91,15 +79,14 @@ public final class TemplateService {
     var now = clock.instant();
     Template t = new Template(id, who.agency(), now, 1, null);
     Version v = new Version(id, 1, who.username(), json, "draft", null, now, null);
-    return templates.createTemplate(t, v).compose(x -> audit(who, "template.create", id, "done", "version 1"))
-        .map(new View(t, v, content));
+    return templates.createTemplate(t, v).map(new View(t, v, content));
   }
 
   /** A new version (a draft) of template {@code id}; the approved one stays in use until this one is approved. */
   public Future<View> update(Responder who, String id, JsonNode in) {
     return own(who, id, "template.update").compose(t -> {
       if (!who.can(Responder.PUBLISHER)) {
-        return refuse(who, "template.update", id, new HubException(ErrorCode.FORBIDDEN,
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
             "writing templates needs the publisher role"));
       }
       NoticeTemplate content;
@@ -114,7 +101,7 @@ public final class TemplateService {
       }
       return templates.addVersion(id, who.username(), json, clock.instant()).compose(n -> n.isEmpty()
           ? Future.failedFuture(HubException.notFound("no such template"))
-          : audit(who, "template.update", id, "done", "version " + n.get()).compose(x -> get(who, id, n.get())));
+          : get(who, id, n.get()));
     });
   }
 
@@ -126,22 +113,21 @@ public final class TemplateService {
   public Future<View> approve(Responder who, String id) {
     return own(who, id, "template.approve").compose(t -> {
       if (!who.can(Responder.APPROVER)) {
-        return refuse(who, "template.approve", id, new HubException(ErrorCode.FORBIDDEN,
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
             "approving templates needs the approver role"));
       }
       return version(t, t.latestVersion()).compose(v -> {
         if (!"draft".equals(v.state())) {
-          return refuse(who, "template.approve", id, new HubException(ErrorCode.CONFLICT,
+          return Future.failedFuture(new HubException(ErrorCode.CONFLICT,
               "version " + v.version() + " is already approved"));
         }
         if (who.username().equals(v.author())) {
-          return refuse(who, "template.approve", id, new HubException(ErrorCode.FORBIDDEN,
+          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
               "two-person rule: a template version must be approved by someone other than its author"));
         }
         return templates.approveVersion(id, v.version(), who.username(), clock.instant()).compose(ok -> ok
-            ? audit(who, "template.approve", id, "done", "version " + v.version())
-                .compose(x -> get(who, id, v.version()))
-            : refuse(who, "template.approve", id, new HubException(ErrorCode.CONFLICT,
+            ? get(who, id, v.version())
+            : Future.failedFuture(new HubException(ErrorCode.CONFLICT,
                 "the template changed meanwhile: approve its latest version")));
       });
     });
@@ -181,7 +167,7 @@ public final class TemplateService {
   public Future<Filled> forNotice(Responder who, String id, Map<String, String> values) {
     return own(who, id, "notice.draft").compose(t -> {
       if (t.approvedVersion() == null) {
-        return refuse(who, "notice.draft", id, new HubException(ErrorCode.CONFLICT,
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT,
             "the template has no approved version yet"));
       }
       return version(t, t.approvedVersion()).map(v -> {
@@ -232,10 +218,10 @@ public final class TemplateService {
   private Future<Template> own(Responder who, String id, String action) {
     return templates.template(id).compose(t -> {
       if (t.isEmpty()) {
-        return refuse(who, action, id, HubException.notFound("no such template"));
+        return Future.failedFuture(HubException.notFound("no such template"));
       }
       if (!t.get().agency().equalsIgnoreCase(who.agency())) {
-        return refuse(who, action, id, new HubException(ErrorCode.FORBIDDEN, "the template belongs to another agency"));
+        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "the template belongs to another agency"));
       }
       return Future.succeededFuture(t.get());
     });

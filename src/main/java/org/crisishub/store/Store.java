@@ -267,11 +267,21 @@ public interface Store {
   Future<Boolean> publishNotice(String id, Set<String> fromStates, String signedJson, Instant publishedAt,
       String referencesId, String referencedState, String smsBody);
 
-  /** Appends to the audit trail (never edited, never deleted). */
-  Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now);
+  /**
+   * Appends an entry to the hash-chained audit trail ({@link AuditChain}); never edited, never
+   * deleted. The future succeeds once the entry is durable: chained in the same commit (embedded),
+   * or stored as an intent that exactly one chainer appends to the chain later, in order, also
+   * after a crash (Redis). Callers acknowledge the change it records only after that. Entries hold
+   * ids, usernames and agency names only, never personal data: {@code subject} and {@code detail}
+   * may be null.
+   */
+  Future<Void> audit(String actor, String action, String subject, String outcome, String detail, Instant now);
 
-  /** The newest audit entries first. */
-  Future<List<AuditEntry>> auditTrail(int limit);
+  /**
+   * Chained audit entries with {@code id > after}, ascending, at most {@code limit}. On Redis,
+   * intents waiting to be chained are chained first when this node can (best effort).
+   */
+  Future<List<AuditChain.Entry>> auditPage(long after, int limit);
 
   /** Help requests of an incident, oldest first; only open and acknowledged ones when {@code openOnly}. */
   Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly);
@@ -319,11 +329,6 @@ public interface Store {
    */
   record NoticeRecord(String id, String incident, String author, String agency, String state, String approvedBy,
       String draftJson, String signedJson, Instant expires, Instant createdAt, Instant publishedAt) {
-  }
-
-  /** One entry of the audit trail. */
-  record AuditEntry(long seq, Instant at, String actor, String action, String target, String outcome,
-      String detail) {
   }
 
   /**

@@ -319,7 +319,7 @@ class SafetyCheckIT {
       assertEquals("at the school", last.path("note").asText());
 
       // Every read of people is audited.
-      var audit = api.get("/api/v1/admin/audit", ADMIN);
+      var audit = api.get("/api/v1/admin/audit?limit=1000", ADMIN);
       assertTrue(audit.text().contains("safety_check.people.read"), "people reads are audited");
 
       var list = api.get("/api/v1/incidents/SC1/safety-checks", pub);

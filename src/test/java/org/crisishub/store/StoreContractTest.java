@@ -397,7 +397,7 @@ public abstract class StoreContractTest {
     assertEquals(List.of("n2", "n1"), await(store.notices("FIRE2", null)).stream().map(Store.NoticeRecord::id).toList());
     assertEquals(2, await(store.outboxStats(T0)).waiting(), "one SMS per published notice to the joined number");
     await(store.audit("ann", "notice.publish", "n1", "done", null, T0));
-    assertEquals("notice.publish", await(store.auditTrail(10)).get(0).action());
+    assertEquals("notice.publish", await(store.auditPage(0, 10)).get(0).action());
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import org.crisishub.store.AuditChain;
 
 /**
  * Versioned schema of the embedded store. Version N is the N-th entry of {@link #STEPS}; the
@@ -12,6 +13,8 @@ import java.util.List;
  * released step, add a new one.
  */
 final class Migrations {
+  /** A step statement run in Java: chains the existing audit rows in {@code seq} order, renumbered 1..n. */
+  private static final String CHAIN_AUDIT = "-- java: chain the audit trail";
   static final List<String[]> STEPS = List.<String[]>of(
       new String[] {
           """
@@ -275,7 +278,15 @@ final class Migrations {
           "CREATE INDEX safety_people_phone ON safety_people (phone, state)",
           "CREATE INDEX safety_people_sid ON safety_people (sid)"
       },
-      // 8: notice templates (SqliteTemplates): a template's version pointers, and its versions.
+      // 8: the hash-chained audit trail (v2): every entry gets prevHash and hash (AuditChain);
+      // entries from before are chained here with their detail dropped (it could hold a headline).
+      new String[] {
+          "ALTER TABLE audit ADD COLUMN prev_hash TEXT",
+          "ALTER TABLE audit ADD COLUMN hash TEXT",
+          "UPDATE audit SET detail = NULL",
+          CHAIN_AUDIT
+      },
+      // 9: notice templates (SqliteTemplates): a template's version pointers, and its versions.
       new String[] {
           """
           CREATE TABLE templates (
@@ -303,6 +314,40 @@ final class Migrations {
   private Migrations() {
   }
 
+  private static void chainAudit(Connection c) throws SQLException {
+    List<Object[]> rows = new java.util.ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT seq, at_ms, actor, action, target, outcome FROM audit ORDER BY seq")) {
+      while (rs.next()) {
+        rows.add(new Object[] {rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+            rs.getString(6)});
+      }
+    }
+    try (Statement st = c.createStatement()) {
+      st.execute("DELETE FROM audit");
+    }
+    String prev = AuditChain.GENESIS;
+    long id = 0;
+    try (var ps = c.prepareStatement("INSERT INTO audit (seq, at_ms, actor, action, target, outcome, detail,"
+        + " prev_hash, hash) VALUES (?,?,?,?,?,?,NULL,?,?)")) {
+      for (Object[] r : rows) {
+        id++;
+        AuditChain.Entry e = AuditChain.next(id, prev, java.time.Instant.ofEpochMilli((Long) r[1]), (String) r[2],
+            (String) r[3], (String) r[4], (String) r[5], null);
+        ps.setLong(1, id);
+        ps.setLong(2, e.at().toEpochMilli());
+        ps.setString(3, e.actor());
+        ps.setString(4, e.action());
+        ps.setString(5, e.subject());
+        ps.setString(6, e.outcome());
+        ps.setString(7, e.prevHash());
+        ps.setString(8, e.hash());
+        ps.executeUpdate();
+        prev = e.hash();
+      }
+    }
+  }
+
   /** Applies the steps the database has not seen yet, each in its own transaction. Returns the version. */
   static int apply(Connection c) throws SQLException {
     int current;
@@ -319,7 +364,11 @@ final class Migrations {
       for (int v = current; v < STEPS.size(); v++) {
         try (Statement st = c.createStatement()) {
           for (String sql : STEPS.get(v)) {
-            st.execute(sql);
+            if (sql.equals(CHAIN_AUDIT)) {
+              chainAudit(c);
+            } else {
+              st.execute(sql);
+            }
           }
           st.execute("PRAGMA user_version = " + (v + 1));
         }

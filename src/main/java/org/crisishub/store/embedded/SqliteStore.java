@@ -42,6 +42,7 @@ import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Location;
 import org.crisishub.domain.Status;
+import org.crisishub.store.AuditChain;
 import org.crisishub.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1320,26 +1321,40 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now) {
+  public Future<Void> audit(String actor, String action, String subject, String outcome, String detail, Instant now) {
+    // The writer thread is the only one that appends, so the tail read here is the chain's head.
     return write(c -> {
-      update(c, "INSERT INTO audit (at_ms, actor, action, target, outcome, detail) VALUES (?,?,?,?,?,?)",
-          now.toEpochMilli(), actor, action, target, outcome, detail);
+      long last = 0;
+      String prev = AuditChain.GENESIS;
+      try (Stmt st = prepare(c, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+          ResultSet rs = st.ps().executeQuery()) {
+        if (rs.next()) {
+          last = rs.getLong(1);
+          prev = rs.getString(2);
+        }
+      }
+      AuditChain.Entry e = AuditChain.next(last + 1, prev, now, actor, action, subject, outcome, detail);
+      update(c, "INSERT INTO audit (seq, at_ms, actor, action, target, outcome, detail, prev_hash, hash)"
+          + " VALUES (?,?,?,?,?,?,?,?,?)", e.id(), e.at().toEpochMilli(), actor, action, subject, outcome, detail,
+          e.prevHash(), e.hash());
       return null;
     });
   }
 
   @Override
-  public Future<List<AuditEntry>> auditTrail(int limit) {
+  public Future<List<AuditChain.Entry>> auditPage(long after, int limit) {
     return read(c -> {
-      try (Stmt st = prepare(c,
-          "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?")) {
+      try (Stmt st = prepare(c, "SELECT seq, at_ms, actor, action, target, outcome, detail, prev_hash, hash"
+          + " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")) {
         PreparedStatement ps = st.ps();
-        ps.setInt(1, limit);
-        List<AuditEntry> out = new ArrayList<>();
+        ps.setLong(1, after);
+        ps.setInt(2, limit);
+        List<AuditChain.Entry> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new AuditEntry(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
-                rs.getString(5), rs.getString(6), rs.getString(7)));
+            out.add(new AuditChain.Entry(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                rs.getString(9)));
           }
         }
         return out;

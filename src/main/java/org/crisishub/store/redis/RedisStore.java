@@ -105,6 +105,8 @@ public final class RedisStore implements Store {
   private int claimCursor;
   private final java.time.ZoneId smsZone;
   private final RedisSafetyChecks safetyChecks = new RedisSafetyChecks(this);
+  private final RedisAudit auditChain;
+  private long auditChainDelayMs;
 
   @Override
   public org.crisishub.store.SafetyCheckStore safetyChecks() {
@@ -128,6 +130,17 @@ public final class RedisStore implements Store {
     this.vertx = vertx;
     this.url = url;
     this.durability = durability;
+    this.auditChain = new RedisAudit(vertx, this);
+  }
+
+  /**
+   * How long an audit intent may wait before it is chained ({@code HUB_AUDIT_CHAIN_DELAY_MS}): 0
+   * (the default) chains at once; otherwise the periodic chainer picks intents up at that period.
+   * Call before {@link #start}.
+   */
+  public RedisStore auditChainDelay(long ms) {
+    this.auditChainDelayMs = ms;
+    return this;
   }
 
   // ---------------------------------------------------------------- key layout
@@ -174,6 +187,7 @@ public final class RedisStore implements Store {
         .compose(v -> checkDurability())
         .compose(v -> checkSchema())
         .compose(v -> ownIncidents())
+        .compose(v -> auditChain.start(auditChainDelayMs))
         .compose(v -> {
           List<Future<?>> groups = new ArrayList<>();
           for (int i = 0; i < OUTBOXES; i++) {
@@ -247,6 +261,7 @@ public final class RedisStore implements Store {
       return Future.succeededFuture();
     }
     closed = true;
+    auditChain.stop();
     synchronized (connections) {
       for (int i = 0; i < CONNECTIONS; i++) {
         if (connections[i] != null) {
@@ -1263,34 +1278,13 @@ public final class RedisStore implements Store {
   }
 
   @Override
-  public Future<Void> audit(String actor, String action, String target, String outcome, String detail, Instant now) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("at", now.toEpochMilli());
-    n.put("actor", actor);
-    n.put("action", action);
-    n.put("target", target);
-    n.put("outcome", outcome);
-    n.put("detail", detail);
-    return eval(Scripts.AUDIT, List.of(G + ":audit"), List.of(n.toString())).mapEmpty();
+  public Future<Void> audit(String actor, String action, String subject, String outcome, String detail, Instant now) {
+    return auditChain.append(actor, action, subject, outcome, detail, now);
   }
 
   @Override
-  public Future<List<AuditEntry>> auditTrail(int limit) {
-    return send(Request.cmd(Command.LRANGE).arg(G + ":audit").arg(0).arg(limit - 1)).map(r -> {
-      List<AuditEntry> out = new ArrayList<>();
-      for (Response e : r) {
-        String s = e.toString();
-        int bar = s.indexOf('|');
-        try {
-          JsonNode n = JSON.readTree(s.substring(bar + 1));
-          out.add(new AuditEntry(Long.parseLong(s.substring(0, bar)), Instant.ofEpochMilli(n.get("at").asLong()),
-              text(n, "actor"), text(n, "action"), text(n, "target"), text(n, "outcome"), text(n, "detail")));
-        } catch (java.io.IOException ex) {
-          throw new IllegalStateException("unreadable audit entry in Redis", ex);
-        }
-      }
-      return out;
-    });
+  public Future<List<org.crisishub.store.AuditChain.Entry>> auditPage(long after, int limit) {
+    return auditChain.page(after, limit);
   }
 
   private static String text(JsonNode n, String field) {

@@ -540,13 +540,6 @@ final class Scripts {
       return 1
       """;
 
-  /** KEYS[1] = {g}:audit. ARGV: entry json without seq (it starts with '{'). */
-  static final String AUDIT = """
-      local seq = redis.call('INCR', '{g}:auditseq')
-      redis.call('LPUSH', KEYS[1], seq .. '|' .. ARGV[1])
-      return seq
-      """;
-
   /**
    * KEYS[1] = {g}:inc:code. ARGV: agency, add (1/0). Adds or removes a partner; adding to an
    * incident without owner makes the agency its owner. Returns the incident's hash, or an empty list.
