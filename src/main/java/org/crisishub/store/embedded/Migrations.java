@@ -356,6 +356,30 @@ final class Migrations {
           ) WITHOUT ROWID""",
           "CREATE INDEX safety_reports_incident ON safety_reports (incident, status, at_ms)",
           "CREATE INDEX safety_reports_check ON safety_reports (check_id, phone)"
+      },
+      // 11: notice templates (SqliteTemplates): a template's version pointers, and its versions.
+      new String[] {
+          """
+          CREATE TABLE templates (
+            id TEXT PRIMARY KEY,
+            agency TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            latest INTEGER NOT NULL,
+            approved INTEGER
+          ) WITHOUT ROWID""",
+          "CREATE INDEX templates_agency ON templates (agency)",
+          """
+          CREATE TABLE template_versions (
+            template_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            content TEXT NOT NULL,
+            state TEXT NOT NULL,
+            approved_by TEXT,
+            created_ms INTEGER NOT NULL,
+            approved_ms INTEGER,
+            PRIMARY KEY (template_id, version)
+          ) WITHOUT ROWID"""
       });
 
   private Migrations() {

@@ -95,6 +95,13 @@ public final class SqliteStore implements Store {
   public org.crisishub.store.SafetyCheckStore safetyChecks() {
     return safetyChecks;
   }
+
+  private final SqliteTemplates templates = new SqliteTemplates(this);
+
+  @Override
+  public org.crisishub.store.TemplateStore templates() {
+    return templates;
+  }
   private Connection writeConnection;
   private ExecutorService readers;
   private java.util.concurrent.ScheduledExecutorService checkpointer;
