@@ -59,22 +59,34 @@ public final class TemplateService {
 
   // ---------------------------------------------------------------- writing
 
+  /** A template's content as parsed from a request body, and the JSON it is stored as. */
+  private record Parsed(NoticeTemplate content, String json) {
+  }
+
+  /** Parses a request body into a template; fails {@code invalid_request} (a {@link HubException}). */
+  private Parsed parsed(JsonNode in) {
+    NoticeTemplate content = parse(in);
+    try {
+      return new Parsed(content, JSON.writeValueAsString(content));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a template as JSON", e);
+    }
+  }
+
   /** A new template from a request body; {@code who} needs the {@code publisher} role. */
   public Future<View> create(Responder who, JsonNode in) {
     if (!who.can(Responder.PUBLISHER)) {
       return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
           "writing templates needs the publisher role"));
     }
-    NoticeTemplate content;
-    String json;
+    Parsed p;
     try {
-      content = parse(in);
-      json = JSON.writeValueAsString(content);
+      p = parsed(in);
     } catch (HubException e) {
       return Future.failedFuture(e);
-    } catch (JsonProcessingException e) {
-      return Future.failedFuture(new IllegalStateException("cannot write a template as JSON", e));
     }
+    NoticeTemplate content = p.content();
+    String json = p.json();
     String id = UUID.randomUUID().toString();
     var now = clock.instant();
     Template t = new Template(id, who.agency(), now, 1, null);
@@ -89,16 +101,14 @@ public final class TemplateService {
         return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
             "writing templates needs the publisher role"));
       }
-      NoticeTemplate content;
-      String json;
+      Parsed p;
       try {
-        content = parse(in);
-        json = JSON.writeValueAsString(content);
+        p = parsed(in);
       } catch (HubException e) {
         return Future.failedFuture(e);
-      } catch (JsonProcessingException e) {
-        return Future.failedFuture(new IllegalStateException("cannot write a template as JSON", e));
       }
+      NoticeTemplate content = p.content();
+      String json = p.json();
       return templates.addVersion(id, who.username(), json, clock.instant()).compose(n -> n.isEmpty()
           ? Future.failedFuture(HubException.notFound("no such template"))
           : get(who, id, n.get()));

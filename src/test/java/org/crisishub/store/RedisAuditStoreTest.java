@@ -12,36 +12,23 @@ import io.vertx.redis.client.Response;
 import java.util.List;
 import org.crisishub.core.AuditService;
 import org.crisishub.store.redis.RedisStore;
-import org.crisishub.support.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The audit contract against a real redis-server of the test's own, and the intents and chainer of Redis. */
 @DisplayName("Audit chain on the Redis store")
 class RedisAuditStoreTest extends AuditStoreContractTest {
-  static RedisServer server;
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.startNew();
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    server.close();
-  }
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final org.crisishub.support.RedisServerExtension REDIS = new org.crisishub.support.RedisServerExtension();
 
   @Override
   protected Store newStore(Vertx vertx) throws Exception {
-    cmd(Request.cmd(Command.FLUSHALL));
-    return new RedisStore(vertx, server.url(), RedisStore.Durability.ALWAYS);
+    return REDIS.freshStore(vertx);
   }
 
   private Response cmd(Request r) throws Exception {
     Vertx v = vertx != null ? vertx : Vertx.vertx();
-    Redis client = Redis.createClient(v, server.url());
+    Redis client = Redis.createClient(v, REDIS.server().url());
     try {
       return await(client.send(r));
     } finally {
@@ -106,7 +93,7 @@ class RedisAuditStoreTest extends AuditStoreContractTest {
         + "\"incident.create\",\"target\":\"FLOOD7\",\"outcome\":\"done\",\"detail\":null}"));
     cmd(Request.cmd(Command.LPUSH).arg("{g}:audit").arg("2|{\"at\":2000,\"actor\":\"ann\",\"action\":"
         + "\"notice.draft\",\"target\":\"n1\",\"outcome\":\"done\",\"detail\":\"Boil water in Elm St\"}"));
-    store = new RedisStore(vertx, server.url(), RedisStore.Durability.ALWAYS);
+    store = new RedisStore(vertx, REDIS.server().url(), RedisStore.Durability.ALWAYS);
     await(store.start());
     List<AuditChain.Entry> es = await(store.auditPage(0, 10));
     assertEquals(List.of("incident.create", "notice.draft"), es.stream().map(AuditChain.Entry::action).toList());
@@ -115,7 +102,7 @@ class RedisAuditStoreTest extends AuditStoreContractTest {
     assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg("{g}:audit")).toInteger(), "the v1 list is gone");
     await(store.audit("ann", "notice.approve", "n1", "done", null, java.time.Instant.now()));
     await(store.close());
-    store = new RedisStore(vertx, server.url(), RedisStore.Durability.ALWAYS);
+    store = new RedisStore(vertx, REDIS.server().url(), RedisStore.Durability.ALWAYS);
     await(store.start());
     AuditService.Verification v = await(new AuditService(store).verify());
     assertTrue(v.ok());

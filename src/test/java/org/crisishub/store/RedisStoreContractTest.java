@@ -12,39 +12,23 @@ import org.crisishub.domain.HubException;
 import org.crisishub.domain.Status;
 import org.crisishub.store.redis.RedisStore;
 import org.crisishub.support.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The same contract against a real redis-server of the test's own (AOF, appendfsync always). */
 @DisplayName("Redis store")
 class RedisStoreContractTest extends StoreContractTest {
-  static RedisServer server;
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.startNew();
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    server.close();
-  }
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final org.crisishub.support.RedisServerExtension REDIS = new org.crisishub.support.RedisServerExtension();
 
   @Override
   protected Store newStore(Vertx vertx) throws Exception {
-    // Each test starts on an empty database.
-    try (var s = new java.net.Socket("127.0.0.1", server.port())) {
-      s.getOutputStream().write("FLUSHALL\r\n".getBytes());
-      s.getInputStream().read(new byte[16]);
-    }
-    return new RedisStore(vertx, server.url(), RedisStore.Durability.ALWAYS);
+    return REDIS.freshStore(vertx);
   }
 
   @Override
   protected Store reopen(Vertx vertx) {
-    return new RedisStore(vertx, server.url(), RedisStore.Durability.ALWAYS);
+    return new RedisStore(vertx, REDIS.server().url(), RedisStore.Durability.ALWAYS);
   }
 
   @Test
@@ -55,11 +39,11 @@ class RedisStoreContractTest extends StoreContractTest {
       acked.add(await(store.recordCheckIn(req("+1555000" + String.format("%04d", i % 20), Status.SAFE, "n" + i, null),
           T0)));
     }
-    server.kill();
+    REDIS.server().kill();
     HubException down = assertThrows(HubException.class,
         () -> await(store.recordCheckIn(req("+15550000001", Status.SAFE, null, null), T0)));
     assertEquals(org.crisishub.domain.ErrorCode.UNAVAILABLE, down.code(), "refused, not acknowledged");
-    server.start();
+    REDIS.server().start();
     for (CheckInResult r : acked) {
       assertTrue(await(store.history(r.checkIn().phone(), r.checkIn().seq() - 1, 1)).contains(r.checkIn()),
           "lost: " + r.checkIn());
@@ -74,7 +58,7 @@ class RedisStoreContractTest extends StoreContractTest {
       byte[] bytes = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
       b.append('$').append(bytes.length).append("\r\n").append(a).append("\r\n");
     }
-    try (var s = new java.net.Socket("127.0.0.1", server.port())) {
+    try (var s = new java.net.Socket("127.0.0.1", REDIS.server().port())) {
       s.getOutputStream().write(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream())).readLine();
     }
