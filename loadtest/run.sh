@@ -24,6 +24,9 @@ PORT=${PORT:-18080}
 SOURCES=${SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}
 SECRET=loadtest-secret-loadtest-secret-0123
 TWILIO_TOKEN=loadtest-twilio-token
+ADMIN_TOKEN=loadtest-admin-token-loadtest-admin-0123
+# safety-check: the generator answers the hub's Twilio API calls itself on this port (a fake Twilio)
+FAKE_TWILIO_PORT=${FAKE_TWILIO_PORT:-18099}
 OUT=${OUT:-$ROOT/loadtest/results}
 # Runs a command pinned to a core. exec: in `pin … &` the background job's pid is the java process
 # itself, so it can be measured (RSS) and stopped.
@@ -77,8 +80,9 @@ start_hub() {
       [ -n "$cluster_env" ] && export $cluster_env
       export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$port HUB_DATA_DIR=$DATA/node$i HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
         HUB_SMS=twilio HUB_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 HUB_TWILIO_AUTH_TOKEN=$TWILIO_TOKEN \
-        HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=http://127.0.0.1:9 HUB_PUBLIC_URL=http://127.0.0.1:$PORT \
-        HUB_WS_QUEUE_FRAMES=1024
+        HUB_TWILIO_FROM=+15550009999 HUB_TWILIO_API_BASE=${TWILIO_API_BASE:-http://127.0.0.1:9} \
+        HUB_PUBLIC_URL=http://127.0.0.1:$PORT HUB_WS_QUEUE_FRAMES=1024 HUB_ADMIN_TOKEN=$ADMIN_TOKEN \
+        HUB_SMS_RATE=${HUB_SMS_RATE_RUN:-1}
       pin "$HUB_CORE" java ${HUB_JAVA_OPTS:--Xmx2g -Xmn64m} -jar "${HUB_JAR:-target/crisis-hub.jar}"
     ) > "$OUT/hub$( [ "$i" -gt 0 ] && echo "-$i").log" 2>&1 &
     if [ "$i" -eq 0 ]; then SERVER_PID=$!; else EXTRA_PIDS="$EXTRA_PIDS $!"; fi
@@ -146,11 +150,15 @@ generate_parts() {
 generate() {
   ( pin "$GEN_CORE" java -Xmx4g -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
     --token-secret "$SECRET" --twilio-token "$TWILIO_TOKEN" --public-url "http://127.0.0.1:$PORT" \
+    --admin-token "$ADMIN_TOKEN" --fake-twilio-port "$FAKE_TWILIO_PORT" \
     --sources "$SOURCES" --out "$OUT" )
 }
 
 one() {
   local scenario=$1; shift
+  if [ "$scenario" = safety-check ]; then
+    TWILIO_API_BASE=http://127.0.0.1:$FAKE_TWILIO_PORT; HUB_SMS_RATE_RUN=${SAFETY_SMS_RATE:-2000}
+  fi
   if [[ " $* " == *" --baseline "* ]]; then start_baseline; else start_hub; fi
   if [ "$GENS" -gt 1 ]; then generate_parts "$scenario" "$@"
   elif [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@"

@@ -65,6 +65,28 @@ document.addEventListener('DOMContentLoaded', () => {
     render();
   }
 
+  // A notice may carry its texts in several languages (language + variants, all signed): the reader's
+  // language is shown — the one chosen on this page or with its switch, else the browser's preferences,
+  // exact tag first, then the same primary language — and the others are one click away.
+  let chosenLang = null;
+  function texts(n) {
+    const all = [{ language: n.language, headline: n.headline, body: n.body }].concat(n.variants || []);
+    return all.filter(t => t.language || all.length === 1);
+  }
+  function pick(n) {
+    const all = texts(n);
+    if (all.length < 2) return all[0] || { headline: n.headline, body: n.body };
+    const prefs = [chosenLang, localStorage.getItem('hub.lang')].concat(navigator.languages || [navigator.language])
+      .filter(Boolean).map(l => l.toLowerCase());
+    for (const p of prefs) {
+      const exact = all.find(t => t.language.toLowerCase() === p);
+      if (exact) return exact;
+      const primary = all.find(t => t.language.toLowerCase().split('-')[0] === p.split('-')[0]);
+      if (primary) return primary;
+    }
+    return all[0];
+  }
+
   function render() {
     const all = [...notices.values()].map(e => e.notice);
     const replacedBy = new Map();
@@ -88,10 +110,17 @@ document.addEventListener('DOMContentLoaded', () => {
       const mark = e.verified === true ? Hub.el('p', { class: 'verified' }, Hub.t('inc.verified', { agency: n.agency }))
         : e.verified === false ? Hub.el('p', { class: 'unverified' }, Hub.t('inc.unverified'))
           : e.verified === null ? Hub.el('p', { class: 'unverified' }, Hub.t('inc.noCrypto')) : null;
-      card.append(Hub.el('h3', null, (n.msgType === 'Cancel' ? '✗ ' : '') + n.headline));
+      const text = pick(n);
+      if (text.language) card.dataset.lang = text.language;
+      card.append(Hub.el('h3', { lang: text.language }, (n.msgType === 'Cancel' ? '✗ ' : '') + text.headline));
       if (state !== 'current') card.append(Hub.el('p', { class: 'status need_help' }, Hub.t('inc.' + state)));
       if (mark) card.append(mark);
-      card.append(Hub.el('p', { class: 'note' }, n.body));
+      card.append(Hub.el('p', { class: 'note', lang: text.language }, text.body));
+      const others = texts(n).filter(t => t.language && t.language !== text.language);
+      if (others.length) {
+        card.append(Hub.el('p', { class: 'langs' }, ...others.map(t => Hub.el('button', { type: 'button', class: 'link',
+          'data-lang': t.language, lang: t.language, onclick: () => { chosenLang = t.language; render(); } }, t.language))));
+      }
       const cap = w => (w && HUB_TEXT.en['cap.' + w] ? Hub.t('cap.' + w) : w);
       const meta = [cap(n.severity), cap(n.urgency), cap(n.certainty), n.area, Hub.t('inc.sent', { time: Hub.time(n.sent) })];
       if (n.expires) meta.push(Hub.t('inc.expires', { time: Hub.time(n.expires) }));

@@ -1,5 +1,6 @@
 /* "/responder" — responder console: log in, live help queue (acknowledge / resolve), draft, approve, publish;
-   safety checks: compose (with the audience, segments and send-time estimate), approve, start, watch tallies. */
+   safety checks: compose (with the audience, segments and send-time estimate), approve, start, watch tallies;
+   templates: choose an approved one, fill its fields, see each language with its SMS segments, publish. */
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   Hub.init();
@@ -32,6 +33,15 @@ document.addEventListener('DOMContentLoaded', () => {
   };
   const threads = new Map(); // check-in id -> messages, for the requests whose thread is open
   const flagged = new Set(); // check-in ids that matched while this console watched
+  const TPL = {
+    en: { title: 'From a template', choose: 'Template', none: 'No approved template yet', publish: 'Publish',
+      segments: '{n} SMS segment(s), {e}', cut: 'shortened to fit', published: 'Published.',
+      queue: 'Waiting for approval', noQueue: 'Nothing to approve', version: 'version {v} by {a}', approve: 'Approve' },
+    es: { title: 'Desde una plantilla', choose: 'Plantilla', none: 'Aún no hay plantillas aprobadas', publish: 'Publicar',
+      segments: '{n} segmento(s) SMS, {e}', cut: 'acortado para caber', published: 'Publicado.',
+      queue: 'Pendientes de aprobación', noQueue: 'Nada que aprobar', version: 'versión {v} de {a}', approve: 'Aprobar' }
+  };
+  const tt = (k, vars) => { let s = (TPL[Hub.lang] || TPL.en)[k]; for (const v in vars || {}) s = s.split('{' + v + '}').join(vars[v]); return s; };
   const st = (k, vars) => { let s = (SC[Hub.lang] || SC.en)[k]; for (const v in vars || {}) s = s.split('{' + v + '}').join(vars[v]); return s; };
   const checks = new Map(); // id -> check
   function labelChecks() {
@@ -143,6 +153,7 @@ document.addEventListener('DOMContentLoaded', () => {
     await loadNotices();
     await loadChecks();
     await loadTerms();
+    await loadTemplates();
     if (!conn) conn = Hub.live({ onOpen, onFrame, onState });
     else resubscribe(conn.socket);
   }
@@ -302,6 +313,122 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
   });
 
+  // ---- templates: only approved versions are offered; the hub fills, checks and previews the values.
+  let template = null; // the approved version shown
+  let previewTimer = null;
+  function labelTemplates() {
+    $('tpl-title').textContent = tt('title'); $('tpl-select-label').textContent = tt('choose');
+    $('tpl-publish').textContent = tt('publish'); $('tpl-queue-title').textContent = tt('queue');
+  }
+
+  // Versions waiting for approval, every language shown in full: an approver of the agency who did not
+  // write the version approves it here (the hub refuses the author).
+  function renderQueue(all) {
+    const ul = $('tpl-queue');
+    const waiting = all.filter(t => t.state === 'draft');
+    ul.replaceChildren();
+    if (!waiting.length) { ul.append(Hub.el('li', { class: 'muted' }, tt('noQueue'))); return; }
+    for (const t of waiting) {
+      const langs = [{ language: t.language, headline: t.headline, body: t.body }].concat(t.variants);
+      ul.append(Hub.el('li', { 'data-id': t.id, 'data-version': t.version },
+        Hub.el('div', { class: 'row' }, Hub.el('b', null, t.name),
+          Hub.el('span', { class: 'muted' }, tt('version', { v: t.version, a: t.author }))),
+        ...langs.map(l => Hub.el('p', { lang: l.language }, Hub.el('span', { class: 'badge' }, l.language), ' ',
+          Hub.el('b', null, l.headline), ' — ', l.body)),
+        t.author === store.getItem('hub.ruser') ? null : Hub.el('button', { type: 'button', class: 'secondary',
+          onclick: async ev => {
+            ev.target.disabled = true;
+            try { await Hub.api('POST', '/api/v1/templates/' + t.id + '/approve', undefined, token()); await loadTemplates(); }
+            catch (e) { $('tpl-error').textContent = e.serverMessage || e.message; ev.target.disabled = false; }
+          } }, tt('approve'))));
+    }
+  }
+
+  async function loadTemplates() {
+    try {
+      const all = await Hub.api('GET', '/api/v1/templates', undefined, token());
+      renderQueue(all);
+      const list = all.filter(t => t.approvedVersion);
+      const sel = $('tpl-select');
+      const keep = sel.value;
+      sel.replaceChildren(...list.map(t => Hub.el('option', { value: t.id, 'data-version': t.approvedVersion }, t.name)));
+      $('tpl-box').dataset.count = list.length;
+      if (!list.length) {
+        template = null;
+        $('tpl-fields').replaceChildren(Hub.el('p', { class: 'muted' }, tt('none')));
+        $('tpl-preview').replaceChildren();
+        $('tpl-publish').disabled = true;
+        return;
+      }
+      $('tpl-publish').disabled = false;
+      if (keep && list.some(t => t.id === keep)) sel.value = keep;
+      await chooseTemplate();
+    } catch (e) { fail(e); }
+  }
+
+  async function chooseTemplate() {
+    const opt = $('tpl-select').selectedOptions[0];
+    if (!opt) return;
+    try {
+      template = await Hub.api('GET', '/api/v1/templates/' + opt.value + '?version=' + opt.dataset.version, undefined, token());
+    } catch (e) { fail(e); return; }
+    const fields = Object.entries(template.placeholders).map(([name, p]) => {
+      const id = 'tpl-v-' + name;
+      return [Hub.el('label', { for: id }, name + ' (≤ ' + p.maxLength + ')'),
+        Hub.el('input', { type: 'text', id, 'data-name': name, maxlength: String(p.maxLength), required: '',
+          oninput: schedulePreview })];
+    }).flat();
+    $('tpl-fields').replaceChildren(...fields);
+    $('tpl-error').textContent = '';
+    preview();
+  }
+
+  function values() {
+    const v = {};
+    document.querySelectorAll('#tpl-fields input[data-name]').forEach(i => { v[i.dataset.name] = i.value; });
+    return v;
+  }
+
+  function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 250); }
+
+  async function preview() {
+    if (!template) return;
+    const out = $('tpl-preview');
+    try {
+      const p = await Hub.api('POST', '/api/v1/templates/' + template.id + '/preview',
+        { values: values(), incident: code(), version: template.version }, token());
+      $('tpl-error').textContent = '';
+      out.dataset.state = 'ok';
+      out.replaceChildren(...p.languages.map(l => Hub.el('div', { class: 'tpl-lang', lang: l.language,
+        'data-lang': l.language, 'data-segments': l.smsSegments },
+        Hub.el('div', { class: 'row' }, Hub.el('b', null, l.headline), Hub.el('span', { class: 'badge' }, l.language)),
+        Hub.el('p', null, l.body),
+        Hub.el('p', { class: 'muted tpl-sms' }, tt('segments', { n: l.smsSegments, e: l.smsEncoding })
+          + (l.smsCut ? ' — ' + tt('cut') : '')))));
+    } catch (e) {
+      // Until every field is filled (and fits) the hub says what is missing: shown, not treated as a failure.
+      out.dataset.state = 'invalid';
+      out.replaceChildren();
+      $('tpl-error').textContent = e.serverMessage || e.message;
+    }
+  }
+
+  $('tpl-select').addEventListener('change', chooseTemplate);
+  $('tpl-form').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    if (!template) return;
+    $('tpl-publish').disabled = true;
+    try {
+      const d = await Hub.api('POST', '/api/v1/notices', { incident: code(), template: template.id, values: values() }, token());
+      await Hub.api('POST', '/api/v1/notices/' + d.id + '/publish', undefined, token());
+      document.querySelectorAll('#tpl-fields input[data-name]').forEach(i => { i.value = ''; });
+      $('tpl-error').textContent = tt('published');
+      $('tpl-preview').replaceChildren();
+      await loadNotices();
+    } catch (e) { $('tpl-error').textContent = e.serverMessage || e.message; await loadNotices(); }
+    $('tpl-publish').disabled = false;
+  });
+
   $('incident').addEventListener('change', selectIncident);
 
   $('draft-form').addEventListener('submit', async ev => {
@@ -316,7 +443,9 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
   });
 
-  document.addEventListener('hub:lang', () => { renderHelp(); loadNotices(); onState(connState); labelChecks(); renderChecks(); });
+  document.addEventListener('hub:lang', () => { renderHelp(); loadNotices(); onState(connState); labelChecks(); renderChecks();
+    labelTemplates(); preview(); });
   labelChecks();
+  labelTemplates();
   show();
 });

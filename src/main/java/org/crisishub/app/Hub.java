@@ -61,6 +61,7 @@ public final class Hub {
   private Store store;
   private FanOut fanOut;
   private OutboxWorker outbox;
+  private volatile org.crisishub.core.SafetyCheckService safety;
   private Housekeeping housekeeping;
   private int port;
   private final String nodeId = "node-" + java.util.UUID.randomUUID();
@@ -159,6 +160,13 @@ public final class Hub {
             LOG.info("outbox: {} SMS claimed before a crash are due again", n);
           }
         })
+        // Likewise a safety-check wave this process ran before a restart continues at once.
+        .compose(v -> embedded ? store.safetyChecks().releaseWaveLeases() : Future.succeededFuture(0))
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("safety checks: {} escalation waves interrupted by a restart continue", n);
+          }
+        })
         // The pages and assets are read from the jar and hashed here, off the event loops.
         .compose(v -> vertx.executeBlocking(() -> org.crisishub.edge.WebAssets.shared().version()))
         // Building the services and one router per HTTP server loads a few thousand classes (Jackson,
@@ -168,6 +176,8 @@ public final class Hub {
         .compose(wired -> warmServerClasses().map(wired))
         .compose(wired -> {
           outbox.start();
+          var w = config.safetyWaves();
+          safety.startWaves(nodeId, Duration.ofSeconds(w.leaseSeconds()), w.batch(), w.backlog(), w.tickMs());
           // Deploying is called from a worker too: its first use loads Vert.x's deployment classes.
           return vertx.executeBlocking(() -> vertx.deployVerticle(() -> new EventLoopProbe(registry),
               new DeploymentOptions().setInstances(2 * Runtime.getRuntime().availableProcessors()))
@@ -209,6 +219,7 @@ public final class Hub {
         config.publicUrl(), outbox::wake, registry);
     org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
         notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
+    this.safety = safety;
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
@@ -342,6 +353,9 @@ public final class Hub {
     LOG.info("stopping: readiness is 503 now");
     if (housekeeping != null) {
       housekeeping.stop();
+    }
+    if (safety != null) {
+      safety.stopWaves();
     }
     long delayMs = config.shutdownDelaySeconds() * 1000L;
     Future<Long> delayed = delayMs > 0 ? vertx.timer(delayMs).map(0L) : Future.succeededFuture(0L);

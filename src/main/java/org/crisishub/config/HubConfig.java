@@ -61,7 +61,18 @@ public record HubConfig(
     Connections connections,
     java.time.ZoneId timezone,
     int auditChainDelayMs,
+    SafetyWaves safetyWaves,
     List<String> warnings) {
+
+  /**
+   * Escalation waves of safety checks (docs/safety-checks.md): {@code leaseSeconds} how long a
+   * node's claim on a wave lasts without renewal before another node takes it over;
+   * {@code batch} audience members read and committed per step; {@code backlog} the outbox depth
+   * (messages waiting) above which a wave waits before queueing more; {@code tickMs} how often each
+   * node looks for due waves.
+   */
+  public record SafetyWaves(int leaseSeconds, int batch, int backlog, int tickMs) {
+  }
 
   /**
    * Cluster settings (used when {@code cluster}): Hazelcast join ({@code tcp} from {@code members},
@@ -357,6 +368,8 @@ public record HubConfig(
         connections,
         timezone,
         intIn(v, "HUB_AUDIT_CHAIN_DELAY_MS", 0, 3_600_000),
+        new SafetyWaves(intIn(v, "HUB_SAFETY_WAVE_LEASE_SECONDS", 1, 3600), intIn(v, "HUB_SAFETY_WAVE_BATCH", 1, 10_000),
+            intIn(v, "HUB_SAFETY_WAVE_BACKLOG", 1, 10_000_000), intIn(v, "HUB_SAFETY_WAVE_TICK_MS", 10, 60_000)),
         List.copyOf(warnings));
   }
 

@@ -55,4 +55,23 @@ public sealed interface DomainEvent {
   record SafetyCheckTallied(String checkId, SafetyCheckStore.Tallies tallies, String incident,
       Collection<String> agencies) implements DomainEvent {
   }
+
+  /**
+   * A safety check's followers wave: {@code phone} has not answered check {@code checkId} of
+   * {@code incident}; {@code followers} (its active followers) are told and may report.
+   */
+  record SafetyCheckUnanswered(String checkId, String incident, String phone, Collection<String> followers)
+      implements DomainEvent {
+  }
+
+  /** A follower reported about {@code report.phone()}: that person is told the status, never who. */
+  record SafetyCheckReported(SafetyCheckStore.Report report) implements DomainEvent {
+  }
+
+  /**
+   * A follower reported {@code need_help} about someone in a safety check: the responders of
+   * {@code agencies} subscribed to its incident are shown it as a reported call for help.
+   */
+  record ReportedHelpShown(SafetyCheckStore.Report report, Collection<String> agencies) implements DomainEvent {
+  }
 }

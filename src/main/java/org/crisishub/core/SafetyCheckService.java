@@ -258,11 +258,24 @@ public final class SafetyCheckService {
         throw HubException.invalid("escalation has no field \"" + f + "\"");
       }
       JsonNode v = e.get(f);
-      if (!v.isIntegralNumber() || v.asLong() < 60 || v.asLong() > 7 * 86_400) {
-        throw HubException.invalid("escalation." + f + " must be whole seconds from 60 to 604800");
+      if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > 7 * 86_400) {
+        throw HubException.invalid("escalation." + f + " must be whole seconds from 1 to 604800");
       }
     }
     return e.toString();
+  }
+
+  /** A delay of the stored escalation JSON, in seconds; null when not given. */
+  static Long delay(String escalationJson, String field) {
+    if (escalationJson == null) {
+      return null;
+    }
+    try {
+      JsonNode v = new ObjectMapper().readTree(escalationJson).get(field);
+      return v == null || v.isNull() ? null : v.asLong();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** How many of {@code numbers} can receive an SMS (have not opted out). */
@@ -309,7 +322,9 @@ public final class SafetyCheckService {
     return checkFor(actor, id, Act.DRAFT, "safety_check.start").compose(e -> {
       Check c = e.getKey();
       Incident inc = e.getValue();
-      List<String> from = c.needsApproval() ? List.of("approved") : List.of("draft", "approved");
+      // "starting": a start interrupted (a crash while its audience was being fixed in batches) resumes.
+      List<String> from = c.needsApproval() ? List.of("approved", "starting")
+          : List.of("draft", "approved", "starting");
       if (!from.contains(c.state())) {
         return Future.failedFuture(new HubException(ErrorCode.CONFLICT, c.needsApproval()
             && "draft".equals(c.state()) ? "this check needs a second responder's approval first"
@@ -321,8 +336,25 @@ public final class SafetyCheckService {
       return resolve(inc, Audience.parse(c.audienceJson())).compose(m -> {
         List<Member> audience = new ArrayList<>();
         m.forEach((p, loc) -> audience.add(new Member(p, loc)));
-        // The asks by SMS are queued in the outbox in the same unit of work as the start: durable.
-        return checks.startCheck(id, from, audience, askTexts(inc.code(), c.question()).get(0), clock.instant());
+        // The asks by SMS are queued in the outbox, and the escalation's waves scheduled, in the same
+        // unit of work as the start: durable.
+        Long repeat = delay(c.escalationJson(), "repeatAfterSeconds");
+        Long followers = delay(c.escalationJson(), "followersAfterSeconds");
+        String body = askTexts(inc.code(), c.question()).get(0);
+        if (audience.size() <= START_BATCH) {
+          Instant now = clock.instant();
+          return checks.startCheck(id, from, audience, body, now, repeat == null ? null : now.plusSeconds(repeat),
+              followers == null ? null : now.plusSeconds(followers));
+        }
+        // A large audience is fixed in batches, each its own unit of work, so no single transaction
+        // or script holds the store for the whole of it; then one last unit makes the check run.
+        return checks.beginStart(id, from).compose(b -> b.isEmpty() ? Future.succeededFuture(Optional.<Check>empty())
+            : addInBatches(id, audience, 0, body).compose(ok -> {
+              Instant now = clock.instant();
+              return ok ? checks.startCheck(id, List.of("starting"), List.of(), body, now,
+                  repeat == null ? null : now.plusSeconds(repeat), followers == null ? null : now.plusSeconds(followers))
+                  : Future.succeededFuture(Optional.<Check>empty());
+            }));
       }).compose(started -> {
         if (started.isEmpty()) {
           return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "this check was started or closed meanwhile"));
@@ -330,6 +362,18 @@ public final class SafetyCheckService {
         return Future.succeededFuture(started.get());
       }).onSuccess(s -> ask(s, inc));
     });
+  }
+
+  /** Members per unit of work when a start fixes a large audience. */
+  static final int START_BATCH = 2_000;
+
+  private Future<Boolean> addInBatches(String id, List<Member> audience, int from, String body) {
+    if (from >= audience.size()) {
+      return Future.succeededFuture(true);
+    }
+    List<Member> part = audience.subList(from, Math.min(audience.size(), from + START_BATCH));
+    return checks.addAudience(id, List.copyOf(part), body, clock.instant())
+        .compose(ok -> ok ? addInBatches(id, audience, from + START_BATCH, body) : Future.succeededFuture(false));
   }
 
   /**
@@ -466,11 +510,90 @@ public final class SafetyCheckService {
     });
   }
 
+  // ---------------------------------------------------------------- escalation and reports
+
+  private volatile SafetyEscalation escalation;
+
+  /**
+   * Starts running due escalation waves on this node as {@code owner} (unique per process): see
+   * {@link SafetyEscalation}. {@code lease}: a claim's life without renewal; {@code batch}: members
+   * per step; {@code backlog}: outbox depth above which a wave waits; {@code tickMs}: how often to
+   * look for due waves.
+   */
+  public void startWaves(String owner, java.time.Duration lease, int batch, int backlog, long tickMs) {
+    SafetyEscalation e = new SafetyEscalation(vertx, store, events, clock, smsQueued, this::tally, owner, lease, batch,
+        backlog, tickMs);
+    escalation = e;
+    e.start();
+  }
+
+  /** Stops looking for waves (a running step ends at its next store call; its lease then expires). */
+  public void stopWaves() {
+    SafetyEscalation e = escalation;
+    if (e != null) {
+      e.stop();
+    }
+  }
+
+  /** What a follower's report returns to its author. */
+  public record Reported(String check, String phone, String status, String note, Instant at) {
+  }
+
+  /**
+   * A follower's report about {@code subject}: 404 unknown check; 403 unless {@code follower}
+   * actively follows {@code subject}; 409 when the check is not running, its escalation has not
+   * told {@code follower} about {@code subject}, or {@code subject} answered. Counted apart (never
+   * a check-in of the subject, never their own state); the subject is told that someone reported
+   * them (never who); a {@code need_help} report joins the help queue marked {@code reported}.
+   */
+  public Future<Reported> report(String follower, String id, String subject, Status status, String note) {
+    return checks.check(id).compose(c -> {
+      if (c.isEmpty()) {
+        return Future.failedFuture(HubException.notFound("no such safety check"));
+      }
+      return store.follow(follower, subject).compose(f -> {
+        if (f.isEmpty() || f.get().state() != org.crisishub.domain.FollowState.ACTIVE) {
+          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "only an active follower may report"));
+        }
+        return checks.report(id, subject, follower, status.wire(), note, clock.instant()).map(r -> switch (r.outcome()) {
+          case "ok" -> {
+            reported(r.report());
+            yield new Reported(id, subject, status.wire(), note, r.report().at());
+          }
+          case "no_such_check" -> throw HubException.notFound("no such safety check");
+          case "not_running" -> throw new HubException(ErrorCode.CONFLICT, "this safety check is not running");
+          case "answered" -> throw new HubException(ErrorCode.CONFLICT, "they answered this safety check themself");
+          default -> throw new HubException(ErrorCode.CONFLICT, "this check's escalation has not reached you");
+        });
+      });
+    });
+  }
+
+  private void reported(SafetyCheckStore.Report r) {
+    tally(r.check());
+    events.publish(new DomainEvent.SafetyCheckReported(r));
+    if ("need_help".equals(r.status())) {
+      notices.incident(r.incident()).onSuccess(inc ->
+          events.publish(new DomainEvent.ReportedHelpShown(r, inc.agencies())))
+          .onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
+              e.toString()));
+    }
+  }
+
+  /**
+   * The incident's reported calls for help still open (the person has not answered themself, the
+   * latest report about them says need_help), oldest first; the edge shows them in the help queue
+   * marked {@code reported}.
+   */
+  public Future<List<SafetyCheckStore.Report>> reportedHelp(String incident) {
+    return checks.reportedHelp(incident);
+  }
+
   // ---------------------------------------------------------------- delivery and tallies
 
   /** An SMS of the outbox was accepted by Twilio: links its SID when it was an ask. */
   public void sent(String coalesceKey, String to, String sid) {
-    if (coalesceKey != null && coalesceKey.startsWith("safety:")) {
+    if (coalesceKey != null && coalesceKey.startsWith("safety:") && coalesceKey.indexOf(':', 7) < 0) {
       String id = coalesceKey.substring("safety:".length());
       checks.askSent(id, to, sid, clock.instant())
           .onFailure(e -> LOG.warn("safety check {}: recording an ask's SID failed: {}", id, e.toString()));

@@ -64,6 +64,21 @@ public final class EventEncoder implements EventSink {
       f.put("type", "safety_check_tally").put("id", e.checkId()).set("tallies", Wire.tallies(e.tallies()));
       return fanOut.deliverToIncidentResponders(e.incident(), e.agencies(), OutFrame.of(f.toString()));
     }
+    if (event instanceof DomainEvent.SafetyCheckUnanswered e) {
+      ObjectNode f = Wire.object();
+      f.put("type", "unanswered").put("check", e.checkId()).put("incident", e.incident()).put("phone", e.phone());
+      return fanOut.deliverTo(e.followers(), OutFrame.of(f.toString()));
+    }
+    if (event instanceof DomainEvent.SafetyCheckReported e) {
+      ObjectNode f = Wire.object();
+      f.put("type", "reported").put("check", e.report().check()).put("status", e.report().status());
+      return fanOut.deliverTo(List.of(e.report().phone()), OutFrame.of(f.toString()));
+    }
+    if (event instanceof DomainEvent.ReportedHelpShown e) {
+      ObjectNode f = Wire.object();
+      f.put("type", "help").set("checkin", Wire.reportedHelp(e.report()));
+      return fanOut.deliverToIncidentResponders(e.report().incident(), e.agencies(), OutFrame.of(f.toString()));
+    }
     throw new IllegalArgumentException("no encoding for " + event.getClass().getSimpleName());
   }
 

@@ -223,6 +223,7 @@ public final class HttpApi {
         edge.devSms(), edge.sms(), edge.phones(), edge.store(), edge.clock(), edge.safety())).mount(r);
     new ResponderRoutes(edge, this).mount(r);
     new SafetyRoutes(edge, this).mount(r);
+    new TemplateRoutes(edge, this).mount(r);
     if (edge.devSms() != null) {
       r.get("/dev/sms/messages").handler(ctx -> handle(ctx, this::devMessages));
     }

@@ -99,7 +99,8 @@ final class ResponderRoutes {
         })));
     r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, AuditedCall.read("help.read", "code"), (c, who) ->
         edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
-            .compose(i -> edge.help().queue(i.code())).map(Wire::helpRequests).map(HttpApi.Reply::ok)));
+            .compose(i -> edge.help().queue(i.code()).compose(q -> edge.safety().reportedHelp(i.code())
+                .map(reported -> Wire.helpRequests(q, reported)))).map(HttpApi.Reply::ok)));
     r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
         .compose(p -> {
           // The person who asked, or a responder of the incident's agencies: HelpService decides.

@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.function.BiFunction;
 import org.crisishub.core.SafetyCheckService;
 import org.crisishub.domain.Channel;
-import org.crisishub.domain.ErrorCode;
-import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.Status;
@@ -71,7 +69,8 @@ final class SafetyRoutes {
             new org.crisishub.domain.CheckInRequest(phone, status, note, null, null, Channel.WEB, null);
           }
           if (b.hasNonNull("phone")) {
-            return report(c.pathParam("id"), phone, edge.phones().normalise(Fields.requiredString(b, "phone")));
+            return report(c.pathParam("id"), phone, edge.phones().normalise(Fields.requiredString(b, "phone")), status,
+                note);
           }
           return s.answer(phone, c.pathParam("id"), status, note, Channel.WEB, null)
               .map(a -> HttpApi.Reply.created(Wire.object().put("check", a.check()).put("status", a.status())
@@ -80,17 +79,16 @@ final class SafetyRoutes {
   }
 
   /**
-   * A follower's report about someone else: only after the escalation reached the follower. This
-   * hub does not escalate yet (part 2), so a report is refused: 403 when not an active follower of
-   * that person, else 409 (the escalation has not reached you).
+   * A follower's report about someone else (only after the escalation told the follower about
+   * them): 201 {@code {check, phone, status, note?, at}}, the follower's own view of their report.
    */
-  private Future<HttpApi.Reply> report(String id, String follower, String subject) {
-    return edge.store().follow(follower, subject).compose(f -> {
-      if (f.isEmpty() || f.get().state() != FollowState.ACTIVE) {
-        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "only an active follower may report"));
+  private Future<HttpApi.Reply> report(String id, String follower, String subject, Status status, String note) {
+    return edge.safety().report(follower, id, subject, status, note).map(r -> {
+      ObjectNode n = Wire.object().put("check", r.check()).put("phone", r.phone()).put("status", r.status());
+      if (r.note() != null) {
+        n.put("note", r.note());
       }
-      return Future.failedFuture(new HubException(ErrorCode.CONFLICT,
-          "this check's escalation has not reached you"));
+      return HttpApi.Reply.created(n.put("at", Wire.time(r.at())));
     });
   }
 
@@ -117,7 +115,9 @@ final class SafetyRoutes {
               for (SafetyCheckStore.Person x : list) {
                 b.append(csv(x.phone())).append(',').append(csv(x.state())).append(',')
                     .append(x.at() == null ? "" : Wire.time(x.at())).append(',').append(csv(x.channel())).append(',')
-                    .append(csv(x.delivery())).append(',').append(csv(x.errorCode())).append(",,\r\n");
+                    .append(csv(x.delivery())).append(',').append(csv(x.errorCode())).append(',')
+                    .append(csv(x.reportStatus())).append(',').append(x.reportAt() == null ? "" : Wire.time(x.reportAt()))
+                    .append("\r\n");
               }
               return new HttpApi.Reply(200, Wire.JSON.getNodeFactory().textNode(b.toString()));
             })))
@@ -160,6 +160,10 @@ final class SafetyRoutes {
       if (p.errorCode() != null) {
         n.put("errorCode", p.errorCode());
       }
+    }
+    if (p.reportStatus() != null) {
+      // Only responders read people: they see who reported.
+      n.putObject("report").put("status", p.reportStatus()).put("at", Wire.time(p.reportAt())).put("by", p.reportBy());
     }
     return n;
   }

@@ -33,13 +33,21 @@ final class Sessions {
           first.add(EventEncoder.noticeFrame(n.toString()));
         }
         // Calls for help (people's data) only to responders of the agencies that serve the incident.
-        return s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())
-            ? Future.succeededFuture(List.<org.crisishub.core.HelpService.Triaged>of()) : edge.help().queue(inc.code());
-      }).map(help -> {
-        for (org.crisishub.core.HelpService.Triaged t : help) {
-          first.add(EventEncoder.helpFrame(t.request(), t.matched()));
+        if (s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())) {
+          return Future.succeededFuture(first);
         }
-        return first;
+        return edge.help().queue(inc.code()).compose(help -> edge.safety().reportedHelp(inc.code()).map(reported -> {
+          for (org.crisishub.core.HelpService.Triaged t : help) {
+            first.add(EventEncoder.helpFrame(t.request(), t.matched()));
+          }
+          // Calls for help reported by followers in a safety check's escalation, marked reported.
+          for (org.crisishub.store.SafetyCheckStore.Report r : reported) {
+            ObjectNode f = Wire.object();
+            f.put("type", "help").set("checkin", Wire.reportedHelp(r));
+            first.add(org.crisishub.fanout.OutFrame.of(f.toString()));
+          }
+          return first;
+        }));
       });
     });
   }

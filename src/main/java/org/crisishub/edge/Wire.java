@@ -197,6 +197,42 @@ public final class Wire {
     return triage(n, matched);
   }
 
+  /**
+   * A follower's reported {@code need_help} as a help request (for the incident's responders only):
+   * the person's number, the reporter's note and number, never a location; {@code reported: true}.
+   */
+  public static ObjectNode reportedHelp(SafetyCheckStore.Report r) {
+    ObjectNode n = object();
+    n.put("id", r.id()).put("phone", r.phone()).put("status", "need_help");
+    if (r.note() != null) {
+      n.put("note", r.note());
+    }
+    n.put("at", time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
+        .put("updatedAt", time(r.at())).put("priority", "normal");
+    n.putArray("matched");
+    n.put("reported", true).put("reportedBy", r.follower()).put("check", r.check());
+    return n;
+  }
+
+  /**
+   * Help requests and the ones followers reported in a safety check's escalation, together in queue
+   * order: {@code high} priority first, then oldest first.
+   */
+  public static ArrayNode helpRequests(List<org.crisishub.core.HelpService.Triaged> list,
+      List<SafetyCheckStore.Report> reported) {
+    if (reported.isEmpty()) {
+      return helpRequests(list);
+    }
+    List<ObjectNode> all = new java.util.ArrayList<>();
+    list.forEach(t -> all.add(helpRequest(t)));
+    reported.forEach(r -> all.add(reportedHelp(r)));
+    all.sort(java.util.Comparator.comparing((ObjectNode n) -> !"high".equals(n.path("priority").asText()))
+        .thenComparing(n -> Instant.parse(n.path("at").asText())));
+    ArrayNode a = array();
+    all.forEach(a::add);
+    return a;
+  }
+
   /** Help requests, in the given order. */
   public static ArrayNode helpRequests(List<org.crisishub.core.HelpService.Triaged> list) {
     ArrayNode a = array();

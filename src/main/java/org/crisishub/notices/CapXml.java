@@ -48,34 +48,12 @@ public final class CapXml {
             + capTime(referenced.path("sent").asText()));
       }
       el(w, "incidents", notice.path("incident").asText());
-      w.writeStartElement("info");
-      el(w, "category", notice.path("category").asText());
-      el(w, "event", notice.path("event").asText());
-      el(w, "urgency", notice.path("urgency").asText());
-      el(w, "severity", notice.path("severity").asText());
-      el(w, "certainty", notice.path("certainty").asText());
-      if (notice.hasNonNull("expires")) {
-        el(w, "expires", capTime(notice.path("expires").asText()));
+      // One <info> per language (CAP 1.2 §3.2.2): the main texts, then each variant, the rest alike.
+      info(w, notice, incident, notice.path("language").asText(null), notice.path("headline").asText(),
+          notice.path("body").asText());
+      for (JsonNode v : notice.path("variants")) {
+        info(w, notice, incident, v.path("language").asText(), v.path("headline").asText(), v.path("body").asText());
       }
-      el(w, "senderName", notice.path("agency").asText());
-      el(w, "headline", notice.path("headline").asText());
-      el(w, "description", notice.path("body").asText());
-      Area area = incident == null ? null : incident.area();
-      if (notice.hasNonNull("area") || area != null) {
-        w.writeStartElement("area");
-        el(w, "areaDesc", notice.hasNonNull("area") ? notice.path("area").asText() : incident.name());
-        if (area != null && "polygon".equals(area.type())) {
-          StringBuilder p = new StringBuilder();
-          for (double[] pt : area.points()) {
-            p.append(p.length() == 0 ? "" : " ").append(pt[0]).append(',').append(pt[1]);
-          }
-          el(w, "polygon", p.toString());
-        } else if (area != null) {
-          el(w, "circle", area.lat() + "," + area.lon() + " " + (area.radiusM() / 1000.0));
-        }
-        w.writeEndElement();
-      }
-      w.writeEndElement();
       w.writeEndElement();
       w.writeEndDocument();
       w.close();
@@ -83,6 +61,41 @@ public final class CapXml {
       throw new IllegalStateException("cannot write CAP XML", e);
     }
     return out.toString();
+  }
+
+  private static void info(XMLStreamWriter w, JsonNode notice, Incident incident, String language, String headline,
+      String body) throws XMLStreamException {
+    w.writeStartElement("info");
+    if (language != null) {
+      el(w, "language", language);
+    }
+    el(w, "category", notice.path("category").asText());
+    el(w, "event", notice.path("event").asText());
+    el(w, "urgency", notice.path("urgency").asText());
+    el(w, "severity", notice.path("severity").asText());
+    el(w, "certainty", notice.path("certainty").asText());
+    if (notice.hasNonNull("expires")) {
+      el(w, "expires", capTime(notice.path("expires").asText()));
+    }
+    el(w, "senderName", notice.path("agency").asText());
+    el(w, "headline", headline);
+    el(w, "description", body);
+    Area area = incident == null ? null : incident.area();
+    if (notice.hasNonNull("area") || area != null) {
+      w.writeStartElement("area");
+      el(w, "areaDesc", notice.hasNonNull("area") ? notice.path("area").asText() : incident.name());
+      if (area != null && "polygon".equals(area.type())) {
+        StringBuilder p = new StringBuilder();
+        for (double[] pt : area.points()) {
+          p.append(p.length() == 0 ? "" : " ").append(pt[0]).append(',').append(pt[1]);
+        }
+        el(w, "polygon", p.toString());
+      } else if (area != null) {
+        el(w, "circle", area.lat() + "," + area.lon() + " " + (area.radiusM() / 1000.0));
+      }
+      w.writeEndElement();
+    }
+    w.writeEndElement();
   }
 
   static void el(XMLStreamWriter w, String name, String text) throws XMLStreamException {

@@ -64,6 +64,19 @@ public final class NoticeService {
     this.clock = clock;
     this.senderDomain = URI.create(publicUrl).getHost();
     this.smsQueued = smsQueued;
+    this.templates = new TemplateService(store, clock);
+  }
+
+  private final TemplateService templates;
+
+  /** The notice templates of this hub (drafts made from them go through {@link #draft}). */
+  public TemplateService templates() {
+    return templates;
+  }
+
+  /** The SMS text of a notice to the numbers that joined its incident, before it is fitted to its segments. */
+  static String smsText(String incident, String agency, String headline, String body) {
+    return "OFFICIAL " + incident + " (" + agency + "): " + headline + ". " + body;
   }
 
   /**
@@ -153,6 +166,9 @@ public final class NoticeService {
     if (!who.can(Responder.PUBLISHER)) {
       return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "drafting needs the publisher role"));
     }
+    if (in.has("template")) {
+      return draftFromTemplate(who, in);
+    }
     ObjectNode d;
     String code;
     try {
@@ -173,18 +189,9 @@ public final class NoticeService {
       if (area != null) {
         d.put("area", area);
       }
-      String expires = text(in, "expires", 40, false);
+      String expires = expires(text(in, "expires", 40, false));
       if (expires != null) {
-        Instant e;
-        try {
-          e = Instant.parse(expires);
-        } catch (DateTimeParseException ex) {
-          throw HubException.invalid("expires must be an RFC 3339 time such as 2026-11-22T18:00:00Z");
-        }
-        if (!e.isAfter(clock.instant())) {
-          throw HubException.invalid("expires must be in the future");
-        }
-        d.put("expires", Rfc3339.seconds(e));
+        d.put("expires", expires);
       }
       String msgType = text(in, "msgType", 10, false);
       d.put("msgType", msgType == null ? "Alert" : Cap.canonical("msgType", msgType, Cap.MSG_TYPE));
@@ -220,16 +227,101 @@ public final class NoticeService {
             }
             return Future.succeededFuture();
           });
-      return refOk.compose(x -> {
-        String id = UUID.randomUUID().toString();
-        d.put("id", id);
-        Instant expires = d.has("expires") ? Instant.parse(d.path("expires").asText()) : null;
-        NoticeRecord rec = new NoticeRecord(id, code, who.username(), who.agency(), "draft", null, d.toString(), null,
-            expires, clock.instant(), null);
-        return store.insertNotice(rec)
-            .map(v -> view(rec));
+      return refOk.compose(x -> insertDraft(who, code, d, d.path("headline").asText()));
+    });
+  }
+
+  private Future<View> insertDraft(Responder who, String code, ObjectNode d, String auditDetail) {
+    String id = UUID.randomUUID().toString();
+    d.put("id", id);
+    Instant expires = d.has("expires") ? Instant.parse(d.path("expires").asText()) : null;
+    NoticeRecord rec = new NoticeRecord(id, code, who.username(), who.agency(), "draft", null, d.toString(), null,
+        expires, clock.instant(), null);
+    return store.insertNotice(rec).map(v -> view(rec));
+  }
+
+  private static final Set<String> TEMPLATE_FIELDS = Set.of("incident", "template", "values", "expires");
+
+  /**
+   * A draft from the latest approved version of a template of the author's agency, with only its
+   * placeholder values filled in: {@code {incident, template, values, expires?}} and nothing else.
+   */
+  private Future<View> draftFromTemplate(Responder who, JsonNode in) {
+    String code;
+    String templateId;
+    java.util.Map<String, String> values;
+    String expires;
+    try {
+      for (var it = in.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!TEMPLATE_FIELDS.contains(f)) {
+          throw HubException.invalid("with a template only incident, values and expires may be given, not " + f);
+        }
+      }
+      code = CheckInRequest.normaliseIncident(text(in, "incident", 16, true));
+      templateId = text(in, "template", 64, true);
+      values = TemplateService.values(in.get("values"));
+      expires = expires(text(in, "expires", 40, false));
+    } catch (HubException e) {
+      return Future.failedFuture(e);
+    }
+    return store.incident(code).compose(inc -> {
+      if (inc.isEmpty()) {
+        return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
+      }
+      if (!IncidentAccess.allows(inc.get(), Actor.of(who), Act.DRAFT)) {
+        return Future.failedFuture(forbiddenFor(inc.get(), who, Act.DRAFT));
+      }
+      if (!inc.get().open()) {
+        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
+      }
+      return templates.forNotice(who, templateId, values).compose(f -> {
+        var c = f.view().content();
+        var main = f.texts().get(0);
+        ObjectNode d = JSON.createObjectNode();
+        d.put("incident", code);
+        d.put("headline", main.headline());
+        d.put("body", main.body());
+        d.put("language", main.language());
+        if (f.texts().size() > 1) {
+          var vs = d.putArray("variants");
+          for (var t : f.texts().subList(1, f.texts().size())) {
+            vs.addObject().put("language", t.language()).put("headline", t.headline()).put("body", t.body());
+          }
+        }
+        d.put("event", f.event() == null ? main.headline() : f.event());
+        d.put("category", c.category());
+        d.put("severity", c.severity());
+        d.put("urgency", c.urgency());
+        d.put("certainty", c.certainty());
+        if (c.area() != null) {
+          d.put("area", c.area());
+        }
+        if (expires != null) {
+          d.put("expires", expires);
+        }
+        d.put("msgType", "Alert");
+        d.putObject("template").put("id", f.view().template().id()).put("version", f.view().version().version());
+        return insertDraft(who, code, d, "template " + templateId + " version " + f.view().version().version());
       });
     });
+  }
+
+  /** {@code expires} as given (null when absent), checked: an RFC 3339 time in the future. */
+  private String expires(String expires) {
+    if (expires == null) {
+      return null;
+    }
+    Instant e;
+    try {
+      e = Instant.parse(expires);
+    } catch (DateTimeParseException ex) {
+      throw HubException.invalid("expires must be an RFC 3339 time such as 2026-11-22T18:00:00Z");
+    }
+    if (!e.isAfter(clock.instant())) {
+      throw HubException.invalid("expires must be in the future");
+    }
+    return Rfc3339.seconds(e);
   }
 
   private static HubException forbiddenFor(Incident inc, Responder who, Act act) {
@@ -305,34 +397,54 @@ public final class NoticeService {
           return Future.failedFuture(inc.isEmpty() ? HubException.forbidden()
               : forbiddenFor(inc.get(), who, Act.PUBLISH));
         }
-        boolean twoPerson = inc.get().twoPersonRule();
-        Set<String> from = twoPerson ? Set.of("approved") : Set.of("draft", "approved");
-        if (!from.contains(rec.state())) {
-          return Future.failedFuture(new HubException(ErrorCode.CONFLICT, twoPerson && "draft".equals(rec.state())
-              ? "two-person rule: the notice must be approved by a second responder first"
-              : "the notice is already " + rec.state()));
-        }
-        Instant now = clock.instant();
-        // Signed in the name of, and with the key of, the publishing responder's agency.
-        ObjectNode n = signedShape(rec, who.agency(), now);
-        return signer.sign(who.agency(), n).compose(signed -> {
-          String ref = signed.path("references").asText(null);
-          String refState = "Cancel".equals(signed.path("msgType").asText()) ? "cancelled" : "superseded";
-          String sms = SmsText.fit("OFFICIAL " + rec.incident() + " (" + who.agency() + "): " + signed.path("headline").asText()
-              + ". " + signed.path("body").asText(), SmsReplies.NOTICE_SEGMENTS);
-          String signedJson = signed.toString();
-          return store.publishNotice(id, from, signedJson, now, ref,
-              refState, sms).compose(ok -> {
-                if (!ok) {
-                  return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
-                }
-                smsQueued.run();
-                published.increment();
-                events.publish(new DomainEvent.NoticePublished(rec.incident(), signedJson));
-                return Future.succeededFuture(signed);
-              });
-        });
+        return preApproved(rec, who).compose(pre -> publish(who, rec, inc.get().twoPersonRule() && !pre));
       });
+    });
+  }
+
+  /**
+   * True when the draft was made from the version of a template of {@code who}'s agency that is
+   * still that template's approved version: its content was reviewed once, so it needs no second
+   * approval, also under the two-person rule.
+   */
+  private Future<Boolean> preApproved(NoticeRecord rec, Responder who) {
+    JsonNode t = parse(rec.draftJson()).path("template");
+    if (!t.isObject()) {
+      return Future.succeededFuture(false);
+    }
+    int version = t.path("version").asInt();
+    return store.templates().template(t.path("id").asText()).map(o -> o.isPresent()
+        && o.get().agency().equalsIgnoreCase(who.agency()) && o.get().approvedVersion() != null
+        && o.get().approvedVersion() == version);
+  }
+
+  private Future<ObjectNode> publish(Responder who, NoticeRecord rec, boolean twoPerson) {
+    String id = rec.id();
+    Set<String> from = twoPerson ? Set.of("approved") : Set.of("draft", "approved");
+    if (!from.contains(rec.state())) {
+      return Future.failedFuture(new HubException(ErrorCode.CONFLICT, twoPerson && "draft".equals(rec.state())
+          ? "two-person rule: the notice must be approved by a second responder first"
+          : "the notice is already " + rec.state()));
+    }
+    Instant now = clock.instant();
+    // Signed in the name of, and with the key of, the publishing responder's agency.
+    ObjectNode n = signedShape(rec, who.agency(), now);
+    return signer.sign(who.agency(), n).compose(signed -> {
+      String ref = signed.path("references").asText(null);
+      String refState = "Cancel".equals(signed.path("msgType").asText()) ? "cancelled" : "superseded";
+      String sms = SmsText.fit(smsText(rec.incident(), who.agency(), signed.path("headline").asText(),
+          signed.path("body").asText()), SmsReplies.NOTICE_SEGMENTS);
+      String signedJson = signed.toString();
+      return store.publishNotice(id, from, signedJson, now, ref,
+          refState, sms).compose(ok -> {
+            if (!ok) {
+              return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
+            }
+            smsQueued.run();
+            published.increment();
+            events.publish(new DomainEvent.NoticePublished(rec.incident(), signedJson));
+            return Future.succeededFuture(signed);
+          });
     });
   }
 
@@ -344,10 +456,21 @@ public final class NoticeService {
     n.put("incident", rec.incident());
     n.put("agency", agency);
     n.put("sender", NoticeSigner.slug(agency) + "@" + senderDomain);
-    for (String f : List.of("headline", "body", "event", "category", "severity", "urgency", "certainty", "area")) {
+    for (String f : List.of("headline", "body", "language")) {
       if (d.hasNonNull(f)) {
         n.put(f, d.path(f).asText());
       }
+    }
+    if (d.has("variants")) {
+      n.set("variants", d.get("variants").deepCopy());
+    }
+    for (String f : List.of("event", "category", "severity", "urgency", "certainty", "area")) {
+      if (d.hasNonNull(f)) {
+        n.put(f, d.path(f).asText());
+      }
+    }
+    if (d.has("template")) {
+      n.set("template", d.get("template").deepCopy());
     }
     n.put("sent", Rfc3339.seconds(now));
     if (d.hasNonNull("expires")) {

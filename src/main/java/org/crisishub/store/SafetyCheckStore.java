@@ -1,6 +1,7 @@
 package org.crisishub.store;
 
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -37,10 +38,33 @@ public interface SafetyCheckStore {
    * (read in the same unit of work). When {@code smsBody} is not null, every member who did not opt
    * out is asked by SMS in the same unit: {@code smsBody} is queued in the outbox (broadcast class,
    * coalesce key {@code safety:<id>}) and the member counts as asked with delivery {@code queued}.
-   * Empty when the check was in none of {@code fromStates}.
+   * {@code repeatAt} / {@code followersAt} schedule the escalation's waves (null: no such wave).
+   * From {@code starting} (after {@link #beginStart} and {@link #addAudience}), {@code audience}
+   * adds to what was added before. Empty when the check was in none of {@code fromStates}.
    */
   Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
-      Instant now);
+      Instant now, Instant repeatAt, Instant followersAt);
+
+  /**
+   * The first step of a start in batches: a check in one of {@code fromStates} becomes
+   * {@code starting} (a check already {@code starting} stays so: an interrupted start resumes).
+   * Empty when it was in none of them.
+   */
+  Future<Optional<Check>> beginStart(String id, List<String> fromStates);
+
+  /**
+   * Adds members to a {@code starting} check's audience in one unit of work, like
+   * {@link #startCheck} does (a member already in it is left alone; opted-out ones unreachable;
+   * the others asked by {@code smsBody} when not null); the counters grow by what was added. False
+   * when the check is not {@code starting}.
+   */
+  Future<Boolean> addAudience(String id, List<Member> audience, String smsBody, Instant now);
+
+  /** {@link #startCheck(String, List, List, String, Instant, Instant, Instant)} without escalation. */
+  default Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience,
+      String smsBody, Instant now) {
+    return startCheck(id, fromStates, audience, smsBody, now, null, null);
+  }
 
   /** Running → closed; empty when the check was not running. */
   Future<Optional<Check>> closeCheck(String id, Instant now);
@@ -80,6 +104,67 @@ public interface SafetyCheckStore {
   /** Numbers whose latest retained check-in has a location inside {@code area}. */
   Future<List<String>> latestInside(Area area);
 
+  // ---------------------------------------------------------------- escalation waves (part 2)
+
+  /**
+   * Running checks with a wave due at {@code now} that no live lease holds, at most {@code max},
+   * earliest due first. Reads an index of due times, never the checks' audiences.
+   */
+  Future<List<String>> dueWaves(Instant now, int max);
+
+  /**
+   * Claims the check's earliest due, unfinished wave for {@code owner} until {@code now + lease}:
+   * when no lease is held, the held one expired, or {@code owner} already holds it. Empty when the
+   * check is not running, no wave is due, or another owner's lease is live. A lease, not a lock: a
+   * holder that outlives it may find its next step refused.
+   */
+  Future<Optional<WaveClaim>> claimWave(String id, String owner, Instant now, Duration lease);
+
+  /**
+   * The next members of the claimed wave after its cursor, in phone order (at most {@code limit}
+   * scanned), who are still to be reached in it: not answered, not yet done in this wave (for
+   * {@code repeat}, only those an SMS may reach: asked by SMS before or not opted out). Renews the
+   * lease. Empty when {@code owner} no longer holds the lease.
+   */
+  Future<Optional<WaveBatch>> waveBatch(String id, String wave, String owner, Instant now, Duration lease,
+      int limit);
+
+  /**
+   * Commits part of a wave in one unit of work, when {@code owner} still holds the lease: each item
+   * whose person is still unanswered and not yet done in this wave is marked done, its SMS are
+   * queued in the outbox (broadcast class; coalesce key {@code safety:<id>} for a repeat ask,
+   * {@code safety:<id>:f:<phone>} for a follower told about {@code phone}) and the followers it
+   * reached are recorded (they may then report); the wave's cursor moves to {@code cursor}. Returns
+   * the items it did (others were already done, or answered meanwhile); empty when the lease is lost.
+   */
+  Future<Optional<List<WaveItem>>> waveCommit(String id, String wave, String owner, Instant now, Duration lease,
+      String cursor, List<WaveItem> items);
+
+  /** Marks the wave finished and releases the lease of {@code owner}; false when it held none. */
+  Future<Boolean> finishWave(String id, String wave, String owner, Instant now);
+
+  /** Releases every wave lease (embedded store at start: the only runner is gone). */
+  Future<Integer> releaseWaveLeases();
+
+  /** True when {@code follower} was told in the check's escalation that {@code phone} had not answered. */
+  Future<Boolean> reached(String id, String phone, String follower);
+
+  /**
+   * A follower's report about {@code phone} in one unit of work: recorded (the person's latest
+   * report replaces an earlier one, and {@code reportedSafe}/{@code reportedNeedHelp} count people
+   * by their latest report); never moves the person's own state. Outcomes: {@code ok},
+   * {@code no_such_check}, {@code not_running}, {@code not_reached} (the escalation did not tell
+   * {@code follower} about {@code phone}), {@code answered} (the person answered themself).
+   */
+  Future<ReportResult> report(String id, String phone, String follower, String status, String note, Instant now);
+
+  /**
+   * The reported {@code need_help} of the incident's checks whose person has not answered themself
+   * and whose latest report is {@code need_help} (they join the help queue marked {@code reported}),
+   * oldest first.
+   */
+  Future<List<Report>> reportedHelp(String incident);
+
   /** The counters of a check. */
   record Tallies(long asked, long delivered, long safe, long needHelp, long noAnswer, long unreachable,
       long reportedSafe, long reportedNeedHelp) {
@@ -90,7 +175,7 @@ public interface SafetyCheckStore {
    * A safety check. {@code audienceJson} is the requested audience ({@code joined}, {@code inArea},
    * {@code numbers}) and {@code escalationJson} the requested escalation, both as given (JSON text);
    * {@code audienceSize} and {@code smsRecipients} are the draft's estimate until the start fixes them.
-   * {@code state}: draft, approved, running, closed.
+   * {@code state}: draft, approved, starting (its audience being fixed in batches), running, closed.
    */
   record Check(String id, String incident, String author, String agency, String state, String question,
       String audienceJson, String escalationJson, boolean needsApproval, String approvedBy, long audienceSize,
@@ -104,10 +189,50 @@ public interface SafetyCheckStore {
 
   /**
    * A member's state. {@code at}/{@code channel}: of their latest own answer; {@code delivery} and
-   * {@code errorCode}: the latest Twilio status of the last ask ({@code queued} once queued).
+   * {@code errorCode}: the latest Twilio status of the last ask ({@code queued} once queued);
+   * {@code report*}: the latest follower's report about them (status, time, the follower's number).
    */
   record Person(String phone, boolean byLocation, String state, Instant at, String channel, String delivery,
-      String errorCode) {
+      String errorCode, String reportStatus, Instant reportAt, String reportBy) {
+    public Person(String phone, boolean byLocation, String state, Instant at, String channel, String delivery,
+        String errorCode) {
+      this(phone, byLocation, state, at, channel, delivery, errorCode, null, null, null);
+    }
+  }
+
+  /** Waves of the escalation: {@code repeat} (ask again by SMS) and {@code followers} (tell followers). */
+  String REPEAT = "repeat";
+  String FOLLOWERS = "followers";
+
+  /** A claimed wave: which one, and the last phone done before (null: from the start). */
+  record WaveClaim(String id, String wave, String cursor) {
+  }
+
+  /**
+   * A batch of a wave: {@code phones} to reach, {@code cursor} the last phone scanned (the next
+   * cursor), {@code end} when the scan reached the end of the audience.
+   */
+  record WaveBatch(List<String> phones, String cursor, boolean end) {
+  }
+
+  /**
+   * One person's part of a wave: {@code phone} the unanswered person; {@code sms} the messages to
+   * queue; {@code reached} the followers told about them (empty in a repeat wave).
+   */
+  record WaveItem(String phone, List<Sms> sms, List<String> reached) {
+  }
+
+  /** An SMS to queue: to {@code to}; {@code subject} when it is about a person {@code to} follows. */
+  record Sms(String to, String subject, String body) {
+  }
+
+  /** A follower's report about {@code phone}. */
+  record Report(String id, String check, String incident, String phone, String follower, String status, String note,
+      Instant at) {
+  }
+
+  /** The outcome of {@link #report}; {@code report} when {@code ok}. */
+  record ReportResult(String outcome, Report report, Check check) {
   }
 
   /** The outcome of {@link #answer}: {@code ok}, {@code not_running}, {@code not_in_audience}, {@code no_such_check}. */

@@ -34,6 +34,8 @@ public interface Store {
 
   /** Watch terms, their matches and help threads, on the same engine (and the same durability promise). */
   TriageStore triage();
+  /** The notice templates of this store, on the same engine (and the same durability promise). */
+  TemplateStore templates();
 
   /** Finishes queued writes, then closes. */
   Future<Void> close();

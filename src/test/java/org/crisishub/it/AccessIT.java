@@ -97,6 +97,20 @@ class AccessIT {
     return id;
   }
 
+  static final String TEMPLATE = "{\"name\":\"t\",\"headline\":\"At {place}\",\"body\":\"b\",\"severity\":\"Minor\","
+      + "\"urgency\":\"Future\",\"certainty\":\"Likely\",\"placeholders\":{\"place\":{\"maxLength\":20}}}";
+
+  /** A new template of the own agency written by pubonly, approved by own when {@code approved}. */
+  static String template(boolean approved) {
+    var r = api.post("/api/v1/templates", login("pubonly"), TEMPLATE);
+    assertEquals(201, r.status(), r.text());
+    String id = r.json().path("id").asText();
+    if (approved) {
+      assertEquals(200, api.post("/api/v1/templates/" + id + "/approve", login("own"), null).status());
+    }
+    return id;
+  }
+
   /** The id of a new open help request in TBL1. */
   static String freshHelp() {
     var help = api.post("/api/v1/checkins", person, "{\"status\":\"need_help\",\"incident\":\"TBL1\"}");
@@ -230,6 +244,19 @@ class AccessIT {
         + check("pubonly", true) + "/approve", null}, "pubonly", 401, 401, 403, 403, 403, 200, 403);
     route("/api/v1/safety-checks/{id}/answers", post, w -> new String[] {"/api/v1/safety-checks/" + runningCheck()
         + "/answers", "{\"status\":\"safe\"}"}, "apponly", 401, 401, 201, 403, 403, 403, 403);
+    // Templates: publishers write, approvers of the agency (not the version's author) approve, any
+    // responder of the agency reads and previews; another agency's template is 403.
+    route("/api/v1/templates", post, w -> new String[] {"/api/v1/templates", TEMPLATE}, "apponly",
+        401, 401, 403, 201, 403, 201, 403);
+    route(get, "/api/v1/templates", null, 401, 401, 403, 200, 200, 200, 403);
+    route("/api/v1/templates/{id}", get, w -> new String[] {"/api/v1/templates/" + template(false), null}, "apponly",
+        401, 401, 403, 403, 200, 200, 403);
+    route("/api/v1/templates/{id}", put, w -> new String[] {"/api/v1/templates/" + template(false), TEMPLATE},
+        "apponly", 401, 401, 403, 403, 403, 200, 403);
+    route("/api/v1/templates/{id}/approve", post, w -> new String[] {"/api/v1/templates/" + template(false)
+        + "/approve", null}, "pubonly", 401, 401, 403, 403, 403, 200, 403);
+    route("/api/v1/templates/{id}/preview", post, w -> new String[] {"/api/v1/templates/" + template(true)
+        + "/preview", "{\"values\":{\"place\":\"x\"}}"}, "apponly", 401, 401, 403, 403, 200, 200, 403);
     route(post, "/api/v1/otp", "{\"phone\":\"+15557100009\"}", 202, 202, 202, 202, 202, 202, 202);
     route(post, "/api/v1/sessions", "{\"phone\":\"+15557100009\",\"code\":\"000000\"}", 403, 403, 403, 403, 403, 403,
         403);

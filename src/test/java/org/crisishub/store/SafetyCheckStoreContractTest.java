@@ -216,4 +216,187 @@ public abstract class SafetyCheckStoreContractTest {
     assertEquals(List.of("ask 1", "ask 2"), rest.stream().map(Store.OutboxItem::body).sorted().toList());
     assertEquals("safety:c9", rest.get(0).coalesceKey(), "the claim names the key, so the SID can be linked");
   }
+
+  static final Duration LEASE = Duration.ofSeconds(30);
+
+  /** A running check "w" of five numbers (one opted out), its waves due at +60 s (repeat) and +120 s. */
+  private List<String> runningWithWaves() throws Exception {
+    List<String> phones = List.of("+15550000701", "+15550000702", "+15550000703", "+15550000704", "+15550000705");
+    await(store.setSmsOptOut(phones.get(4), true, T0));
+    await(checks.createCheck(draft("w", "FLOOD", T0, false)));
+    List<Member> audience = new ArrayList<>();
+    phones.forEach(p -> audience.add(new Member(p, false)));
+    await(checks.startCheck("w", List.of("draft"), audience, "ask", T0, T0.plusSeconds(60), T0.plusSeconds(120)));
+    return phones;
+  }
+
+  private static List<SafetyCheckStore.WaveItem> asks(List<String> phones) {
+    return phones.stream().map(p -> new SafetyCheckStore.WaveItem(p,
+        List.of(new SafetyCheckStore.Sms(p, null, "again")), List.of())).toList();
+  }
+
+  @Test
+  @DisplayName("waves: due by time, claimed by one owner under a lease, taken over after expiry, resumed at the cursor,"
+      + " never repeating a person; answered people are skipped")
+  void wavesAndLeases() throws Exception {
+    List<String> phones = runningWithWaves();
+    assertEquals(List.of(), await(checks.dueWaves(T0.plusSeconds(59), 10)), "nothing due before the repeat");
+    Instant t1 = T0.plusSeconds(61);
+    assertEquals(List.of("w"), await(checks.dueWaves(t1, 10)));
+    var claim = await(checks.claimWave("w", "a", t1, LEASE)).orElseThrow();
+    assertEquals(SafetyCheckStore.REPEAT, claim.wave());
+    assertEquals(null, claim.cursor());
+    assertTrue(await(checks.claimWave("w", "b", t1.plusSeconds(1), LEASE)).isEmpty(), "a live lease is exclusive");
+    assertEquals(List.of(), await(checks.dueWaves(t1.plusSeconds(1), 10)), "a leased check is not due");
+    await(checks.answer("w", phones.get(1), "safe", "web", t1));
+    var b1 = await(checks.waveBatch("w", SafetyCheckStore.REPEAT, "a", t1, LEASE, 2)).orElseThrow();
+    assertEquals(List.of(phones.get(0)), b1.phones(), "the answered one is skipped");
+    assertEquals(phones.get(1), b1.cursor());
+    assertTrue(!b1.end());
+    var done = await(checks.waveCommit("w", SafetyCheckStore.REPEAT, "a", t1, LEASE, b1.cursor(),
+        asks(b1.phones()))).orElseThrow();
+    assertEquals(1, done.size());
+    // Owner "a" dies. After the lease, "b" takes over and resumes after the cursor.
+    Instant t2 = t1.plus(LEASE).plusSeconds(1);
+    assertEquals(List.of("w"), await(checks.dueWaves(t2, 10)));
+    var taken = await(checks.claimWave("w", "b", t2, LEASE)).orElseThrow();
+    assertEquals(SafetyCheckStore.REPEAT, taken.wave());
+    assertEquals(phones.get(1), taken.cursor(), "resumes at the cursor");
+    assertTrue(await(checks.waveBatch("w", SafetyCheckStore.REPEAT, "a", t2, LEASE, 2)).isEmpty(),
+        "the old owner's lease is gone");
+    assertTrue(await(checks.waveCommit("w", SafetyCheckStore.REPEAT, "a", t2, LEASE, phones.get(3),
+        asks(List.of(phones.get(2))))).isEmpty(), "the old owner cannot commit");
+    var b2 = await(checks.waveBatch("w", SafetyCheckStore.REPEAT, "b", t2, LEASE, 10)).orElseThrow();
+    assertEquals(List.of(phones.get(2), phones.get(3)), b2.phones(), "the opted-out one is never asked by SMS");
+    assertTrue(b2.end());
+    // A person already done in this wave is never done twice, even if asked for again.
+    var d2 = await(checks.waveCommit("w", SafetyCheckStore.REPEAT, "b", t2, LEASE, b2.cursor(),
+        asks(List.of(phones.get(0), phones.get(2), phones.get(3))))).orElseThrow();
+    assertEquals(List.of(phones.get(2), phones.get(3)), d2.stream().map(SafetyCheckStore.WaveItem::phone).toList());
+    assertTrue(await(checks.finishWave("w", SafetyCheckStore.REPEAT, "b", t2)));
+    assertEquals(List.of(), await(checks.dueWaves(t2, 10)), "the followers wave is not due yet");
+    List<Store.OutboxItem> out = await(store.claimSms("n", t2, 100, LEASE));
+    // The first asks, still queued, were coalesced with the repeat (same key): one message per person,
+    // the repeat's text for those it asked again, the first ask for the one who answered meanwhile.
+    assertEquals(phones.subList(0, 4), out.stream().map(Store.OutboxItem::to).sorted().toList());
+    assertEquals(List.of(phones.get(0), phones.get(2), phones.get(3)), out.stream()
+        .filter(o -> o.body().equals("again")).map(Store.OutboxItem::to).sorted().toList());
+
+    Instant t3 = T0.plusSeconds(121);
+    assertEquals(List.of("w"), await(checks.dueWaves(t3, 10)));
+    var f = await(checks.claimWave("w", "b", t3, LEASE)).orElseThrow();
+    assertEquals(SafetyCheckStore.FOLLOWERS, f.wave());
+    var fb = await(checks.waveBatch("w", SafetyCheckStore.FOLLOWERS, "b", t3, LEASE, 100)).orElseThrow();
+    assertEquals(List.of(phones.get(0), phones.get(2), phones.get(3), phones.get(4)), fb.phones(),
+        "every unanswered person, the unreachable too");
+    assertTrue(await(checks.finishWave("w", SafetyCheckStore.FOLLOWERS, "b", t3)));
+    assertEquals(List.of(), await(checks.dueWaves(t3.plusSeconds(3600), 10)), "no waves left");
+    assertTrue(await(checks.claimWave("w", "b", t3.plusSeconds(3600), LEASE)).isEmpty());
+  }
+
+  @Test
+  @DisplayName("releasing wave leases (embedded restart) lets a new owner continue at once; closing ends the waves")
+  void releaseAndClose() throws Exception {
+    runningWithWaves();
+    Instant t1 = T0.plusSeconds(61);
+    await(checks.claimWave("w", "old", t1, LEASE)).orElseThrow();
+    assertTrue(await(checks.claimWave("w", "new", t1, LEASE)).isEmpty());
+    assertEquals(1, await(checks.releaseWaveLeases()));
+    assertTrue(await(checks.claimWave("w", "new", t1, LEASE)).isPresent());
+    await(checks.closeCheck("w", t1));
+    assertEquals(List.of(), await(checks.dueWaves(t1.plusSeconds(3600), 10)));
+    assertTrue(await(checks.waveBatch("w", SafetyCheckStore.REPEAT, "new", t1, LEASE, 10)).isEmpty());
+  }
+
+  @Test
+  @DisplayName("reports: only a follower the escalation reached; counted apart by latest report; never the person's"
+      + " own state; refused after the person answered; reported need_help listed for the help queue")
+  void reports() throws Exception {
+    List<String> phones = runningWithWaves();
+    String p = phones.get(0);
+    String q = phones.get(2);
+    String fam = "+15550000799";
+    assertEquals("not_reached", await(checks.report("w", p, fam, "safe", null, T0)).outcome());
+    Instant t = T0.plusSeconds(121);
+    await(checks.claimWave("w", "a", t, LEASE)).orElseThrow();
+    // The repeat wave first (due earlier): finish it without asking anyone.
+    await(checks.finishWave("w", SafetyCheckStore.REPEAT, "a", t));
+    var f = await(checks.claimWave("w", "a", t, LEASE)).orElseThrow();
+    assertEquals(SafetyCheckStore.FOLLOWERS, f.wave());
+    await(checks.waveCommit("w", SafetyCheckStore.FOLLOWERS, "a", t, LEASE, q, List.of(
+        new SafetyCheckStore.WaveItem(p, List.of(new SafetyCheckStore.Sms(fam, p, "not answered")), List.of(fam)),
+        new SafetyCheckStore.WaveItem(q, List.of(), List.of(fam))))).orElseThrow();
+    assertTrue(await(checks.reached("w", p, fam)));
+    assertTrue(!await(checks.reached("w", p, "+15550000798")));
+    assertEquals("not_reached", await(checks.report("w", p, "+15550000798", "safe", null, t)).outcome());
+
+    var r1 = await(checks.report("w", p, fam, "need_help", "trapped upstairs", t.plusSeconds(1)));
+    assertEquals("ok", r1.outcome());
+    assertEquals("need_help", r1.report().status());
+    Tallies t1 = r1.check().tallies();
+    assertEquals(1, t1.reportedNeedHelp());
+    assertEquals(0, t1.reportedSafe());
+    assertEquals(4, t1.noAnswer(), "a report moves nobody out of no answer: " + t1);
+    assertEquals(1, t1.unreachable());
+    assertExclusive(r1.check());
+    var person = await(checks.person("w", p)).orElseThrow();
+    assertEquals("no_answer", person.state());
+    assertEquals("need_help", person.reportStatus());
+    assertEquals(fam, person.reportBy());
+    assertEquals(1, await(checks.people("w", "no_answer")).stream().filter(x -> x.phone().equals(p)).count());
+    var help = await(checks.reportedHelp("FLOOD"));
+    assertEquals(1, help.size());
+    assertEquals("trapped upstairs", help.get(0).note());
+    assertEquals(fam, help.get(0).follower());
+
+    // A later report replaces the earlier one in the counts.
+    Tallies t2 = await(checks.report("w", p, fam, "safe", null, t.plusSeconds(2))).check().tallies();
+    assertEquals(1, t2.reportedSafe());
+    assertEquals(0, t2.reportedNeedHelp());
+    assertEquals(1, await(checks.report("w", q, fam, "safe", null, t.plusSeconds(2))).check().tallies()
+        .reportedSafe() - 1, "two people reported safe");
+
+    // The person's own answer: counted as theirs; further reports refused; leaves the help list.
+    await(checks.report("w", q, fam, "need_help", null, t.plusSeconds(3)));
+    assertEquals(1, await(checks.reportedHelp("FLOOD")).size());
+    await(checks.answer("w", q, "safe", "sms", t.plusSeconds(4)));
+    assertEquals("answered", await(checks.report("w", q, fam, "safe", null, t.plusSeconds(5))).outcome());
+    assertEquals(List.of(), await(checks.reportedHelp("FLOOD")), "answered themself: no longer a reported call");
+    Check end = await(checks.check("w")).orElseThrow();
+    assertEquals(1, end.tallies().safe());
+    assertExclusive(end);
+    await(checks.closeCheck("w", t.plusSeconds(6)));
+    assertEquals("not_running", await(checks.report("w", p, fam, "safe", null, t.plusSeconds(7))).outcome());
+    assertEquals("no_such_check", await(checks.report("nope", p, fam, "safe", null, t)).outcome());
+  }
+
+  @Test
+  @DisplayName("a large audience is fixed in batches: starting, members added per unit (each once), then running;"
+      + " an interrupted start resumes")
+  void startInBatches() throws Exception {
+    await(store.setSmsOptOut("+15550000903", true, T0));
+    await(checks.createCheck(draft("b", "FLOOD", T0, false)));
+    assertTrue(await(checks.beginStart("b", List.of("approved"))).isEmpty(), "not from a draft when not allowed");
+    assertTrue(!await(checks.addAudience("b", List.of(new Member("+15550000901", false)), "ask", T0)),
+        "only a starting check takes members");
+    assertEquals("starting", await(checks.beginStart("b", List.of("draft"))).orElseThrow().state());
+    assertTrue(await(checks.addAudience("b", List.of(new Member("+15550000901", false),
+        new Member("+15550000902", false)), "ask", T0)));
+    // A crash here; the start is asked again: it resumes, and a member added before is not added twice.
+    assertEquals("starting", await(checks.beginStart("b", List.of("draft", "starting"))).orElseThrow().state());
+    assertTrue(await(checks.addAudience("b", List.of(new Member("+15550000902", false),
+        new Member("+15550000903", false)), "ask", T0)));
+    Check s = await(checks.startCheck("b", List.of("starting"), List.of(), "ask", T0, T0.plusSeconds(60), null))
+        .orElseThrow();
+    assertEquals("running", s.state());
+    assertEquals(3, s.audienceSize());
+    assertEquals(2, s.tallies().noAnswer());
+    assertEquals(1, s.tallies().unreachable());
+    assertEquals(2, s.tallies().asked());
+    assertExclusive(s);
+    List<Store.OutboxItem> out = await(store.claimSms("n", T0, 100, LEASE));
+    assertEquals(List.of("+15550000901", "+15550000902"), out.stream().map(Store.OutboxItem::to).sorted().toList(),
+        "each asked once");
+    assertEquals(List.of("b"), await(checks.dueWaves(T0.plusSeconds(61), 10)));
+  }
 }

@@ -44,6 +44,8 @@ import org.HdrHistogram.Histogram;
  * range of numbers) --barrier DIR (reconnect-storm and idle-connections: when set up, create
  * DIR/ready-I, then wait for DIR/go; loadtest/run.sh with GENS=N does this)
  *   sms-storm       --rate 2000 --duration 20 [--warmup 10] --twilio-token T --public-url U
+ *   safety-check    --people 100000 --sessions 15000 --answer-rate 5000 --duration 20 --admin-token A
+ *                   --fake-twilio-port 18099 --twilio-token T --public-url U
  *   slow-headers    --attackers 1500 --drip-seconds 5 (fanout options) [--attack-source 127.0.0.5]
  *                   [--probe-source 127.0.0.6]
  * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
@@ -133,6 +135,7 @@ public final class LoadGen {
       case "idle-connections" -> g.idleConnections();
       case "sms-storm" -> g.smsStorm();
       case "slow-headers" -> g.slowHeaders();
+      case "safety-check" -> g.safetyCheck();
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     return g.report;
@@ -715,6 +718,143 @@ public final class LoadGen {
         .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", sig)
         .send(Buffer.buffer(form.toString()))).compose(r -> r.body().map(b -> r.statusCode()))
         .onComplete(ar -> done.accept(ar.succeeded() && ar.result() == 200));
+  }
+
+  // ---------------------------------------------------------------- safety check of many people
+
+  /**
+   * A safety check of {@code --people} numbers that JOINed the incident by SMS (signed webhooks),
+   * {@code --sessions} of them with an open WebSocket; SMS asks go to a fake Twilio in this process
+   * ({@code --fake-twilio-port}; the hub's {@code HUB_TWILIO_API_BASE} points at it, {@code
+   * HUB_SMS_RATE} raised). Measures the time from the start until every open session has the
+   * question, then, while answers arrive by SMS at {@code --answer-rate} per second, the latency of
+   * the tally ({@code GET /safety-checks/{id}}) and of a per-state list ({@code …/people?state=safe}).
+   */
+  void safetyCheck() throws Exception {
+    int people = intOpt("people", 100_000);
+    int sessions = Math.min(people, intOpt("sessions", 15_000));
+    double answerRate = Double.parseDouble(opt("answer-rate", "5000"));
+    int seconds = intOpt("duration", 20);
+    String admin = opt("admin-token", "loadtest-admin-token-loadtest-admin-0123");
+    String authToken = opt("twilio-token", "loadtest-twilio-token");
+    String publicUrl = opt("public-url", "http://127.0.0.1:" + url.getPort());
+    AtomicLong smsAccepted = new AtomicLong();
+    AtomicLong sid = new AtomicLong();
+    vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b -> req.response().setStatusCode(201)
+        .putHeader("Content-Type", "application/json").end("{\"sid\":\"SM" + String.format("%032d", sid.incrementAndGet())
+            + "\",\"status\":\"queued\"}").onSuccess(v -> smsAccepted.incrementAndGet())))
+        .listen(intOpt("fake-twilio-port", 18099), "127.0.0.1").await(10, TimeUnit.SECONDS);
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
+    String user = "load" + System.nanoTime();
+    rest(http, HttpMethod.POST, "/api/v1/admin/responders", admin, "{\"username\":\"" + user
+        + "\",\"password\":\"a long load-test password\",\"agency\":\"Load\",\"roles\":[\"publisher\"]}", 201);
+    String pub = jsonText(rest(http, HttpMethod.POST, "/api/v1/responders/sessions", null, "{\"username\":\"" + user
+        + "\",\"password\":\"a long load-test password\"}", 200), "token");
+    String code = "LOAD" + (System.nanoTime() % 100_000);
+    rest(http, HttpMethod.POST, "/api/v1/incidents", pub, "{\"code\":\"" + code + "\",\"name\":\"Load\"}", 201);
+    // The audience: every number JOINs by SMS (windowed, not measured).
+    List<String> phones = new ArrayList<>();
+    for (int i = 0; i < people; i++) {
+      phones.add(Tokens.phone(8_000_000 + i));
+    }
+    for (int from = 0; from < people; from += 500) {
+      List<Future<Integer>> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(people, from + 500); i++) {
+        batch.add(inbound(http, authToken, publicUrl, phones.get(i), "JOIN " + code,
+            String.format("SM%032d", 900_000_000L + i)));
+      }
+      Future.all(batch).await(120, TimeUnit.SECONDS);
+      progress("joined " + Math.min(people, from + 500) + "/" + people);
+    }
+    Map<String, Long> asked = new ConcurrentHashMap<>();
+    List<WebSocket> sockets = connectAll(phones.subList(0, sessions), phone -> text -> {
+      if (text.contains("\"safety_check\"")) {
+        asked.putIfAbsent(phone, System.nanoTime());
+      }
+    });
+    String check = jsonText(rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201),
+        "id");
+    long t0 = System.nanoTime();
+    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200);
+    long startMs = (System.nanoTime() - t0) / 1_000_000;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (asked.size() < sessions && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(10);
+    }
+    long last = asked.values().stream().mapToLong(Long::longValue).max().orElse(t0);
+    report.figures.put("people", (long) people);
+    report.figures.put("sessions", (long) sessions);
+    report.figures.put("startMs", startMs);
+    report.figures.put("sessionsAsked", (long) asked.size());
+    report.figures.put("allSessionsAskedMs", (last - t0) / 1_000_000);
+    // Answers by SMS at the answer rate; tally and list reads at 10/s each, measured from their intended times.
+    Histogram tally = Report.histogram();
+    Histogram list = Report.histogram();
+    report.latencies.put("tally", tally);
+    report.latencies.put("people-safe", list);
+    AtomicLong done = new AtomicLong();
+    AtomicLong n = new AtomicLong();
+    long reads = vertx.setPeriodic(50, t -> {
+      long intended = System.nanoTime();
+      boolean tallyTurn = (t & 1) == 0;
+      http.request(HttpMethod.GET, tallyTurn ? "/api/v1/safety-checks/" + check
+          : "/api/v1/safety-checks/" + check + "/people?state=safe").compose(req -> req
+          .putHeader("Authorization", "Bearer " + pub).send()).compose(r -> r.body()).onSuccess(b -> {
+            Histogram h = tallyTurn ? tally : list;
+            synchronized (h) {
+              h.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
+            }
+          });
+    });
+    openLoop(answerRate, seconds, at -> {
+      long i = n.getAndIncrement();
+      inbound(http, authToken, publicUrl, phones.get((int) (i % people)), i % 10 == 0 ? "2" : "1",
+          String.format("SM%032d", 950_000_000L + i))
+          .onComplete(ar -> done.incrementAndGet());
+    }, done);
+    drain(done, n.get(), 60);
+    vertx.cancelTimer(reads);
+    report.figures.put("answersSent", n.get());
+    report.figures.put("smsAccepted", smsAccepted.get());
+    closeAll(sockets);
+    http.close();
+  }
+
+  /** One REST call; fails unless it answers {@code expect}; returns the body. */
+  String rest(HttpClient http, HttpMethod method, String path, String bearer, String body, int expect) throws Exception {
+    return http.request(method, path).compose(req -> {
+      req.putHeader("Content-Type", "application/json");
+      if (bearer != null) {
+        req.putHeader("Authorization", "Bearer " + bearer);
+      }
+      return body == null ? req.send() : req.send(body);
+    }).compose(r -> r.body().map(b -> {
+      if (r.statusCode() != expect) {
+        throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + ": " + b);
+      }
+      return b.toString();
+    })).await(60, TimeUnit.SECONDS);
+  }
+
+  static String jsonText(String json, String name) {
+    return new io.vertx.core.json.JsonObject(json).getString(name);
+  }
+
+  /** One signed inbound SMS webhook; the status code. */
+  Future<Integer> inbound(HttpClient http, String authToken, String publicUrl, String from, String text, String msgSid) {
+    TreeMap<String, String> params = new TreeMap<>();
+    params.put("From", from);
+    params.put("To", "+15550009999");
+    params.put("Body", text);
+    params.put("MessageSid", msgSid);
+    StringBuilder form = new StringBuilder();
+    params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
+        .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+    String sig = Tokens.twilioSignature(authToken, publicUrl + "/sms/inbound", params);
+    return http.request(HttpMethod.POST, "/sms/inbound").compose(req -> req
+        .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", sig)
+        .send(Buffer.buffer(form.toString()))).compose(r -> r.body().map(b -> r.statusCode()));
   }
 
   static void closeAll(List<WebSocket> sockets) {

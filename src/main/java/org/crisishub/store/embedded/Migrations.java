@@ -315,6 +315,71 @@ final class Migrations {
           )""",
           "CREATE INDEX help_messages_checkin ON help_messages (checkin_id, seq)",
           "CREATE INDEX help_requests_phone ON help_requests (phone, created_ms)"
+      },
+      // 10: safety-check escalation: waves (due times, cursors, one lease per check), follower reports.
+      new String[] {
+          "ALTER TABLE safety_checks ADD COLUMN repeat_ms INTEGER",
+          "ALTER TABLE safety_checks ADD COLUMN followers_ms INTEGER",
+          "ALTER TABLE safety_checks ADD COLUMN repeat_done INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE safety_checks ADD COLUMN followers_done INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE safety_checks ADD COLUMN repeat_cursor TEXT",
+          "ALTER TABLE safety_checks ADD COLUMN followers_cursor TEXT",
+          "ALTER TABLE safety_checks ADD COLUMN lease_owner TEXT",
+          "ALTER TABLE safety_checks ADD COLUMN lease_until_ms INTEGER",
+          // The earliest unfinished wave's due time (null: none left): what the schedulers look up.
+          "ALTER TABLE safety_checks ADD COLUMN next_wave_ms INTEGER",
+          "CREATE INDEX safety_checks_next_wave ON safety_checks (next_wave_ms)",
+          "ALTER TABLE safety_people ADD COLUMN repeat_done INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE safety_people ADD COLUMN followers_done INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE safety_people ADD COLUMN report_status TEXT",
+          "ALTER TABLE safety_people ADD COLUMN report_ms INTEGER",
+          "ALTER TABLE safety_people ADD COLUMN report_by TEXT",
+          // The per-state lists read by index, not by scanning the audience.
+          "CREATE INDEX safety_people_state ON safety_people (check_id, state, phone)",
+          """
+          CREATE TABLE safety_reached (
+            check_id TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            follower TEXT NOT NULL,
+            PRIMARY KEY (check_id, phone, follower)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE safety_reports (
+            id TEXT PRIMARY KEY,
+            check_id TEXT NOT NULL,
+            incident TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            follower TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT,
+            at_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          "CREATE INDEX safety_reports_incident ON safety_reports (incident, status, at_ms)",
+          "CREATE INDEX safety_reports_check ON safety_reports (check_id, phone)"
+      },
+      // 11: notice templates (SqliteTemplates): a template's version pointers, and its versions.
+      new String[] {
+          """
+          CREATE TABLE templates (
+            id TEXT PRIMARY KEY,
+            agency TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            latest INTEGER NOT NULL,
+            approved INTEGER
+          ) WITHOUT ROWID""",
+          "CREATE INDEX templates_agency ON templates (agency)",
+          """
+          CREATE TABLE template_versions (
+            template_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            content TEXT NOT NULL,
+            state TEXT NOT NULL,
+            approved_by TEXT,
+            created_ms INTEGER NOT NULL,
+            approved_ms INTEGER,
+            PRIMARY KEY (template_id, version)
+          ) WITHOUT ROWID"""
       });
 
   private Migrations() {

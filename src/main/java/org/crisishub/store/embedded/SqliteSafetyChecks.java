@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
       + " escalation_json, needs_approval, approved_by, audience_size, sms_recipients, sms_segments, sms_encoding,"
       + " estimated_send_s, created_ms, started_ms, closed_ms, asked, delivered, safe, need_help, no_answer,"
       + " unreachable, reported_safe, reported_need_help";
-  private static final String PERSON_COLUMNS = "phone, by_location, state, at_ms, channel, delivery, error_code";
+  private static final String PERSON_COLUMNS = "phone, by_location, state, at_ms, channel, delivery, error_code,"
+      + " report_status, report_ms, report_by";
 
   private final SqliteStore store;
 
@@ -103,38 +105,78 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
         approver, id) == 0 ? Optional.<Check>empty() : one(c, id));
   }
 
+  /** Inserts members not yet in the audience, queues their asks; the counters move by what was added. */
+  private void addMembers(Connection c, String id, List<Member> audience, String smsBody, Instant now)
+      throws SQLException {
+    long unreachable = 0;
+    long noAnswer = 0;
+    for (Member m : audience) {
+      boolean out = SqliteStore.optedOut(c, m.phone());
+      if (SqliteStore.update(c, "INSERT OR IGNORE INTO safety_people (check_id, phone, by_location, state)"
+          + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
+        if (out) {
+          unreachable++;
+          if (smsBody != null) {
+            store.optedOutWithheld(1); // the ask this opted-out number is never sent
+          }
+        } else {
+          noAnswer++;
+          if (smsBody != null) {
+            SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
+            SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
+                + " AND phone = ?", id, m.phone());
+          }
+        }
+      }
+    }
+    SqliteStore.update(c, "UPDATE safety_checks SET audience_size = audience_size + ?, no_answer = no_answer + ?,"
+        + " unreachable = unreachable + ?, asked = asked + ? WHERE id = ?",
+        noAnswer + unreachable, noAnswer, unreachable, smsBody == null ? 0 : noAnswer, id);
+  }
+
   @Override
-  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
-      Instant now) {
+  public Future<Optional<Check>> beginStart(String id, List<String> fromStates) {
     return store.write(c -> {
       String st = state(c, id);
       if (st == null || !fromStates.contains(st)) {
         return Optional.<Check>empty();
       }
-      long unreachable = 0;
-      long noAnswer = 0;
-      for (Member m : audience) {
-        boolean out = SqliteStore.optedOut(c, m.phone());
-        if (SqliteStore.update(c, "INSERT OR IGNORE INTO safety_people (check_id, phone, by_location, state)"
-            + " VALUES (?,?,?,?)", id, m.phone(), m.byLocation() ? 1 : 0, out ? "unreachable" : "no_answer") == 1) {
-          if (out) {
-            unreachable++;
-            if (smsBody != null) {
-              store.optedOutWithheld(1); // the ask this opted-out number is never sent
-            }
-          } else {
-            noAnswer++;
-            if (smsBody != null) {
-              SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
-              SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
-                  + " AND phone = ?", id, m.phone());
-            }
-          }
-        }
+      if (!"starting".equals(st)) {
+        SqliteStore.update(c, "UPDATE safety_checks SET state = 'starting', audience_size = 0 WHERE id = ?", id);
       }
-      SqliteStore.update(c, "UPDATE safety_checks SET state = 'running', started_ms = ?, audience_size = ?,"
-          + " no_answer = ?, unreachable = ?, asked = ? WHERE id = ?",
-          now.toEpochMilli(), noAnswer + unreachable, noAnswer, unreachable, smsBody == null ? 0 : noAnswer, id);
+      return one(c, id);
+    });
+  }
+
+  @Override
+  public Future<Boolean> addAudience(String id, List<Member> audience, String smsBody, Instant now) {
+    return store.write(c -> {
+      if (!"starting".equals(state(c, id))) {
+        return false;
+      }
+      addMembers(c, id, audience, smsBody, now);
+      return true;
+    });
+  }
+
+  @Override
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now, Instant repeatAt, Instant followersAt) {
+    return store.write(c -> {
+      String st = state(c, id);
+      if (st == null || !fromStates.contains(st)) {
+        return Optional.<Check>empty();
+      }
+      if (!"starting".equals(st)) {
+        SqliteStore.update(c, "UPDATE safety_checks SET audience_size = 0 WHERE id = ?", id);
+      }
+      SqliteStore.update(c, "UPDATE safety_checks SET state = 'starting' WHERE id = ?", id);
+      addMembers(c, id, audience, smsBody, now);
+      Long repeatMs = repeatAt == null ? null : repeatAt.toEpochMilli();
+      Long followersMs = followersAt == null ? null : followersAt.toEpochMilli();
+      SqliteStore.update(c, "UPDATE safety_checks SET state = 'running', started_ms = ?, repeat_ms = ?,"
+          + " followers_ms = ?, next_wave_ms = ? WHERE id = ?",
+          now.toEpochMilli(), repeatMs, followersMs, minOf(repeatMs, followersMs), id);
       return one(c, id);
     });
   }
@@ -142,7 +184,8 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   @Override
   public Future<Optional<Check>> closeCheck(String id, Instant now) {
     return store.write(c -> SqliteStore.update(c,
-        "UPDATE safety_checks SET state = 'closed', closed_ms = ? WHERE id = ? AND state = 'running'",
+        "UPDATE safety_checks SET state = 'closed', closed_ms = ?, next_wave_ms = NULL, lease_owner = NULL,"
+            + " lease_until_ms = NULL WHERE id = ? AND state = 'running'",
         now.toEpochMilli(), id) == 0 ? Optional.<Check>empty() : one(c, id));
   }
 
@@ -248,6 +291,13 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
       if ("delivered".equals(status) && !delivered) {
         SqliteStore.update(c, "UPDATE safety_people SET delivered = 1 WHERE check_id = ? AND phone = ?", id, phone);
         SqliteStore.update(c, "UPDATE safety_checks SET delivered = delivered + 1 WHERE id = ?", id);
+        if ("unreachable".equals(state)) {
+          // A repeated ask reached someone whose first ask failed: they are no longer unreachable.
+          SqliteStore.update(c, "UPDATE safety_people SET state = 'no_answer' WHERE check_id = ? AND phone = ?", id,
+              phone);
+          SqliteStore.update(c, "UPDATE safety_checks SET no_answer = no_answer + 1, unreachable = unreachable - 1"
+              + " WHERE id = ?", id);
+        }
       }
       if (("failed".equals(status) || "undelivered".equals(status)) && "no_answer".equals(state) && !session
           && !delivered) {
@@ -262,12 +312,14 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
 
   private static Person person(ResultSet rs) throws SQLException {
     return new Person(rs.getString("phone"), rs.getInt("by_location") == 1, rs.getString("state"),
-        instant(rs, "at_ms"), rs.getString("channel"), rs.getString("delivery"), rs.getString("error_code"));
+        instant(rs, "at_ms"), rs.getString("channel"), rs.getString("delivery"), rs.getString("error_code"),
+        rs.getString("report_status"), instant(rs, "report_ms"), rs.getString("report_by"));
   }
 
   @Override
   public Future<List<Person>> people(String id, String state) {
     return store.read(c -> {
+      // By the primary key, or with a state by the (check_id, state, phone) index: no scan of the audience.
       String sql = "SELECT " + PERSON_COLUMNS + " FROM safety_people WHERE check_id = ?"
           + (state == null ? "" : " AND state = ?") + " ORDER BY phone";
       try (SqliteStore.Stmt st = SqliteStore.prepare(c, sql)) {
@@ -304,6 +356,280 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   public Future<List<Check>> openAsksOf(String phone) {
     return store.read(c -> checks(c, "WHERE state = 'running' AND id IN (SELECT check_id FROM safety_people"
         + " WHERE phone = ? AND state IN ('no_answer','unreachable')) ORDER BY started_ms DESC, id DESC", phone));
+  }
+
+  private static Long minOf(Long a, Long b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Math.min(a, b);
+  }
+
+  private static String waveColumn(String wave) {
+    return switch (wave) {
+      case REPEAT -> "repeat";
+      case FOLLOWERS -> "followers";
+      default -> throw new IllegalArgumentException("unknown wave " + wave);
+    };
+  }
+
+  /** The wave columns of a check: state, due times, done flags, cursors, lease. Null when no such check. */
+  private static Object[] waveRow(Connection c, String id) throws SQLException {
+    try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT state, repeat_ms, followers_ms, repeat_done,"
+        + " followers_done, repeat_cursor, followers_cursor, lease_owner, lease_until_ms FROM safety_checks"
+        + " WHERE id = ?")) {
+      st.ps().setString(1, id);
+      try (ResultSet rs = st.ps().executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        Object[] r = new Object[9];
+        for (int i = 0; i < 9; i++) {
+          r[i] = rs.getObject(i + 1);
+        }
+        return r;
+      }
+    }
+  }
+
+  private static Long asLong(Object o) {
+    return o == null ? null : ((Number) o).longValue();
+  }
+
+  /** True when {@code owner} holds the check's wave lease (expired or not: nobody else took it) and it runs. */
+  private static boolean holds(Object[] w, String owner) {
+    return w != null && "running".equals(w[0]) && owner.equals(w[7]);
+  }
+
+  @Override
+  public Future<List<String>> dueWaves(Instant now, int max) {
+    return store.read(c -> {
+      List<String> out = new ArrayList<>();
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT id FROM safety_checks WHERE next_wave_ms <= ?"
+          + " AND state = 'running' AND (lease_owner IS NULL OR lease_until_ms < ?) ORDER BY next_wave_ms LIMIT ?")) {
+        st.ps().setLong(1, now.toEpochMilli());
+        st.ps().setLong(2, now.toEpochMilli());
+        st.ps().setInt(3, max);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Optional<WaveClaim>> claimWave(String id, String owner, Instant now, Duration lease) {
+    long nowMs = now.toEpochMilli();
+    return store.write(c -> {
+      Object[] w = waveRow(c, id);
+      if (w == null || !"running".equals(w[0])) {
+        return Optional.<WaveClaim>empty();
+      }
+      Long until = asLong(w[8]);
+      if (w[7] != null && !owner.equals(w[7]) && until != null && until >= nowMs) {
+        return Optional.<WaveClaim>empty();
+      }
+      Long repeat = asLong(w[1]);
+      Long followers = asLong(w[2]);
+      boolean repeatDue = repeat != null && repeat <= nowMs && asLong(w[3]) == 0;
+      boolean followersDue = followers != null && followers <= nowMs && asLong(w[4]) == 0;
+      String wave;
+      if (repeatDue && (!followersDue || repeat <= followers)) {
+        wave = REPEAT;
+      } else if (followersDue) {
+        wave = FOLLOWERS;
+      } else {
+        return Optional.<WaveClaim>empty();
+      }
+      SqliteStore.update(c, "UPDATE safety_checks SET lease_owner = ?, lease_until_ms = ? WHERE id = ?", owner,
+          nowMs + lease.toMillis(), id);
+      return Optional.of(new WaveClaim(id, wave, (String) (REPEAT.equals(wave) ? w[5] : w[6])));
+    });
+  }
+
+  @Override
+  public Future<Optional<WaveBatch>> waveBatch(String id, String wave, String owner, Instant now, Duration lease,
+      int limit) {
+    String col = waveColumn(wave);
+    return store.write(c -> {
+      Object[] w = waveRow(c, id);
+      if (!holds(w, owner)) {
+        return Optional.<WaveBatch>empty();
+      }
+      String cursor = (String) (REPEAT.equals(wave) ? w[5] : w[6]);
+      List<String> phones = new ArrayList<>();
+      String last = cursor;
+      int scanned = 0;
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT phone, state, delivery, " + col + "_done"
+          + " FROM safety_people WHERE check_id = ? AND phone > ? ORDER BY phone LIMIT ?")) {
+        st.ps().setString(1, id);
+        st.ps().setString(2, cursor == null ? "" : cursor);
+        st.ps().setInt(3, limit);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            scanned++;
+            last = rs.getString(1);
+            String state = rs.getString(2);
+            boolean done = rs.getInt(4) == 1;
+            boolean unanswered = "no_answer".equals(state) || "unreachable".equals(state);
+            boolean smsable = "no_answer".equals(state) || rs.getString(3) != null;
+            if (!done && unanswered && (FOLLOWERS.equals(wave) || smsable)) {
+              phones.add(last);
+            }
+          }
+        }
+      }
+      SqliteStore.update(c, "UPDATE safety_checks SET lease_until_ms = ? WHERE id = ?",
+          now.toEpochMilli() + lease.toMillis(), id);
+      return Optional.of(new WaveBatch(phones, last, scanned < limit));
+    });
+  }
+
+  @Override
+  public Future<Optional<List<WaveItem>>> waveCommit(String id, String wave, String owner, Instant now,
+      Duration lease, String cursor, List<WaveItem> items) {
+    String col = waveColumn(wave);
+    long nowMs = now.toEpochMilli();
+    return store.write(c -> {
+      Object[] w = waveRow(c, id);
+      if (!holds(w, owner)) {
+        return Optional.<List<WaveItem>>empty();
+      }
+      List<WaveItem> done = new ArrayList<>();
+      for (WaveItem item : items) {
+        if (SqliteStore.update(c, "UPDATE safety_people SET " + col + "_done = 1 WHERE check_id = ? AND phone = ?"
+            + " AND " + col + "_done = 0 AND state IN ('no_answer', 'unreachable')", id, item.phone()) == 0) {
+          continue;
+        }
+        String key = REPEAT.equals(wave) ? "safety:" + id : "safety:" + id + ":f:" + item.phone();
+        for (Sms m : item.sms()) {
+          SqliteStore.enqueueSms(c, m.to(), key, m.subject(), m.body(), nowMs);
+        }
+        if (REPEAT.equals(wave) && !item.sms().isEmpty()) {
+          SqliteStore.update(c, "UPDATE safety_people SET delivery = 'queued', error_code = NULL WHERE check_id = ?"
+              + " AND phone = ?", id, item.phone());
+        }
+        for (String f : item.reached()) {
+          SqliteStore.update(c, "INSERT OR IGNORE INTO safety_reached (check_id, phone, follower) VALUES (?,?,?)", id,
+              item.phone(), f);
+        }
+        done.add(item);
+      }
+      SqliteStore.update(c, "UPDATE safety_checks SET " + col + "_cursor = ?, lease_until_ms = ? WHERE id = ?", cursor,
+          nowMs + lease.toMillis(), id);
+      return Optional.of(done);
+    });
+  }
+
+  @Override
+  public Future<Boolean> finishWave(String id, String wave, String owner, Instant now) {
+    String col = waveColumn(wave);
+    return store.write(c -> {
+      Object[] w = waveRow(c, id);
+      if (w == null || !owner.equals(w[7])) {
+        return false;
+      }
+      boolean repeatDone = REPEAT.equals(wave) || asLong(w[3]) == 1;
+      boolean followersDone = FOLLOWERS.equals(wave) || asLong(w[4]) == 1;
+      Long next = minOf(repeatDone ? null : asLong(w[1]), followersDone ? null : asLong(w[2]));
+      SqliteStore.update(c, "UPDATE safety_checks SET " + col + "_done = 1, lease_owner = NULL, lease_until_ms = NULL,"
+          + " next_wave_ms = ? WHERE id = ?", next, id);
+      return true;
+    });
+  }
+
+  @Override
+  public Future<Integer> releaseWaveLeases() {
+    return store.write(c -> SqliteStore.update(c,
+        "UPDATE safety_checks SET lease_owner = NULL, lease_until_ms = NULL WHERE lease_owner IS NOT NULL"));
+  }
+
+  @Override
+  public Future<Boolean> reached(String id, String phone, String follower) {
+    return store.read(c -> reached(c, id, phone, follower));
+  }
+
+  private static boolean reached(Connection c, String id, String phone, String follower) throws SQLException {
+    try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+        "SELECT 1 FROM safety_reached WHERE check_id = ? AND phone = ? AND follower = ?")) {
+      st.ps().setString(1, id);
+      st.ps().setString(2, phone);
+      st.ps().setString(3, follower);
+      try (ResultSet rs = st.ps().executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  @Override
+  public Future<ReportResult> report(String id, String phone, String follower, String status, String note,
+      Instant now) {
+    String to = "safe".equals(status) ? "reported_safe" : "reported_need_help";
+    return store.write(c -> {
+      Optional<Check> chk = one(c, id);
+      if (chk.isEmpty()) {
+        return new ReportResult("no_such_check", null, null);
+      }
+      if (!"running".equals(chk.get().state())) {
+        return new ReportResult("not_running", null, chk.get());
+      }
+      if (!reached(c, id, phone, follower)) {
+        return new ReportResult("not_reached", null, chk.get());
+      }
+      String state = null;
+      String before = null;
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT state, report_status FROM safety_people WHERE check_id = ? AND phone = ?")) {
+        st.ps().setString(1, id);
+        st.ps().setString(2, phone);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          if (rs.next()) {
+            state = rs.getString(1);
+            before = rs.getString(2);
+          }
+        }
+      }
+      if (state == null || "safe".equals(state) || "need_help".equals(state)) {
+        return new ReportResult("answered", null, chk.get());
+      }
+      Report r = new Report(java.util.UUID.randomUUID().toString(), id, chk.get().incident(), phone, follower, status,
+          note, now);
+      SqliteStore.update(c, "INSERT INTO safety_reports (id, check_id, incident, phone, follower, status, note, at_ms)"
+          + " VALUES (?,?,?,?,?,?,?,?)", r.id(), id, r.incident(), phone, follower, status, note, now.toEpochMilli());
+      SqliteStore.update(c, "UPDATE safety_people SET report_status = ?, report_ms = ?, report_by = ? WHERE check_id = ?"
+          + " AND phone = ?", status, now.toEpochMilli(), follower, id, phone);
+      if (!status.equals(before)) {
+        if (before != null) {
+          String from = "safe".equals(before) ? "reported_safe" : "reported_need_help";
+          SqliteStore.update(c, "UPDATE safety_checks SET " + from + " = " + from + " - 1 WHERE id = ?", id);
+        }
+        SqliteStore.update(c, "UPDATE safety_checks SET " + to + " = " + to + " + 1 WHERE id = ?", id);
+      }
+      return new ReportResult("ok", r, one(c, id).orElseThrow());
+    });
+  }
+
+  @Override
+  public Future<List<Report>> reportedHelp(String incident) {
+    return store.read(c -> {
+      List<Report> out = new ArrayList<>();
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT r.id, r.check_id, r.incident, r.phone, r.follower,"
+          + " r.status, r.note, r.at_ms FROM safety_reports r JOIN safety_people p ON p.check_id = r.check_id"
+          + " AND p.phone = r.phone WHERE r.incident = ? AND r.status = 'need_help'"
+          + " AND p.state IN ('no_answer', 'unreachable') AND p.report_status = 'need_help' ORDER BY r.at_ms, r.id")) {
+        st.ps().setString(1, incident);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            out.add(new Report(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8))));
+          }
+        }
+      }
+      return out;
+    });
   }
 
   @Override

@@ -95,6 +95,13 @@ public final class SqliteStore implements Store {
   public org.crisishub.store.SafetyCheckStore safetyChecks() {
     return safetyChecks;
   }
+
+  private final SqliteTemplates templates = new SqliteTemplates(this);
+
+  @Override
+  public org.crisishub.store.TemplateStore templates() {
+    return templates;
+  }
   private Connection writeConnection;
   private ExecutorService readers;
   private java.util.concurrent.ScheduledExecutorService checkpointer;
@@ -683,7 +690,11 @@ public final class SqliteStore implements Store {
           + " OR incident NOT IN (SELECT code FROM incidents)))"
           + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
           nowMs - retention.toMillis(), nowMs - retention.toMillis());
-      // Safety checks go with their incident's check-ins.
+      // Safety checks go with their incident's check-ins (members, reached followers, reports).
+      update(c, "DELETE FROM safety_reached WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
+      update(c, "DELETE FROM safety_reports WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)", nowMs - retention.toMillis());
       update(c, "DELETE FROM safety_people WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
           + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
       update(c, "DELETE FROM safety_checks WHERE incident IN"

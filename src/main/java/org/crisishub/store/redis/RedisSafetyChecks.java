@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -125,30 +126,50 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
         .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
   }
 
-  @Override
-  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
-      Instant now) {
+  private Future<Boolean> start(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now, Instant repeatAt, Instant followersAt, String mode) {
     List<String> args = new ArrayList<>(List.of(id, String.valueOf(now.toEpochMilli()),
         smsBody == null ? "" : smsBody, String.valueOf(RedisStore.SHARDS), String.valueOf(RedisStore.OUTBOXES),
+        repeatAt == null ? "" : String.valueOf(repeatAt.toEpochMilli()),
+        followersAt == null ? "" : String.valueOf(followersAt.toEpochMilli()), mode,
         String.valueOf(fromStates.size())));
     args.addAll(fromStates);
     for (Member m : audience) {
       args.add(m.phone());
       args.add(m.byLocation() ? "1" : "0");
     }
-    return redis.eval(SafetyScripts.START, List.of(key(id)), args)
-        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.<Check>empty()))
+    return redis.eval(SafetyScripts.START, List.of(key(id)), args).map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<Optional<Check>> startCheck(String id, List<String> fromStates, List<Member> audience, String smsBody,
+      Instant now, Instant repeatAt, Instant followersAt) {
+    return start(id, fromStates, audience, smsBody, now, repeatAt, followersAt, "start")
+        .compose(ok -> ok ? check(id) : Future.succeededFuture(Optional.<Check>empty()))
         .andThen(ar -> {
           if (smsBody != null && ar.succeeded() && ar.result().isPresent()) {
-            // The asks the opted-out (unreachable) numbers are never sent.
+            // The asks the opted-out (unreachable) numbers are never sent (counted once, when the check runs).
             redis.optedOutWithheld(ar.result().get().tallies().unreachable());
           }
         });
   }
 
   @Override
+  public Future<Optional<Check>> beginStart(String id, List<String> fromStates) {
+    List<String> args = new ArrayList<>(List.of(String.valueOf(fromStates.size())));
+    args.addAll(fromStates);
+    return redis.eval(SafetyScripts.BEGIN, List.of(key(id)), args)
+        .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
+  }
+
+  @Override
+  public Future<Boolean> addAudience(String id, List<Member> audience, String smsBody, Instant now) {
+    return start(id, List.of("starting"), audience, smsBody, now, null, null, "add");
+  }
+
+  @Override
   public Future<Optional<Check>> closeCheck(String id, Instant now) {
-    return redis.eval(SafetyScripts.CLOSE, List.of(key(id)), List.of(String.valueOf(now.toEpochMilli())))
+    return redis.eval(SafetyScripts.CLOSE, List.of(key(id)), List.of(String.valueOf(now.toEpochMilli()), id))
         .compose(r -> r.toInteger() == 1 ? check(id) : Future.succeededFuture(Optional.empty()));
   }
 
@@ -182,7 +203,9 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
       return new Person(phone, "1".equals(m.path("b").asText()), m.get("s").asText(),
           m.has("at") ? Instant.ofEpochMilli(Long.parseLong(m.get("at").asText())) : null,
           m.has("ch") ? m.get("ch").asText() : null, m.has("d") ? m.get("d").asText() : null,
-          m.has("e") ? m.get("e").asText() : null);
+          m.has("e") ? m.get("e").asText() : null, m.has("rs") ? m.get("rs").asText() : null,
+          m.has("ra") ? Instant.ofEpochMilli(Long.parseLong(m.get("ra").asText())) : null,
+          m.has("rb") ? m.get("rb").asText() : null);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("unreadable safety check member in Redis", e);
     }
@@ -190,14 +213,43 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
 
   @Override
   public Future<List<Person>> people(String id, String state) {
+    if (state != null) {
+      // The state's own set, then those members only: never a scan of the whole audience.
+      return redis.send(Request.cmd(Command.SMEMBERS).arg(G + ":scs:" + id + ":" + state)).compose(r -> {
+        List<String> phones = strings(r);
+        phones.sort(null);
+        List<Request> reqs = new ArrayList<>();
+        for (int i = 0; i < phones.size(); i += 1000) {
+          Request q = Request.cmd(Command.HMGET).arg(peopleKey(id));
+          phones.subList(i, Math.min(phones.size(), i + 1000)).forEach(q::arg);
+          reqs.add(q);
+        }
+        if (reqs.isEmpty()) {
+          return Future.succeededFuture(List.<Person>of());
+        }
+        return redis.batch(reqs).map(rs -> {
+          List<Person> out = new ArrayList<>();
+          int k = 0;
+          for (Response part : rs) {
+            for (Response raw : part) {
+              String phone = phones.get(k++);
+              if (raw != null) {
+                Person p = member(phone, raw.toString());
+                if (state.equals(p.state())) {
+                  out.add(p);
+                }
+              }
+            }
+          }
+          return out;
+        });
+      });
+    }
     return redis.send(Request.cmd(Command.HGETALL).arg(peopleKey(id))).map(h -> {
       List<Person> out = new ArrayList<>();
       if (h != null) {
         for (String phone : h.getKeys()) {
-          Person p = member(phone, h.get(phone).toString());
-          if (state == null || state.equals(p.state())) {
-            out.add(p);
-          }
+          out.add(member(phone, h.get(phone).toString()));
         }
       }
       out.sort(Comparator.comparing(Person::phone));
@@ -236,6 +288,146 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
           }).map(l -> l.stream().filter(c -> "running".equals(c.state()))
               .sorted(Comparator.comparing(Check::startedAt).thenComparing(Check::id).reversed()).toList());
         });
+  }
+
+  // ---------------------------------------------------------------- escalation waves
+
+  @Override
+  public Future<List<String>> dueWaves(Instant now, int max) {
+    return redis.eval(SafetyScripts.DUE, List.of(G + ":scdue"), List.of(String.valueOf(now.toEpochMilli()),
+        String.valueOf(max))).map(RedisSafetyChecks::strings);
+  }
+
+  @Override
+  public Future<Optional<WaveClaim>> claimWave(String id, String owner, Instant now, Duration lease) {
+    return redis.eval(SafetyScripts.CLAIM_WAVE, List.of(key(id)), List.of(id, owner,
+        String.valueOf(now.toEpochMilli()), String.valueOf(lease.toMillis()))).map(r -> r == null
+            ? Optional.<WaveClaim>empty()
+            : Optional.of(new WaveClaim(id, r.get(0).toString(), r.get(1).toString().isEmpty() ? null
+                : r.get(1).toString())));
+  }
+
+  @Override
+  public Future<Optional<WaveBatch>> waveBatch(String id, String wave, String owner, Instant now, Duration lease,
+      int limit) {
+    return redis.eval(SafetyScripts.WAVE_BATCH, List.of(key(id)), List.of(id, wave, owner,
+        String.valueOf(now.toEpochMilli()), String.valueOf(lease.toMillis()), String.valueOf(limit))).map(r -> {
+          if (r == null) {
+            return Optional.<WaveBatch>empty();
+          }
+          List<String> all = strings(r);
+          String cursor = all.get(0).isEmpty() ? null : all.get(0);
+          return Optional.of(new WaveBatch(List.copyOf(all.subList(2, all.size())), cursor, "1".equals(all.get(1))));
+        });
+  }
+
+  @Override
+  public Future<Optional<List<WaveItem>>> waveCommit(String id, String wave, String owner, Instant now,
+      Duration lease, String cursor, List<WaveItem> items) {
+    var arr = JSON.createArrayNode();
+    java.util.Map<String, WaveItem> byPhone = new java.util.HashMap<>();
+    for (WaveItem it : items) {
+      byPhone.put(it.phone(), it);
+      ObjectNode n = arr.addObject();
+      n.put("p", it.phone());
+      var sms = n.putArray("sms");
+      for (Sms m : it.sms()) {
+        sms.addObject().put("to", m.to()).put("sub", m.subject() == null ? "" : m.subject()).put("body", m.body());
+      }
+      var reached = n.putArray("reached");
+      it.reached().forEach(reached::add);
+    }
+    return redis.eval(SafetyScripts.WAVE_COMMIT, List.of(key(id)), List.of(id, wave, owner,
+        String.valueOf(now.toEpochMilli()), String.valueOf(lease.toMillis()), cursor == null ? "" : cursor,
+        String.valueOf(RedisStore.SHARDS), String.valueOf(RedisStore.OUTBOXES), arr.toString())).map(r -> {
+          if (r == null) {
+            return Optional.<List<WaveItem>>empty();
+          }
+          List<WaveItem> done = new ArrayList<>();
+          strings(r).forEach(p -> done.add(byPhone.get(p)));
+          return Optional.of(done);
+        });
+  }
+
+  @Override
+  public Future<Boolean> finishWave(String id, String wave, String owner, Instant now) {
+    return redis.eval(SafetyScripts.FINISH_WAVE, List.of(key(id)), List.of(id, wave, owner))
+        .map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<Integer> releaseWaveLeases() {
+    return redis.eval(SafetyScripts.RELEASE, List.of(G + ":scdue"), List.of()).map(Response::toInteger);
+  }
+
+  @Override
+  public Future<Boolean> reached(String id, String phone, String follower) {
+    return redis.send(Request.cmd(Command.HEXISTS).arg(G + ":scr:" + id).arg(phone + "|" + follower))
+        .map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<ReportResult> report(String id, String phone, String follower, String status, String note,
+      Instant now) {
+    String rid = java.util.UUID.randomUUID().toString();
+    return redis.eval(SafetyScripts.REPORT, List.of(key(id)), List.of(id, phone, follower, status,
+        note == null ? "" : note, String.valueOf(now.toEpochMilli()), rid)).compose(r -> check(id).map(c -> {
+          String outcome = r.toString();
+          Report rep = "ok".equals(outcome) ? new Report(rid, id, c.map(Check::incident).orElse(null), phone, follower,
+              status, note, now) : null;
+          return new ReportResult(outcome, rep, c.orElse(null));
+        }));
+  }
+
+  private static Report report(String raw) {
+    try {
+      JsonNode n = JSON.readTree(raw);
+      String note = n.path("note").asText("");
+      return new Report(n.get("id").asText(), n.get("check").asText(), n.get("incident").asText(),
+          n.get("phone").asText(), n.get("follower").asText(), n.get("status").asText(), note.isEmpty() ? null : note,
+          Instant.ofEpochMilli(Long.parseLong(n.get("at").asText())));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable safety check report in Redis", e);
+    }
+  }
+
+  @Override
+  public Future<List<Report>> reportedHelp(String incident) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(G + ":schelp:" + incident).arg(0).arg(-1)).compose(r -> {
+      List<String> ids = strings(r);
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.<Report>of());
+      }
+      Request q = Request.cmd(Command.HMGET).arg(G + ":screp:" + incident);
+      ids.forEach(q::arg);
+      return redis.send(q).compose(raws -> {
+        List<Report> reports = new ArrayList<>();
+        raws.forEach(x -> {
+          if (x != null) {
+            reports.add(report(x.toString()));
+          }
+        });
+        if (reports.isEmpty()) {
+          return Future.succeededFuture(List.<Report>of());
+        }
+        List<Request> reqs = new ArrayList<>();
+        reports.forEach(rep -> reqs.add(Request.cmd(Command.HGET).arg(peopleKey(rep.check())).arg(rep.phone())));
+        return redis.batch(reqs).map(ps -> {
+          List<Report> out = new ArrayList<>();
+          for (int i = 0; i < reports.size(); i++) {
+            Response p = ps.get(i);
+            if (p != null) {
+              Person m = member(reports.get(i).phone(), p.toString());
+              if ((m.state().equals("no_answer") || m.state().equals("unreachable"))
+                  && "need_help".equals(m.reportStatus())) {
+                out.add(reports.get(i));
+              }
+            }
+          }
+          return out;
+        });
+      });
+    });
   }
 
   @Override
@@ -302,9 +494,14 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
               }
             }
           }
-          dels.add(Request.cmd(Command.DEL).arg(key(ids.get(i))).arg(peopleKey(ids.get(i))));
+          String id = ids.get(i);
+          dels.add(Request.cmd(Command.DEL).arg(key(id)).arg(peopleKey(id)).arg(G + ":scm:" + id)
+              .arg(G + ":scr:" + id).arg(G + ":scs:" + id + ":no_answer").arg(G + ":scs:" + id + ":unreachable")
+              .arg(G + ":scs:" + id + ":safe").arg(G + ":scs:" + id + ":need_help"));
+          dels.add(Request.cmd(Command.ZREM).arg(G + ":scdue").arg(id));
         }
-        dels.add(Request.cmd(Command.DEL).arg(G + ":scl:" + incident));
+        dels.add(Request.cmd(Command.DEL).arg(G + ":scl:" + incident).arg(G + ":screp:" + incident)
+            .arg(G + ":schelp:" + incident));
         return redis.multi(dels).mapEmpty();
       });
     });

@@ -119,6 +119,13 @@ public final class RedisStore implements Store {
     return safetyChecks;
   }
 
+  private final RedisTemplates templates = new RedisTemplates(this);
+
+  @Override
+  public org.crisishub.store.TemplateStore templates() {
+    return templates;
+  }
+
   public RedisStore(Vertx vertx, String url, Durability durability) {
     this(vertx, url, durability, java.time.ZoneOffset.UTC);
   }

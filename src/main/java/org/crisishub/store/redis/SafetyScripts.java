@@ -20,28 +20,52 @@ final class SafetyScripts {
       return 1
       """;
 
-  /** KEYS[1] = {g}:sc:id. ARGV: now. Returns 1 when it was running. */
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: number of from-states, from-states... Returns 1 when the check was in
+   * one of them and is now starting (its counters reset unless it was starting already).
+   */
+  static final String BEGIN = """
+      local st = redis.call('HGET', KEYS[1], 'state')
+      local ok = false
+      for i = 1, tonumber(ARGV[1]) do if ARGV[1 + i] == st then ok = true end end
+      if not ok then return 0 end
+      if st ~= 'starting' then
+        redis.call('HSET', KEYS[1], 'state', 'starting', 'audienceSize', 0, 'no_answer', 0, 'unreachable', 0,
+          'asked', 0)
+      end
+      return 1
+      """;
+
+  /** KEYS[1] = {g}:sc:id. ARGV: now, id. Returns 1 when it was running. */
   static final String CLOSE = """
       if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
       redis.call('HSET', KEYS[1], 'state', 'closed', 'closed', ARGV[1])
+      redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
+      redis.call('ZREM', '{g}:scdue', ARGV[2])
       return 1
       """;
 
   /**
-   * KEYS[1] = {g}:sc:id. ARGV: id, now, SMS body or '', outbox index of {g}, outbox count, number of
-   * from-states, from-states..., then phone, byLocation ('1'/'0') pairs. Returns 1 when started.
+   * KEYS[1] = {g}:sc:id. ARGV: id, now, SMS body or '', outbox index of {g}, outbox count, repeat wave
+   * due ms or '', followers wave due ms or '', mode ('start': add and run; 'add': add to a starting
+   * check), number of from-states, from-states..., then phone, byLocation ('1'/'0') pairs. The
+   * counters grow by the members added (a start from a state other than starting begins at 0).
+   * Returns 1 when done.
    */
   static final String START = Scripts.ENQUEUE + """
       local id, now, body, obx, nob = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-      local nfrom = tonumber(ARGV[6])
-      table.remove(ARGV, 3); table.remove(ARGV, 3); table.remove(ARGV, 3)
+      local repeatAt, followersAt, mode = ARGV[6], ARGV[7], ARGV[8]
+      local nfrom = tonumber(ARGV[9])
       local st = redis.call('HGET', KEYS[1], 'state')
       local ok = false
-      for i = 1, nfrom do if ARGV[3 + i] == st then ok = true end end
+      for i = 1, nfrom do if ARGV[9 + i] == st then ok = true end end
       if not ok then return 0 end
-      local pk = '{g}:scp:' .. id
+      if st ~= 'starting' then
+        redis.call('HSET', KEYS[1], 'audienceSize', 0, 'no_answer', 0, 'unreachable', 0, 'asked', 0)
+      end
+      local pk, mk = '{g}:scp:' .. id, '{g}:scm:' .. id
       local na, un = 0, 0
-      for i = 4 + nfrom, #ARGV, 2 do
+      for i = 10 + nfrom, #ARGV, 2 do
         local phone = ARGV[i]
         local state = 'no_answer'
         if redis.call('HEXISTS', '{g}:optout', phone) == 1 then state = 'unreachable' end
@@ -53,12 +77,30 @@ final class SafetyScripts {
             if body ~= '' then enqueue('{g}', obx, nob, phone, 'safety:' .. id, '', body, now) end
           end
           redis.call('ZADD', '{g}:sca:' .. phone, now, id)
+          redis.call('ZADD', mk, 0, phone)
+          redis.call('SADD', '{g}:scs:' .. id .. ':' .. state, phone)
         end
       end
       local asked = 0
       if body ~= '' then asked = na end
-      redis.call('HSET', KEYS[1], 'state', 'running', 'started', now, 'audienceSize', na + un,
-        'no_answer', na, 'unreachable', un, 'asked', asked)
+      redis.call('HINCRBY', KEYS[1], 'audienceSize', na + un)
+      redis.call('HINCRBY', KEYS[1], 'no_answer', na)
+      redis.call('HINCRBY', KEYS[1], 'unreachable', un)
+      redis.call('HINCRBY', KEYS[1], 'asked', asked)
+      if mode == 'add' then
+        redis.call('HSET', KEYS[1], 'state', 'starting')
+        return 1
+      end
+      redis.call('HSET', KEYS[1], 'state', 'running', 'started', now)
+      local next = nil
+      if repeatAt ~= '' then
+        redis.call('HSET', KEYS[1], 'repeatAt', repeatAt); next = tonumber(repeatAt)
+      end
+      if followersAt ~= '' then
+        redis.call('HSET', KEYS[1], 'followersAt', followersAt)
+        if not next or tonumber(followersAt) < next then next = tonumber(followersAt) end
+      end
+      if next then redis.call('ZADD', '{g}:scdue', next, id) end
       return 1
       """;
 
@@ -83,6 +125,7 @@ final class SafetyScripts {
       if from ~= status then
         redis.call('HINCRBY', KEYS[1], from, -1)
         redis.call('HINCRBY', KEYS[1], status, 1)
+        redis.call('SMOVE', '{g}:scs:' .. id .. ':' .. from, '{g}:scs:' .. id .. ':' .. status, phone)
       end
       return 'ok'
       """;
@@ -132,13 +175,180 @@ final class SafetyScripts {
       if status == 'delivered' and not m.dl then
         m.dl = 1
         redis.call('HINCRBY', ck, 'delivered', 1)
+        if m.s == 'unreachable' then
+          m.s = 'no_answer'
+          redis.call('HINCRBY', ck, 'unreachable', -1)
+          redis.call('HINCRBY', ck, 'no_answer', 1)
+          redis.call('SMOVE', '{g}:scs:' .. id .. ':unreachable', '{g}:scs:' .. id .. ':no_answer', phone)
+        end
       end
       if (status == 'failed' or status == 'undelivered') and m.s == 'no_answer' and not m.ss and not m.dl then
         m.s = 'unreachable'
         redis.call('HINCRBY', ck, 'no_answer', -1)
         redis.call('HINCRBY', ck, 'unreachable', 1)
+        redis.call('SMOVE', '{g}:scs:' .. id .. ':no_answer', '{g}:scs:' .. id .. ':unreachable', phone)
       end
       redis.call('HSET', pk, phone, cjson.encode(m))
       return id
+      """;
+
+  /**
+   * KEYS[1] = {g}:scdue. ARGV: now, max. The running checks with a wave due and no live lease.
+   */
+  static final String DUE = """
+      local now = tonumber(ARGV[1])
+      local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+      local out = {}
+      for _, id in ipairs(ids) do
+        local h = redis.call('HMGET', '{g}:sc:' .. id, 'state', 'leaseOwner', 'leaseUntil')
+        if h[1] == 'running' and (not h[2] or tonumber(h[3]) < now) then table.insert(out, id) end
+      end
+      return out
+      """;
+
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: id, owner, now, lease ms. Returns {wave, cursor or ''} of the claimed
+   * wave, or false.
+   */
+  static final String CLAIM_WAVE = """
+      local h = redis.call('HMGET', KEYS[1], 'state', 'repeatAt', 'followersAt', 'repeatDone', 'followersDone',
+        'repeatCursor', 'followersCursor', 'leaseOwner', 'leaseUntil')
+      if h[1] ~= 'running' then return false end
+      local now = tonumber(ARGV[3])
+      if h[8] and h[8] ~= ARGV[2] and tonumber(h[9]) >= now then return false end
+      local r, f = tonumber(h[2]), tonumber(h[3])
+      local rd = r and r <= now and h[4] ~= '1'
+      local fd = f and f <= now and h[5] ~= '1'
+      local wave, cur
+      if rd and (not fd or r <= f) then wave, cur = 'repeat', h[6]
+      elseif fd then wave, cur = 'followers', h[7]
+      else return false end
+      redis.call('HSET', KEYS[1], 'leaseOwner', ARGV[2], 'leaseUntil', string.format('%d', now + tonumber(ARGV[4])))
+      return {wave, cur or ''}
+      """;
+
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: id, wave, owner, now, lease ms, limit. Returns {cursor, end '1'/'0',
+   * phones...}, or false when the lease is not the owner's.
+   */
+  static final String WAVE_BATCH = """
+      local id, wave = ARGV[1], ARGV[2]
+      local h = redis.call('HMGET', KEYS[1], 'state', 'leaseOwner', wave .. 'Cursor')
+      if h[1] ~= 'running' or h[2] ~= ARGV[3] then return false end
+      local cur = h[3] or ''
+      local from = '-'
+      if cur ~= '' then from = '(' .. cur end
+      local limit = tonumber(ARGV[6])
+      local ms = redis.call('ZRANGEBYLEX', '{g}:scm:' .. id, from, '+', 'LIMIT', 0, limit)
+      local flag = 'f'
+      if wave == 'repeat' then flag = 'r' end
+      local out = {cur, '0'}
+      if #ms < limit then out[2] = '1' end
+      for _, p in ipairs(ms) do
+        out[1] = p
+        local raw = redis.call('HGET', '{g}:scp:' .. id, p)
+        if raw then
+          local m = cjson.decode(raw)
+          local unanswered = m.s == 'no_answer' or m.s == 'unreachable'
+          if not m[flag] and unanswered and (wave == 'followers' or m.s == 'no_answer' or m.d) then
+            table.insert(out, p)
+          end
+        end
+      end
+      redis.call('HSET', KEYS[1], 'leaseUntil', string.format('%d', tonumber(ARGV[4]) + tonumber(ARGV[5])))
+      return out
+      """;
+
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: id, wave, owner, now, lease ms, cursor, outbox index of {g}, outbox
+   * count, items as JSON [{p, sms: [{to, sub, body}], reached: [follower...]}]. Returns the phones
+   * done, or false when the lease is not the owner's.
+   */
+  static final String WAVE_COMMIT = Scripts.ENQUEUE + """
+      local id, wave, now = ARGV[1], ARGV[2], ARGV[4]
+      local h = redis.call('HMGET', KEYS[1], 'state', 'leaseOwner')
+      if h[1] ~= 'running' or h[2] ~= ARGV[3] then return false end
+      local obx, nob = tonumber(ARGV[7]), tonumber(ARGV[8])
+      local flag = 'f'
+      if wave == 'repeat' then flag = 'r' end
+      local pk = '{g}:scp:' .. id
+      local done = {}
+      for _, it in ipairs(cjson.decode(ARGV[9])) do
+        local raw = redis.call('HGET', pk, it.p)
+        if raw then
+          local m = cjson.decode(raw)
+          if not m[flag] and (m.s == 'no_answer' or m.s == 'unreachable') then
+            m[flag] = 1
+            local key = 'safety:' .. id .. ':f:' .. it.p
+            if wave == 'repeat' then
+              key = 'safety:' .. id
+              if #it.sms > 0 then m.d = 'queued'; m.e = nil end
+            end
+            redis.call('HSET', pk, it.p, cjson.encode(m))
+            -- No subject: the claim of the {g} outbox cannot read the follows (they live on the subject's
+            -- shard); the follow was read as active for this wave just before.
+            for _, s in ipairs(it.sms) do enqueue('{g}', obx, nob, s.to, key, '', s.body, now) end
+            for _, f in ipairs(it.reached) do redis.call('HSET', '{g}:scr:' .. id, it.p .. '|' .. f, 1) end
+            table.insert(done, it.p)
+          end
+        end
+      end
+      redis.call('HSET', KEYS[1], wave .. 'Cursor', ARGV[6],
+        'leaseUntil', string.format('%d', tonumber(now) + tonumber(ARGV[5])))
+      return done
+      """;
+
+  /** KEYS[1] = {g}:sc:id. ARGV: id, wave, owner. Returns 1 when the owner held the lease. */
+  static final String FINISH_WAVE = """
+      local h = redis.call('HMGET', KEYS[1], 'leaseOwner', 'repeatAt', 'followersAt', 'repeatDone', 'followersDone')
+      if h[1] ~= ARGV[3] then return 0 end
+      redis.call('HSET', KEYS[1], ARGV[2] .. 'Done', '1')
+      redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
+      local rdone = ARGV[2] == 'repeat' or h[4] == '1'
+      local fdone = ARGV[2] == 'followers' or h[5] == '1'
+      local next = nil
+      if not rdone and h[2] then next = tonumber(h[2]) end
+      if not fdone and h[3] and (not next or tonumber(h[3]) < next) then next = tonumber(h[3]) end
+      if next then redis.call('ZADD', '{g}:scdue', next, ARGV[1]) else redis.call('ZREM', '{g}:scdue', ARGV[1]) end
+      return 1
+      """;
+
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: id, phone, follower, status, note or '', now, report id. Returns 'ok',
+   * 'no_such_check', 'not_running', 'not_reached' or 'answered'.
+   */
+  static final String REPORT = """
+      local id, phone, follower, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+      local st = redis.call('HGET', KEYS[1], 'state')
+      if not st then return 'no_such_check' end
+      if st ~= 'running' then return 'not_running' end
+      if redis.call('HEXISTS', '{g}:scr:' .. id, phone .. '|' .. follower) == 0 then return 'not_reached' end
+      local pk = '{g}:scp:' .. id
+      local raw = redis.call('HGET', pk, phone)
+      if not raw then return 'answered' end
+      local m = cjson.decode(raw)
+      if m.s ~= 'no_answer' and m.s ~= 'unreachable' then return 'answered' end
+      local before = m.rs
+      m.rs, m.ra, m.rb = status, ARGV[6], follower
+      redis.call('HSET', pk, phone, cjson.encode(m))
+      if before ~= status then
+        if before then redis.call('HINCRBY', KEYS[1], 'reported_' .. before, -1) end
+        redis.call('HINCRBY', KEYS[1], 'reported_' .. status, 1)
+      end
+      local d = cjson.decode(redis.call('HGET', KEYS[1], 'd'))
+      local rec = {id = ARGV[7], check = id, incident = d.incident, phone = phone, follower = follower,
+        status = status, note = ARGV[5], at = ARGV[6]}
+      redis.call('HSET', '{g}:screp:' .. d.incident, ARGV[7], cjson.encode(rec))
+      if status == 'need_help' then redis.call('ZADD', '{g}:schelp:' .. d.incident, ARGV[6], ARGV[7]) end
+      return 'ok'
+      """;
+
+  /** KEYS[1] = {g}:scdue. Releases the wave leases of every check with waves left. Returns how many. */
+  static final String RELEASE = """
+      local n = 0
+      for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        if redis.call('HDEL', '{g}:sc:' .. id, 'leaseOwner', 'leaseUntil') > 0 then n = n + 1 end
+      end
+      return n
       """;
 }
