@@ -48,8 +48,10 @@ class AuditIT {
   @BeforeAll
   static void start(TestInfo info) throws Exception {
     Map<String, String> env = new HashMap<>(Map.of("HUB_ADMIN_TOKEN", ADMIN, "HUB_RATE_LIMITS", "off"));
-    if (info.getTestClass().orElseThrow() == AuditRedisIT.class) {
-      redis = RedisServer.startNew();
+    // The statics are shared with AuditRedisIT in the same JVM: set redis for this class every time, so a
+    // server left over from a run that failed in stop() cannot make Tamper act on the wrong store.
+    redis = info.getTestClass().orElseThrow() == AuditRedisIT.class ? RedisServer.startNew() : null;
+    if (redis != null) {
       env.put("HUB_STORE", "redis");
       env.put("HUB_REDIS_URL", redis.url());
     }
@@ -59,11 +61,25 @@ class AuditIT {
 
   @AfterAll
   static void stop() throws Exception {
-    api.close();
-    hub.close();
-    if (redis != null) {
-      redis.close();
-      redis = null;
+    // hub.close() fails the class when Vert.x reported a blocked event loop; the redis-server must still
+    // stop and the shared field be cleared, or the next class's Tamper writes to this stale server.
+    try {
+      if (api != null) {
+        api.close();
+      }
+    } finally {
+      try {
+        if (hub != null) {
+          hub.close();
+        }
+      } finally {
+        api = null;
+        hub = null;
+        if (redis != null) {
+          redis.close();
+          redis = null;
+        }
+      }
     }
   }
 

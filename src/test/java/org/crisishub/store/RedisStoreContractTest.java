@@ -89,8 +89,11 @@ class RedisStoreContractTest extends StoreContractTest {
       raw("HSET", "{g}:inc:" + code, "id", code, "name", "x", "area", "", "tp", "0", "state", "open", "created", "1000");
       raw("ZADD", "{g}:incs", "1000", code);
     }
-    await(store.audit("bo", "incident.create", "FLOOD7", "refused", "forbidden", T0));
-    await(store.audit("ann", "incident.create", "FLOOD7", "done", null, T0));
+    // Its audit trail: the v1 list, newest first, as that release's AUDIT script wrote it.
+    raw("LPUSH", "{g}:audit", "1|{\"at\":1000,\"actor\":\"bo\",\"action\":\"incident.create\","
+        + "\"target\":\"FLOOD7\",\"outcome\":\"refused\",\"detail\":\"forbidden\"}");
+    raw("LPUSH", "{g}:audit", "2|{\"at\":1000,\"actor\":\"ann\",\"action\":\"incident.create\","
+        + "\"target\":\"FLOOD7\",\"outcome\":\"done\",\"detail\":null}");
     await(store.close());
     store = reopen(vertx);
     await(store.start());
