@@ -35,6 +35,12 @@ public final class HttpApi {
    * each up to 4 bytes in UTF-8 (or 12 as a JSON {@code \\u} escape pair), with quotes and commas.
    */
   public static final int MAX_WATCH_TERMS_BODY = 800 * 1024;
+  /**
+   * Largest body of {@code POST /api/v1/incidents/{code}/safety-checks}: its {@code numbers} list may
+   * hold 5,000 numbers (the contract's cap), about 80 KB in E.164 and more as people write them
+   * ({@code "+1 (555) 123-4567"}), which {@link #MAX_BODY} would refuse with 413 past about 1,000.
+   */
+  public static final int MAX_SAFETY_CHECK_BODY = 256 * 1024;
   private static final int MAX_HISTORY = 1000;
 
   private final Vertx vertx;
@@ -164,10 +170,14 @@ public final class HttpApi {
 
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     BodyHandler watchTerms = BodyHandler.create(false).setBodyLimit(MAX_WATCH_TERMS_BODY);
+    BodyHandler safetyCheck = BodyHandler.create(false).setBodyLimit(MAX_SAFETY_CHECK_BODY);
     r.route("/api/v1/*").handler(ctx -> {
       HttpMethod m = ctx.request().method();
-      if (m == HttpMethod.PUT && isWatchTerms(ctx.request().path())) {
+      int limit = bodyLimit(m, ctx.request().path());
+      if (limit == MAX_WATCH_TERMS_BODY) {
         watchTerms.handle(ctx);
+      } else if (limit == MAX_SAFETY_CHECK_BODY) {
+        safetyCheck.handle(ctx);
       } else if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE) {
         body.handle(ctx);
       } else {
@@ -235,7 +245,7 @@ public final class HttpApi {
     });
     r.errorHandler(413, ctx -> Errors.send(ctx, ErrorCode.TOO_LARGE, "request body larger than "
         + (ctx.request().path().startsWith("/sms/") || ctx.request().path().startsWith("/dev/sms/")
-            ? SmsRoutes.MAX_FORM_BODY : isWatchTerms(ctx.request().path()) ? MAX_WATCH_TERMS_BODY : MAX_BODY)
+            ? SmsRoutes.MAX_FORM_BODY : bodyLimit(ctx.request().method(), ctx.request().path()))
         + " bytes"));
     r.errorHandler(400, ctx -> Errors.send(ctx,
         ctx.failure() instanceof HubException h ? h : HubException.invalid("bad request")));
@@ -609,6 +619,26 @@ public final class HttpApi {
       a.add(Wire.object().put("to", m.to()).put("body", m.body()).put("at", Wire.time(m.at())));
     }
     return Future.succeededFuture(Reply.ok(a));
+  }
+
+  /**
+   * The largest body accepted for {@code method} on {@code path} (an API route): the watch terms'
+   * and a safety check's draft lists may be longer than other bodies.
+   */
+  static int bodyLimit(HttpMethod method, String path) {
+    if (method == HttpMethod.PUT && isWatchTerms(path)) {
+      return MAX_WATCH_TERMS_BODY;
+    }
+    if (method == HttpMethod.POST && isSafetyCheckDraft(path)) {
+      return MAX_SAFETY_CHECK_BODY;
+    }
+    return MAX_BODY;
+  }
+
+  /** True for the path that drafts an incident's safety check ({@code /api/v1/incidents/{code}/safety-checks}). */
+  static boolean isSafetyCheckDraft(String path) {
+    return path != null && path.startsWith("/api/v1/incidents/") && path.endsWith("/safety-checks")
+        && path.indexOf('/', "/api/v1/incidents/".length()) == path.length() - "/safety-checks".length();
   }
 
   /** True for the path of an incident's watch terms, whose list may be longer than other bodies. */

@@ -98,7 +98,7 @@ public final class AuditCheck {
         after = page.hasNonNull("next") ? page.get("next").asText() : null;
       }
     } catch (IOException | IllegalArgumentException e) {
-      return new Outcome(2, "error " + e.getMessage());
+      return new Outcome(2, "error cannot read the audit trail from " + base + ": " + describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Outcome(2, "error interrupted");
@@ -108,5 +108,11 @@ public final class AuditCheck {
           + keptEntries + ": its tail was cut");
     }
     return new Outcome(0, "ok entries=" + walk.count() + " head=" + walk.head());
+  }
+
+  /** The exception's message, or its kind when it has none (a refused connection has no message). */
+  private static String describe(Exception e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 }
