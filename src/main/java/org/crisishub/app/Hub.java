@@ -220,6 +220,7 @@ public final class Hub {
     org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
         notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
     this.safety = safety;
+    safety.useWatch(watch);
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,

@@ -72,6 +72,7 @@ public sealed interface DomainEvent {
    * A follower reported {@code need_help} about someone in a safety check: the responders of
    * {@code agencies} subscribed to its incident are shown it as a reported call for help.
    */
-  record ReportedHelpShown(SafetyCheckStore.Report report, Collection<String> agencies) implements DomainEvent {
+  record ReportedHelpShown(SafetyCheckStore.Report report, java.util.List<String> matched, Collection<String> agencies)
+      implements DomainEvent {
   }
 }

@@ -63,6 +63,8 @@ public final class SafetyCheckService {
   private final Map<String, Long> lastTally = new ConcurrentHashMap<>();
   private final Map<String, Boolean> tallyPending = new ConcurrentHashMap<>();
 
+  private volatile WatchService watch;
+
   public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, EventSink events,
       Phones phones, Clock clock, double smsRate, Runnable smsQueued) {
     this.vertx = vertx;
@@ -573,8 +575,10 @@ public final class SafetyCheckService {
     tally(r.check());
     events.publish(new DomainEvent.SafetyCheckReported(r));
     if ("need_help".equals(r.status())) {
-      notices.incident(r.incident()).onSuccess(inc ->
-          events.publish(new DomainEvent.ReportedHelpShown(r, inc.agencies())))
+      notices.incident(r.incident()).compose(inc -> matched(r, true).map(m -> {
+        events.publish(new DomainEvent.ReportedHelpShown(r, m, inc.agencies()));
+        return m;
+      }))
           .onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
               e.toString()));
     }
@@ -585,8 +589,30 @@ public final class SafetyCheckService {
    * latest report about them says need_help), oldest first; the edge shows them in the help queue
    * marked {@code reported}.
    */
-  public Future<List<SafetyCheckStore.Report>> reportedHelp(String incident) {
-    return checks.reportedHelp(incident);
+  public Future<List<ReportedHelp>> reportedHelp(String incident) {
+    return checks.reportedHelp(incident).compose(list -> {
+      List<Future<List<String>>> scores = list.stream().map(r -> matched(r, false)).toList();
+      return Future.all(scores).map(x -> {
+        List<ReportedHelp> out = new java.util.ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+          out.add(new ReportedHelp(list.get(i), scores.get(i).result()));
+        }
+        return out;
+      });
+    });
+  }
+
+  /** A reported call for help with the incident's watch terms its note matches now ({@code []} for none). */
+  public record ReportedHelp(SafetyCheckStore.Report report, List<String> matched) {
+  }
+
+  /** Uses keyword watch to score reported calls for help (own and reported need_help are matched). */
+  public void useWatch(WatchService watch) {
+    this.watch = watch;
+  }
+
+  private Future<List<String>> matched(SafetyCheckStore.Report r, boolean count) {
+    return watch == null ? Future.succeededFuture(List.of()) : watch.scoreReport(r.incident(), r.note(), count);
   }
 
   // ---------------------------------------------------------------- delivery and tallies

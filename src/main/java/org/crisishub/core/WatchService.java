@@ -42,7 +42,7 @@ public final class WatchService {
     this.vertx = vertx;
     this.store = store;
     this.registry = registry;
-    for (String source : List.of("checkin", "message", "rescore")) {
+    for (String source : List.of("checkin", "message", "report", "rescore")) {
       counter(source);
     }
   }
@@ -53,7 +53,8 @@ public final class WatchService {
 
   private Counter counter(String source) {
     return matches.computeIfAbsent(source, s -> Counter.builder("hub.watch.matches")
-        .description("items (need_help check-ins, thread messages from the person) that matched an incident's"
+        .description("items (need_help check-ins, followers' need_help reports, thread messages from the person)"
+            + " that matched an incident's"
             + " watch terms, by source; rescore: open requests newly matched after the terms changed")
         .tag("source", s).register(registry));
   }
@@ -111,6 +112,25 @@ public final class WatchService {
         }
       }
       return Future.all(writes).map(out);
+    });
+  }
+
+  /**
+   * The incident's watch terms a follower's reported {@code need_help} note matches ({@code []} for none
+   * or no note). Reports are scored when shown, against the terms of that moment, so changed terms
+   * re-score them by themselves. {@code count}: count a match in {@code hub_watch_matches_total{source="report"}}
+   * (once, when the report is filed).
+   */
+  public Future<List<String>> scoreReport(String incident, String note, boolean count) {
+    if (note == null || note.isBlank()) {
+      return Future.succeededFuture(List.of());
+    }
+    return matcher(incident).map(m -> {
+      List<String> hit = m.match(note);
+      if (count && !hit.isEmpty()) {
+        counter("report").increment();
+      }
+      return hit;
     });
   }
 

@@ -76,8 +76,19 @@ public final class EventEncoder implements EventSink {
     }
     if (event instanceof DomainEvent.ReportedHelpShown e) {
       ObjectNode f = Wire.object();
-      f.put("type", "help").set("checkin", Wire.reportedHelp(e.report()));
-      return fanOut.deliverToIncidentResponders(e.report().incident(), e.agencies(), OutFrame.of(f.toString()));
+      ObjectNode help = Wire.reportedHelp(e.report(), e.matched());
+      f.put("type", "help").set("checkin", help);
+      int n = fanOut.deliverToIncidentResponders(e.report().incident(), e.agencies(), OutFrame.of(f.toString()));
+      if (!e.matched().isEmpty()) {
+        // One watch_match per matched item, as for the person's own need_help (docs/triage.md).
+        ObjectNode w = Wire.object();
+        w.put("type", "watch_match").put("incident", e.report().incident());
+        com.fasterxml.jackson.databind.node.ArrayNode terms = w.putArray("matched");
+        e.matched().forEach(terms::add);
+        w.set("checkin", help);
+        fanOut.deliverToIncidentResponders(e.report().incident(), e.agencies(), OutFrame.of(w.toString()));
+      }
+      return n;
     }
     throw new IllegalArgumentException("no encoding for " + event.getClass().getSimpleName());
   }

@@ -41,9 +41,9 @@ final class Sessions {
             first.add(EventEncoder.helpFrame(t.request(), t.matched()));
           }
           // Calls for help reported by followers in a safety check's escalation, marked reported.
-          for (org.crisishub.store.SafetyCheckStore.Report r : reported) {
+          for (org.crisishub.core.SafetyCheckService.ReportedHelp r : reported) {
             ObjectNode f = Wire.object();
-            f.put("type", "help").set("checkin", Wire.reportedHelp(r));
+            f.put("type", "help").set("checkin", Wire.reportedHelp(r.report(), r.matched()));
             first.add(org.crisishub.fanout.OutFrame.of(f.toString()));
           }
           return first;

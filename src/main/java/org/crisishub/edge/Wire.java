@@ -201,15 +201,16 @@ public final class Wire {
    * A follower's reported {@code need_help} as a help request (for the incident's responders only):
    * the person's number, the reporter's note and number, never a location; {@code reported: true}.
    */
-  public static ObjectNode reportedHelp(SafetyCheckStore.Report r) {
+  public static ObjectNode reportedHelp(SafetyCheckStore.Report r, List<String> matched) {
     ObjectNode n = object();
     n.put("id", r.id()).put("phone", r.phone()).put("status", "need_help");
     if (r.note() != null) {
       n.put("note", r.note());
     }
     n.put("at", time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
-        .put("updatedAt", time(r.at())).put("priority", "normal");
-    n.putArray("matched");
+        .put("updatedAt", time(r.at())).put("priority", matched.isEmpty() ? "normal" : "high");
+    ArrayNode terms = n.putArray("matched");
+    matched.forEach(terms::add);
     n.put("reported", true).put("reportedBy", r.follower()).put("check", r.check());
     return n;
   }
@@ -219,13 +220,13 @@ public final class Wire {
    * order: {@code high} priority first, then oldest first.
    */
   public static ArrayNode helpRequests(List<org.crisishub.core.HelpService.Triaged> list,
-      List<SafetyCheckStore.Report> reported) {
+      List<org.crisishub.core.SafetyCheckService.ReportedHelp> reported) {
     if (reported.isEmpty()) {
       return helpRequests(list);
     }
     List<ObjectNode> all = new java.util.ArrayList<>();
     list.forEach(t -> all.add(helpRequest(t)));
-    reported.forEach(r -> all.add(reportedHelp(r)));
+    reported.forEach(r -> all.add(reportedHelp(r.report(), r.matched())));
     all.sort(java.util.Comparator.comparing((ObjectNode n) -> !"high".equals(n.path("priority").asText()))
         .thenComparing(n -> Instant.parse(n.path("at").asText())));
     ArrayNode a = array();

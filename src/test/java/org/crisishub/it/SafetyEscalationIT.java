@@ -142,6 +142,9 @@ class SafetyEscalationIT {
   void wavesAndReports() throws Exception {
     String pub = api.responderLogin("pub");
     assertEquals(201, api.post("/api/v1/incidents", pub, "{\"code\":\"ESC1\",\"name\":\"Flood\"}").status());
+    // Keyword watch matches reported need_help notes too (the contract: "own and reported").
+    assertEquals(200, api.call(io.vertx.core.http.HttpMethod.PUT, "/api/v1/incidents/ESC1/watch-terms", pub,
+        "{\"terms\":[\"door\"]}").status());
     String s = "+15558000001";
     String o = "+15558000002";
     String f1 = "+15558000011";
@@ -239,6 +242,8 @@ class SafetyEscalationIT {
       assertEquals("no answer at the door", reported.path("note").asText());
       assertEquals("need_help", reported.path("status").asText());
       assertFalse(reported.has("location"), "never the person's location");
+      assertEquals("high", reported.path("priority").asText(), "its note matched a watch term: " + reported);
+      assertEquals("[\"door\"]", reported.path("matched").toString());
 
       // S's own answer: counted as S's, ends the escalation for S; later reports are refused.
       var own = api.post("/api/v1/safety-checks/" + id + "/answers", sTok, "{\"status\":\"safe\"}");
