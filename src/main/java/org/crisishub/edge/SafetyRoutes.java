@@ -111,13 +111,13 @@ final class SafetyRoutes {
     Principal.of(edge, HttpApi.bearerToken(ctx))
         .compose(p -> PEOPLE_READ.run(edge, edge.clock(), ctx, p, () -> edge.safety()
             .people(Principal.responder(p), ctx.pathParam("id"), state).map(list -> {
-              StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt\r\n");
+              StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt,reportBy\r\n");
               for (SafetyCheckStore.Person x : list) {
                 b.append(csv(x.phone())).append(',').append(csv(x.state())).append(',')
                     .append(x.at() == null ? "" : Wire.time(x.at())).append(',').append(csv(x.channel())).append(',')
                     .append(csv(x.delivery())).append(',').append(csv(x.errorCode())).append(',')
                     .append(csv(x.reportStatus())).append(',').append(x.reportAt() == null ? "" : Wire.time(x.reportAt()))
-                    .append("\r\n");
+                    .append(',').append(csv(x.reportBy())).append("\r\n");
               }
               return new HttpApi.Reply(200, Wire.JSON.getNodeFactory().textNode(b.toString()));
             })))
