@@ -54,7 +54,9 @@ public final class TokenKeyFile {
     try {
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException e) {
-      LOG.debug("no POSIX permissions on this file system");
+      // Not a POSIX file system (the key is still written): the operator must restrict the folder.
+      LOG.warn("could not make {} readable by its owner only (no POSIX permissions on this file system);"
+          + " restrict access to the data folder", file.getFileName());
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     LOG.info("generated a session token key into the data folder (single node only; set HUB_TOKEN_SECRET"
