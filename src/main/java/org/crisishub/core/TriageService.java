@@ -157,7 +157,9 @@ public final class TriageService {
   private Future<Store.HelpRequest> access(String phone, Responder responder, String checkinId, String action) {
     return store.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
-        return Future.failedFuture(HubException.notFound("no such help request"));
+        // A follower's reported call for help: its thread is between the responders and the reporter.
+        return help.reported(phone, responder, checkinId).compose(r -> r.isPresent() ? Future.succeededFuture(r.get())
+            : Future.failedFuture(HubException.notFound("no such help request")));
       }
       Store.HelpRequest h = o.get();
       if (responder == null) {
@@ -191,7 +193,9 @@ public final class TriageService {
         after = store.enqueueSms(person, "thread:" + m.id(), null, SmsReplies.threadMessage(m.agency(), text),
             clock.instant()).andThen(y -> smsQueued.run());
       }
-      if (responder == null && inc.isPresent()) {
+      // A reporter's message is not the person's own words: not matched against watch terms (seq 0:
+      // a reported call for help, see SafetyReports#asHelpRequest).
+      if (responder == null && inc.isPresent() && h.checkIn().seq() > 0) {
         Incident i = inc.get();
         after = after.compose(y -> watch.scoreMessage(h.incident(), id, text)).compose(score -> {
           if (score.matched().isEmpty()) {
