@@ -81,6 +81,13 @@ public final class HelpService {
    * The reported call for help {@code id} (a follower's need_help report) as a help request when
    * {@code phone} (its reporter) or {@code responder} may see it; empty when {@code id} is none.
    */
+  /** The newest unresolved reported call for help {@code phone} filed (as a follower), as a help request. */
+  Future<java.util.Optional<Store.HelpRequest>> newestReported(String phone) {
+    SafetyReports r = reports;
+    return r == null ? Future.succeededFuture(java.util.Optional.empty())
+        : store.safetyChecks().newestOpenReported(phone).map(o -> o.map(SafetyReports::asHelpRequest));
+  }
+
   Future<java.util.Optional<Store.HelpRequest>> reported(String phone, Responder responder, String id) {
     SafetyReports r = reports;
     return r == null ? Future.succeededFuture(java.util.Optional.empty())

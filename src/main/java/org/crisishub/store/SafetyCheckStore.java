@@ -195,6 +195,13 @@ public interface SafetyCheckStore {
    */
   Future<List<Report>> reportedHelp(String incident);
 
+  /**
+   * The newest reported {@code need_help} by {@code follower} still in the queue's states
+   * ({@code open} or {@code acknowledged}, their current report): where an SMS from the reporter goes
+   * when it is a thread message. Empty when there is none.
+   */
+  Future<Optional<Report>> newestOpenReported(String follower);
+
   /** A reported {@code need_help} as a help request, by its id (any state); empty when there is none. */
   Future<Optional<Report>> reportedRequest(String reportId);
 

@@ -355,9 +355,14 @@ class SafetyEscalationIT {
       var m2 = api.post("/api/v1/help/" + help + "/messages", f1Tok, "{\"text\":\"Second floor\"}");
       assertEquals(201, m2.status(), m2.text());
       assertEquals("person", m2.json().path("from").asText());
+      // The reporter's SMS goes into the thread of their newest unresolved call for help: this one.
+      text(f1, "Back room, door is stuck");
+      await("the reporter's SMS in the thread", () -> api.get("/api/v1/help/" + help + "/messages", pub).json()
+          .size() == 3);
       var thread = api.get("/api/v1/help/" + help + "/messages", pub);
       assertEquals(200, thread.status(), thread.text());
-      assertEquals(2, thread.json().size(), thread.text());
+      assertEquals("Back room, door is stuck", thread.json().get(2).path("text").asText(), thread.text());
+      assertEquals("person", thread.json().get(2).path("from").asText(), thread.text());
       assertEquals(200, api.get("/api/v1/help/" + help + "/messages", f1Tok).status());
       assertEquals(403, api.get("/api/v1/help/" + help + "/messages", sTok).status(), "not the reported person");
       assertEquals(403, api.get("/api/v1/help/" + help + "/messages", f2Tok).status(), "not another follower");

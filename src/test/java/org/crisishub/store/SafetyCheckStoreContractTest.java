@@ -459,6 +459,8 @@ public abstract class SafetyCheckStoreContractTest {
     String f1 = "+15550000791";
     Instant t = followersTold(List.of(p), List.of(f1));
     var r = await(checks.report("w", p, f1, "need_help", "trapped", t.plusSeconds(1))).report();
+    assertEquals(r.id(), await(checks.newestOpenReported(f1)).orElseThrow().id(), "the reporter's open request");
+    assertTrue(await(checks.newestOpenReported(p)).isEmpty(), "by the reporter only");
     var read = await(checks.reportedRequest(r.id())).orElseThrow();
     assertEquals("open", read.helpState());
     assertEquals(f1, read.follower());
@@ -479,11 +481,14 @@ public abstract class SafetyCheckStoreContractTest {
     assertEquals("ok", await(checks.setReportedState(r.id(), "resolved", "ann", "County EMS", t.plusSeconds(4)))
         .outcome());
     assertEquals(List.of(), await(checks.reportedHelp("FLOOD")), "resolved: out of the queue");
+    assertTrue(await(checks.newestOpenReported(f1)).isEmpty(), "resolved: no SMS goes to it");
     assertEquals("resolved", await(checks.reportedRequest(r.id())).orElseThrow().helpState());
     // After a resolved request, the same follower's new need_help is a new request.
     var fresh = await(checks.report("w", p, f1, "need_help", "again", t.plusSeconds(5))).report();
     assertTrue(!fresh.id().equals(r.id()));
+    assertEquals(fresh.id(), await(checks.newestOpenReported(f1)).orElseThrow().id());
     var safe = await(checks.report("w", p, f1, "safe", null, t.plusSeconds(6))).report();
+    assertTrue(await(checks.newestOpenReported(f1)).isEmpty(), "their safe report replaced it");
     assertTrue(await(checks.reportedRequest(safe.id())).isEmpty(), "a safe report is no help request");
   }
 

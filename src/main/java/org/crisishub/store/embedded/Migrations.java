@@ -397,6 +397,7 @@ final class Migrations {
             AND r.follower = safety_reports.follower AND (r.at_ms > safety_reports.at_ms
             OR (r.at_ms = safety_reports.at_ms AND r.id > safety_reports.id)))""",
           "CREATE INDEX safety_reports_follower ON safety_reports (check_id, phone, follower, current)",
+          "CREATE INDEX safety_reports_by ON safety_reports (follower, at_ms)",
           """
           CREATE TABLE safety_frames (
             check_id TEXT NOT NULL,

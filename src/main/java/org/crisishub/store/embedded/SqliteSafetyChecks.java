@@ -468,6 +468,11 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
+  public Future<Optional<Report>> newestOpenReported(String follower) {
+    return reports.newestOpenReported(follower);
+  }
+
+  @Override
   public Future<Optional<Report>> reportedRequest(String reportId) {
     return reports.reportedRequest(reportId);
   }

@@ -127,6 +127,12 @@ final class SqliteSafetyReports {
         + " ORDER BY r.at_ms, r.id", incident));
   }
 
+  Future<Optional<Report>> newestOpenReported(String follower) {
+    return store.read(c -> reports(c, "WHERE r.follower = ? AND r.status = 'need_help' AND r.current = 1"
+        + " AND r.help_state IN ('open', 'acknowledged') ORDER BY r.at_ms DESC, r.id DESC LIMIT 1", follower)
+        .stream().findFirst());
+  }
+
   Future<Optional<Report>> reportedRequest(String reportId) {
     return store.read(c -> reports(c, "WHERE r.id = ? AND r.status = 'need_help'", reportId).stream().findFirst());
   }

@@ -440,6 +440,11 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
+  public Future<Optional<Report>> newestOpenReported(String follower) {
+    return reports.newestOpenReported(follower);
+  }
+
+  @Override
   public Future<Optional<Report>> reportedRequest(String reportId) {
     return reports.reportedRequest(reportId);
   }
@@ -497,13 +502,17 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
       }
       List<Request> reads = new ArrayList<>();
       ids.forEach(id -> reads.add(Request.cmd(Command.HGETALL).arg(peopleKey(id))));
-      reads.add(Request.cmd(Command.HKEYS).arg(G + ":screp:" + incident));
+      reads.add(Request.cmd(Command.HGETALL).arg(G + ":screp:" + incident));
       return redis.batch(reads).compose(ps -> {
         List<Request> dels = new ArrayList<>();
-        Response reportIds = ps.get(ids.size());
-        if (reportIds != null && reportIds.size() > 0) {
+        Response reps = ps.get(ids.size());
+        if (reps != null && reps.size() > 0) {
           Request byId = Request.cmd(Command.HDEL).arg(G + ":screpx");
-          reportIds.forEach(x -> byId.arg(x.toString()));
+          for (String rid : reps.getKeys()) {
+            byId.arg(rid);
+            dels.add(Request.cmd(Command.ZREM).arg(G + ":scby:" + RedisSafetyReports.parse(reps.get(rid).toString())
+                .follower()).arg(rid));
+          }
           dels.add(byId);
         }
         for (int i = 0; i < ids.size(); i++) {

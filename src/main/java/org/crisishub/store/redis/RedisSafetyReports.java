@@ -99,6 +99,12 @@ final class RedisSafetyReports {
     });
   }
 
+  Future<Optional<Report>> newestOpenReported(String follower) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(G + ":scby:" + follower).arg(0).arg(0).arg("REV"))
+        .compose(r -> r == null || r.size() == 0 ? Future.succeededFuture(Optional.<Report>empty())
+            : reportedRequest(r.get(0).toString()));
+  }
+
   Future<Optional<Report>> reportedRequest(String reportId) {
     return redis.eval(SafetyScripts.READ_REPORT, List.of(G + ":screpx"), List.of(reportId)).map(r -> {
       if (r == null) {

@@ -322,7 +322,8 @@ final class SafetyScripts {
    * {outcome} ('no_such_check', 'not_running', 'not_reached', 'answered') or {'ok', report JSON}.
    * Reports live in {g}:screp:<incident> (id → JSON; hs: help state, br/ba: who acted, u: when),
    * {g}:screpx (id → incident), {g}:scf:<id> ('phone|follower' → that follower's current report id);
-   * {g}:schelp:<incident> holds the reported need_help still in the help queue. Reports by different
+   * {g}:schelp:<incident> holds the reported need_help still in the help queue, {g}:scby:<follower>
+   * the same by reporter (for SMS thread routing). Reports by different
    * followers are independent; the same follower's later report replaces theirs (a repeated
    * need_help while theirs is not resolved updates its note, same id).
    */
@@ -358,7 +359,10 @@ final class SafetyScripts {
         redis.call('HSET', rk, mine.id, enc)
         return {'ok', enc}
       end
-      if mine then redis.call('ZREM', hk, mine.id) end
+      if mine then
+        redis.call('ZREM', hk, mine.id)
+        redis.call('ZREM', '{g}:scby:' .. follower, mine.id)
+      end
       local rec = {id = ARGV[7], check = id, incident = inc, phone = phone, follower = follower,
         status = status, note = ARGV[5], at = ARGV[6], u = ARGV[6]}
       if status == 'need_help' then rec.hs = 'open' end
@@ -366,7 +370,10 @@ final class SafetyScripts {
       redis.call('HSET', rk, ARGV[7], enc)
       redis.call('HSET', '{g}:screpx', ARGV[7], inc)
       redis.call('HSET', fk, phone .. '|' .. follower, ARGV[7])
-      if status == 'need_help' then redis.call('ZADD', hk, ARGV[6], ARGV[7]) end
+      if status == 'need_help' then
+        redis.call('ZADD', hk, ARGV[6], ARGV[7])
+        redis.call('ZADD', '{g}:scby:' .. follower, ARGV[6], ARGV[7])
+      end
       return {'ok', enc}
       """;
 
@@ -396,7 +403,10 @@ final class SafetyScripts {
       r.hs, r.br, r.ba, r.u = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
       local enc = cjson.encode(r)
       redis.call('HSET', rk, ARGV[1], enc)
-      if ARGV[2] == 'resolved' then redis.call('ZREM', '{g}:schelp:' .. inc, ARGV[1]) end
+      if ARGV[2] == 'resolved' then
+        redis.call('ZREM', '{g}:schelp:' .. inc, ARGV[1])
+        redis.call('ZREM', '{g}:scby:' .. r.follower, ARGV[1])
+      end
       return {'ok', enc}
       """;
 
