@@ -77,10 +77,6 @@ public final class HelpService {
     this.reports = reports;
   }
 
-  /**
-   * The reported call for help {@code id} (a follower's need_help report) as a help request when
-   * {@code phone} (its reporter) or {@code responder} may see it; empty when {@code id} is none.
-   */
   /** The newest unresolved reported call for help {@code phone} filed (as a follower), as a help request. */
   Future<java.util.Optional<Store.HelpRequest>> newestReported(String phone) {
     SafetyReports r = reports;
@@ -88,6 +84,11 @@ public final class HelpService {
         : store.safetyChecks().newestOpenReported(phone).map(o -> o.map(SafetyReports::asHelpRequest));
   }
 
+  /**
+   * The reported call for help {@code id} (a follower's need_help report) as a help request when
+   * {@code phone} (its reporter) or {@code responder} may see it; empty when {@code id} is none;
+   * {@code forbidden} for anyone else.
+   */
   Future<java.util.Optional<Store.HelpRequest>> reported(String phone, Responder responder, String id) {
     SafetyReports r = reports;
     return r == null ? Future.succeededFuture(java.util.Optional.empty())
