@@ -535,4 +535,26 @@ public abstract class SafetyCheckStoreContractTest {
     await(checks.deliveryReport("SM-x", "failed", "30003", T0));
     assertEquals("no_answer", await(checks.person("w", phones.get(0))).orElseThrow().state());
   }
+
+  @Test
+  @DisplayName("a reported call for help's thread is kept while its incident is open and deleted with its reports"
+      + " under retention")
+  void reportedThreadRetention() throws Exception {
+    await(store.createIncident(new Incident("i2", "FLOOD", "Flood", null, false, "open", T0, null, "County EMS",
+        List.of())));
+    List<String> phones = runningWithWaves();
+    String f1 = "+15550000791";
+    Instant t = followersTold(List.of(phones.get(0)), List.of(f1));
+    var r = await(checks.report("w", phones.get(0), f1, "need_help", "trapped", t.plusSeconds(1))).report();
+    await(store.triage().addHelpMessage(r.id(), new TriageStore.HelpMessage("m1", "responder", "ann", "County EMS",
+        "Which floor?", t.plusSeconds(2))));
+    await(store.purge(t.plus(Duration.ofDays(31)), Duration.ofDays(30)));
+    assertEquals(1, await(store.triage().helpMessages(r.id())).size(), "the incident is open: kept");
+    assertTrue(await(checks.reportedRequest(r.id())).isPresent());
+    await(store.closeIncident("FLOOD", t.plusSeconds(3)));
+    await(store.purge(t.plusSeconds(3).plus(Duration.ofDays(31)), Duration.ofDays(30)));
+    assertTrue(await(checks.reportedRequest(r.id())).isEmpty(), "the report is gone");
+    assertEquals(List.of(), await(store.triage().helpMessages(r.id())), "and its thread");
+    assertTrue(await(checks.newestOpenReported(f1)).isEmpty());
+  }
 }

@@ -48,10 +48,14 @@ public final class SqliteTriage implements TriageStore {
     }
   }
 
-  /** Deletes matches and thread messages whose check-in retention deleted (inside {@link SqliteStore#purge}). */
+  /**
+   * Deletes matches and thread messages whose check-in (or, for a reported call for help, whose
+   * safety-check report) retention deleted (inside {@link SqliteStore#purge}).
+   */
   static void purge(Connection c) throws SQLException {
     SqliteStore.update(c, "DELETE FROM help_watch WHERE checkin_id NOT IN (SELECT id FROM checkins)");
-    SqliteStore.update(c, "DELETE FROM help_messages WHERE checkin_id NOT IN (SELECT id FROM checkins)");
+    SqliteStore.update(c, "DELETE FROM help_messages WHERE checkin_id NOT IN (SELECT id FROM checkins)"
+        + " AND checkin_id NOT IN (SELECT id FROM safety_reports)");
   }
 
   @Override

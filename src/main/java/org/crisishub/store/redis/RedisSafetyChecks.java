@@ -506,10 +506,13 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
       return redis.batch(reads).compose(ps -> {
         List<Request> dels = new ArrayList<>();
         Response reps = ps.get(ids.size());
+        List<Request> threads = new ArrayList<>();
         if (reps != null && reps.size() > 0) {
           Request byId = Request.cmd(Command.HDEL).arg(G + ":screpx");
           for (String rid : reps.getKeys()) {
             byId.arg(rid);
+            // The thread of a reported call for help lives with the threads, on its own key.
+            threads.add(Request.cmd(Command.DEL).arg(RedisTriage.threadKey(rid)));
             dels.add(Request.cmd(Command.ZREM).arg(G + ":scby:" + RedisSafetyReports.parse(reps.get(rid).toString())
                 .follower()).arg(rid));
           }
@@ -538,7 +541,8 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
         }
         dels.add(Request.cmd(Command.DEL).arg(G + ":scl:" + incident).arg(G + ":screp:" + incident)
             .arg(G + ":schelp:" + incident));
-        return redis.multi(dels).mapEmpty();
+        return redis.multi(dels).compose(x -> threads.isEmpty() ? Future.<List<Response>>succeededFuture(List.of())
+            : redis.batch(threads)).mapEmpty();
       });
     });
   }

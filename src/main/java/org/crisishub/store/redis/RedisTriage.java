@@ -70,7 +70,8 @@ public final class RedisTriage implements TriageStore {
     }
   }
 
-  private static String threadKey(String checkinId) {
+  /** The thread of help request {@code checkinId} (a check-in's id, or a reported call for help's). */
+  static String threadKey(String checkinId) {
     int s = RedisStore.shardOfId(checkinId);
     return RedisStore.tag(Math.max(s, 0)) + ":thread:" + checkinId;
   }
