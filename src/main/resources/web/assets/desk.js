@@ -23,7 +23,8 @@ const DESK_TEXT = {
     'desk.selected': 'Selected request',
     'desk.select': 'Choose a marker on the map (or Tab to it and press Enter) to open the request and its thread.',
     'desk.people': 'People by state', 'desk.nobody': 'Nobody in this state.', 'desk.reported': 'reported {status} at {time}',
-    'desk.delivery': 'text message {state}'
+    'desk.delivery': 'text message {state}',
+    'desk.inAreaLater': 'People asked because they were last seen in the area are listed only once they answer.'
   },
   es: {
     'desk.title': 'El incidente de un vistazo', 'desk.help': 'Pedidos de ayuda', 'desk.open': 'Abiertos',
@@ -42,7 +43,8 @@ const DESK_TEXT = {
     'desk.selected': 'Pedido seleccionado',
     'desk.select': 'Elija un marcador en el mapa (o llegue a él con Tab y pulse Intro) para abrir el pedido y sus mensajes.',
     'desk.people': 'Personas por estado', 'desk.nobody': 'Nadie en este estado.', 'desk.reported': 'reportado {status} a las {time}',
-    'desk.delivery': 'mensaje de texto {state}'
+    'desk.delivery': 'mensaje de texto {state}',
+    'desk.inAreaLater': 'Las personas preguntadas por haber estado en la zona aparecen solo cuando responden.'
   }
 };
 Object.assign(HUB_TEXT.en, DESK_TEXT.en);
@@ -90,6 +92,7 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
 
   // ---- the map: Leaflet, tiles only when HUB_MAP_TILES is set (and reachable); a scale always.
   const map = L.map(mapBox, { zoomControl: false, worldCopyJump: true, keyboard: true }).setView([20, 0], 2);
+  window.deskMap = map; // for the page tests and the browser console
   map.attributionControl.setPrefix('Leaflet');
   let zoom = null;
   L.control.scale({ metric: true, imperial: true }).addTo(map);
@@ -187,7 +190,11 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
       if (!m) {
         const id = h.id;
         m = L.marker([h.location.lat, h.location.lon], { icon: pinIcon(h), keyboard: true, riseOnHover: true })
-          .on('click', () => select(id)).addTo(map);
+          .on('click', () => select(id))
+          // role=button (Leaflet's): Enter or Space opens it too, as a button would.
+          .on('keydown', e => {
+            if (e.originalEvent.key === 'Enter' || e.originalEvent.key === ' ') { e.originalEvent.preventDefault(); select(id); }
+          }).addTo(map);
         m.look = look;
         pins.set(id, m);
         added = true;
@@ -298,6 +305,7 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
           time: Hub.time(p.report.at) })) : null));
     }
     peopleBox.append(ul);
+    if (peopleState !== 'safe' && peopleState !== 'need_help') peopleBox.append(Hub.el('p', { class: 'muted' }, t('desk.inAreaLater')));
   }
 
   function onIncident() {
@@ -332,8 +340,14 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
     else if (what === 'notices') renderCounts();
   });
   document.addEventListener('hub:lang', () => { labelMap(); renderAll(); for (const [id, m] of pins) describe(m, R.help.get(id)); });
-  // Leaflet measures its box: after the layout changes back to the desk, let it measure again.
-  matchMedia('(min-width: 1024px)').addEventListener('change', e => { if (e.matches) map.invalidateSize(); });
+  // Leaflet measures its box once: measure again whenever it changes size (the console shown after the log-in,
+  // the window resized, the layout back at desk width), then show the incident's area and markers again.
+  let measured = false;
+  new ResizeObserver(() => {
+    if (!mapBox.clientWidth) return;
+    map.invalidateSize({ animate: false });
+    if (!measured) { measured = true; fit(false); }
+  }).observe(mapBox);
 
   labelMap();
   if (R.code()) onIncident(); else renderAll();

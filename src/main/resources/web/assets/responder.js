@@ -193,7 +193,10 @@ document.addEventListener('DOMContentLoaded', () => {
       renderHelp();
     }
     else if (f.type === 'notice') loadNotices();
-    else if (f.type === 'safety_check_tally' && checks.has(f.id)) { checks.get(f.id).tallies = f.tallies; renderChecks(); }
+    else if (f.type === 'safety_check_tally') {
+      // A check started elsewhere (another responder's console): the frame names it, the list is read again.
+      if (checks.has(f.id)) { checks.get(f.id).tallies = f.tallies; renderChecks(); } else loadChecks();
+    }
     else if (f.type === 'error' && f.code === 'unauthorized') { store.removeItem('hub.rtoken'); conn.stop(); conn = null; show(); }
   }
 
