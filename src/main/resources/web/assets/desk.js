@@ -287,6 +287,8 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
 
   function renderPeople() {
     const c = runningCheck();
+    // A live re-render must not take the keyboard focus away from the state buttons.
+    const focused = peopleBox.contains(document.activeElement) && document.activeElement.dataset.state;
     peopleBox.replaceChildren(Hub.el('h3', null, t('desk.people')));
     if (!c) { peopleBox.append(Hub.el('p', { class: 'muted' }, t('desk.noCheck'))); return; }
     peopleBox.dataset.check = c.id;
@@ -305,6 +307,7 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
           time: Hub.time(p.report.at) })) : null));
     }
     peopleBox.append(ul);
+    if (focused) peopleBox.querySelector('button[data-state="' + focused + '"]').focus();
     if (peopleState !== 'safe' && peopleState !== 'need_help') peopleBox.append(Hub.el('p', { class: 'muted' }, t('desk.inAreaLater')));
   }
 

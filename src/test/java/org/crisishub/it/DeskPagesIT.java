@@ -109,6 +109,9 @@ class DeskPagesIT {
   void logIn(WebDriver d) {
     d.get(url("/responder"));
     awaitTrue(d, "login form", x -> x.findElement(By.id("username")).isDisplayed());
+    // Anything the page's Content-Security-Policy blocks from here on (the desk loads after the log-in).
+    js(d, "window.cspBlocked = []; document.addEventListener('securitypolicyviolation',"
+        + " e => cspBlocked.push(e.violatedDirective + ' ' + e.blockedURI));");
     d.findElement(By.id("username")).sendKeys("dispatcher");
     d.findElement(By.id("password")).sendKeys("password of dispatcher");
     d.findElement(By.cssSelector("#login-form button[type=submit]")).click();
@@ -223,6 +226,7 @@ class DeskPagesIT {
     assertEquals(2, desk.findElements(By.cssSelector("#desk-map .leaflet-marker-icon[data-id]")).size());
     assertFalse(desk.findElements(By.cssSelector("#desk-map path.desk-area")).isEmpty());
     assertFalse(desk.findElements(By.cssSelector("#desk-map .leaflet-control-scale-line")).isEmpty());
+    assertEquals(List.of(), js(desk, "return window.cspBlocked;"), "blocked by the CSP (tiles from the configured origin are allowed)");
     js(desk, "document.activeElement.blur(); window.scrollTo(0, document.getElementById('desk').offsetTop - 8);");
     shot(desk, "desk-1280-en");
 
