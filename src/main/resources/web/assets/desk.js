@@ -23,7 +23,8 @@ const DESK_TEXT = {
     'desk.selected': 'Selected request',
     'desk.select': 'Choose a marker on the map (or Tab to it and press Enter) to open the request and its thread.',
     'desk.people': 'People by state', 'desk.nobody': 'Nobody in this state.', 'desk.reported': 'reported {status} at {time}',
-    'desk.delivery': 'text message {state}',
+    'desk.delivery': 'text message {state}', 'desk.d.queued': 'waiting to be sent', 'desk.d.sent': 'sent',
+    'desk.d.delivered': 'delivered', 'desk.d.undelivered': 'not delivered', 'desk.d.failed': 'failed',
     'desk.inAreaLater': 'People asked because they were last seen in the area are listed only once they answer.'
   },
   es: {
@@ -43,7 +44,8 @@ const DESK_TEXT = {
     'desk.selected': 'Pedido seleccionado',
     'desk.select': 'Elija un marcador en el mapa (o llegue a él con Tab y pulse Intro) para abrir el pedido y sus mensajes.',
     'desk.people': 'Personas por estado', 'desk.nobody': 'Nadie en este estado.', 'desk.reported': 'reportado {status} a las {time}',
-    'desk.delivery': 'mensaje de texto {state}',
+    'desk.delivery': 'mensaje de texto {state}', 'desk.d.queued': 'por enviar', 'desk.d.sent': 'enviado',
+    'desk.d.delivered': 'entregado', 'desk.d.undelivered': 'no entregado', 'desk.d.failed': 'fallido',
     'desk.inAreaLater': 'Las personas preguntadas por haber estado en la zona aparecen solo cuando responden.'
   }
 };
@@ -285,6 +287,11 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
     renderPeople();
   }
 
+  /** Twilio's delivery state in the page's language ('desk.d.' + state), or as the hub wrote it. */
+  function deliveryWord(state) {
+    return HUB_TEXT.en['desk.d.' + state] ? t('desk.d.' + state) : String(state);
+  }
+
   function renderPeople() {
     const c = runningCheck();
     // A live re-render must not take the keyboard focus away from the state buttons.
@@ -302,7 +309,7 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
     for (const p of people || []) {
       ul.append(Hub.el('li', { 'data-phone': p.phone },
         Hub.el('div', { class: 'row' }, Hub.el('b', null, p.phone), p.at ? Hub.el('span', { class: 'muted' }, Hub.when(p.at)) : null),
-        p.delivery ? Hub.el('span', { class: 'muted' }, t('desk.delivery', { state: p.delivery.status || p.delivery })) : null,
+        p.delivery ? Hub.el('span', { class: 'muted' }, t('desk.delivery', { state: deliveryWord(p.delivery.status || p.delivery) })) : null,
         p.report ? Hub.el('p', { class: 'muted' }, t('desk.reported', { status: t('status.' + p.report.status),
           time: Hub.time(p.report.at) })) : null));
     }

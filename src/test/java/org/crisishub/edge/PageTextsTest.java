@@ -154,6 +154,9 @@ class PageTextsTest {
     for (String s : List.of("safe", "need_help", "no_answer", "unreachable")) {
       keys.add("desk." + s);
     }
+    for (String s : List.of("queued", "sent", "delivered", "undelivered", "failed")) {
+      keys.add("desk.d." + s);
+    }
     return keys.stream();
   }
 
