@@ -15,24 +15,24 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reports from before migration 12: each follower's latest is their current one, a need_help an open request. */
+/** Reports from before migration 13: each follower's latest is their current one, a need_help an open request. */
 class SqliteSafetyReportsMigrationTest {
   @TempDir
   Path dir;
 
   @Test
-  @DisplayName("at migration 12 each follower's latest report about a person becomes current; reported need_help open")
+  @DisplayName("at migration 13 each follower's latest report about a person becomes current; reported need_help open")
   void currentPerFollower() throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("hub.db"));
          Statement st = c.createStatement()) {
-      for (int v = 0; v < 11; v++) {
+      for (int v = 0; v < 12; v++) {
         for (String sql : Migrations.STEPS.get(v)) {
           if (!sql.startsWith("-- java")) {
             st.execute(sql);
           }
         }
       }
-      st.execute("PRAGMA user_version = 11");
+      st.execute("PRAGMA user_version = 12");
       st.execute("INSERT INTO safety_checks (id, incident, author, agency, state, question, audience_json,"
           + " needs_approval, audience_size, sms_recipients, sms_segments, sms_encoding, estimated_send_s, created_ms,"
           + " started_ms, no_answer) VALUES ('w', 'FLOOD', 'ann', 'EMS', 'running', 'Are you safe?', '{}', 0, 1, 1, 1,"
