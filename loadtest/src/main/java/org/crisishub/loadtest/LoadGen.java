@@ -727,25 +727,40 @@ public final class LoadGen {
    * {@code --sessions} of them with an open WebSocket; SMS asks go to a fake Twilio in this process
    * ({@code --fake-twilio-port}; the hub's {@code HUB_TWILIO_API_BASE} points at it, {@code
    * HUB_SMS_RATE} raised). Measures the time from the start until every open session has the
-   * question, then, while answers arrive by SMS at {@code --answer-rate} per second, the latency of
-   * the tally ({@code GET /safety-checks/{id}}) and of a per-state list ({@code …/people?state=safe}).
+   * question, then, while answers arrive by SMS at {@code --answer-rate} per second for {@code
+   * --duration} seconds, the latency of the tally ({@code GET /safety-checks/{id}}) and of a
+   * per-state list ({@code …/people?state=safe}), each read 10 times a second on a connection of
+   * its own (so the reads never queue behind the answers in the generator), measured from its
+   * intended time. Afterwards waits at most {@code --sms-drain-seconds} (default 120) for the fake
+   * Twilio to have accepted every SMS ask ({@code smsRecipients} of the draft) and reads the hub's
+   * own tally.
    */
   void safetyCheck() throws Exception {
     int people = intOpt("people", 100_000);
     int sessions = Math.min(people, intOpt("sessions", 15_000));
     double answerRate = Double.parseDouble(opt("answer-rate", "5000"));
     int seconds = intOpt("duration", 20);
+    int smsDrainSeconds = intOpt("sms-drain-seconds", 120);
     String admin = opt("admin-token", "loadtest-admin-token-loadtest-admin-0123");
     String authToken = opt("twilio-token", "loadtest-twilio-token");
     String publicUrl = opt("public-url", "http://127.0.0.1:" + url.getPort());
     AtomicLong smsAccepted = new AtomicLong();
+    AtomicLong lastSmsAt = new AtomicLong();
     AtomicLong sid = new AtomicLong();
-    vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b -> req.response().setStatusCode(201)
-        .putHeader("Content-Type", "application/json").end("{\"sid\":\"SM" + String.format("%032d", sid.incrementAndGet())
-            + "\",\"status\":\"queued\"}").onSuccess(v -> smsAccepted.incrementAndGet())))
+    io.vertx.core.http.HttpServer fakeTwilio = vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b ->
+        req.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .end("{\"sid\":\"SM" + String.format("%032d", sid.incrementAndGet()) + "\",\"status\":\"queued\"}")
+            .onSuccess(v -> {
+              lastSmsAt.set(System.nanoTime());
+              smsAccepted.incrementAndGet();
+            })))
         .listen(intOpt("fake-twilio-port", 18099), "127.0.0.1").await(10, TimeUnit.SECONDS);
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
         .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
+    // The reads have connections of their own: behind 200 busy answer connections they would
+    // measure the generator's queue, not the hub.
+    HttpClient readHttp = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
     String user = "load" + System.nanoTime();
     rest(http, HttpMethod.POST, "/api/v1/admin/responders", admin, "{\"username\":\"" + user
         + "\",\"password\":\"a long load-test password\",\"agency\":\"Load\",\"roles\":[\"publisher\"]}", 201);
@@ -758,23 +773,32 @@ public final class LoadGen {
     for (int i = 0; i < people; i++) {
       phones.add(Tokens.phone(8_000_000 + i));
     }
+    long joinT0 = System.nanoTime();
+    long joinFailed = 0;
     for (int from = 0; from < people; from += 500) {
       List<Future<Integer>> batch = new ArrayList<>();
       for (int i = from; i < Math.min(people, from + 500); i++) {
         batch.add(inbound(http, authToken, publicUrl, phones.get(i), "JOIN " + code,
             String.format("SM%032d", 900_000_000L + i)));
       }
-      Future.all(batch).await(120, TimeUnit.SECONDS);
+      Future.join(batch).await(120, TimeUnit.SECONDS);
+      joinFailed += batch.stream().filter(f -> f.failed() || f.result() != 200).count();
       progress("joined " + Math.min(people, from + 500) + "/" + people);
     }
+    report.figures.put("joinSeconds", Math.round((System.nanoTime() - joinT0) / 1e8) / 10.0);
+    report.figures.put("joinFailed", joinFailed);
     Map<String, Long> asked = new ConcurrentHashMap<>();
+    long connectT0 = System.nanoTime();
     List<WebSocket> sockets = connectAll(phones.subList(0, sessions), phone -> text -> {
       if (text.contains("\"safety_check\"")) {
         asked.putIfAbsent(phone, System.nanoTime());
       }
     });
-    String check = jsonText(rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201),
-        "id");
+    report.figures.put("connectSeconds", Math.round((System.nanoTime() - connectT0) / 1e8) / 10.0);
+    String draft = rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201);
+    String check = jsonText(draft, "id");
+    long smsRecipients = new io.vertx.core.json.JsonObject(draft).getLong("smsRecipients", -1L);
+    long smsBefore = smsAccepted.get();
     long t0 = System.nanoTime();
     rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200);
     long startMs = (System.nanoTime() - t0) / 1_000_000;
@@ -788,37 +812,89 @@ public final class LoadGen {
     report.figures.put("startMs", startMs);
     report.figures.put("sessionsAsked", (long) asked.size());
     report.figures.put("allSessionsAskedMs", (last - t0) / 1_000_000);
+    report.figures.put("smsRecipients", smsRecipients);
+    report.figures.put("smsAcceptedBeforeAnswers", smsAccepted.get() - smsBefore);
     // Answers by SMS at the answer rate; tally and list reads at 10/s each, measured from their intended times.
+    Histogram answer = Report.histogram();
     Histogram tally = Report.histogram();
     Histogram list = Report.histogram();
+    report.latencies.put("answer", answer);
     report.latencies.put("tally", tally);
     report.latencies.put("people-safe", list);
     AtomicLong done = new AtomicLong();
+    AtomicLong answerFailed = new AtomicLong();
     AtomicLong n = new AtomicLong();
-    long reads = vertx.setPeriodic(50, t -> {
-      long intended = System.nanoTime();
-      boolean tallyTurn = (t & 1) == 0;
-      http.request(HttpMethod.GET, tallyTurn ? "/api/v1/safety-checks/" + check
-          : "/api/v1/safety-checks/" + check + "/people?state=safe").compose(req -> req
-          .putHeader("Authorization", "Bearer " + pub).send()).compose(r -> r.body()).onSuccess(b -> {
-            Histogram h = tallyTurn ? tally : list;
-            synchronized (h) {
-              h.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
-            }
-          });
+    AtomicLong readFailed = new AtomicLong();
+    AtomicLong lastListBytes = new AtomicLong();
+    long readsT0 = System.nanoTime();
+    AtomicLong readsIssued = new AtomicLong();
+    // Every 50 ms by the clock, alternating: tally, list (each read 10 times a second).
+    long reads = vertx.setPeriodic(5, t -> {
+      long due = (System.nanoTime() - readsT0) / 50_000_000L;
+      while (readsIssued.get() <= due) {
+        long k = readsIssued.getAndIncrement();
+        long intended = readsT0 + k * 50_000_000L;
+        boolean tallyTurn = (k & 1) == 0;
+        Histogram h = tallyTurn ? tally : list;
+        readHttp.request(HttpMethod.GET, tallyTurn ? "/api/v1/safety-checks/" + check
+            : "/api/v1/safety-checks/" + check + "/people?state=safe").compose(req -> req
+            .putHeader("Authorization", "Bearer " + pub).send()).compose(r -> r.body().map(b -> {
+              if (r.statusCode() != 200) {
+                throw new IllegalStateException("status " + r.statusCode());
+              }
+              return b;
+            })).onComplete(ar -> {
+              if (ar.failed()) {
+                readFailed.incrementAndGet();
+                return;
+              }
+              if (!tallyTurn) {
+                lastListBytes.set(ar.result().length());
+              }
+              synchronized (h) {
+                h.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
+              }
+            });
+      }
     });
     openLoop(answerRate, seconds, at -> {
       long i = n.getAndIncrement();
       inbound(http, authToken, publicUrl, phones.get((int) (i % people)), i % 10 == 0 ? "2" : "1",
           String.format("SM%032d", 950_000_000L + i))
-          .onComplete(ar -> done.incrementAndGet());
+          .onComplete(ar -> {
+            if (ar.succeeded() && ar.result() == 200) {
+              synchronized (answer) {
+                answer.recordValue(Math.max(0, (System.nanoTime() - at) / 1000));
+              }
+            } else {
+              answerFailed.incrementAndGet();
+            }
+            done.incrementAndGet();
+          });
     }, done);
     drain(done, n.get(), 60);
     vertx.cancelTimer(reads);
     report.figures.put("answersSent", n.get());
-    report.figures.put("smsAccepted", smsAccepted.get());
+    report.figures.put("answersFailed", answerFailed.get());
+    report.figures.put("readsFailed", readFailed.get());
+    report.figures.put("lastSafeListBytes", lastListBytes.get());
+    // The rest of the SMS asks (the outbox paces them at HUB_SMS_RATE), then the hub's own tally.
+    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(smsDrainSeconds);
+    while (smsRecipients >= 0 && smsAccepted.get() - smsBefore < smsRecipients && System.nanoTime() < drainDeadline) {
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    long smsAsks = smsAccepted.get() - smsBefore;
+    report.figures.put("smsAccepted", smsAsks);
+    report.figures.put("allSmsAcceptedMs", smsAsks >= smsRecipients ? (lastSmsAt.get() - t0) / 1_000_000 : -1);
+    io.vertx.core.json.JsonObject tallies = new io.vertx.core.json.JsonObject(
+        rest(readHttp, HttpMethod.GET, "/api/v1/safety-checks/" + check, pub, null, 200)).getJsonObject("tallies");
+    if (tallies != null) {
+      tallies.forEach(e -> report.figures.put("hubTally." + e.getKey(), ((Number) e.getValue()).longValue()));
+    }
     closeAll(sockets);
     http.close();
+    readHttp.close();
+    fakeTwilio.close();
   }
 
   /** One REST call; fails unless it answers {@code expect}; returns the body. */
