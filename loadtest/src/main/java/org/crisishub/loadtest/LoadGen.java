@@ -876,6 +876,8 @@ public final class LoadGen {
     vertx.cancelTimer(reads);
     report.figures.put("answersSent", n.get());
     report.figures.put("answersFailed", answerFailed.get());
+    report.figures.put("answersUnfinished", n.get() - done.get());
+    report.figures.put("answersSeconds", Math.round((System.nanoTime() - readsT0) / 1e8) / 10.0);
     report.figures.put("readsFailed", readFailed.get());
     report.figures.put("lastSafeListBytes", lastListBytes.get());
     // The rest of the SMS asks (the outbox paces them at HUB_SMS_RATE), then the hub's own tally.
