@@ -113,6 +113,10 @@ public final class LoadGen {
       System.out.println();
       System.out.println(r.json().toPrettyString());
       System.out.println("results: " + out);
+    } catch (Exception | Error e) {
+      // The exit below would swallow it: say why the run failed.
+      System.err.println();
+      e.printStackTrace();
     } finally {
       try {
         vertx.close().await(30, TimeUnit.SECONDS);
@@ -800,7 +804,8 @@ public final class LoadGen {
     long smsRecipients = new io.vertx.core.json.JsonObject(draft).getLong("smsRecipients", -1L);
     long smsBefore = smsAccepted.get();
     long t0 = System.nanoTime();
-    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200);
+    // The start fixes the whole audience (in units of 2,000) before it answers: minutes on a loaded machine.
+    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200, 900);
     long startMs = (System.nanoTime() - t0) / 1_000_000;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (asked.size() < sessions && System.nanoTime() < deadline) {
@@ -901,7 +906,14 @@ public final class LoadGen {
 
   /** One REST call; fails unless it answers {@code expect}; returns the body. */
   String rest(HttpClient http, HttpMethod method, String path, String bearer, String body, int expect) throws Exception {
-    return http.request(method, path).compose(req -> {
+    return rest(http, method, path, bearer, body, expect, 60);
+  }
+
+  /** As above, waiting at most {@code seconds} for the answer. */
+  String rest(HttpClient http, HttpMethod method, String path, String bearer, String body, int expect, int seconds)
+      throws Exception {
+    return http.request(new io.vertx.core.http.RequestOptions().setMethod(method).setURI(path)
+        .setIdleTimeout(TimeUnit.SECONDS.toMillis(seconds))).compose(req -> {
       req.putHeader("Content-Type", "application/json");
       if (bearer != null) {
         req.putHeader("Authorization", "Bearer " + bearer);
@@ -912,7 +924,7 @@ public final class LoadGen {
         throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + ": " + b);
       }
       return b.toString();
-    })).await(60, TimeUnit.SECONDS);
+    })).await(seconds, TimeUnit.SECONDS);
   }
 
   static String jsonText(String json, String name) {
