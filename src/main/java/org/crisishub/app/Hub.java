@@ -221,6 +221,7 @@ public final class Hub {
         notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
     this.safety = safety;
     safety.useWatch(watch);
+    help.useReports(safety.reports());
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,

@@ -47,8 +47,14 @@ public sealed interface DomainEvent {
   record NoticePublished(String incident, String signedJson) implements DomainEvent {
   }
 
-  /** A running safety check asks {@code phone}: the person's open sessions are asked. */
-  record SafetyCheckAsked(SafetyCheckStore.Check check, String phone) implements DomainEvent {
+  /**
+   * A running safety check asks {@code phones} (a page of its audience): their open sessions, on
+   * every node, get one {@code safety_check} frame (one relay message per shard for the page).
+   * {@code hadSession} is called, during {@code publish}, with each of them that had a session on
+   * this node.
+   */
+  record SafetyCheckAsked(SafetyCheckStore.Check check, java.util.List<String> phones,
+      java.util.function.Consumer<String> hadSession) implements DomainEvent {
   }
 
   /** A safety check's tallies changed: the responders of {@code agencies} subscribed to its incident see them. */

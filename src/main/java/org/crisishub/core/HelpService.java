@@ -54,11 +54,45 @@ public final class HelpService {
         .tag("event", event).register(registry);
   }
 
-  /** A help request with the watch terms of its incident it matched (none: {@code priority: "normal"}). */
-  public record Triaged(Store.HelpRequest request, List<String> matched) {
+  /**
+   * A help request with the watch terms of its incident it matched (none: {@code priority: "normal"});
+   * {@code reported}: the follower's report when it is a reported call for help (then
+   * {@code request} is its {@link SafetyReports#asHelpRequest} view), else null.
+   */
+  public record Triaged(Store.HelpRequest request, List<String> matched,
+      org.crisishub.store.SafetyCheckStore.Report reported) {
     public Triaged {
       matched = List.copyOf(matched);
     }
+
+    public Triaged(Store.HelpRequest request, List<String> matched) {
+      this(request, matched, null);
+    }
+  }
+
+  private volatile SafetyReports reports;
+
+  /** Reported calls for help (safety-check follower reports) are help requests too: read and moved here. */
+  public void useReports(SafetyReports reports) {
+    this.reports = reports;
+  }
+
+  /** The newest unresolved reported call for help {@code phone} filed (as a follower), as a help request. */
+  Future<java.util.Optional<Store.HelpRequest>> newestReported(String phone) {
+    SafetyReports r = reports;
+    return r == null ? Future.succeededFuture(java.util.Optional.empty())
+        : store.safetyChecks().newestOpenReported(phone).map(o -> o.map(SafetyReports::asHelpRequest));
+  }
+
+  /**
+   * The reported call for help {@code id} (a follower's need_help report) as a help request when
+   * {@code phone} (its reporter) or {@code responder} may see it; empty when {@code id} is none;
+   * {@code forbidden} for anyone else.
+   */
+  Future<java.util.Optional<Store.HelpRequest>> reported(String phone, Responder responder, String id) {
+    SafetyReports r = reports;
+    return r == null ? Future.succeededFuture(java.util.Optional.empty())
+        : r.readable(phone, responder, id).map(o -> o.map(SafetyReports::asHelpRequest));
   }
 
   /**
@@ -129,7 +163,8 @@ public final class HelpService {
   public Future<Store.HelpRequest> read(String phone, Responder responder, String checkinId) {
     return store.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
-        return Future.failedFuture(HubException.notFound("no such help request"));
+        return reported(phone, responder, checkinId).compose(r -> r.isPresent() ? Future.succeededFuture(r.get())
+            : Future.failedFuture(HubException.notFound("no such help request")));
       }
       Store.HelpRequest h = o.get();
       Future<Boolean> may = responder == null
@@ -150,7 +185,10 @@ public final class HelpService {
   public Future<Triaged> set(Responder who, String checkinId, String state) {
     return store.helpIncidents(checkinId).compose(codes -> {
       if (codes.isEmpty()) {
-        return Future.failedFuture(HubException.notFound("no such help request"));
+        // Not a check-in's: a follower's reported call for help, or nothing.
+        SafetyReports r = reports;
+        return r == null ? Future.failedFuture(HubException.notFound("no such help request"))
+            : r.setState(who, checkinId, state);
       }
       return triages(who, codes).compose(ok -> {
         if (ok) {

@@ -1,8 +1,6 @@
 package org.crisishub.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -41,8 +39,6 @@ import org.slf4j.LoggerFactory;
  * lives in the {@link SafetyCheckStore}. Thread-safe; never blocks.
  */
 public final class SafetyCheckService {
-  /** For the audience and escalation JSON kept with a check (storage, not wire). */
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(SafetyCheckService.class);
   /** At most this many numbers in a check's own list. */
   public static final int MAX_NUMBERS = 5_000;
@@ -62,8 +58,7 @@ public final class SafetyCheckService {
   private final Runnable smsQueued;
   private final Map<String, Long> lastTally = new ConcurrentHashMap<>();
   private final Map<String, Boolean> tallyPending = new ConcurrentHashMap<>();
-
-  private volatile WatchService watch;
+  private final SafetyReports reports;
 
   public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, EventSink events,
       Phones phones, Clock clock, double smsRate, Runnable smsQueued) {
@@ -77,6 +72,7 @@ public final class SafetyCheckService {
     this.clock = clock;
     this.smsRate = smsRate;
     this.smsQueued = smsQueued;
+    this.reports = new SafetyReports(store, notices, events, clock, this::tally);
   }
 
   // ---------------------------------------------------------------- texts
@@ -103,82 +99,7 @@ public final class SafetyCheckService {
 
   // ---------------------------------------------------------------- drafting
 
-  /** The requested audience: flags default to true; numbers normalised, distinct. */
-  record Audience(boolean joined, boolean inArea, List<String> numbers) {
-    String json() {
-      ObjectNode n = JSON.createObjectNode();
-      n.put("joined", joined).put("inArea", inArea);
-      var a = n.putArray("numbers");
-      numbers.forEach(a::add);
-      return n.toString();
-    }
-
-    static Audience parse(String json) {
-      try {
-        JsonNode n = JSON.readTree(json);
-        List<String> numbers = new ArrayList<>();
-        n.path("numbers").forEach(x -> numbers.add(x.asText()));
-        return new Audience(n.path("joined").asBoolean(true), n.path("inArea").asBoolean(true), numbers);
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
-
-  private Audience audience(JsonNode a) {
-    if (a == null || a.isNull()) {
-      return new Audience(true, true, List.of());
-    }
-    if (!a.isObject()) {
-      throw HubException.invalid("audience must be an object {joined?, inArea?, numbers?}");
-    }
-    a.fieldNames().forEachRemaining(f -> {
-      if (!List.of("joined", "inArea", "numbers").contains(f)) {
-        throw HubException.invalid("audience has no field \"" + f + "\"");
-      }
-    });
-    boolean joined = flag(a, "joined");
-    boolean inArea = flag(a, "inArea");
-    JsonNode nums = a.get("numbers");
-    List<String> numbers = new ArrayList<>();
-    if (nums != null && !nums.isNull()) {
-      if (!nums.isArray()) {
-        throw HubException.invalid("audience.numbers must be a list of phone numbers");
-      }
-      if (nums.size() > MAX_NUMBERS) {
-        throw HubException.invalid("audience.numbers holds at most " + MAX_NUMBERS + " numbers");
-      }
-      java.util.Set<String> seen = new java.util.LinkedHashSet<>();
-      for (int i = 0; i < nums.size(); i++) {
-        JsonNode n = nums.get(i);
-        String p;
-        try {
-          if (!n.isTextual()) {
-            throw HubException.invalid("not text");
-          }
-          p = phones.normalise(n.textValue());
-        } catch (HubException e) {
-          throw HubException.invalid("numbers[" + i + "] is not a valid phone number");
-        }
-        seen.add(p);
-      }
-      numbers.addAll(seen);
-    }
-    return new Audience(joined, inArea, numbers);
-  }
-
-  private static boolean flag(JsonNode a, String name) {
-    JsonNode v = a.get(name);
-    if (v == null || v.isNull()) {
-      return true;
-    }
-    if (!v.isBoolean()) {
-      throw HubException.invalid("audience." + name + " must be true or false");
-    }
-    return v.booleanValue();
-  }
-
-  private static Map<String, Boolean> members(Incident inc, Audience a, List<String> joined, List<String> inside) {
+  private static Map<String, Boolean> members(Incident inc, SafetyDraft.Audience a, List<String> joined, List<String> inside) {
     Map<String, Boolean> byLocation = new LinkedHashMap<>();
     if (a.joined()) {
       joined.forEach(p -> byLocation.put(p, false));
@@ -191,7 +112,7 @@ public final class SafetyCheckService {
   }
 
   /** The audience as it is now: numbers → chosen only by location. */
-  private Future<Map<String, Boolean>> resolve(Incident inc, Audience a) {
+  private Future<Map<String, Boolean>> resolve(Incident inc, SafetyDraft.Audience a) {
     Future<List<String>> joined = a.joined() ? store.incidentSmsSubscribers(inc.code())
         : Future.succeededFuture(List.of());
     Future<List<String>> inside = a.inArea() && inc.area() != null ? checks.latestInside(inc.area())
@@ -204,7 +125,7 @@ public final class SafetyCheckService {
     Actor actor = Actor.of(who);
     return notices.incidentFor(actor, code, Act.DRAFT, "safety_check.create").compose(inc -> {
       String question;
-      Audience audience;
+      SafetyDraft.Audience audience;
       String escalation;
       try {
         for (var it = body.fieldNames(); it.hasNext();) {
@@ -223,8 +144,8 @@ public final class SafetyCheckService {
           throw HubException.invalid("question must be 1 to " + MAX_QUESTION_CODE_POINTS
               + " characters on one line");
         }
-        audience = audience(body.get("audience"));
-        escalation = escalation(body.get("escalation"));
+        audience = SafetyDraft.audience(body.get("audience"), phones);
+        escalation = SafetyDraft.escalation(body.get("escalation"));
       } catch (HubException e) {
         return Future.failedFuture(e);
       }
@@ -245,39 +166,6 @@ public final class SafetyCheckService {
                 .map(d);
           })));
     });
-  }
-
-  private static String escalation(JsonNode e) {
-    if (e == null || e.isNull()) {
-      return null;
-    }
-    if (!e.isObject()) {
-      throw HubException.invalid("escalation must be an object {repeatAfterSeconds?, followersAfterSeconds?}");
-    }
-    for (var it = e.fieldNames(); it.hasNext();) {
-      String f = it.next();
-      if (!List.of("repeatAfterSeconds", "followersAfterSeconds").contains(f)) {
-        throw HubException.invalid("escalation has no field \"" + f + "\"");
-      }
-      JsonNode v = e.get(f);
-      if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > 7 * 86_400) {
-        throw HubException.invalid("escalation." + f + " must be whole seconds from 1 to 604800");
-      }
-    }
-    return e.toString();
-  }
-
-  /** A delay of the stored escalation JSON, in seconds; null when not given. */
-  static Long delay(String escalationJson, String field) {
-    if (escalationJson == null) {
-      return null;
-    }
-    try {
-      JsonNode v = new ObjectMapper().readTree(escalationJson).get(field);
-      return v == null || v.isNull() ? null : v.asLong();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** How many of {@code numbers} can receive an SMS (have not opted out). */
@@ -335,13 +223,13 @@ public final class SafetyCheckService {
       if (!inc.open()) {
         return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
       }
-      return resolve(inc, Audience.parse(c.audienceJson())).compose(m -> {
+      return resolve(inc, SafetyDraft.Audience.parse(c.audienceJson())).compose(m -> {
         List<Member> audience = new ArrayList<>();
         m.forEach((p, loc) -> audience.add(new Member(p, loc)));
         // The asks by SMS are queued in the outbox, and the escalation's waves scheduled, in the same
         // unit of work as the start: durable.
-        Long repeat = delay(c.escalationJson(), "repeatAfterSeconds");
-        Long followers = delay(c.escalationJson(), "followersAfterSeconds");
+        Long repeat = SafetyDraft.delay(c.escalationJson(), "repeatAfterSeconds");
+        Long followers = SafetyDraft.delay(c.escalationJson(), "followersAfterSeconds");
         String body = askTexts(inc.code(), c.question()).get(0);
         if (audience.size() <= START_BATCH) {
           Instant now = clock.instant();
@@ -378,27 +266,35 @@ public final class SafetyCheckService {
         .compose(ok -> ok ? addInBatches(id, audience, from + START_BATCH, body) : Future.succeededFuture(false));
   }
 
+  /** Members per page when a start asks the open sessions: one read, one relay message per shard, one write. */
+  static final int ASK_PAGE = 1_000;
+
   /**
    * After the start (whose unit of work queued the SMS asks): wakes the outbox and sends the frame to
-   * every member's open sessions, recording who had one (a failed SMS then does not make them
+   * the members' open sessions a page at a time (the audience read by phone order), recording per
+   * page, in one unit of work, who had a session on this node (a failed SMS then does not make them
    * unreachable).
    */
   private void ask(Check c, Incident inc) {
     smsQueued.run();
-    checks.people(c.id(), null).onSuccess(people -> {
-      List<Future<Void>> marked = new ArrayList<>();
-      for (SafetyCheckStore.Person p : people) {
-        if (events.publish(new DomainEvent.SafetyCheckAsked(c, p.phone())) > 0) {
-          marked.add(checks.asked(c.id(), p.phone(), false, true, clock.instant()));
-        }
+    askPage(c, null).onComplete(ar -> {
+      tally(c.id());
+      if (ar.failed()) {
+        LOG.warn("safety check {}: asking the open sessions failed: {}", c.id(), ar.cause().toString());
       }
-      Future.join(marked).onComplete(ar -> {
-        tally(c.id());
-        if (ar.failed()) {
-          LOG.warn("safety check {}: recording asked sessions failed: {}", c.id(), ar.cause().toString());
-        }
-      });
-    }).onFailure(e -> LOG.error("safety check {}: reading its audience to ask failed", c.id(), e));
+    });
+  }
+
+  private Future<Void> askPage(Check c, String after) {
+    return checks.audiencePage(c.id(), after, ASK_PAGE).compose(page -> {
+      if (page.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<String> here = new ArrayList<>();
+      events.publish(new DomainEvent.SafetyCheckAsked(c, page, here::add));
+      return checks.askedSessions(c.id(), here, clock.instant()).compose(v -> page.size() < ASK_PAGE
+          ? Future.<Void>succeededFuture() : askPage(c, page.get(page.size() - 1)));
+    });
   }
 
   /** Running → closed (a publisher of the incident's agencies); 409 otherwise. */
@@ -537,82 +433,24 @@ public final class SafetyCheckService {
     }
   }
 
-  /** What a follower's report returns to its author. */
-  public record Reported(String check, String phone, String status, String note, Instant at) {
+  /** Follower reports and the reported calls for help (see {@link SafetyReports}). */
+  public SafetyReports reports() {
+    return reports;
   }
 
-  /**
-   * A follower's report about {@code subject}: 404 unknown check; 403 unless {@code follower}
-   * actively follows {@code subject}; 409 when the check is not running, its escalation has not
-   * told {@code follower} about {@code subject}, or {@code subject} answered. Counted apart (never
-   * a check-in of the subject, never their own state); the subject is told that someone reported
-   * them (never who); a {@code need_help} report joins the help queue marked {@code reported}.
-   */
-  public Future<Reported> report(String follower, String id, String subject, Status status, String note) {
-    return checks.check(id).compose(c -> {
-      if (c.isEmpty()) {
-        return Future.failedFuture(HubException.notFound("no such safety check"));
-      }
-      return store.follow(follower, subject).compose(f -> {
-        if (f.isEmpty() || f.get().state() != org.crisishub.domain.FollowState.ACTIVE) {
-          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "only an active follower may report"));
-        }
-        return checks.report(id, subject, follower, status.wire(), note, clock.instant()).map(r -> switch (r.outcome()) {
-          case "ok" -> {
-            reported(r.report());
-            yield new Reported(id, subject, status.wire(), note, r.report().at());
-          }
-          case "no_such_check" -> throw HubException.notFound("no such safety check");
-          case "not_running" -> throw new HubException(ErrorCode.CONFLICT, "this safety check is not running");
-          case "answered" -> throw new HubException(ErrorCode.CONFLICT, "they answered this safety check themself");
-          default -> throw new HubException(ErrorCode.CONFLICT, "this check's escalation has not reached you");
-        });
-      });
-    });
+  /** {@link SafetyReports#report}. */
+  public Future<SafetyReports.Reported> report(String follower, String id, String subject, Status status, String note) {
+    return reports.report(follower, id, subject, status, note);
   }
 
-  private void reported(SafetyCheckStore.Report r) {
-    tally(r.check());
-    events.publish(new DomainEvent.SafetyCheckReported(r));
-    if ("need_help".equals(r.status())) {
-      notices.incident(r.incident()).compose(inc -> matched(r, true).map(m -> {
-        events.publish(new DomainEvent.ReportedHelpShown(r, m, inc.agencies()));
-        return m;
-      }))
-          .onFailure(e -> LOG.warn("safety check {}: announcing a reported call for help failed: {}", r.check(),
-              e.toString()));
-    }
-  }
-
-  /**
-   * The incident's reported calls for help still open (the person has not answered themself, the
-   * latest report about them says need_help), oldest first; the edge shows them in the help queue
-   * marked {@code reported}.
-   */
-  public Future<List<ReportedHelp>> reportedHelp(String incident) {
-    return checks.reportedHelp(incident).compose(list -> {
-      List<Future<List<String>>> scores = list.stream().map(r -> matched(r, false)).toList();
-      return Future.all(scores).map(x -> {
-        List<ReportedHelp> out = new java.util.ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-          out.add(new ReportedHelp(list.get(i), scores.get(i).result()));
-        }
-        return out;
-      });
-    });
-  }
-
-  /** A reported call for help with the incident's watch terms its note matches now ({@code []} for none). */
-  public record ReportedHelp(SafetyCheckStore.Report report, List<String> matched) {
+  /** {@link SafetyReports#reportedHelp}. */
+  public Future<List<SafetyReports.ReportedHelp>> reportedHelp(String incident) {
+    return reports.reportedHelp(incident);
   }
 
   /** Uses keyword watch to score reported calls for help (own and reported need_help are matched). */
   public void useWatch(WatchService watch) {
-    this.watch = watch;
-  }
-
-  private Future<List<String>> matched(SafetyCheckStore.Report r, boolean count) {
-    return watch == null ? Future.succeededFuture(List.of()) : watch.scoreReport(r.incident(), r.note(), count);
+    reports.useWatch(watch);
   }
 
   // ---------------------------------------------------------------- delivery and tallies

@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * batch at a time: the batch's asks are queued in the outbox, its people marked done and the
  * cursor moved in one unit of work, so nobody is asked twice in a wave and a takeover resumes
  * where the last commit left off. A wave waits while the outbox holds more than {@code backlog}
- * messages, so a check of 100,000 people never floods it. Frames go out after the commit: a node
- * that dies between the two loses that batch's frames (the SMS are durable). All work runs on the
- * event loop in small asynchronous steps; thread-safe.
+ * messages, so a check of 100,000 people never floods it. Frames go out after the commit; the
+ * commit records them as pending and the runner confirms them once handed to the fan-out, so a node
+ * that dies between the two leaves them in the store and the node that takes the wave over sends
+ * them first (at least once: a follower may get the same {@code unanswered} frame twice). All work
+ * runs on the event loop in small asynchronous steps; thread-safe.
  */
 final class SafetyEscalation {
   private static final Logger LOG = LoggerFactory.getLogger(SafetyEscalation.class);
@@ -117,13 +119,42 @@ final class SafetyEscalation {
       }
       LOG.info("safety check {}: {} wave claimed by {} (from {})", id, c.get().wave(), owner,
           c.get().cursor() == null ? "the start" : "a takeover's cursor");
-      return checks.check(id).compose(k -> k.isEmpty() ? Future.succeededFuture() : step(c.get(), k.get()));
+      return checks.check(id).compose(k -> k.isEmpty() ? Future.succeededFuture()
+          : resend(k.get()).compose(v -> step(c.get(), k.get())));
     }).onComplete(ar -> {
       running.remove(id);
       if (ar.failed()) {
         LOG.warn("safety check {}: a wave step failed ({}); it is continued after the lease", id, ar.cause().toString());
       }
     });
+  }
+
+  /**
+   * Sends again the followers-wave frames a node committed but did not confirm sent (it died between
+   * its commit and its frames, or before confirming them): at least once, so a follower may get an
+   * {@code unanswered} frame about the same person twice. A batch at a time.
+   */
+  private Future<Void> resend(Check check) {
+    return checks.pendingFrames(check.id(), batch).compose(items -> {
+      if (items.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      LOG.info("safety check {}: sending {} followers-wave frames again after a takeover", check.id(), items.size());
+      return framesOut(check, items).compose(v -> items.size() < batch ? Future.<Void>succeededFuture()
+          : resend(check));
+    });
+  }
+
+  /** Hands the {@code unanswered} frames of {@code items} to the fan-out, then confirms them in the store. */
+  private Future<Void> framesOut(Check check, List<WaveItem> items) {
+    List<String> phones = new ArrayList<>();
+    for (WaveItem i : items) {
+      if (!i.reached().isEmpty()) {
+        events.publish(new DomainEvent.SafetyCheckUnanswered(check.id(), check.incident(), i.phone(), i.reached()));
+      }
+      phones.add(i.phone());
+    }
+    return checks.framesSent(check.id(), phones);
   }
 
   /** One batch of the claimed wave, then the next (waiting while the outbox is too full). */
@@ -149,18 +180,26 @@ final class SafetyEscalation {
                 LOG.info("safety check {}: lost the {} wave's lease", claim.id(), claim.wave());
                 return Future.succeededFuture();
               }
-              sent(claim, check, done.get());
-              if (!b.get().end()) {
-                return step(claim, check);
-              }
-              return checks.finishWave(claim.id(), claim.wave(), owner, clock.instant()).map(ok -> {
-                if (ok) {
-                  LOG.info("safety check {}: {} wave finished by {}", claim.id(), claim.wave(), owner);
-                }
-                return (Void) null;
-              });
+              return sent(claim, check, done.get()).recover(e -> {
+                // The frames went out; only their confirmation failed: a takeover may send them again.
+                LOG.warn("safety check {}: confirming frames sent failed: {}", claim.id(), e.toString());
+                return Future.succeededFuture();
+              }).compose(v -> next(claim, check, b.get()));
             });
       });
+    });
+  }
+
+  /** After a batch: the next one, or the wave's end. */
+  private Future<Void> next(WaveClaim claim, Check check, WaveBatch b) {
+    if (!b.end()) {
+      return step(claim, check);
+    }
+    return checks.finishWave(claim.id(), claim.wave(), owner, clock.instant()).map(ok -> {
+      if (ok) {
+        LOG.info("safety check {}: {} wave finished by {}", claim.id(), claim.wave(), owner);
+      }
+      return (Void) null;
     });
   }
 
@@ -203,23 +242,21 @@ final class SafetyEscalation {
     });
   }
 
-  /** After a commit: wakes the outbox; in a followers wave, tells the followers' open sessions. */
-  private void sent(WaveClaim claim, Check check, List<WaveItem> done) {
+  /**
+   * After a commit: wakes the outbox; in a followers wave, tells the followers' open sessions and
+   * confirms those frames in the store (until then they are pending: a takeover sends them again).
+   */
+  private Future<Void> sent(WaveClaim claim, Check check, List<WaveItem> done) {
     boolean sms = done.stream().anyMatch(i -> !i.sms().isEmpty());
     if (sms) {
       smsQueued.run();
-    }
-    if (SafetyCheckStore.FOLLOWERS.equals(claim.wave())) {
-      for (WaveItem i : done) {
-        if (!i.reached().isEmpty()) {
-          events.publish(new DomainEvent.SafetyCheckUnanswered(check.id(), check.incident(), i.phone(), i.reached()));
-        }
-      }
     }
     if (!done.isEmpty()) {
       LOG.debug("safety check {}: {} wave reached {} people (e.g. {})", check.id(), claim.wave(), done.size(),
           Phones.mask(done.get(0).phone()));
       tally.accept(check.id());
     }
+    return SafetyCheckStore.FOLLOWERS.equals(claim.wave()) && !done.isEmpty() ? framesOut(check, done)
+        : Future.succeededFuture();
   }
 }

@@ -112,13 +112,24 @@ public final class TriageService {
   public record OpenThread(String checkinId, boolean responderWroteLast) {
   }
 
-  /** The sender's newest unresolved help thread, if any (for SMS routing). */
+  /**
+   * The sender's newest unresolved help thread, if any (for SMS routing): their own calls for help and
+   * the ones they reported as a follower in a safety check's escalation, the newest filed.
+   */
   public Future<Optional<OpenThread>> openThread(String phone) {
-    return store.triage().newestOpenHelp(phone).compose(id -> {
-      if (id.isEmpty()) {
+    Future<Optional<Store.HelpRequest>> own = store.triage().newestOpenHelp(phone).compose(id -> id.isEmpty()
+        ? Future.succeededFuture(Optional.<Store.HelpRequest>empty()) : store.helpRequest(id.get()));
+    Future<Optional<Store.HelpRequest>> reported = help.newestReported(phone);
+    return Future.all(own, reported).compose(x -> {
+      Optional<Store.HelpRequest> a = own.result();
+      Optional<Store.HelpRequest> b = reported.result();
+      Optional<Store.HelpRequest> newest = a.isEmpty() ? b : b.isEmpty() ? a
+          : b.get().checkIn().at().isAfter(a.get().checkIn().at()) ? b : a;
+      if (newest.isEmpty()) {
         return Future.succeededFuture(Optional.<OpenThread>empty());
       }
-      return store.triage().helpMessages(id.get()).map(list -> Optional.of(new OpenThread(id.get(),
+      String id = newest.get().checkIn().id();
+      return store.triage().helpMessages(id).map(list -> Optional.of(new OpenThread(id,
           !list.isEmpty() && "responder".equals(list.get(list.size() - 1).from()))));
     });
   }
@@ -136,9 +147,11 @@ public final class TriageService {
       return Future.failedFuture(HubException.invalid("empty message"));
     }
     String body = t;
-    return store.helpRequest(checkinId).compose(h -> h.isPresent() && h.get().checkIn().phone().equals(phone)
-        ? append(h.get(), null, body).mapEmpty()
-        : Future.failedFuture(HubException.notFound("no such help request")));
+    return store.helpRequest(checkinId)
+        .compose(h -> h.isPresent() ? Future.succeededFuture(h) : help.reported(phone, null, checkinId))
+        .compose(h -> h.isPresent() && h.get().checkIn().phone().equals(phone)
+            ? append(h.get(), null, body).mapEmpty()
+            : Future.failedFuture(HubException.notFound("no such help request")));
   }
 
   private static String checkText(String text) {
@@ -157,7 +170,9 @@ public final class TriageService {
   private Future<Store.HelpRequest> access(String phone, Responder responder, String checkinId, String action) {
     return store.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
-        return Future.failedFuture(HubException.notFound("no such help request"));
+        // A follower's reported call for help: its thread is between the responders and the reporter.
+        return help.reported(phone, responder, checkinId).compose(r -> r.isPresent() ? Future.succeededFuture(r.get())
+            : Future.failedFuture(HubException.notFound("no such help request")));
       }
       Store.HelpRequest h = o.get();
       if (responder == null) {
@@ -191,7 +206,9 @@ public final class TriageService {
         after = store.enqueueSms(person, "thread:" + m.id(), null, SmsReplies.threadMessage(m.agency(), text),
             clock.instant()).andThen(y -> smsQueued.run());
       }
-      if (responder == null && inc.isPresent()) {
+      // A reporter's message is not the person's own words: not matched against watch terms (seq 0:
+      // a reported call for help, see SafetyReports#asHelpRequest).
+      if (responder == null && inc.isPresent() && h.checkIn().seq() > 0) {
         Incident i = inc.get();
         after = after.compose(y -> watch.scoreMessage(h.incident(), id, text)).compose(score -> {
           if (score.matched().isEmpty()) {

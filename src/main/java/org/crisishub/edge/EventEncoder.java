@@ -21,7 +21,7 @@ import org.crisishub.store.Store;
  */
 public final class EventEncoder implements EventSink {
   private final FanOut fanOut;
-  /** The last safety-check ask built: one check asks many people one after the other, with one frame. */
+  /** The last safety-check ask built: one check asks its audience page after page, with one frame. */
   private volatile Ask lastAsk;
 
   private record Ask(SafetyCheckStore.Check check, OutFrame frame) {
@@ -57,7 +57,7 @@ public final class EventEncoder implements EventSink {
         a = new Ask(e.check(), askFrame(e.check()));
         lastAsk = a;
       }
-      return fanOut.deliverTo(List.of(e.phone()), a.frame());
+      return fanOut.deliverToEach(e.phones(), a.frame(), e.hadSession());
     }
     if (event instanceof DomainEvent.SafetyCheckTallied e) {
       ObjectNode f = Wire.object();

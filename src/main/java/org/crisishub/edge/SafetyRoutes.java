@@ -80,11 +80,13 @@ final class SafetyRoutes {
 
   /**
    * A follower's report about someone else (only after the escalation told the follower about
-   * them): 201 {@code {check, phone, status, note?, at}}, the follower's own view of their report.
+   * them): 201 {@code {id, check, phone, status, note?, at}}, the follower's own view of their report
+   * ({@code id}: of a {@code need_help}, the help request's, for its thread).
    */
   private Future<HttpApi.Reply> report(String id, String follower, String subject, Status status, String note) {
     return edge.safety().report(follower, id, subject, status, note).map(r -> {
-      ObjectNode n = Wire.object().put("check", r.check()).put("phone", r.phone()).put("status", r.status());
+      ObjectNode n = Wire.object().put("id", r.id()).put("check", r.check()).put("phone", r.phone())
+          .put("status", r.status());
       if (r.note() != null) {
         n.put("note", r.note());
       }

@@ -41,7 +41,7 @@ final class Sessions {
             first.add(EventEncoder.helpFrame(t.request(), t.matched()));
           }
           // Calls for help reported by followers in a safety check's escalation, marked reported.
-          for (org.crisishub.core.SafetyCheckService.ReportedHelp r : reported) {
+          for (org.crisishub.core.SafetyReports.ReportedHelp r : reported) {
             ObjectNode f = Wire.object();
             f.put("type", "help").set("checkin", Wire.reportedHelp(r.report(), r.matched()));
             first.add(org.crisishub.fanout.OutFrame.of(f.toString()));

@@ -179,7 +179,7 @@ public final class Wire {
 
   /** A help request with the watch terms it matched ({@code priority: "high"} when there are some). */
   public static ObjectNode helpRequest(org.crisishub.core.HelpService.Triaged t) {
-    return helpRequest(t.request(), t.matched());
+    return t.reported() != null ? reportedHelp(t.reported(), t.matched()) : helpRequest(t.request(), t.matched());
   }
 
   /** As {@link #helpRequest(Store.HelpRequest)}, with the watch terms it matched. */
@@ -207,8 +207,15 @@ public final class Wire {
     if (r.note() != null) {
       n.put("note", r.note());
     }
-    n.put("at", time(r.at())).put("channel", "report").put("incident", r.incident()).put("state", "open")
-        .put("updatedAt", time(r.at())).put("priority", matched.isEmpty() ? "normal" : "high");
+    n.put("at", time(r.at())).put("channel", "report").put("incident", r.incident())
+        .put("state", r.helpState() == null ? "open" : r.helpState());
+    if (r.byAgency() != null) {
+      n.put("by", r.byAgency());
+    }
+    if (r.byResponder() != null) {
+      n.put("byResponder", r.byResponder());
+    }
+    n.put("updatedAt", time(r.updatedAt())).put("priority", matched.isEmpty() ? "normal" : "high");
     ArrayNode terms = n.putArray("matched");
     matched.forEach(terms::add);
     n.put("reported", true).put("reportedBy", r.follower()).put("check", r.check());
@@ -220,7 +227,7 @@ public final class Wire {
    * order: {@code high} priority first, then oldest first.
    */
   public static ArrayNode helpRequests(List<org.crisishub.core.HelpService.Triaged> list,
-      List<org.crisishub.core.SafetyCheckService.ReportedHelp> reported) {
+      List<org.crisishub.core.SafetyReports.ReportedHelp> reported) {
     if (reported.isEmpty()) {
       return helpRequests(list);
     }

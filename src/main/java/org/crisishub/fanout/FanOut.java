@@ -202,6 +202,24 @@ public final class FanOut {
     return deliverLocally(phones, frame);
   }
 
+  /**
+   * As {@link #deliverTo} (one relay message per shard for all of {@code phones}), and calls
+   * {@code hadSession} with each of {@code phones} that had a session on this node. Returns how many
+   * sessions on this node got the frame.
+   */
+  public int deliverToEach(Collection<String> phones, OutFrame frame, java.util.function.Consumer<String> hadSession) {
+    relay.toPhones(phones, frame);
+    int n = 0;
+    for (String p : phones) {
+      int k = deliverLocally(java.util.List.of(p), frame);
+      if (k > 0) {
+        hadSession.accept(p);
+        n += k;
+      }
+    }
+    return n;
+  }
+
   /** Hands {@code frame} to this node's sessions of each of {@code phones} only. */
   public int deliverLocally(Collection<String> phones, OutFrame frame) {
     int n = 0;

@@ -101,6 +101,18 @@ public interface SafetyCheckStore {
   /** The running checks whose audience holds {@code phone} and that it has not answered, latest started first. */
   Future<List<Check>> openAsksOf(String phone);
 
+  /**
+   * Up to {@code limit} members of the audience after {@code after} (null: from the first), in phone
+   * order: how a start walks a large audience to ask its open sessions, a page per read.
+   */
+  Future<List<String>> audiencePage(String id, String after, int limit);
+
+  /**
+   * Records in one unit of work that each of {@code phones} had an open session that got the ask
+   * (as {@link #asked} with {@code session}); members not in the audience are skipped.
+   */
+  Future<Void> askedSessions(String id, List<String> phones, Instant now);
+
   /** Numbers whose latest retained check-in has a location inside {@code area}. */
   Future<List<String>> latestInside(Area area);
 
@@ -134,11 +146,24 @@ public interface SafetyCheckStore {
    * whose person is still unanswered and not yet done in this wave is marked done, its SMS are
    * queued in the outbox (broadcast class; coalesce key {@code safety:<id>} for a repeat ask,
    * {@code safety:<id>:f:<phone>} for a follower told about {@code phone}) and the followers it
-   * reached are recorded (they may then report); the wave's cursor moves to {@code cursor}. Returns
+   * reached are recorded (they may then report), and in a followers wave the frames owed to them are
+   * recorded as pending ({@link #pendingFrames}); the wave's cursor moves to {@code cursor}. Returns
    * the items it did (others were already done, or answered meanwhile); empty when the lease is lost.
    */
   Future<Optional<List<WaveItem>>> waveCommit(String id, String wave, String owner, Instant now, Duration lease,
       String cursor, List<WaveItem> items);
+
+  /**
+   * The followers-wave frames committed by {@link #waveCommit} and not yet confirmed by
+   * {@link #framesSent}, at most {@code max}, by phone: each item is the person with the followers
+   * reached about them ({@code sms} empty; {@code reached} empty when the person answered since, so
+   * nothing is owed). A node that takes a wave over sends these again: a node that died between its
+   * commit and its frames leaves them here.
+   */
+  Future<List<WaveItem>> pendingFrames(String id, int max);
+
+  /** The frames about {@code phones} were handed to the fan-out: no longer pending. */
+  Future<Void> framesSent(String id, List<String> phones);
 
   /** Marks the wave finished and releases the lease of {@code owner}; false when it held none. */
   Future<Boolean> finishWave(String id, String wave, String owner, Instant now);
@@ -151,19 +176,42 @@ public interface SafetyCheckStore {
 
   /**
    * A follower's report about {@code phone} in one unit of work: recorded (the person's latest
-   * report replaces an earlier one, and {@code reportedSafe}/{@code reportedNeedHelp} count people
-   * by their latest report); never moves the person's own state. Outcomes: {@code ok},
+   * report, by any follower, is their {@code report*} and {@code reportedSafe}/{@code reportedNeedHelp}
+   * count people by it); never moves the person's own state. Reports by different followers are
+   * independent: each follower's latest report about the person is that follower's "current" one. A
+   * {@code need_help} is a help request (state {@code open}); a later {@code need_help} by the same
+   * follower while their request is not resolved updates that request's note (same id, same
+   * {@code at}); any other later report by them replaces theirs (their request leaves the queue).
+   * Outcomes: {@code ok},
    * {@code no_such_check}, {@code not_running}, {@code not_reached} (the escalation did not tell
    * {@code follower} about {@code phone}), {@code answered} (the person answered themself).
    */
   Future<ReportResult> report(String id, String phone, String follower, String status, String note, Instant now);
 
   /**
-   * The reported {@code need_help} of the incident's checks whose person has not answered themself
-   * and whose latest report is {@code need_help} (they join the help queue marked {@code reported}),
-   * oldest first.
+   * The reported {@code need_help} requests of the incident's checks still in the help queue: the
+   * reporting follower's current report, {@code open} or {@code acknowledged}, about a person who
+   * has not answered themself; oldest first. Reports by other followers never remove one.
    */
   Future<List<Report>> reportedHelp(String incident);
+
+  /**
+   * The newest reported {@code need_help} by {@code follower} still in the queue's states
+   * ({@code open} or {@code acknowledged}, their current report): where an SMS from the reporter goes
+   * when it is a thread message. Empty when there is none.
+   */
+  Future<Optional<Report>> newestOpenReported(String follower);
+
+  /** A reported {@code need_help} as a help request, by its id (any state); empty when there is none. */
+  Future<Optional<Report>> reportedRequest(String reportId);
+
+  /**
+   * Moves a reported help request forward ({@code acknowledged}, {@code resolved}: states only go
+   * forward, as for any help request), recording who. Outcomes: {@code ok} (with the request as it
+   * now is), {@code not_found}, {@code conflict} (already in that state or past it; with the request).
+   */
+  Future<HelpStateResult> setReportedState(String reportId, String state, String responder, String agency,
+      Instant now);
 
   /** The counters of a check. */
   record Tallies(long asked, long delivered, long safe, long needHelp, long noAnswer, long unreachable,
@@ -226,9 +274,23 @@ public interface SafetyCheckStore {
   record Sms(String to, String subject, String body) {
   }
 
-  /** A follower's report about {@code phone}. */
+  /**
+   * A follower's report about {@code phone}. As a help request (a {@code need_help}): {@code helpState}
+   * open, acknowledged or resolved (null for a {@code safe} report), {@code byResponder}/{@code byAgency}
+   * who last acted on it, {@code updatedAt} when its state last changed (when filed, while open).
+   */
   record Report(String id, String check, String incident, String phone, String follower, String status, String note,
-      Instant at) {
+      Instant at, String helpState, String byResponder, String byAgency, Instant updatedAt) {
+    /** A new report: a {@code need_help} is an open help request. */
+    public Report(String id, String check, String incident, String phone, String follower, String status,
+        String note, Instant at) {
+      this(id, check, incident, phone, follower, status, note, at, "need_help".equals(status) ? "open" : null, null,
+          null, at);
+    }
+  }
+
+  /** The outcome of {@link #setReportedState}: {@code ok}, {@code not_found} or {@code conflict}. */
+  record HelpStateResult(String outcome, Report report) {
   }
 
   /** The outcome of {@link #report}; {@code report} when {@code ok}. */

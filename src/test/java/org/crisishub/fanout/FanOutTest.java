@@ -112,6 +112,27 @@ class FanOutTest {
   }
 
   @Test
+  @DisplayName("a page of recipients (a safety check's asks): one relay message for all, and each recipient with a"
+      + " session here named")
+  void toEach() throws Exception {
+    RecordingSession a1 = person("+15550000001", "t1");
+    RecordingSession a2 = person("+15550000001", "t2");
+    RecordingSession c = person("+15550000003", "t3");
+    for (int i = 0; i < 3; i++) {
+      relayed.take();
+    }
+    List<String> here = new java.util.ArrayList<>();
+    assertEquals(3, fanOut.deliverToEach(List.of("+15550000001", "+15550000002", "+15550000003"), OutFrame.of("q"),
+        here::add));
+    assertEquals(List.of("+15550000001", "+15550000003"), here);
+    assertEquals("q", a1.next());
+    assertEquals("q", a2.next());
+    assertEquals("q", c.next());
+    assertEquals("phones [+15550000001, +15550000002, +15550000003] q", relayed.take());
+    assertTrue(relayed.isEmpty(), "one relay message for the page");
+  }
+
+  @Test
   @DisplayName("help goes only to responders of the named agencies subscribed to the incident")
   void toResponders() throws Exception {
     RecordingSession county = responder("ann", "county");

@@ -287,4 +287,157 @@ class SafetyEscalationIT {
         .path("state").asText());
     assertTrue(Files.isDirectory(dir));
   }
+
+  static String enc(String phone) {
+    return phone.replace("+", "%2B");
+  }
+
+  @Test
+  @DisplayName("reported calls for help are help requests: independent per follower (another's safe never removes"
+      + " one), acknowledged and resolved (forward only), threaded between responders and the reporter")
+  void reportedHelpRequests() throws Exception {
+    String pub = api.responderLogin("pub");
+    assertEquals(201, api.post("/api/v1/incidents", pub, "{\"code\":\"ESC3\",\"name\":\"Quake\"}").status());
+    api.createResponder(ADMIN, "elsewhere", "Other Fire", "[\"publisher\"]");
+    String other = api.responderLogin("elsewhere");
+    String s = "+15558000201";
+    String f1 = "+15558000211";
+    String f2 = "+15558000212";
+    assertTrue(text(s, "JOIN ESC3").contains("ESC3"));
+    String sTok = person(s);
+    String f1Tok = person(f1);
+    String f2Tok = person(f2);
+    follow(f1Tok, f1, sTok, s, false);
+    follow(f2Tok, f2, sTok, s, false);
+    SmsIT.awaitOutboxEmpty(hub);
+    try (WsClient f1Ws = WsClient.authed(hub.vertx, hub.port(), f1Tok);
+         WsClient f2Ws = WsClient.authed(hub.vertx, hub.port(), f2Tok)) {
+      String id = startCheck(pub, "ESC3", "{\"followersAfterSeconds\":1}");
+      assertEquals(s, f1Ws.next("unanswered").path("phone").asText());
+      assertEquals(s, f2Ws.next("unanswered").path("phone").asText());
+      String answers = "/api/v1/safety-checks/" + id + "/answers";
+      var r1 = api.post(answers, f1Tok, "{\"phone\":\"" + s + "\",\"status\":\"need_help\",\"note\":\"trapped\"}");
+      assertEquals(201, r1.status(), r1.text());
+      String help = r1.json().path("id").asText();
+      assertFalse(help.isEmpty(), r1.text());
+      // Another follower's later safe report leaves F1's call for help in the queue.
+      assertEquals(201, api.post(answers, f2Tok, "{\"phone\":\"" + s + "\",\"status\":\"safe\"}").status());
+      JsonNode queued = reported(pub, "ESC3", help);
+      assertTrue(queued != null, "F2's safe report never removes F1's request");
+      assertEquals("open", queued.path("state").asText());
+      assertEquals(f1, queued.path("reportedBy").asText());
+      // F1 asks again: the same request, with the new note.
+      var again = api.post(answers, f1Tok, "{\"phone\":\"" + s + "\",\"status\":\"need_help\",\"note\":\"water rising\"}");
+      assertEquals(help, again.json().path("id").asText(), again.text());
+      assertEquals("water rising", reported(pub, "ESC3", help).path("note").asText());
+
+      // Acknowledged like any help request: forward only; another agency's responder is refused.
+      assertEquals(403, api.post("/api/v1/help/" + help + "/ack", other, null).status());
+      var ack = api.post("/api/v1/help/" + help + "/ack", pub, null);
+      assertEquals(200, ack.status(), ack.text());
+      assertEquals("acknowledged", ack.json().path("state").asText());
+      assertTrue(ack.json().path("reported").asBoolean(), ack.text());
+      assertEquals(f1, ack.json().path("reportedBy").asText(), "responders see who reported");
+      assertEquals("County EMS", ack.json().path("by").asText());
+      JsonNode update = f1Ws.next("help_update");
+      assertEquals(help, update.path("id").asText());
+      assertEquals("acknowledged", update.path("state").asText());
+      assertEquals(409, api.post("/api/v1/help/" + help + "/ack", pub, null).status());
+      assertEquals("acknowledged", reported(pub, "ESC3", help).path("state").asText());
+      assertEquals(404, api.post("/api/v1/help/no-such-request/ack", pub, null).status());
+
+      // The thread: between the incident's responders and the reporter; nobody else.
+      var m1 = api.post("/api/v1/help/" + help + "/messages", pub, "{\"text\":\"Which floor?\"}");
+      assertEquals(201, m1.status(), m1.text());
+      JsonNode toF1 = f1Ws.next("help_message");
+      assertEquals(help, toF1.path("checkin").asText());
+      assertEquals("Which floor?", toF1.path("message").path("text").asText());
+      var m2 = api.post("/api/v1/help/" + help + "/messages", f1Tok, "{\"text\":\"Second floor\"}");
+      assertEquals(201, m2.status(), m2.text());
+      assertEquals("person", m2.json().path("from").asText());
+      // The reporter's SMS goes into the thread of their newest unresolved call for help: this one.
+      text(f1, "Back room, door is stuck");
+      await("the reporter's SMS in the thread", () -> api.get("/api/v1/help/" + help + "/messages", pub).json()
+          .size() == 3);
+      var thread = api.get("/api/v1/help/" + help + "/messages", pub);
+      assertEquals(200, thread.status(), thread.text());
+      assertEquals("Back room, door is stuck", thread.json().get(2).path("text").asText(), thread.text());
+      assertEquals("person", thread.json().get(2).path("from").asText(), thread.text());
+      assertEquals(200, api.get("/api/v1/help/" + help + "/messages", f1Tok).status());
+      assertEquals(403, api.get("/api/v1/help/" + help + "/messages", sTok).status(), "not the reported person");
+      assertEquals(403, api.get("/api/v1/help/" + help + "/messages", f2Tok).status(), "not another follower");
+      assertEquals(403, api.post("/api/v1/help/" + help + "/messages", f2Tok, "{\"text\":\"hi\"}").status());
+      var summary = api.get("/api/v1/help/" + help, f1Tok);
+      assertEquals(200, summary.status(), summary.text());
+      assertEquals("acknowledged", summary.json().path("state").asText());
+
+      // Resolved: out of the queue; nothing moves back.
+      var res = api.post("/api/v1/help/" + help + "/resolve", pub, null);
+      assertEquals(200, res.status(), res.text());
+      assertEquals("resolved", res.json().path("state").asText());
+      assertEquals("resolved", f1Ws.next("help_update").path("state").asText());
+      assertTrue(reported(pub, "ESC3", help) == null, "resolved: out of the queue");
+      assertEquals(409, api.post("/api/v1/help/" + help + "/ack", pub, null).status());
+      assertEquals(1, tallies(id, pub).path("noAnswer").asInt(), "S is still unanswered");
+    }
+  }
+
+  /** The reported request {@code id} in the incident's help queue, or null. */
+  static JsonNode reported(String token, String code, String id) {
+    var q = api.get("/api/v1/incidents/" + code + "/help", token);
+    assertEquals(200, q.status(), q.text());
+    for (JsonNode h : q.json()) {
+      if (h.path("reported").asBoolean() && id.equals(h.path("id").asText())) {
+        return h;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  @DisplayName("a followers-wave batch committed by a node that died before its frames: the node taking the wave"
+      + " over sends the unanswered frame (the follower may then report)")
+  void framesSurviveTakeover() throws Exception {
+    String pub = api.responderLogin("pub");
+    assertEquals(201, api.post("/api/v1/incidents", pub, "{\"code\":\"ESC4\",\"name\":\"Fire\"}").status());
+    String s = "+15558000301";
+    String f = "+15558000311";
+    assertTrue(text(s, "JOIN ESC4").contains("ESC4"));
+    String sTok = person(s);
+    String fTok = person(f);
+    follow(fTok, f, sTok, s, false);
+    SmsIT.awaitOutboxEmpty(hub);
+    try (WsClient fWs = WsClient.authed(hub.vertx, hub.port(), fTok)) {
+      String id = startCheck(pub, "ESC4", "{\"followersAfterSeconds\":2}");
+      // A node claims the wave (its clock a little ahead, so before this hub's runner), commits the batch
+      // that tells F about S, and dies before sending the frame: only the store knows.
+      var checks = hub.hub.store().safetyChecks();
+      java.time.Instant ahead = java.time.Instant.now().plusSeconds(3);
+      java.time.Duration lease = java.time.Duration.ofSeconds(1);
+      var claim = checks.claimWave(id, "dead-node", ahead, lease).await(20, TimeUnit.SECONDS).orElseThrow();
+      assertEquals("followers", claim.wave());
+      var batch = checks.waveBatch(id, "followers", "dead-node", ahead, lease, 10).await(20, TimeUnit.SECONDS)
+          .orElseThrow();
+      assertEquals(List.of(s), batch.phones());
+      var done = checks.waveCommit(id, "followers", "dead-node", ahead, lease, batch.cursor(),
+          List.of(new org.crisishub.store.SafetyCheckStore.WaveItem(s, List.of(), List.of(f))))
+          .await(20, TimeUnit.SECONDS).orElseThrow();
+      assertEquals(1, done.size());
+      // After the dead node's lease, this hub takes the wave over: S is done in it, so the frame F gets is
+      // the one the dead node owed.
+      JsonNode u = fWs.next("unanswered");
+      assertEquals(s, u.path("phone").asText());
+      assertEquals(id, u.path("check").asText());
+      await("the pending frames confirmed", () -> {
+        try {
+          return checks.pendingFrames(id, 10).await(20, TimeUnit.SECONDS).isEmpty();
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError(e);
+        }
+      });
+      var rep = api.post("/api/v1/safety-checks/" + id + "/answers", fTok,
+          "{\"phone\":\"" + s + "\",\"status\":\"safe\"}");
+      assertEquals(201, rep.status(), rep.text());
+    }
+  }
 }

@@ -399,4 +399,140 @@ public abstract class SafetyCheckStoreContractTest {
         "each asked once");
     assertEquals(List.of("b"), await(checks.dueWaves(T0.plusSeconds(61), 10)));
   }
+
+  /** Claims the followers wave of "w" at +121 s (the repeat wave finished untouched) and tells {@code fams} about each phone. */
+  private Instant followersTold(List<String> about, List<String> fams) throws Exception {
+    Instant t = T0.plusSeconds(121);
+    await(checks.claimWave("w", "a", t, LEASE)).orElseThrow();
+    await(checks.finishWave("w", SafetyCheckStore.REPEAT, "a", t));
+    assertEquals(SafetyCheckStore.FOLLOWERS, await(checks.claimWave("w", "a", t, LEASE)).orElseThrow().wave());
+    List<SafetyCheckStore.WaveItem> items = new ArrayList<>();
+    about.forEach(p -> items.add(new SafetyCheckStore.WaveItem(p, List.of(), fams)));
+    await(checks.waveCommit("w", SafetyCheckStore.FOLLOWERS, "a", t, LEASE, about.get(about.size() - 1), items))
+        .orElseThrow();
+    return t;
+  }
+
+  @Test
+  @DisplayName("reports by different followers are independent: one's later safe leaves another's need_help in the"
+      + " queue; the same follower's repeated need_help is the same request (new note), their later safe removes it")
+  void independentReports() throws Exception {
+    List<String> phones = runningWithWaves();
+    String p = phones.get(0);
+    String f1 = "+15550000791";
+    String f2 = "+15550000792";
+    Instant t = followersTold(List.of(p), List.of(f1, f2));
+    var r1 = await(checks.report("w", p, f1, "need_help", "trapped", t.plusSeconds(1))).report();
+    var r2 = await(checks.report("w", p, f2, "safe", null, t.plusSeconds(2)));
+    assertEquals("ok", r2.outcome());
+    List<SafetyCheckStore.Report> help = await(checks.reportedHelp("FLOOD"));
+    assertEquals(List.of(r1.id()), help.stream().map(SafetyCheckStore.Report::id).toList(),
+        "another follower's safe report never removes this one");
+    assertEquals("open", help.get(0).helpState());
+    assertEquals(f2, await(checks.person("w", p)).orElseThrow().reportBy(), "the person's latest report, by anyone");
+    Tallies tt = r2.check().tallies();
+    assertEquals(1, tt.reportedSafe(), "people counted by their latest report: " + tt);
+    assertEquals(0, tt.reportedNeedHelp(), tt.toString());
+
+    // F1 asks again: the same request (its id and time), with the new note.
+    var again = await(checks.report("w", p, f1, "need_help", "still trapped", t.plusSeconds(3))).report();
+    assertEquals(r1.id(), again.id());
+    assertEquals(r1.at(), again.at());
+    help = await(checks.reportedHelp("FLOOD"));
+    assertEquals(1, help.size());
+    assertEquals("still trapped", help.get(0).note());
+    // F2 asks for help too: a second request, independent of F1's.
+    var r3 = await(checks.report("w", p, f2, "need_help", "no lights", t.plusSeconds(4))).report();
+    assertEquals(2, await(checks.reportedHelp("FLOOD")).size());
+    // F1 now says safe: F1's request leaves the queue, F2's stays.
+    await(checks.report("w", p, f1, "safe", null, t.plusSeconds(5)));
+    assertEquals(List.of(r3.id()), await(checks.reportedHelp("FLOOD")).stream().map(SafetyCheckStore.Report::id)
+        .toList());
+  }
+
+  @Test
+  @DisplayName("a reported need_help is a help request: read by id, acknowledged then resolved (forward only),"
+      + " resolved leaves the queue; a safe report or an unknown id is no help request")
+  void reportedHelpState() throws Exception {
+    List<String> phones = runningWithWaves();
+    String p = phones.get(0);
+    String f1 = "+15550000791";
+    Instant t = followersTold(List.of(p), List.of(f1));
+    var r = await(checks.report("w", p, f1, "need_help", "trapped", t.plusSeconds(1))).report();
+    assertEquals(r.id(), await(checks.newestOpenReported(f1)).orElseThrow().id(), "the reporter's open request");
+    assertTrue(await(checks.newestOpenReported(p)).isEmpty(), "by the reporter only");
+    var read = await(checks.reportedRequest(r.id())).orElseThrow();
+    assertEquals("open", read.helpState());
+    assertEquals(f1, read.follower());
+    assertEquals("FLOOD", read.incident());
+    assertEquals("not_found", await(checks.setReportedState("nope", "acknowledged", "ann", "EMS", t)).outcome());
+    assertTrue(await(checks.reportedRequest("nope")).isEmpty());
+    var ack = await(checks.setReportedState(r.id(), "acknowledged", "ann", "County EMS", t.plusSeconds(2)));
+    assertEquals("ok", ack.outcome());
+    assertEquals("acknowledged", ack.report().helpState());
+    assertEquals("ann", ack.report().byResponder());
+    assertEquals("County EMS", ack.report().byAgency());
+    assertEquals(t.plusSeconds(2), ack.report().updatedAt());
+    assertEquals("conflict", await(checks.setReportedState(r.id(), "acknowledged", "bob", "EMS", t)).outcome());
+    assertEquals("acknowledged", await(checks.reportedHelp("FLOOD")).get(0).helpState(), "still in the queue");
+    // A repeated need_help by the same follower keeps the request's state.
+    await(checks.report("w", p, f1, "need_help", "trapped, water rising", t.plusSeconds(3)));
+    assertEquals("acknowledged", await(checks.reportedRequest(r.id())).orElseThrow().helpState());
+    assertEquals("ok", await(checks.setReportedState(r.id(), "resolved", "ann", "County EMS", t.plusSeconds(4)))
+        .outcome());
+    assertEquals(List.of(), await(checks.reportedHelp("FLOOD")), "resolved: out of the queue");
+    assertTrue(await(checks.newestOpenReported(f1)).isEmpty(), "resolved: no SMS goes to it");
+    assertEquals("resolved", await(checks.reportedRequest(r.id())).orElseThrow().helpState());
+    // After a resolved request, the same follower's new need_help is a new request.
+    var fresh = await(checks.report("w", p, f1, "need_help", "again", t.plusSeconds(5))).report();
+    assertTrue(!fresh.id().equals(r.id()));
+    assertEquals(fresh.id(), await(checks.newestOpenReported(f1)).orElseThrow().id());
+    var safe = await(checks.report("w", p, f1, "safe", null, t.plusSeconds(6))).report();
+    assertTrue(await(checks.newestOpenReported(f1)).isEmpty(), "their safe report replaced it");
+    assertTrue(await(checks.reportedRequest(safe.id())).isEmpty(), "a safe report is no help request");
+  }
+
+  @Test
+  @DisplayName("followers-wave frames are pending from the commit until confirmed sent: what a takeover sends again;"
+      + " a person who answered meanwhile is owed nothing")
+  void pendingFrames() throws Exception {
+    List<String> phones = runningWithWaves();
+    String f1 = "+15550000791";
+    Instant t = followersTold(List.of(phones.get(0), phones.get(2)), List.of(f1));
+    var pending = await(checks.pendingFrames("w", 10));
+    assertEquals(List.of(phones.get(0), phones.get(2)), pending.stream().map(SafetyCheckStore.WaveItem::phone).toList());
+    assertEquals(List.of(f1), pending.get(0).reached());
+    assertTrue(pending.get(0).sms().isEmpty());
+    await(checks.answer("w", phones.get(2), "safe", "web", t));
+    pending = await(checks.pendingFrames("w", 10));
+    assertEquals(List.of(), pending.get(1).reached(), "answered since: nothing owed");
+    assertEquals(1, await(checks.pendingFrames("w", 1)).size(), "at most max");
+    // A takeover by another owner finds them, sends them, confirms.
+    Instant later = t.plus(LEASE).plusSeconds(1);
+    assertEquals(phones.get(2), await(checks.claimWave("w", "b", later, LEASE)).orElseThrow().cursor());
+    await(checks.framesSent("w", List.of(phones.get(0), phones.get(2))));
+    assertEquals(List.of(), await(checks.pendingFrames("w", 10)));
+  }
+
+  @Test
+  @DisplayName("a start's open sessions are recorded a batch at a time: the audience read in pages by phone,"
+      + " each page's sessions in one unit (asked counted once)")
+  void askedInPages() throws Exception {
+    List<String> phones = runningWithWaves();
+    assertEquals(phones.subList(0, 2), await(checks.audiencePage("w", null, 2)));
+    assertEquals(phones.subList(2, 4), await(checks.audiencePage("w", phones.get(1), 2)));
+    assertEquals(List.of(phones.get(4)), await(checks.audiencePage("w", phones.get(3), 2)));
+    assertEquals(List.of(), await(checks.audiencePage("w", phones.get(4), 2)));
+    long before = await(checks.check("w")).orElseThrow().tallies().asked();
+    assertEquals(4, before, "the four SMS asks");
+    // The opted-out one had a session: newly asked; the others were asked by SMS already.
+    await(checks.askedSessions("w", List.of(phones.get(0), phones.get(4), "+15550000999"), T0));
+    assertEquals(5, await(checks.check("w")).orElseThrow().tallies().asked());
+    await(checks.askedSessions("w", List.of(phones.get(4)), T0));
+    assertEquals(5, await(checks.check("w")).orElseThrow().tallies().asked(), "counted once");
+    // A session was open: a failed SMS no longer makes them unreachable.
+    await(checks.askSent("w", phones.get(0), "SM-x", T0));
+    await(checks.deliveryReport("SM-x", "failed", "30003", T0));
+    assertEquals("no_answer", await(checks.person("w", phones.get(0))).orElseThrow().state());
+  }
 }

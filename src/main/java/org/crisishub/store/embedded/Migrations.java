@@ -381,7 +381,32 @@ final class Migrations {
             PRIMARY KEY (template_id, version)
           ) WITHOUT ROWID"""
       },
-      // 12: the outbox's two classes (person-to-person first, broadcast — safety checks, notices — after
+      // 12: safety-check reports by different followers are independent (each follower's latest is
+      // "current"); a reported need_help is a help request with its own state (ack/resolve); the
+      // followers-wave frames committed but not yet confirmed sent (a takeover sends them again).
+      new String[] {
+          "ALTER TABLE safety_reports ADD COLUMN current INTEGER NOT NULL DEFAULT 1",
+          "ALTER TABLE safety_reports ADD COLUMN help_state TEXT",
+          "ALTER TABLE safety_reports ADD COLUMN by_responder TEXT",
+          "ALTER TABLE safety_reports ADD COLUMN by_agency TEXT",
+          "ALTER TABLE safety_reports ADD COLUMN updated_ms INTEGER",
+          "UPDATE safety_reports SET help_state = 'open', updated_ms = at_ms WHERE status = 'need_help'",
+          """
+          UPDATE safety_reports SET current = 0 WHERE EXISTS (SELECT 1 FROM safety_reports r
+            WHERE r.check_id = safety_reports.check_id AND r.phone = safety_reports.phone
+            AND r.follower = safety_reports.follower AND (r.at_ms > safety_reports.at_ms
+            OR (r.at_ms = safety_reports.at_ms AND r.id > safety_reports.id)))""",
+          "CREATE INDEX safety_reports_follower ON safety_reports (check_id, phone, follower, current)",
+          "CREATE INDEX safety_reports_by ON safety_reports (follower, at_ms)",
+          """
+          CREATE TABLE safety_frames (
+            check_id TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            followers_json TEXT NOT NULL,
+            PRIMARY KEY (check_id, phone)
+          ) WITHOUT ROWID"""
+      },
+      // 13: the outbox's two classes (person-to-person first, broadcast — safety checks, notices — after
       // it) in a column and an index, so a claim reads the next due messages of each class from the
       // index instead of sorting every waiting message (100,000 queued asks made each claim a sort).
       new String[] {

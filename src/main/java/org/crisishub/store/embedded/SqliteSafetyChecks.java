@@ -28,9 +28,13 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
       + " report_status, report_ms, report_by";
 
   private final SqliteStore store;
+  private final SqliteSafetyWaves waves;
+  private final SqliteSafetyReports reports;
 
   public SqliteSafetyChecks(SqliteStore store) {
     this.store = store;
+    this.waves = new SqliteSafetyWaves(store);
+    this.reports = new SqliteSafetyReports(store);
   }
 
   private static Instant instant(ResultSet rs, String col) throws SQLException {
@@ -66,7 +70,7 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
     }
   }
 
-  private static Optional<Check> one(Connection c, String id) throws SQLException {
+  static Optional<Check> one(Connection c, String id) throws SQLException {
     return checks(c, "WHERE id = ?", id).stream().findFirst();
   }
 
@@ -358,58 +362,15 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
         + " WHERE phone = ? AND state IN ('no_answer','unreachable')) ORDER BY started_ms DESC, id DESC", phone));
   }
 
-  private static Long minOf(Long a, Long b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null ? a : Math.min(a, b);
-  }
-
-  private static String waveColumn(String wave) {
-    return switch (wave) {
-      case REPEAT -> "repeat";
-      case FOLLOWERS -> "followers";
-      default -> throw new IllegalArgumentException("unknown wave " + wave);
-    };
-  }
-
-  /** The wave columns of a check: state, due times, done flags, cursors, lease. Null when no such check. */
-  private static Object[] waveRow(Connection c, String id) throws SQLException {
-    try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT state, repeat_ms, followers_ms, repeat_done,"
-        + " followers_done, repeat_cursor, followers_cursor, lease_owner, lease_until_ms FROM safety_checks"
-        + " WHERE id = ?")) {
-      st.ps().setString(1, id);
-      try (ResultSet rs = st.ps().executeQuery()) {
-        if (!rs.next()) {
-          return null;
-        }
-        Object[] r = new Object[9];
-        for (int i = 0; i < 9; i++) {
-          r[i] = rs.getObject(i + 1);
-        }
-        return r;
-      }
-    }
-  }
-
-  private static Long asLong(Object o) {
-    return o == null ? null : ((Number) o).longValue();
-  }
-
-  /** True when {@code owner} holds the check's wave lease (expired or not: nobody else took it) and it runs. */
-  private static boolean holds(Object[] w, String owner) {
-    return w != null && "running".equals(w[0]) && owner.equals(w[7]);
-  }
-
   @Override
-  public Future<List<String>> dueWaves(Instant now, int max) {
+  public Future<List<String>> audiencePage(String id, String after, int limit) {
     return store.read(c -> {
       List<String> out = new ArrayList<>();
-      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT id FROM safety_checks WHERE next_wave_ms <= ?"
-          + " AND state = 'running' AND (lease_owner IS NULL OR lease_until_ms < ?) ORDER BY next_wave_ms LIMIT ?")) {
-        st.ps().setLong(1, now.toEpochMilli());
-        st.ps().setLong(2, now.toEpochMilli());
-        st.ps().setInt(3, max);
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT phone FROM safety_people WHERE check_id = ? AND phone > ? ORDER BY phone LIMIT ?")) {
+        st.ps().setString(1, id);
+        st.ps().setString(2, after == null ? "" : after);
+        st.ps().setInt(3, limit);
         try (ResultSet rs = st.ps().executeQuery()) {
           while (rs.next()) {
             out.add(rs.getString(1));
@@ -421,215 +382,105 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
-  public Future<Optional<WaveClaim>> claimWave(String id, String owner, Instant now, Duration lease) {
-    long nowMs = now.toEpochMilli();
+  public Future<Void> askedSessions(String id, List<String> phones, Instant now) {
+    if (phones.isEmpty()) {
+      return Future.succeededFuture();
+    }
     return store.write(c -> {
-      Object[] w = waveRow(c, id);
-      if (w == null || !"running".equals(w[0])) {
-        return Optional.<WaveClaim>empty();
+      long newly = 0;
+      for (String p : phones) {
+        newly += SqliteStore.update(c, "UPDATE safety_people SET asked = 1 WHERE check_id = ? AND phone = ?"
+            + " AND asked = 0", id, p);
+        SqliteStore.update(c, "UPDATE safety_people SET session = 1 WHERE check_id = ? AND phone = ?", id, p);
       }
-      Long until = asLong(w[8]);
-      if (w[7] != null && !owner.equals(w[7]) && until != null && until >= nowMs) {
-        return Optional.<WaveClaim>empty();
+      if (newly > 0) {
+        SqliteStore.update(c, "UPDATE safety_checks SET asked = asked + ? WHERE id = ?", newly, id);
       }
-      Long repeat = asLong(w[1]);
-      Long followers = asLong(w[2]);
-      boolean repeatDue = repeat != null && repeat <= nowMs && asLong(w[3]) == 0;
-      boolean followersDue = followers != null && followers <= nowMs && asLong(w[4]) == 0;
-      String wave;
-      if (repeatDue && (!followersDue || repeat <= followers)) {
-        wave = REPEAT;
-      } else if (followersDue) {
-        wave = FOLLOWERS;
-      } else {
-        return Optional.<WaveClaim>empty();
-      }
-      SqliteStore.update(c, "UPDATE safety_checks SET lease_owner = ?, lease_until_ms = ? WHERE id = ?", owner,
-          nowMs + lease.toMillis(), id);
-      return Optional.of(new WaveClaim(id, wave, (String) (REPEAT.equals(wave) ? w[5] : w[6])));
+      return null;
     });
+  }
+
+  static Long minOf(Long a, Long b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Math.min(a, b);
+  }
+
+  // ---------------------------------------------------------------- escalation waves and reports
+
+  @Override
+  public Future<List<String>> dueWaves(Instant now, int max) {
+    return waves.dueWaves(now, max);
+  }
+
+  @Override
+  public Future<Optional<WaveClaim>> claimWave(String id, String owner, Instant now, Duration lease) {
+    return waves.claimWave(id, owner, now, lease);
   }
 
   @Override
   public Future<Optional<WaveBatch>> waveBatch(String id, String wave, String owner, Instant now, Duration lease,
       int limit) {
-    String col = waveColumn(wave);
-    return store.write(c -> {
-      Object[] w = waveRow(c, id);
-      if (!holds(w, owner)) {
-        return Optional.<WaveBatch>empty();
-      }
-      String cursor = (String) (REPEAT.equals(wave) ? w[5] : w[6]);
-      List<String> phones = new ArrayList<>();
-      String last = cursor;
-      int scanned = 0;
-      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT phone, state, delivery, " + col + "_done"
-          + " FROM safety_people WHERE check_id = ? AND phone > ? ORDER BY phone LIMIT ?")) {
-        st.ps().setString(1, id);
-        st.ps().setString(2, cursor == null ? "" : cursor);
-        st.ps().setInt(3, limit);
-        try (ResultSet rs = st.ps().executeQuery()) {
-          while (rs.next()) {
-            scanned++;
-            last = rs.getString(1);
-            String state = rs.getString(2);
-            boolean done = rs.getInt(4) == 1;
-            boolean unanswered = "no_answer".equals(state) || "unreachable".equals(state);
-            boolean smsable = "no_answer".equals(state) || rs.getString(3) != null;
-            if (!done && unanswered && (FOLLOWERS.equals(wave) || smsable)) {
-              phones.add(last);
-            }
-          }
-        }
-      }
-      SqliteStore.update(c, "UPDATE safety_checks SET lease_until_ms = ? WHERE id = ?",
-          now.toEpochMilli() + lease.toMillis(), id);
-      return Optional.of(new WaveBatch(phones, last, scanned < limit));
-    });
+    return waves.waveBatch(id, wave, owner, now, lease, limit);
   }
 
   @Override
   public Future<Optional<List<WaveItem>>> waveCommit(String id, String wave, String owner, Instant now,
       Duration lease, String cursor, List<WaveItem> items) {
-    String col = waveColumn(wave);
-    long nowMs = now.toEpochMilli();
-    return store.write(c -> {
-      Object[] w = waveRow(c, id);
-      if (!holds(w, owner)) {
-        return Optional.<List<WaveItem>>empty();
-      }
-      List<WaveItem> done = new ArrayList<>();
-      for (WaveItem item : items) {
-        if (SqliteStore.update(c, "UPDATE safety_people SET " + col + "_done = 1 WHERE check_id = ? AND phone = ?"
-            + " AND " + col + "_done = 0 AND state IN ('no_answer', 'unreachable')", id, item.phone()) == 0) {
-          continue;
-        }
-        String key = REPEAT.equals(wave) ? "safety:" + id : "safety:" + id + ":f:" + item.phone();
-        for (Sms m : item.sms()) {
-          SqliteStore.enqueueSms(c, m.to(), key, m.subject(), m.body(), nowMs);
-        }
-        if (REPEAT.equals(wave) && !item.sms().isEmpty()) {
-          SqliteStore.update(c, "UPDATE safety_people SET delivery = 'queued', error_code = NULL WHERE check_id = ?"
-              + " AND phone = ?", id, item.phone());
-        }
-        for (String f : item.reached()) {
-          SqliteStore.update(c, "INSERT OR IGNORE INTO safety_reached (check_id, phone, follower) VALUES (?,?,?)", id,
-              item.phone(), f);
-        }
-        done.add(item);
-      }
-      SqliteStore.update(c, "UPDATE safety_checks SET " + col + "_cursor = ?, lease_until_ms = ? WHERE id = ?", cursor,
-          nowMs + lease.toMillis(), id);
-      return Optional.of(done);
-    });
+    return waves.waveCommit(id, wave, owner, now, lease, cursor, items);
+  }
+
+  @Override
+  public Future<List<WaveItem>> pendingFrames(String id, int max) {
+    return waves.pendingFrames(id, max);
+  }
+
+  @Override
+  public Future<Void> framesSent(String id, List<String> phones) {
+    return waves.framesSent(id, phones);
   }
 
   @Override
   public Future<Boolean> finishWave(String id, String wave, String owner, Instant now) {
-    String col = waveColumn(wave);
-    return store.write(c -> {
-      Object[] w = waveRow(c, id);
-      if (w == null || !owner.equals(w[7])) {
-        return false;
-      }
-      boolean repeatDone = REPEAT.equals(wave) || asLong(w[3]) == 1;
-      boolean followersDone = FOLLOWERS.equals(wave) || asLong(w[4]) == 1;
-      Long next = minOf(repeatDone ? null : asLong(w[1]), followersDone ? null : asLong(w[2]));
-      SqliteStore.update(c, "UPDATE safety_checks SET " + col + "_done = 1, lease_owner = NULL, lease_until_ms = NULL,"
-          + " next_wave_ms = ? WHERE id = ?", next, id);
-      return true;
-    });
+    return waves.finishWave(id, wave, owner, now);
   }
 
   @Override
   public Future<Integer> releaseWaveLeases() {
-    return store.write(c -> SqliteStore.update(c,
-        "UPDATE safety_checks SET lease_owner = NULL, lease_until_ms = NULL WHERE lease_owner IS NOT NULL"));
+    return waves.releaseWaveLeases();
   }
 
   @Override
   public Future<Boolean> reached(String id, String phone, String follower) {
-    return store.read(c -> reached(c, id, phone, follower));
-  }
-
-  private static boolean reached(Connection c, String id, String phone, String follower) throws SQLException {
-    try (SqliteStore.Stmt st = SqliteStore.prepare(c,
-        "SELECT 1 FROM safety_reached WHERE check_id = ? AND phone = ? AND follower = ?")) {
-      st.ps().setString(1, id);
-      st.ps().setString(2, phone);
-      st.ps().setString(3, follower);
-      try (ResultSet rs = st.ps().executeQuery()) {
-        return rs.next();
-      }
-    }
+    return waves.reached(id, phone, follower);
   }
 
   @Override
   public Future<ReportResult> report(String id, String phone, String follower, String status, String note,
       Instant now) {
-    String to = "safe".equals(status) ? "reported_safe" : "reported_need_help";
-    return store.write(c -> {
-      Optional<Check> chk = one(c, id);
-      if (chk.isEmpty()) {
-        return new ReportResult("no_such_check", null, null);
-      }
-      if (!"running".equals(chk.get().state())) {
-        return new ReportResult("not_running", null, chk.get());
-      }
-      if (!reached(c, id, phone, follower)) {
-        return new ReportResult("not_reached", null, chk.get());
-      }
-      String state = null;
-      String before = null;
-      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
-          "SELECT state, report_status FROM safety_people WHERE check_id = ? AND phone = ?")) {
-        st.ps().setString(1, id);
-        st.ps().setString(2, phone);
-        try (ResultSet rs = st.ps().executeQuery()) {
-          if (rs.next()) {
-            state = rs.getString(1);
-            before = rs.getString(2);
-          }
-        }
-      }
-      if (state == null || "safe".equals(state) || "need_help".equals(state)) {
-        return new ReportResult("answered", null, chk.get());
-      }
-      Report r = new Report(java.util.UUID.randomUUID().toString(), id, chk.get().incident(), phone, follower, status,
-          note, now);
-      SqliteStore.update(c, "INSERT INTO safety_reports (id, check_id, incident, phone, follower, status, note, at_ms)"
-          + " VALUES (?,?,?,?,?,?,?,?)", r.id(), id, r.incident(), phone, follower, status, note, now.toEpochMilli());
-      SqliteStore.update(c, "UPDATE safety_people SET report_status = ?, report_ms = ?, report_by = ? WHERE check_id = ?"
-          + " AND phone = ?", status, now.toEpochMilli(), follower, id, phone);
-      if (!status.equals(before)) {
-        if (before != null) {
-          String from = "safe".equals(before) ? "reported_safe" : "reported_need_help";
-          SqliteStore.update(c, "UPDATE safety_checks SET " + from + " = " + from + " - 1 WHERE id = ?", id);
-        }
-        SqliteStore.update(c, "UPDATE safety_checks SET " + to + " = " + to + " + 1 WHERE id = ?", id);
-      }
-      return new ReportResult("ok", r, one(c, id).orElseThrow());
-    });
+    return reports.report(id, phone, follower, status, note, now);
   }
 
   @Override
   public Future<List<Report>> reportedHelp(String incident) {
-    return store.read(c -> {
-      List<Report> out = new ArrayList<>();
-      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT r.id, r.check_id, r.incident, r.phone, r.follower,"
-          + " r.status, r.note, r.at_ms FROM safety_reports r JOIN safety_people p ON p.check_id = r.check_id"
-          + " AND p.phone = r.phone WHERE r.incident = ? AND r.status = 'need_help'"
-          + " AND p.state IN ('no_answer', 'unreachable') AND p.report_status = 'need_help' ORDER BY r.at_ms, r.id")) {
-        st.ps().setString(1, incident);
-        try (ResultSet rs = st.ps().executeQuery()) {
-          while (rs.next()) {
-            out.add(new Report(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8))));
-          }
-        }
-      }
-      return out;
-    });
+    return reports.reportedHelp(incident);
+  }
+
+  @Override
+  public Future<Optional<Report>> newestOpenReported(String follower) {
+    return reports.newestOpenReported(follower);
+  }
+
+  @Override
+  public Future<Optional<Report>> reportedRequest(String reportId) {
+    return reports.reportedRequest(reportId);
+  }
+
+  @Override
+  public Future<HelpStateResult> setReportedState(String reportId, String state, String responder, String agency,
+      Instant now) {
+    return reports.setReportedState(reportId, state, responder, agency, now);
   }
 
   @Override

@@ -693,6 +693,8 @@ public final class SqliteStore implements Store {
       // Safety checks go with their incident's check-ins (members, reached followers, reports).
       update(c, "DELETE FROM safety_reached WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
           + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
+      update(c, "DELETE FROM safety_frames WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
+          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
       update(c, "DELETE FROM safety_reports WHERE incident IN"
           + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)", nowMs - retention.toMillis());
       update(c, "DELETE FROM safety_people WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"

@@ -25,9 +25,11 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String G = RedisStore.G;
   private final RedisStore redis;
+  private final RedisSafetyReports reports;
 
   public RedisSafetyChecks(RedisStore redis) {
     this.redis = redis;
+    this.reports = new RedisSafetyReports(redis, this);
   }
 
   private static String key(String id) {
@@ -197,7 +199,7 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
         errorCode == null ? "" : errorCode)).map(r -> r == null ? Optional.<String>empty() : Optional.of(r.toString()));
   }
 
-  private static Person member(String phone, String raw) {
+  static Person member(String phone, String raw) {
     try {
       JsonNode m = JSON.readTree(raw);
       return new Person(phone, "1".equals(m.path("b").asText()), m.get("s").asText(),
@@ -367,67 +369,90 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
-  public Future<ReportResult> report(String id, String phone, String follower, String status, String note,
-      Instant now) {
-    String rid = java.util.UUID.randomUUID().toString();
-    return redis.eval(SafetyScripts.REPORT, List.of(key(id)), List.of(id, phone, follower, status,
-        note == null ? "" : note, String.valueOf(now.toEpochMilli()), rid)).compose(r -> check(id).map(c -> {
-          String outcome = r.toString();
-          Report rep = "ok".equals(outcome) ? new Report(rid, id, c.map(Check::incident).orElse(null), phone, follower,
-              status, note, now) : null;
-          return new ReportResult(outcome, rep, c.orElse(null));
-        }));
+  public Future<List<WaveItem>> pendingFrames(String id, int max) {
+    return redis.send(Request.cmd(Command.HGETALL).arg(G + ":scfp:" + id)).compose(h -> {
+      List<String> phones = new ArrayList<>(h == null ? List.of() : h.getKeys());
+      phones.sort(null);
+      List<String> some = phones.subList(0, Math.min(max, phones.size()));
+      if (some.isEmpty()) {
+        return Future.succeededFuture(List.<WaveItem>of());
+      }
+      Request q = Request.cmd(Command.HMGET).arg(peopleKey(id));
+      some.forEach(q::arg);
+      return redis.send(q).map(ps -> {
+        List<WaveItem> out = new ArrayList<>();
+        for (int i = 0; i < some.size(); i++) {
+          String p = some.get(i);
+          Response m = ps.get(i);
+          String state = m == null ? null : member(p, m.toString()).state();
+          boolean owed = "no_answer".equals(state) || "unreachable".equals(state);
+          List<String> followers = new ArrayList<>();
+          if (owed) {
+            try {
+              JSON.readTree(h.get(p).toString()).forEach(f -> followers.add(f.asText()));
+            } catch (java.io.IOException e) {
+              throw new IllegalStateException("unreadable pending frame in Redis", e);
+            }
+          }
+          out.add(new WaveItem(p, List.of(), followers));
+        }
+        return out;
+      });
+    });
   }
 
-  private static Report report(String raw) {
-    try {
-      JsonNode n = JSON.readTree(raw);
-      String note = n.path("note").asText("");
-      return new Report(n.get("id").asText(), n.get("check").asText(), n.get("incident").asText(),
-          n.get("phone").asText(), n.get("follower").asText(), n.get("status").asText(), note.isEmpty() ? null : note,
-          Instant.ofEpochMilli(Long.parseLong(n.get("at").asText())));
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("unreadable safety check report in Redis", e);
+  @Override
+  public Future<Void> framesSent(String id, List<String> phones) {
+    if (phones.isEmpty()) {
+      return Future.succeededFuture();
     }
+    Request q = Request.cmd(Command.HDEL).arg(G + ":scfp:" + id);
+    phones.forEach(q::arg);
+    return redis.send(q).mapEmpty();
+  }
+
+  @Override
+  public Future<List<String>> audiencePage(String id, String after, int limit) {
+    return redis.send(Request.cmd(Command.ZRANGEBYLEX).arg(G + ":scm:" + id).arg(after == null ? "-" : "(" + after)
+        .arg("+").arg("LIMIT").arg(0).arg(limit)).map(RedisSafetyChecks::strings);
+  }
+
+  @Override
+  public Future<Void> askedSessions(String id, List<String> phones, Instant now) {
+    if (phones.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> args = new ArrayList<>();
+    args.add(id);
+    args.addAll(phones);
+    return redis.eval(SafetyScripts.ASKED_SESSIONS, List.of(key(id)), args).mapEmpty();
+  }
+
+  @Override
+  public Future<ReportResult> report(String id, String phone, String follower, String status, String note,
+      Instant now) {
+    return reports.report(id, phone, follower, status, note, now);
   }
 
   @Override
   public Future<List<Report>> reportedHelp(String incident) {
-    return redis.send(Request.cmd(Command.ZRANGE).arg(G + ":schelp:" + incident).arg(0).arg(-1)).compose(r -> {
-      List<String> ids = strings(r);
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(List.<Report>of());
-      }
-      Request q = Request.cmd(Command.HMGET).arg(G + ":screp:" + incident);
-      ids.forEach(q::arg);
-      return redis.send(q).compose(raws -> {
-        List<Report> reports = new ArrayList<>();
-        raws.forEach(x -> {
-          if (x != null) {
-            reports.add(report(x.toString()));
-          }
-        });
-        if (reports.isEmpty()) {
-          return Future.succeededFuture(List.<Report>of());
-        }
-        List<Request> reqs = new ArrayList<>();
-        reports.forEach(rep -> reqs.add(Request.cmd(Command.HGET).arg(peopleKey(rep.check())).arg(rep.phone())));
-        return redis.batch(reqs).map(ps -> {
-          List<Report> out = new ArrayList<>();
-          for (int i = 0; i < reports.size(); i++) {
-            Response p = ps.get(i);
-            if (p != null) {
-              Person m = member(reports.get(i).phone(), p.toString());
-              if ((m.state().equals("no_answer") || m.state().equals("unreachable"))
-                  && "need_help".equals(m.reportStatus())) {
-                out.add(reports.get(i));
-              }
-            }
-          }
-          return out;
-        });
-      });
-    });
+    return reports.reportedHelp(incident);
+  }
+
+  @Override
+  public Future<Optional<Report>> newestOpenReported(String follower) {
+    return reports.newestOpenReported(follower);
+  }
+
+  @Override
+  public Future<Optional<Report>> reportedRequest(String reportId) {
+    return reports.reportedRequest(reportId);
+  }
+
+  @Override
+  public Future<HelpStateResult> setReportedState(String reportId, String state, String responder, String agency,
+      Instant now) {
+    return reports.setReportedState(reportId, state, responder, agency, now);
   }
 
   @Override
@@ -477,8 +502,19 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
       }
       List<Request> reads = new ArrayList<>();
       ids.forEach(id -> reads.add(Request.cmd(Command.HGETALL).arg(peopleKey(id))));
+      reads.add(Request.cmd(Command.HGETALL).arg(G + ":screp:" + incident));
       return redis.batch(reads).compose(ps -> {
         List<Request> dels = new ArrayList<>();
+        Response reps = ps.get(ids.size());
+        if (reps != null && reps.size() > 0) {
+          Request byId = Request.cmd(Command.HDEL).arg(G + ":screpx");
+          for (String rid : reps.getKeys()) {
+            byId.arg(rid);
+            dels.add(Request.cmd(Command.ZREM).arg(G + ":scby:" + RedisSafetyReports.parse(reps.get(rid).toString())
+                .follower()).arg(rid));
+          }
+          dels.add(byId);
+        }
         for (int i = 0; i < ids.size(); i++) {
           Response h = ps.get(i);
           if (h != null) {
@@ -496,7 +532,7 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
           }
           String id = ids.get(i);
           dels.add(Request.cmd(Command.DEL).arg(key(id)).arg(peopleKey(id)).arg(G + ":scm:" + id)
-              .arg(G + ":scr:" + id).arg(G + ":scs:" + id + ":no_answer").arg(G + ":scs:" + id + ":unreachable")
+              .arg(G + ":scr:" + id).arg(G + ":scf:" + id).arg(G + ":scfp:" + id).arg(G + ":scs:" + id + ":no_answer").arg(G + ":scs:" + id + ":unreachable")
               .arg(G + ":scs:" + id + ":safe").arg(G + ":scs:" + id + ":need_help"));
           dels.add(Request.cmd(Command.ZREM).arg(G + ":scdue").arg(id));
         }

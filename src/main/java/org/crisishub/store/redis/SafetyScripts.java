@@ -289,6 +289,10 @@ final class SafetyScripts {
             -- shard); the follow was read as active for this wave just before.
             for _, s in ipairs(it.sms) do enqueue('{g}', obx, nob, s.to, key, '', s.body, now) end
             for _, f in ipairs(it.reached) do redis.call('HSET', '{g}:scr:' .. id, it.p .. '|' .. f, 1) end
+            -- The frames owed to the followers, until the node that sends them says so ({g}:scfp:<id>).
+            if wave == 'followers' and #it.reached > 0 then
+              redis.call('HSET', '{g}:scfp:' .. id, it.p, cjson.encode(it.reached))
+            end
             table.insert(done, it.p)
           end
         end
@@ -314,20 +318,26 @@ final class SafetyScripts {
       """;
 
   /**
-   * KEYS[1] = {g}:sc:id. ARGV: id, phone, follower, status, note or '', now, report id. Returns 'ok',
-   * 'no_such_check', 'not_running', 'not_reached' or 'answered'.
+   * KEYS[1] = {g}:sc:id. ARGV: id, phone, follower, status, note or '', now, new report id. Returns
+   * {outcome} ('no_such_check', 'not_running', 'not_reached', 'answered') or {'ok', report JSON}.
+   * Reports live in {g}:screp:<incident> (id → JSON; hs: help state, br/ba: who acted, u: when),
+   * {g}:screpx (id → incident), {g}:scf:<id> ('phone|follower' → that follower's current report id);
+   * {g}:schelp:<incident> holds the reported need_help still in the help queue, {g}:scby:<follower>
+   * the same by reporter (for SMS thread routing). Reports by different
+   * followers are independent; the same follower's later report replaces theirs (a repeated
+   * need_help while theirs is not resolved updates its note, same id).
    */
   static final String REPORT = """
       local id, phone, follower, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
       local st = redis.call('HGET', KEYS[1], 'state')
-      if not st then return 'no_such_check' end
-      if st ~= 'running' then return 'not_running' end
-      if redis.call('HEXISTS', '{g}:scr:' .. id, phone .. '|' .. follower) == 0 then return 'not_reached' end
+      if not st then return {'no_such_check'} end
+      if st ~= 'running' then return {'not_running'} end
+      if redis.call('HEXISTS', '{g}:scr:' .. id, phone .. '|' .. follower) == 0 then return {'not_reached'} end
       local pk = '{g}:scp:' .. id
       local raw = redis.call('HGET', pk, phone)
-      if not raw then return 'answered' end
+      if not raw then return {'answered'} end
       local m = cjson.decode(raw)
-      if m.s ~= 'no_answer' and m.s ~= 'unreachable' then return 'answered' end
+      if m.s ~= 'no_answer' and m.s ~= 'unreachable' then return {'answered'} end
       local before = m.rs
       m.rs, m.ra, m.rb = status, ARGV[6], follower
       redis.call('HSET', pk, phone, cjson.encode(m))
@@ -335,12 +345,89 @@ final class SafetyScripts {
         if before then redis.call('HINCRBY', KEYS[1], 'reported_' .. before, -1) end
         redis.call('HINCRBY', KEYS[1], 'reported_' .. status, 1)
       end
-      local d = cjson.decode(redis.call('HGET', KEYS[1], 'd'))
-      local rec = {id = ARGV[7], check = id, incident = d.incident, phone = phone, follower = follower,
-        status = status, note = ARGV[5], at = ARGV[6]}
-      redis.call('HSET', '{g}:screp:' .. d.incident, ARGV[7], cjson.encode(rec))
-      if status == 'need_help' then redis.call('ZADD', '{g}:schelp:' .. d.incident, ARGV[6], ARGV[7]) end
-      return 'ok'
+      local inc = cjson.decode(redis.call('HGET', KEYS[1], 'd')).incident
+      local rk, fk, hk = '{g}:screp:' .. inc, '{g}:scf:' .. id, '{g}:schelp:' .. inc
+      local mine = nil
+      local mineId = redis.call('HGET', fk, phone .. '|' .. follower)
+      if mineId then
+        local old = redis.call('HGET', rk, mineId)
+        if old then mine = cjson.decode(old) end
+      end
+      if status == 'need_help' and mine and mine.status == 'need_help' and mine.hs ~= 'resolved' then
+        mine.note = ARGV[5]
+        local enc = cjson.encode(mine)
+        redis.call('HSET', rk, mine.id, enc)
+        return {'ok', enc}
+      end
+      if mine then
+        redis.call('ZREM', hk, mine.id)
+        redis.call('ZREM', '{g}:scby:' .. follower, mine.id)
+      end
+      local rec = {id = ARGV[7], check = id, incident = inc, phone = phone, follower = follower,
+        status = status, note = ARGV[5], at = ARGV[6], u = ARGV[6]}
+      if status == 'need_help' then rec.hs = 'open' end
+      local enc = cjson.encode(rec)
+      redis.call('HSET', rk, ARGV[7], enc)
+      redis.call('HSET', '{g}:screpx', ARGV[7], inc)
+      redis.call('HSET', fk, phone .. '|' .. follower, ARGV[7])
+      if status == 'need_help' then
+        redis.call('ZADD', hk, ARGV[6], ARGV[7])
+        redis.call('ZADD', '{g}:scby:' .. follower, ARGV[6], ARGV[7])
+      end
+      return {'ok', enc}
+      """;
+
+  /** KEYS[1] = {g}:screpx. ARGV: report id. Returns the report's JSON, or false. */
+  static final String READ_REPORT = """
+      local inc = redis.call('HGET', KEYS[1], ARGV[1])
+      if not inc then return false end
+      return redis.call('HGET', '{g}:screp:' .. inc, ARGV[1])
+      """;
+
+  /**
+   * KEYS[1] = {g}:screpx. ARGV: report id, state, responder, agency, now. Moves a reported need_help
+   * forward (open → acknowledged → resolved; a resolved one leaves the queue). Returns {'ok', JSON},
+   * {'conflict', JSON} or {'not_found'}.
+   */
+  static final String SET_REPORTED = """
+      local inc = redis.call('HGET', KEYS[1], ARGV[1])
+      if not inc then return {'not_found'} end
+      local rk = '{g}:screp:' .. inc
+      local raw = redis.call('HGET', rk, ARGV[1])
+      if not raw then return {'not_found'} end
+      local r = cjson.decode(raw)
+      if r.status ~= 'need_help' then return {'not_found'} end
+      local order = {open = 1, acknowledged = 2, resolved = 3}
+      local from, to = order[r.hs or 'open'], order[ARGV[2]]
+      if not to or to <= from then return {'conflict', raw} end
+      r.hs, r.br, r.ba, r.u = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+      local enc = cjson.encode(r)
+      redis.call('HSET', rk, ARGV[1], enc)
+      if ARGV[2] == 'resolved' then
+        redis.call('ZREM', '{g}:schelp:' .. inc, ARGV[1])
+        redis.call('ZREM', '{g}:scby:' .. r.follower, ARGV[1])
+      end
+      return {'ok', enc}
+      """;
+
+  /**
+   * KEYS[1] = {g}:sc:id. ARGV: id, phones... Each member had an open session that got the ask:
+   * counted asked once, marked with a session. Returns how many were newly asked.
+   */
+  static final String ASKED_SESSIONS = """
+      local pk = '{g}:scp:' .. ARGV[1]
+      local n = 0
+      for i = 2, #ARGV do
+        local raw = redis.call('HGET', pk, ARGV[i])
+        if raw then
+          local m = cjson.decode(raw)
+          if not m.a then m.a = 1; n = n + 1 end
+          m.ss = 1
+          redis.call('HSET', pk, ARGV[i], cjson.encode(m))
+        end
+      end
+      if n > 0 then redis.call('HINCRBY', KEYS[1], 'asked', n) end
+      return n
       """;
 
   /** KEYS[1] = {g}:scdue. Releases the wave leases of every check with waves left. Returns how many. */
