@@ -45,7 +45,7 @@ import org.HdrHistogram.Histogram;
  * DIR/ready-I, then wait for DIR/go; loadtest/run.sh with GENS=N does this)
  *   sms-storm       --rate 2000 --duration 20 [--warmup 10] --twilio-token T --public-url U
  *   safety-check    --people 100000 --sessions 15000 --answer-rate 5000 --duration 20 --admin-token A
- *                   --fake-twilio-port 18099 --twilio-token T --public-url U
+ *                   --fake-twilio-port 18099 --twilio-token T --public-url U [--sms-drain-seconds 120]
  *   slow-headers    --attackers 1500 --drip-seconds 5 (fanout options) [--attack-source 127.0.0.5]
  *                   [--probe-source 127.0.0.6]
  * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
