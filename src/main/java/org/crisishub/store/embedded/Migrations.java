@@ -381,7 +381,12 @@ final class Migrations {
             PRIMARY KEY (template_id, version)
           ) WITHOUT ROWID"""
       },
-      // 12: safety-check reports by different followers are independent (each follower's latest is
+      // 12: keyword watch: a stamp raised each time an incident's terms are set, read with each need_help
+      // check-in's commit so a node can tell whether its compiled matcher is current (SqliteTriage).
+      new String[] {
+          "ALTER TABLE watch_terms ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0"
+      },
+      // 13: safety-check reports by different followers are independent (each follower's latest is
       // "current"); a reported need_help is a help request with its own state (ack/resolve); the
       // followers-wave frames committed but not yet confirmed sent (a takeover sends them again).
       new String[] {
@@ -406,7 +411,7 @@ final class Migrations {
             PRIMARY KEY (check_id, phone)
           ) WITHOUT ROWID"""
       },
-      // 13: the outbox's two classes (person-to-person first, broadcast — safety checks, notices — after
+      // 14: the outbox's two classes (person-to-person first, broadcast — safety checks, notices — after
       // it) in a column and an index, so a claim reads the next due messages of each class from the
       // index instead of sorting every waiting message (100,000 queued asks made each claim a sort).
       new String[] {

@@ -109,14 +109,14 @@ class SqliteOutboxClaimTest {
   void upgradeMarksWaitingBroadcasts() throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("hub.db"));
          Statement st = c.createStatement()) {
-      for (int v = 0; v < 12; v++) {
+      for (int v = 0; v < 13; v++) {
         for (String sql : Migrations.STEPS.get(v)) {
           if (!sql.equals(Migrations.CHAIN_AUDIT)) {
             st.execute(sql); // (chaining the audit trail is Java code, and the trail is empty here)
           }
         }
       }
-      st.execute("PRAGMA user_version = 12");
+      st.execute("PRAGMA user_version = 13");
       st.execute("INSERT INTO outbox (to_phone, coalesce_key, body, state, attempts, next_at_ms, created_ms, updated_ms)"
           + " VALUES ('+15553000001', 'safety:old', 'old ask', 'queued', 0, 1, 1, 1)");
       st.execute("INSERT INTO outbox (to_phone, coalesce_key, body, state, attempts, next_at_ms, created_ms, updated_ms)"
