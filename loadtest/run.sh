@@ -160,12 +160,15 @@ one() {
     TWILIO_API_BASE=http://127.0.0.1:$FAKE_TWILIO_PORT; HUB_SMS_RATE_RUN=${SAFETY_SMS_RATE:-2000}
   fi
   if [[ " $* " == *" --baseline "* ]]; then start_baseline; else start_hub; fi
-  if [ "$GENS" -gt 1 ]; then generate_parts "$scenario" "$@"
-  elif [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@"
-  else generate "$scenario" "$@"; fi
-  # The hub's own view of the run (deliveries, coalesced frames, slow consumers, store latency).
+  local status=0
+  if [ "$GENS" -gt 1 ]; then generate_parts "$scenario" "$@" || status=$?
+  elif [ "$scenario" = idle-connections ]; then generate "$scenario" --hub-pid "$SERVER_PID" "$@" || status=$?
+  else generate "$scenario" "$@" || status=$?; fi
+  # The hub's own view of the run (deliveries, coalesced frames, slow consumers, store latency), kept
+  # for a failed run too: it says what the hub was doing.
   for u in ${URLS//,/ }; do curl -s "$u/metrics" | grep '^hub_' >> "$OUT/metrics-$scenario.txt" || true; done
   stop_server
+  return $status
 }
 
 mkdir -p "$OUT"

@@ -57,6 +57,48 @@ class LoadGenSmokeIT {
   }
 
   @Test
+  @DisplayName("safety-check runs end to end: every open session asked, every SMS ask accepted by the generator's fake Twilio, every answer taken, tally and list read")
+  void safetyCheck() throws Exception {
+    String secret = "smoke-secret-smoke-secret-0123456789";
+    String twilioToken = "smoke-twilio-token-0123456789";
+    String admin = "smoke-admin-token-smoke-admin-0123456789";
+    String publicUrl = "https://hub.example.org";
+    int fakeTwilio;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      fakeTwilio = s.getLocalPort();
+    }
+    Map<String, String> env = new HashMap<>(Map.of("HUB_RATE_LIMITS", "off", "HUB_TOKEN_SECRET", secret,
+        "HUB_SMS", "twilio", "HUB_TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000001",
+        "HUB_TWILIO_AUTH_TOKEN", twilioToken, "HUB_TWILIO_FROM", "+15550009999",
+        "HUB_TWILIO_API_BASE", "http://127.0.0.1:" + fakeTwilio, "HUB_PUBLIC_URL", publicUrl,
+        "HUB_SMS_RATE", "200", "HUB_ADMIN_TOKEN", admin));
+    try (TestHub hub = TestHub.start(dir, env)) {
+      Vertx gen = Vertx.vertx();
+      try {
+        Map<String, String> opts = new HashMap<>(Map.of("url", "http://127.0.0.1:" + hub.port(),
+            "token-secret", secret, "twilio-token", twilioToken, "public-url", publicUrl, "admin-token", admin,
+            "fake-twilio-port", String.valueOf(fakeTwilio), "people", "30", "sessions", "10",
+            "answer-rate", "20", "duration", "2"));
+        opts.put("sms-drain-seconds", "60");
+        var f = LoadGen.run("safety-check", opts, gen).json().path("figures");
+        assertEquals(0, f.path("joinFailed").asLong());
+        assertEquals(10, f.path("sessionsAsked").asLong(), "every open session got the question");
+        assertEquals(30, f.path("smsRecipients").asLong());
+        assertEquals(30, f.path("smsAccepted").asLong(), "every SMS ask reached the fake Twilio");
+        assertTrue(f.path("allSmsAcceptedMs").asLong() >= 0);
+        assertEquals(40, f.path("answersSent").asLong());
+        assertEquals(0, f.path("answersFailed").asLong());
+        assertEquals(0, f.path("readsFailed").asLong());
+        assertEquals(30, f.path("hubTally.safe").asLong() + f.path("hubTally.needHelp").asLong(),
+            "all 30 answered (the ten numbers answering twice count once)");
+        assertEquals(0, f.path("hubTally.noAnswer").asLong());
+      } finally {
+        gen.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   @DisplayName("checkin-storm with keyword watch: --watch-terms N sets N terms on a new incident, a share of the"
       + " check-ins are need_help there and a quarter of those match; --watch-terms 0 sets none (runs on a hub without watch)")
   void checkinStormWithWatchTerms() throws Exception {

@@ -45,7 +45,7 @@ import org.HdrHistogram.Histogram;
  * DIR/ready-I, then wait for DIR/go; loadtest/run.sh with GENS=N does this)
  *   sms-storm       --rate 2000 --duration 20 [--warmup 10] --twilio-token T --public-url U
  *   safety-check    --people 100000 --sessions 15000 --answer-rate 5000 --duration 20 --admin-token A
- *                   --fake-twilio-port 18099 --twilio-token T --public-url U
+ *                   --fake-twilio-port 18099 --twilio-token T --public-url U [--sms-drain-seconds 120]
  *   slow-headers    --attackers 1500 --drip-seconds 5 (fanout options) [--attack-source 127.0.0.5]
  *                   [--probe-source 127.0.0.6]
  * common: --url http://127.0.0.1:8080[,http://127.0.0.1:8081…]  --token-secret S  --sources 127.0.0.1,127.0.0.2  --out results
@@ -113,6 +113,10 @@ public final class LoadGen {
       System.out.println();
       System.out.println(r.json().toPrettyString());
       System.out.println("results: " + out);
+    } catch (Exception | Error e) {
+      // The exit below would swallow it: say why the run failed.
+      System.err.println();
+      e.printStackTrace();
     } finally {
       try {
         vertx.close().await(30, TimeUnit.SECONDS);
@@ -716,25 +720,40 @@ public final class LoadGen {
    * {@code --sessions} of them with an open WebSocket; SMS asks go to a fake Twilio in this process
    * ({@code --fake-twilio-port}; the hub's {@code HUB_TWILIO_API_BASE} points at it, {@code
    * HUB_SMS_RATE} raised). Measures the time from the start until every open session has the
-   * question, then, while answers arrive by SMS at {@code --answer-rate} per second, the latency of
-   * the tally ({@code GET /safety-checks/{id}}) and of a per-state list ({@code …/people?state=safe}).
+   * question, then, while answers arrive by SMS at {@code --answer-rate} per second for {@code
+   * --duration} seconds, the latency of the tally ({@code GET /safety-checks/{id}}) and of a
+   * per-state list ({@code …/people?state=safe}), each read 10 times a second on a connection of
+   * its own (so the reads never queue behind the answers in the generator), measured from its
+   * intended time. Afterwards waits at most {@code --sms-drain-seconds} (default 120) for the fake
+   * Twilio to have accepted every SMS ask ({@code smsRecipients} of the draft) and reads the hub's
+   * own tally.
    */
   void safetyCheck() throws Exception {
     int people = intOpt("people", 100_000);
     int sessions = Math.min(people, intOpt("sessions", 15_000));
     double answerRate = Double.parseDouble(opt("answer-rate", "5000"));
     int seconds = intOpt("duration", 20);
+    int smsDrainSeconds = intOpt("sms-drain-seconds", 120);
     String admin = opt("admin-token", "loadtest-admin-token-loadtest-admin-0123");
     String authToken = opt("twilio-token", "loadtest-twilio-token");
     String publicUrl = opt("public-url", "http://127.0.0.1:" + url.getPort());
     AtomicLong smsAccepted = new AtomicLong();
+    AtomicLong lastSmsAt = new AtomicLong();
     AtomicLong sid = new AtomicLong();
-    vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b -> req.response().setStatusCode(201)
-        .putHeader("Content-Type", "application/json").end("{\"sid\":\"SM" + String.format("%032d", sid.incrementAndGet())
-            + "\",\"status\":\"queued\"}").onSuccess(v -> smsAccepted.incrementAndGet())))
+    io.vertx.core.http.HttpServer fakeTwilio = vertx.createHttpServer().requestHandler(req -> req.body().onComplete(b ->
+        req.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .end("{\"sid\":\"SM" + String.format("%032d", sid.incrementAndGet()) + "\",\"status\":\"queued\"}")
+            .onSuccess(v -> {
+              lastSmsAt.set(System.nanoTime());
+              smsAccepted.incrementAndGet();
+            })))
         .listen(intOpt("fake-twilio-port", 18099), "127.0.0.1").await(10, TimeUnit.SECONDS);
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
         .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
+    // The reads have connections of their own: behind 200 busy answer connections they would
+    // measure the generator's queue, not the hub.
+    HttpClient readHttp = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
     String user = "load" + System.nanoTime();
     rest(http, HttpMethod.POST, "/api/v1/admin/responders", admin, "{\"username\":\"" + user
         + "\",\"password\":\"a long load-test password\",\"agency\":\"Load\",\"roles\":[\"publisher\"]}", 201);
@@ -747,25 +766,35 @@ public final class LoadGen {
     for (int i = 0; i < people; i++) {
       phones.add(Tokens.phone(8_000_000 + i));
     }
+    long joinT0 = System.nanoTime();
+    long joinFailed = 0;
     for (int from = 0; from < people; from += 500) {
       List<Future<Integer>> batch = new ArrayList<>();
       for (int i = from; i < Math.min(people, from + 500); i++) {
         batch.add(inbound(http, authToken, publicUrl, phones.get(i), "JOIN " + code,
             String.format("SM%032d", 900_000_000L + i)));
       }
-      Future.all(batch).await(120, TimeUnit.SECONDS);
+      Future.join(batch).await(120, TimeUnit.SECONDS);
+      joinFailed += batch.stream().filter(f -> f.failed() || f.result() != 200).count();
       progress("joined " + Math.min(people, from + 500) + "/" + people);
     }
+    report.figures.put("joinSeconds", Math.round((System.nanoTime() - joinT0) / 1e8) / 10.0);
+    report.figures.put("joinFailed", joinFailed);
     Map<String, Long> asked = new ConcurrentHashMap<>();
+    long connectT0 = System.nanoTime();
     List<WebSocket> sockets = connectAll(phones.subList(0, sessions), phone -> text -> {
       if (text.contains("\"safety_check\"")) {
         asked.putIfAbsent(phone, System.nanoTime());
       }
     });
-    String check = jsonText(rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201),
-        "id");
+    report.figures.put("connectSeconds", Math.round((System.nanoTime() - connectT0) / 1e8) / 10.0);
+    String draft = rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201);
+    String check = jsonText(draft, "id");
+    long smsRecipients = new io.vertx.core.json.JsonObject(draft).getLong("smsRecipients", -1L);
+    long smsBefore = smsAccepted.get();
     long t0 = System.nanoTime();
-    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200);
+    // The start fixes the whole audience (in units of 2,000) before it answers: minutes on a loaded machine.
+    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200, 900);
     long startMs = (System.nanoTime() - t0) / 1_000_000;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (asked.size() < sessions && System.nanoTime() < deadline) {
@@ -777,42 +806,110 @@ public final class LoadGen {
     report.figures.put("startMs", startMs);
     report.figures.put("sessionsAsked", (long) asked.size());
     report.figures.put("allSessionsAskedMs", (last - t0) / 1_000_000);
+    report.figures.put("smsRecipients", smsRecipients);
+    report.figures.put("smsAcceptedBeforeAnswers", smsAccepted.get() - smsBefore);
+    // The answers are signed before the clock starts: signing them as they are due would make the
+    // generator's event loop (which also reads the hub's replies) the bottleneck.
+    int total = (int) (answerRate * seconds);
+    List<Signed> answers = new ArrayList<>(total);
+    for (int i = 0; i < total; i++) {
+      answers.add(signedInbound(authToken, publicUrl, phones.get(i % people), i % 10 == 0 ? "2" : "1",
+          String.format("SM%032d", 950_000_000L + i)));
+    }
     // Answers by SMS at the answer rate; tally and list reads at 10/s each, measured from their intended times.
+    Histogram answer = Report.histogram();
     Histogram tally = Report.histogram();
     Histogram list = Report.histogram();
+    report.latencies.put("answer", answer);
     report.latencies.put("tally", tally);
     report.latencies.put("people-safe", list);
     AtomicLong done = new AtomicLong();
+    AtomicLong answerFailed = new AtomicLong();
     AtomicLong n = new AtomicLong();
-    long reads = vertx.setPeriodic(50, t -> {
-      long intended = System.nanoTime();
-      boolean tallyTurn = (t & 1) == 0;
-      http.request(HttpMethod.GET, tallyTurn ? "/api/v1/safety-checks/" + check
-          : "/api/v1/safety-checks/" + check + "/people?state=safe").compose(req -> req
-          .putHeader("Authorization", "Bearer " + pub).send()).compose(r -> r.body()).onSuccess(b -> {
-            Histogram h = tallyTurn ? tally : list;
-            synchronized (h) {
-              h.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
-            }
-          });
+    AtomicLong readFailed = new AtomicLong();
+    AtomicLong lastListBytes = new AtomicLong();
+    long readsT0 = System.nanoTime();
+    AtomicLong readsIssued = new AtomicLong();
+    // Every 50 ms by the clock, alternating: tally, list (each read 10 times a second).
+    long reads = vertx.setPeriodic(5, t -> {
+      long due = (System.nanoTime() - readsT0) / 50_000_000L;
+      while (readsIssued.get() <= due) {
+        long k = readsIssued.getAndIncrement();
+        long intended = readsT0 + k * 50_000_000L;
+        boolean tallyTurn = (k & 1) == 0;
+        Histogram h = tallyTurn ? tally : list;
+        readHttp.request(HttpMethod.GET, tallyTurn ? "/api/v1/safety-checks/" + check
+            : "/api/v1/safety-checks/" + check + "/people?state=safe").compose(req -> req
+            .putHeader("Authorization", "Bearer " + pub).send()).compose(r -> r.body().map(b -> {
+              if (r.statusCode() != 200) {
+                throw new IllegalStateException("status " + r.statusCode());
+              }
+              return b;
+            })).onComplete(ar -> {
+              if (ar.failed()) {
+                readFailed.incrementAndGet();
+                return;
+              }
+              if (!tallyTurn) {
+                lastListBytes.set(ar.result().length());
+              }
+              synchronized (h) {
+                h.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
+              }
+            });
+      }
     });
     openLoop(answerRate, seconds, at -> {
       long i = n.getAndIncrement();
-      inbound(http, authToken, publicUrl, phones.get((int) (i % people)), i % 10 == 0 ? "2" : "1",
-          String.format("SM%032d", 950_000_000L + i))
-          .onComplete(ar -> done.incrementAndGet());
+      send(http, answers.get((int) i))
+          .onComplete(ar -> {
+            if (ar.succeeded() && ar.result() == 200) {
+              synchronized (answer) {
+                answer.recordValue(Math.max(0, (System.nanoTime() - at) / 1000));
+              }
+            } else {
+              answerFailed.incrementAndGet();
+            }
+            done.incrementAndGet();
+          });
     }, done);
     drain(done, n.get(), 60);
     vertx.cancelTimer(reads);
     report.figures.put("answersSent", n.get());
-    report.figures.put("smsAccepted", smsAccepted.get());
+    report.figures.put("answersFailed", answerFailed.get());
+    report.figures.put("answersUnfinished", n.get() - done.get());
+    report.figures.put("answersSeconds", Math.round((System.nanoTime() - readsT0) / 1e8) / 10.0);
+    report.figures.put("readsFailed", readFailed.get());
+    report.figures.put("lastSafeListBytes", lastListBytes.get());
+    // The rest of the SMS asks (the outbox paces them at HUB_SMS_RATE), then the hub's own tally.
+    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(smsDrainSeconds);
+    while (smsRecipients >= 0 && smsAccepted.get() - smsBefore < smsRecipients && System.nanoTime() < drainDeadline) {
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    long smsAsks = smsAccepted.get() - smsBefore;
+    report.figures.put("smsAccepted", smsAsks);
+    report.figures.put("allSmsAcceptedMs", smsAsks >= smsRecipients ? (lastSmsAt.get() - t0) / 1_000_000 : -1);
+    io.vertx.core.json.JsonObject tallies = new io.vertx.core.json.JsonObject(
+        rest(readHttp, HttpMethod.GET, "/api/v1/safety-checks/" + check, pub, null, 200, 300)).getJsonObject("tallies");
+    if (tallies != null) {
+      tallies.forEach(e -> report.figures.put("hubTally." + e.getKey(), ((Number) e.getValue()).longValue()));
+    }
     closeAll(sockets);
     http.close();
+    readHttp.close();
+    fakeTwilio.close();
   }
 
   /** One REST call; fails unless it answers {@code expect}; returns the body. */
   String rest(HttpClient http, HttpMethod method, String path, String bearer, String body, int expect) throws Exception {
-    return http.request(method, path).compose(req -> {
+    return rest(http, method, path, bearer, body, expect, 60);
+  }
+
+  /** As above, waiting at most {@code seconds} for the answer. */
+  String rest(HttpClient http, HttpMethod method, String path, String bearer, String body, int expect, int seconds)
+      throws Exception {
+    return http.request(new io.vertx.core.http.RequestOptions().setMethod(method).setURI(path)
+        .setIdleTimeout(TimeUnit.SECONDS.toMillis(seconds))).compose(req -> {
       req.putHeader("Content-Type", "application/json");
       if (bearer != null) {
         req.putHeader("Authorization", "Bearer " + bearer);
@@ -823,7 +920,7 @@ public final class LoadGen {
         throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + ": " + b);
       }
       return b.toString();
-    })).await(60, TimeUnit.SECONDS);
+    })).await(seconds, TimeUnit.SECONDS);
   }
 
   static String jsonText(String json, String name) {
@@ -832,6 +929,14 @@ public final class LoadGen {
 
   /** One signed inbound SMS webhook; the status code. */
   Future<Integer> inbound(HttpClient http, String authToken, String publicUrl, String from, String text, String msgSid) {
+    return send(http, signedInbound(authToken, publicUrl, from, text, msgSid));
+  }
+
+  /** A signed inbound SMS webhook, ready to send: its form body and its X-Twilio-Signature. */
+  record Signed(Buffer form, String signature) {
+  }
+
+  static Signed signedInbound(String authToken, String publicUrl, String from, String text, String msgSid) {
     TreeMap<String, String> params = new TreeMap<>();
     params.put("From", from);
     params.put("To", "+15550009999");
@@ -840,10 +945,14 @@ public final class LoadGen {
     StringBuilder form = new StringBuilder();
     params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
         .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-    String sig = Tokens.twilioSignature(authToken, publicUrl + "/sms/inbound", params);
+    return new Signed(Buffer.buffer(form.toString()),
+        Tokens.twilioSignature(authToken, publicUrl + "/sms/inbound", params));
+  }
+
+  static Future<Integer> send(HttpClient http, Signed s) {
     return http.request(HttpMethod.POST, "/sms/inbound").compose(req -> req
-        .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", sig)
-        .send(Buffer.buffer(form.toString()))).compose(r -> r.body().map(b -> r.statusCode()));
+        .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("X-Twilio-Signature", s.signature())
+        .send(s.form().copy())).compose(r -> r.body().map(b -> r.statusCode()));
   }
 
   static void closeAll(List<WebSocket> sockets) {

@@ -26,7 +26,7 @@ public final class Report {
 
   /** Microsecond histogram up to one minute. */
   static Histogram histogram() {
-    return new Histogram(60_000_000L, 3);
+    return new Histogram(3_600_000_000L, 3);
   }
 
   public ObjectNode json() {

@@ -14,7 +14,7 @@ import org.crisishub.store.AuditChain;
  */
 final class Migrations {
   /** A step statement run in Java: chains the existing audit rows in {@code seq} order, renumbered 1..n. */
-  private static final String CHAIN_AUDIT = "-- java: chain the audit trail";
+  static final String CHAIN_AUDIT = "-- java: chain the audit trail";
   static final List<String[]> STEPS = List.<String[]>of(
       new String[] {
           """
@@ -410,6 +410,14 @@ final class Migrations {
             followers_json TEXT NOT NULL,
             PRIMARY KEY (check_id, phone)
           ) WITHOUT ROWID"""
+      },
+      // 14: the outbox's two classes (person-to-person first, broadcast — safety checks, notices — after
+      // it) in a column and an index, so a claim reads the next due messages of each class from the
+      // index instead of sorting every waiting message (100,000 queued asks made each claim a sort).
+      new String[] {
+          "ALTER TABLE outbox ADD COLUMN broadcast INTEGER NOT NULL DEFAULT 0",
+          "UPDATE outbox SET broadcast = 1 WHERE coalesce_key LIKE 'safety:%' OR coalesce_key LIKE 'notice:%'",
+          "CREATE INDEX outbox_due_class ON outbox (state, broadcast, next_at_ms, id)"
       });
 
   private Migrations() {

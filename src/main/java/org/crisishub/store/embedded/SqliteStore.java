@@ -787,8 +787,8 @@ public final class SqliteStore implements Store {
       }
     }
     update(c, "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
-        + " updated_ms) VALUES (?,?,?,?,'queued',0,?,?,?)",
-        to, key, subject, body, nowMs, nowMs, nowMs);
+        + " updated_ms, broadcast) VALUES (?,?,?,?,'queued',0,?,?,?,?)",
+        to, key, subject, body, nowMs, nowMs, nowMs, broadcast(key) ? 1 : 0);
     return true;
   }
 
@@ -802,26 +802,51 @@ public final class SqliteStore implements Store {
     });
   }
 
+  /** Broadcast traffic (safety checks, notices), served after person-to-person traffic. */
+  static boolean broadcast(String coalesceKey) {
+    return coalesceKey != null && (coalesceKey.startsWith("safety:") || coalesceKey.startsWith("notice:"));
+  }
+
+  /**
+   * A claim's reads, each a range of index {@code outbox_due_class} (never a sort of the whole
+   * queue): claims whose lease expired (few: what the senders held), and the due queued messages of
+   * one class ({@code broadcast} 0 or 1) in order. Package-private for the query-plan test.
+   */
+  static final String CLAIM_EXPIRED = "SELECT id, to_phone, subject, body, attempts, coalesce_key, next_at_ms, broadcast"
+      + " FROM outbox WHERE state = 'sending' AND lease_until_ms < ? ORDER BY broadcast, next_at_ms, id LIMIT ?";
+  static final String CLAIM_QUEUED = "SELECT id, to_phone, subject, body, attempts, coalesce_key, next_at_ms, broadcast"
+      + " FROM outbox WHERE state = 'queued' AND broadcast = ? AND next_at_ms <= ? ORDER BY next_at_ms, id LIMIT ?";
+
+  private static List<Object[]> claimRows(Connection c, String sql, Object... args) throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    try (Stmt st = prepare(c, sql)) {
+      for (int i = 0; i < args.length; i++) {
+        st.ps().setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = st.ps().executeQuery()) {
+        while (rs.next()) {
+          rows.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+              rs.getString(6), rs.getLong(7), rs.getInt(8)});
+        }
+      }
+    }
+    return rows;
+  }
+
   @Override
   public Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease) {
     return write(c -> {
       long nowMs = now.toEpochMilli();
+      // Two classes: person-to-person traffic first, broadcast traffic (safety checks, notices) after it;
+      // within a class by due time, whether queued or taken back from an expired claim.
+      List<Object[]> expired = claimRows(c, CLAIM_EXPIRED, nowMs, max);
       List<Object[]> due = new ArrayList<>();
-      try (Stmt st = prepare(c,
-          // Two classes: person-to-person traffic first, broadcast traffic (safety checks, notices) after it.
-          "SELECT id, to_phone, subject, body, attempts, coalesce_key FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
-              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY CASE WHEN coalesce_key LIKE 'safety:%'"
-              + " OR coalesce_key LIKE 'notice:%' THEN 1 ELSE 0 END, next_at_ms, id LIMIT ?")) {
-        PreparedStatement ps = st.ps();
-        ps.setLong(1, nowMs);
-        ps.setLong(2, nowMs);
-        ps.setInt(3, max);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            due.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                rs.getString(6)});
-          }
-        }
+      for (int k = 0; k <= 1 && due.size() < max; k++) {
+        int cls = k;
+        List<Object[]> mine = new ArrayList<>(claimRows(c, CLAIM_QUEUED, cls, nowMs, max - due.size()));
+        expired.stream().filter(r -> (Integer) r[7] == cls).forEach(mine::add);
+        mine.sort(java.util.Comparator.<Object[]>comparingLong(r -> (Long) r[6]).thenComparingLong(r -> (Long) r[0]));
+        due.addAll(mine.subList(0, Math.min(mine.size(), max - due.size())));
       }
       List<OutboxItem> claimed = new ArrayList<>();
       for (Object[] d : due) {
