@@ -50,6 +50,9 @@ import org.crisishub.support.TwilioWebhook;
  * <p>The hub runs twice on the same data: first with a fast SMS rate (everything is sent, but one
  * message Twilio refused for good and one it answered 500, which waits 5 minutes for its retry), then
  * with a rate of one message per 1,000 s, so the SMS queued in that run stay in the outbox, never tried.
+ *
+ * <p>An older release may lack templates, triage (watch terms, help threads) or the chained audit:
+ * the writer asks the API (404) and leaves those out, and says so under {@code features}.
  */
 public final class ReleaseFixtureWriter {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
