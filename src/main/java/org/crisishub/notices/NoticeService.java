@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +16,6 @@ import org.crisishub.core.IncidentAccess;
 import org.crisishub.core.IncidentAccess.Act;
 import org.crisishub.domain.Actor;
 import org.crisishub.domain.Area;
-import org.crisishub.domain.Cap;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
@@ -65,9 +63,11 @@ public final class NoticeService {
     this.senderDomain = URI.create(publicUrl).getHost();
     this.smsQueued = smsQueued;
     this.templates = new TemplateService(store, clock);
+    this.drafts = new NoticeDrafts(store, templates, clock);
   }
 
   private final TemplateService templates;
+  private final NoticeDrafts drafts;
 
   /** The notice templates of this hub (drafts made from them go through {@link #draft}). */
   public TemplateService templates() {
@@ -161,197 +161,21 @@ public final class NoticeService {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Drafts a notice from request fields; the author needs the {@code publisher} role. */
+  /** Drafts a notice from request fields (or a template); the author needs the {@code publisher} role. */
   public Future<View> draft(Responder who, JsonNode in) {
     if (!who.can(Responder.PUBLISHER)) {
       return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "drafting needs the publisher role"));
     }
-    if (in.has("template")) {
-      return draftFromTemplate(who, in);
-    }
-    ObjectNode d;
-    String code;
-    try {
-      code = CheckInRequest.normaliseIncident(text(in, "incident", 16, true));
-      d = JSON.createObjectNode();
-      d.put("incident", code);
-      String headline = text(in, "headline", 160, true);
-      d.put("headline", headline);
-      d.put("body", text(in, "body", 4000, true));
-      String event = text(in, "event", 160, false);
-      d.put("event", event == null ? headline : event);
-      String category = text(in, "category", 20, false);
-      d.put("category", category == null ? "Safety" : Cap.canonical("category", category, Cap.CATEGORY));
-      d.put("severity", Cap.canonical("severity", text(in, "severity", 20, true), Cap.SEVERITY));
-      d.put("urgency", Cap.canonical("urgency", text(in, "urgency", 20, true), Cap.URGENCY));
-      d.put("certainty", Cap.canonical("certainty", text(in, "certainty", 20, true), Cap.CERTAINTY));
-      String area = text(in, "area", 200, false);
-      if (area != null) {
-        d.put("area", area);
-      }
-      String expires = expires(text(in, "expires", 40, false));
-      if (expires != null) {
-        d.put("expires", expires);
-      }
-      String msgType = text(in, "msgType", 10, false);
-      d.put("msgType", msgType == null ? "Alert" : Cap.canonical("msgType", msgType, Cap.MSG_TYPE));
-      String references = text(in, "references", 64, false);
-      boolean needsRef = !d.path("msgType").asText().equals("Alert");
-      if (needsRef && references == null) {
-        throw HubException.invalid("an Update or Cancel needs references: the id of the notice it replaces");
-      }
-      if (!needsRef && references != null) {
-        throw HubException.invalid("references is only for msgType Update or Cancel");
-      }
-      if (references != null) {
-        d.put("references", references);
-      }
-    } catch (HubException e) {
-      return Future.failedFuture(e);
-    }
-    return store.incident(code).compose(inc -> {
-      if (inc.isEmpty()) {
-        return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
-      }
-      if (!IncidentAccess.allows(inc.get(), Actor.of(who), Act.DRAFT)) {
-        return Future.failedFuture(forbiddenFor(inc.get(), who, Act.DRAFT));
-      }
-      if (!inc.get().open()) {
-        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
-      }
-      Future<Void> refOk = !d.has("references") ? Future.succeededFuture()
-          : store.notice(d.path("references").asText()).compose(ref -> {
-            if (ref.isEmpty() || !ref.get().incident().equals(code) || !"published".equals(ref.get().state())) {
-              return Future.failedFuture(HubException.invalid(
-                  "references must be the id of a current published notice of " + code));
-            }
-            return Future.succeededFuture();
-          });
-      return refOk.compose(x -> insertDraft(who, code, d, d.path("headline").asText()));
-    });
+    return drafts.draft(who, in).map(this::view);
   }
 
-  private Future<View> insertDraft(Responder who, String code, ObjectNode d, String auditDetail) {
-    String id = UUID.randomUUID().toString();
-    d.put("id", id);
-    Instant expires = d.has("expires") ? Instant.parse(d.path("expires").asText()) : null;
-    NoticeRecord rec = new NoticeRecord(id, code, who.username(), who.agency(), "draft", null, d.toString(), null,
-        expires, clock.instant(), null);
-    return store.insertNotice(rec).map(v -> view(rec));
-  }
-
-  private static final Set<String> TEMPLATE_FIELDS = Set.of("incident", "template", "values", "expires");
-
-  /**
-   * A draft from the latest approved version of a template of the author's agency, with only its
-   * placeholder values filled in: {@code {incident, template, values, expires?}} and nothing else.
-   */
-  private Future<View> draftFromTemplate(Responder who, JsonNode in) {
-    String code;
-    String templateId;
-    java.util.Map<String, String> values;
-    String expires;
-    try {
-      for (var it = in.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
-        if (!TEMPLATE_FIELDS.contains(f)) {
-          throw HubException.invalid("with a template only incident, values and expires may be given, not " + f);
-        }
-      }
-      code = CheckInRequest.normaliseIncident(text(in, "incident", 16, true));
-      templateId = text(in, "template", 64, true);
-      values = TemplateService.values(in.get("values"));
-      expires = expires(text(in, "expires", 40, false));
-    } catch (HubException e) {
-      return Future.failedFuture(e);
-    }
-    return store.incident(code).compose(inc -> {
-      if (inc.isEmpty()) {
-        return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
-      }
-      if (!IncidentAccess.allows(inc.get(), Actor.of(who), Act.DRAFT)) {
-        return Future.failedFuture(forbiddenFor(inc.get(), who, Act.DRAFT));
-      }
-      if (!inc.get().open()) {
-        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
-      }
-      return templates.forNotice(who, templateId, values).compose(f -> {
-        var c = f.view().content();
-        var main = f.texts().get(0);
-        ObjectNode d = JSON.createObjectNode();
-        d.put("incident", code);
-        d.put("headline", main.headline());
-        d.put("body", main.body());
-        d.put("language", main.language());
-        if (f.texts().size() > 1) {
-          var vs = d.putArray("variants");
-          for (var t : f.texts().subList(1, f.texts().size())) {
-            vs.addObject().put("language", t.language()).put("headline", t.headline()).put("body", t.body());
-          }
-        }
-        d.put("event", f.event() == null ? main.headline() : f.event());
-        d.put("category", c.category());
-        d.put("severity", c.severity());
-        d.put("urgency", c.urgency());
-        d.put("certainty", c.certainty());
-        if (c.area() != null) {
-          d.put("area", c.area());
-        }
-        if (expires != null) {
-          d.put("expires", expires);
-        }
-        d.put("msgType", "Alert");
-        d.putObject("template").put("id", f.view().template().id()).put("version", f.view().version().version());
-        return insertDraft(who, code, d, "template " + templateId + " version " + f.view().version().version());
-      });
-    });
-  }
-
-  /** {@code expires} as given (null when absent), checked: an RFC 3339 time in the future. */
-  private String expires(String expires) {
-    if (expires == null) {
-      return null;
-    }
-    Instant e;
-    try {
-      e = Instant.parse(expires);
-    } catch (DateTimeParseException ex) {
-      throw HubException.invalid("expires must be an RFC 3339 time such as 2026-11-22T18:00:00Z");
-    }
-    if (!e.isAfter(clock.instant())) {
-      throw HubException.invalid("expires must be in the future");
-    }
-    return Rfc3339.seconds(e);
-  }
-
-  private static HubException forbiddenFor(Incident inc, Responder who, Act act) {
+  static HubException forbiddenFor(Incident inc, Responder who, Act act) {
     try {
       IncidentAccess.require(inc, Actor.of(who), act);
       return HubException.forbidden();
     } catch (HubException e) {
       return e;
     }
-  }
-
-  private static String text(JsonNode in, String field, int max, boolean required) {
-    JsonNode v = in.get(field);
-    if (v == null || v.isNull()) {
-      if (required) {
-        throw HubException.invalid(field + " is required");
-      }
-      return null;
-    }
-    if (!v.isTextual()) {
-      throw HubException.invalid(field + " must be a string");
-    }
-    String s = v.textValue().strip();
-    if (s.isEmpty() && required) {
-      throw HubException.invalid(field + " is required");
-    }
-    if (s.codePointCount(0, s.length()) > max) {
-      throw HubException.invalid(field + " must be at most " + max + " characters");
-    }
-    return s.isEmpty() ? null : s;
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.crisishub.support.Api;
+import org.crisishub.support.Closer;
 import org.crisishub.support.FakeTwilio;
 import org.crisishub.support.HubCluster;
 import org.crisishub.support.TwilioWebhook;
@@ -44,7 +45,7 @@ class ClusterIT {
   Path dir;
   Vertx vertx;
   FakeTwilio twilio;
-  final List<AutoCloseable> closing = new ArrayList<>();
+  final Closer closing = new Closer();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -54,26 +55,16 @@ class ClusterIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    AssertionError failure = null;
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      try {
-        closing.get(i).close();
-      } catch (AssertionError e) {
-        failure = e;
-      } catch (Exception e) {
-        // keep closing
-      }
-    }
-    twilio.close();
-    vertx.close().await(10, TimeUnit.SECONDS);
-    if (failure != null) {
-      throw failure;
+    try {
+      closing.close();
+    } finally {
+      twilio.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
   <T extends AutoCloseable> T closeLater(T c) {
-    closing.add(c);
-    return c;
+    return closing.add(c);
   }
 
   Map<String, String> env() {

@@ -112,10 +112,7 @@ class MonitoringIT {
       // Bob asks to follow Alice: she is asked by SMS too, through the outbox.
       assertEquals(201, api.post("/api/v1/follows", bob, "{\"phone\":\"+15551234567\"}").status());
 
-      assertEquals(201, api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"dispatch\",\"password\":"
-          + "\"a long password\",\"agency\":\"County EMS\",\"roles\":[\"publisher\",\"approver\"]}").status());
-      String r = api.post("/api/v1/responders/sessions", null,
-          "{\"username\":\"dispatch\",\"password\":\"a long password\"}").json().path("token").asText();
+      String r = api.responder(ADMIN, "dispatch", "a long password", "County EMS", "[\"publisher\",\"approver\"]");
       assertEquals(201, api.post("/api/v1/incidents", r, "{\"code\":\"FLOOD7\",\"name\":\"River flood\"}").status());
       var ci = api.post("/api/v1/checkins", alice, "{\"status\":\"need_help\",\"incident\":\"FLOOD7\"}");
       assertEquals(201, ci.status(), ci.text());

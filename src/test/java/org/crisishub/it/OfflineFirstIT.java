@@ -155,11 +155,7 @@ class OfflineFirstIT {
   @Test
   @DisplayName("help: acknowledging tells the person (help_update with agency and time); GET /help/{id} for them and responders only")
   void helpState() {
-    var created = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"rita\",\"password\":\"correct horse rita\","
-        + "\"agency\":\"Red Cross\",\"roles\":[\"publisher\"]}");
-    assertEquals(201, created.status(), created.text());
-    String rita = api.post("/api/v1/responders/sessions", null,
-        "{\"username\":\"rita\",\"password\":\"correct horse rita\"}").json().path("token").asText();
+    String rita = api.responder(ADMIN, "rita", "correct horse rita", "Red Cross", "[\"publisher\"]");
     assertEquals(201, api.post("/api/v1/incidents", rita, "{\"code\":\"HELP9\",\"name\":\"Help test\"}").status());
     String a = newPhone(), c = newPhone();
     String ta = api.login(a), tc = api.login(c);
@@ -288,11 +284,7 @@ class OfflineFirstIT {
   @Test
   @DisplayName("HEAD on every GET route answers as GET would, same status and headers, without a body")
   void headIsGetWithoutBody() throws Exception {
-    var created = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"hana\",\"password\":\"correct horse hana\","
-        + "\"agency\":\"Head Agency\",\"roles\":[\"publisher\"]}");
-    assertEquals(201, created.status(), created.text());
-    String hana = api.post("/api/v1/responders/sessions", null,
-        "{\"username\":\"hana\",\"password\":\"correct horse hana\"}").json().path("token").asText();
+    String hana = api.responder(ADMIN, "hana", "correct horse hana", "Head Agency", "[\"publisher\"]");
     assertEquals(201, api.post("/api/v1/incidents", hana, "{\"code\":\"HEAD1\",\"name\":\"Head test\"}").status());
     String person = api.login(newPhone());
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("/assets/hub\\.js\\?v=[0-9a-f]{12}")

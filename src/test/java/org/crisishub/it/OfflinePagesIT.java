@@ -131,12 +131,7 @@ class OfflinePagesIT {
   }
 
   static String responderToken(String user, String agency) {
-    Api.Resp created = api.call(io.vertx.core.http.HttpMethod.POST, "/api/v1/admin/responders", null,
-        "{\"username\":\"" + user + "\",\"password\":\"a long password\",\"agency\":\"" + agency + "\","
-            + "\"roles\":[\"publisher\",\"approver\"]}", "Authorization", "Bearer " + ADMIN);
-    assertEquals(201, created.status(), created.toString());
-    return api.post("/api/v1/responders/sessions", null,
-        "{\"username\":\"" + user + "\",\"password\":\"a long password\"}").json().path("token").asText();
+    return api.responder(ADMIN, user, "a long password", agency, "[\"publisher\",\"approver\"]");
   }
 
   @Test

@@ -151,11 +151,6 @@ class PeopleIT {
   }
 
   static String responderToken() {
-    Api.Resp created = api.call(HttpMethod.POST, "/api/v1/admin/responders", null,
-        "{\"username\":\"people-it\",\"password\":\"a long password\",\"agency\":\"Red Cross\","
-            + "\"roles\":[\"publisher\",\"approver\"]}", "Authorization", "Bearer " + ADMIN);
-    assertEquals(201, created.status(), created.toString());
-    return api.post("/api/v1/responders/sessions", null,
-        "{\"username\":\"people-it\",\"password\":\"a long password\"}").json().path("token").asText();
+    return api.responder(ADMIN, "people-it", "a long password", "Red Cross", "[\"publisher\",\"approver\"]");
   }
 }

@@ -58,11 +58,7 @@ class StrictInputIT {
     hub = TestHub.start(dir, Map.of("HUB_ADMIN_TOKEN", ADMIN, "HUB_RATE_LIMITS", "off"));
     api = new Api(hub.vertx, hub.port());
     raw = WebClient.create(hub.vertx);
-    var r = api.post("/api/v1/admin/responders", ADMIN, "{\"username\":\"rita\",\"password\":\"correct horse rita\","
-        + "\"agency\":\"County EMS\",\"roles\":[\"publisher\",\"approver\"]}");
-    assertEquals(201, r.status(), r.text());
-    responder = api.post("/api/v1/responders/sessions", null,
-        "{\"username\":\"rita\",\"password\":\"correct horse rita\"}").json().path("token").asText();
+    responder = api.responder(ADMIN, "rita", "correct horse rita", "County EMS", "[\"publisher\",\"approver\"]");
     assertEquals(201, api.post("/api/v1/incidents", responder, "{\"code\":\"QUAKE3\",\"name\":\"Quake\"}").status());
   }
 

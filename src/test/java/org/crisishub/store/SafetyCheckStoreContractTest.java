@@ -3,13 +3,10 @@ package org.crisishub.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.crisishub.domain.Area;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckInRequest;
@@ -19,36 +16,18 @@ import org.crisishub.domain.Status;
 import org.crisishub.store.SafetyCheckStore.Check;
 import org.crisishub.store.SafetyCheckStore.Member;
 import org.crisishub.store.SafetyCheckStore.Tallies;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The contract every {@link SafetyCheckStore} keeps; one subclass per engine supplies the store. */
-public abstract class SafetyCheckStoreContractTest {
-  protected Vertx vertx;
-  protected Store store;
+public abstract class SafetyCheckStoreContractTest extends StoreTestBase {
   protected SafetyCheckStore checks;
   static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
-  protected abstract Store newStore(Vertx vertx) throws Exception;
-
   @BeforeEach
-  void open() throws Exception {
-    vertx = Vertx.vertx();
-    store = newStore(vertx);
-    await(store.start());
+  void concern() {
     checks = store.safetyChecks();
-  }
-
-  @AfterEach
-  void shut() throws Exception {
-    await(store.close());
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.await(20, TimeUnit.SECONDS);
   }
 
   static Check draft(String id, String incident, Instant at, boolean needsApproval) {

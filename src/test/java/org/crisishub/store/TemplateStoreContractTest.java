@@ -6,45 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.crisishub.store.TemplateStore.Template;
 import org.crisishub.store.TemplateStore.Version;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The contract every {@link TemplateStore} keeps; one subclass per engine supplies the store. */
-public abstract class TemplateStoreContractTest {
-  protected Vertx vertx;
-  protected Store store;
+public abstract class TemplateStoreContractTest extends StoreTestBase {
   protected TemplateStore templates;
   static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
   /** Content with characters a careless engine would mangle (JSON escapes, astral, Lua-special). */
   static final String CONTENT = "{\"headline\":\"Abri ouvert à {place} 🏠 \\\"%s\\\" [[x]] \\u2028\"}";
 
-  protected abstract Store newStore(Vertx vertx) throws Exception;
-
   @BeforeEach
-  void open() throws Exception {
-    vertx = Vertx.vertx();
-    store = newStore(vertx);
-    await(store.start());
+  void concern() {
     templates = store.templates();
-  }
-
-  @AfterEach
-  void shut() throws Exception {
-    await(store.close());
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.await(20, TimeUnit.SECONDS);
   }
 
   @Test

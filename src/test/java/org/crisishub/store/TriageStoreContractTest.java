@@ -3,51 +3,30 @@ package org.crisishub.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Status;
 import org.crisishub.store.TriageStore.HelpMessage;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The contract every {@link TriageStore} keeps (watch terms, matches, help threads); one subclass per engine. */
-public abstract class TriageStoreContractTest {
-  protected Vertx vertx;
-  protected Store store;
+public abstract class TriageStoreContractTest extends StoreTestBase {
   protected TriageStore triage;
   static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
-  protected abstract Store newStore(Vertx vertx) throws Exception;
-
   @BeforeEach
-  void open() throws Exception {
-    vertx = Vertx.vertx();
-    store = newStore(vertx);
-    await(store.start());
+  void concern() {
     triage = store.triage();
-  }
-
-  @AfterEach
-  void shut() throws Exception {
-    await(store.close());
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.await(20, TimeUnit.SECONDS);
   }
 
   private CheckInResult help(String phone, String incident, String note, Instant at) throws Exception {

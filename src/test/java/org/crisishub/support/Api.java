@@ -106,6 +106,25 @@ public final class Api implements AutoCloseable {
     return r.json().path("token").asText();
   }
 
+  /**
+   * Creates responder {@code user} of {@code agency} with {@code rolesJson} (a JSON array) and
+   * {@code password} through the admin route, then signs it in: its session token. Fails the test
+   * unless the account is created (201) and signs in (200).
+   */
+  public String responder(String adminToken, String user, String password, String agency, String rolesJson) {
+    Resp created = post("/api/v1/admin/responders", adminToken, "{\"username\":\"" + user + "\",\"password\":\""
+        + password + "\",\"agency\":\"" + agency + "\",\"roles\":" + rolesJson + "}");
+    if (created.status() != 201) {
+      throw new AssertionError("create responder " + user + ": " + created);
+    }
+    Resp session = post("/api/v1/responders/sessions", null, "{\"username\":\"" + user + "\",\"password\":\""
+        + password + "\"}");
+    if (session.status() != 200) {
+      throw new AssertionError("responder session " + user + ": " + session);
+    }
+    return session.json().path("token").asText();
+  }
+
   @Override
   public void close() {
     client.close();
