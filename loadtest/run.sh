@@ -55,6 +55,7 @@ stop_server() {
   for p in $EXTRA_PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; EXTRA_PIDS=
   if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=""; fi
   if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
+  if [ -n "${EXTRA_DATA:-}" ]; then rm -rf $EXTRA_DATA; EXTRA_DATA=""; fi
 }
 
 start_redis() {
@@ -140,6 +141,20 @@ sweep() {
   start_peer "$peer_port"
   [ "${SWEEP_BASELINE:-1}" = 1 ] && start_baseline_beside "$base_port"
   local targets="hub=$hub_url,peer=http://127.0.0.1:$peer_port"
+  # HUB_JAR_B=other.jar: a second hub from another build beside the first (port PORT+12, its own data
+  # folder, same core), stepped in the same run as "hub-b": a before/after in one series.
+  if [ -n "${HUB_JAR_B:-}" ]; then
+    local b_port=$((PORT + 12)) b_data; b_data=$(mktemp -d); EXTRA_DATA="${EXTRA_DATA:-} $b_data"
+    (
+      export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$b_port HUB_DATA_DIR=$b_data HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
+        HUB_PUBLIC_URL=http://127.0.0.1:$b_port HUB_WS_QUEUE_FRAMES=1024 HUB_ADMIN_TOKEN=$ADMIN_TOKEN
+      pin "$HUB_CORE" java ${HUB_JAVA_OPTS_B:-${HUB_JAVA_OPTS:--Xmx2g -Xmn64m}} -jar "$HUB_JAR_B"
+    ) > "$OUT/hub-b.log" 2>&1 &
+    EXTRA_PIDS="$EXTRA_PIDS $!"
+    for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$b_port/health/ready" >/dev/null && break; sleep 0.5; done
+    curl -sf "http://127.0.0.1:$b_port/health/ready" >/dev/null || { echo "hub-b did not start; see $OUT/hub-b.log" >&2; exit 1; }
+    targets="$targets,hub-b=http://127.0.0.1:$b_port"
+  fi
   [ "${SWEEP_BASELINE:-1}" = 1 ] && targets="$targets,baseline=http://127.0.0.1:$base_port"
   generate fanout-sweep --targets "$targets" --subjects 100 --followers 10 "$@"
   curl -s "$hub_url/metrics" | grep '^hub_' >> "$OUT/metrics-fanout-sweep.txt" || true

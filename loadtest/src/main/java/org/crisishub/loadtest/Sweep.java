@@ -36,8 +36,9 @@ import org.HdrHistogram.Histogram;
  * second × followers). At each rate every target runs one open-loop step of {@code --step} seconds
  * in turn (the order rotates from rate to rate), latency from each check-in's intended send time to
  * its receipt, then waits up to {@code --drain} seconds for the rest. A target's knee is the highest
- * rate whose p99 ≤ {@code --limit-ms} with every delivery received; after two failing rates in a row a
- * target is not stepped further. Beside the generator's figures each step records the server's own
+ * rate whose p99 ≤ {@code --limit-ms} with every delivery received; its throughput knee the highest
+ * rate it kept up with (every delivery received, at ≥ 95 % of the rate). After two rates in a row that
+ * a target did not keep up with it is not stepped further. Beside the generator's figures each step records the server's own
  * counters from its {@code /metrics} (the hub's commits, check-ins, deliveries, coalesced frames,
  * consent checks, GC; the peer's check-ins and deliveries) and the machine's load average.
  */
@@ -68,6 +69,7 @@ final class Sweep {
     volatile Step current;
     int failures;
     Integer knee;
+    Integer throughputKnee;
 
     Side(Target target) {
       this.target = target;
@@ -168,14 +170,19 @@ final class Sweep {
             }
           }
         }
-        boolean ok = st.delivered.get() >= expected && row.get("p99").asDouble() <= limitMs;
+        boolean all = st.delivered.get() >= expected;
+        boolean ok = all && row.get("p99").asDouble() <= limitMs;
+        // Kept up: every delivery received, at ≥ 95 % of the intended rate within the step and its drain.
+        boolean keptUp = all && row.get("deliveriesPerSecond").asDouble() >= 0.95 * rate;
         row.put("withinLimit", ok);
-        if (ok) {
-          s.failures = 0;
+        row.put("keptUp", keptUp);
+        if (ok && (s.knee == null || rate > s.knee)) {
           s.knee = rate;
-        } else {
-          s.failures++;
         }
+        if (keptUp && (s.throughputKnee == null || rate > s.throughputKnee)) {
+          s.throughputKnee = rate;
+        }
+        s.failures = keptUp ? 0 : s.failures + 1;
         System.out.printf("%n%-9s %7d/s intended: p50 %8.1f ms  p99 %8.1f ms  %7d/s delivered  %d of %d  gaps %d  load %s  %s%n",
             s.target.name(), rate, row.get("p50").asDouble(), row.get("p99").asDouble(),
             row.get("deliveriesPerSecond").asLong(), st.delivered.get(), expected, st.gaps.get(), load, c);
@@ -184,14 +191,22 @@ final class Sweep {
       }
     }
     ObjectNode knees = out.putObject("knees");
+    ObjectNode tknees = out.putObject("throughputKnees");
     for (Side s : sides) {
       knees.put(s.target.name(), s.knee == null ? 0 : s.knee);
+      tknees.put(s.target.name(), s.throughputKnee == null ? 0 : s.throughputKnee);
       g.report.figures.put("knee " + s.target.name(), s.knee == null ? 0 : s.knee);
+      g.report.figures.put("throughput knee " + s.target.name(), s.throughputKnee == null ? 0 : s.throughputKnee);
     }
     if (knees.has("hub") && knees.has("peer") && knees.get("peer").asInt() > 0) {
       double ratio = knees.get("hub").asDouble() / knees.get("peer").asDouble();
       out.put("kneeRatioHubToPeer", Math.round(ratio * 100) / 100.0);
       g.report.figures.put("knee ratio hub/peer", Math.round(ratio * 100) / 100.0);
+    }
+    if (tknees.has("hub") && tknees.has("peer") && tknees.get("peer").asInt() > 0) {
+      double ratio = tknees.get("hub").asDouble() / tknees.get("peer").asDouble();
+      out.put("throughputKneeRatioHubToPeer", Math.round(ratio * 100) / 100.0);
+      g.report.figures.put("throughput knee ratio hub/peer", Math.round(ratio * 100) / 100.0);
     }
     out.put("loadAtEnd", loadAverage());
     Path dir = Path.of(g.opt("out", "loadtest/results"));
@@ -387,14 +402,17 @@ final class Sweep {
       }
       sb.append('\n');
     }
-    Map<String, List<Double>> knees = new LinkedHashMap<>();
-    for (JsonNode r : runs) {
-      r.path("knees").properties().forEach(e -> knees.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().asDouble()));
-    }
-    sb.append("\nknees (highest rate with p99 ≤ 100 ms and every delivery received), median [runs]: ");
-    knees.forEach((t, v) -> sb.append(String.format(Locale.ROOT, "%s %,.0f %s; ", t, median(v), v)));
-    if (knees.containsKey("hub") && knees.containsKey("peer")) {
-      sb.append(String.format(Locale.ROOT, "hub/peer %.2f", median(knees.get("hub")) / median(knees.get("peer"))));
+    for (String kind : new String[] {"knees", "throughputKnees"}) {
+      Map<String, List<Double>> knees = new LinkedHashMap<>();
+      for (JsonNode r : runs) {
+        r.path(kind).properties().forEach(e -> knees.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().asDouble()));
+      }
+      sb.append(kind.equals("knees") ? "\nknees (highest rate with p99 ≤ 100 ms and every delivery received), median [runs]: "
+          : "\nthroughput knees (highest rate kept up with: every delivery received at ≥ 95 % of the rate), median [runs]: ");
+      knees.forEach((t, v) -> sb.append(String.format(Locale.ROOT, "%s %,.0f %s; ", t, median(v), v)));
+      if (knees.containsKey("hub") && knees.containsKey("peer")) {
+        sb.append(String.format(Locale.ROOT, "hub/peer %.2f", median(knees.get("hub")) / median(knees.get("peer"))));
+      }
     }
     return sb.toString();
   }
