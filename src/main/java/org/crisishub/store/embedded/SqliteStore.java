@@ -329,11 +329,13 @@ public final class SqliteStore implements Store {
         }
       }
       List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
+      CheckInResult result = new CheckInResult(ci, recipients.size(), recipients, false, help,
+          SqliteTriage.stamps(c, help));
       if (!late) {
         // Last, so an operation that fails (and is undone) never leaves its time here.
         batchTimes.put(ci.phone(), new long[] {time.toEpochMilli(), req.madeAt() != null ? 1 : 0});
       }
-      return new CheckInResult(ci, recipients.size(), recipients, false, help);
+      return result;
     });
   }
 
