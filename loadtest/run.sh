@@ -5,6 +5,8 @@
 #
 #   loadtest/run.sh SCENARIO [generator options]     one run (see loadtest/README.md)
 #   loadtest/run.sh all                              every scenario 3 times, plus the baseline
+#   loadtest/run.sh sweep [--rates …] [--step S]     issue 23: fan-out rate sweep, hub vs Socket.IO peer
+#                                                    vs baseline in one run (SWEEPS=3: three, and medians)
 #
 # Environment: HUB_CORE (default 0), GEN_CORE (default 1), PORT (default 18080), SOURCES
 # (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4: source addresses for many connections),
@@ -53,6 +55,7 @@ stop_server() {
   for p in $EXTRA_PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; EXTRA_PIDS=
   if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=""; fi
   if [ -n "$DATA" ]; then rm -rf "$DATA"; DATA=""; fi
+  if [ -n "${EXTRA_DATA:-}" ]; then rm -rf $EXTRA_DATA; EXTRA_DATA=""; fi
 }
 
 start_redis() {
@@ -101,6 +104,61 @@ start_baseline() {
   SERVER_PID=$!
   for _ in $(seq 1 60); do grep -q listening "$OUT/baseline.log" 2>/dev/null && return 0; sleep 0.5; done
   echo "baseline did not start" >&2; exit 1
+}
+
+# The Socket.IO peer of issue 23 (loadtest/peer: Node 20, socket.io 4.8, rooms, no storage), pinned to
+# the hub's core. npm ci installs it from the committed package-lock.json the first time.
+start_peer() {
+  local port=$1
+  command -v node >/dev/null || { echo "the peer needs node (20 or later)" >&2; exit 1; }
+  [ -d loadtest/peer/node_modules/socket.io ] || (cd loadtest/peer && npm ci --no-audit --no-fund --loglevel=error)
+  : > "$OUT/peer.log"
+  ( pin "$HUB_CORE" node loadtest/peer/server.js "$port" ) > "$OUT/peer.log" 2>&1 &
+  EXTRA_PIDS="$EXTRA_PIDS $!"
+  for _ in $(seq 1 60); do grep -q listening "$OUT/peer.log" 2>/dev/null && return 0; sleep 0.5; done
+  echo "the peer did not start; see $OUT/peer.log" >&2; exit 1
+}
+
+# BaselineServer on another port beside the hub (the sweep's third target), pinned to the hub's core.
+start_baseline_beside() {
+  local port=$1
+  : > "$OUT/baseline.log"
+  ( pin "$HUB_CORE" java -Xmx2g -Xmn64m -cp loadtest/target/loadtest.jar org.crisishub.loadtest.BaselineServer "$port" ) \
+    > "$OUT/baseline.log" 2>&1 &
+  EXTRA_PIDS="$EXTRA_PIDS $!"
+  for _ in $(seq 1 60); do grep -q listening "$OUT/baseline.log" 2>/dev/null && return 0; sleep 0.5; done
+  echo "baseline did not start" >&2; exit 1
+}
+
+# Issue 23's fan-out sweep: hub, Socket.IO peer and BaselineServer all on the hub's core, one
+# generator on the other stepping the rate against each in turn (loadtest/README.md). SWEEPS=N
+# repeats it N times, each with fresh servers; `Sweep` then prints the medians and draws the chart.
+sweep() {
+  local peer_port=${PEER_PORT:-$((PORT + 10))} base_port=${BASELINE_PORT:-$((PORT + 11))}
+  echo "sweep at $(date -u +%H:%M:%S) UTC, $(uptime)"
+  start_hub
+  local hub_url=$URLS
+  start_peer "$peer_port"
+  [ "${SWEEP_BASELINE:-1}" = 1 ] && start_baseline_beside "$base_port"
+  local targets="hub=$hub_url,peer=http://127.0.0.1:$peer_port"
+  # HUB_JAR_B=other.jar: a second hub from another build beside the first (port PORT+12, its own data
+  # folder, same core), stepped in the same run as "hub-b": a before/after in one series.
+  if [ -n "${HUB_JAR_B:-}" ]; then
+    local b_port=$((PORT + 12)) b_data; b_data=$(mktemp -d); EXTRA_DATA="${EXTRA_DATA:-} $b_data"
+    (
+      export HUB_HTTP_HOST=127.0.0.1 HUB_HTTP_PORT=$b_port HUB_DATA_DIR=$b_data HUB_RATE_LIMITS=off HUB_TOKEN_SECRET=$SECRET \
+        HUB_PUBLIC_URL=http://127.0.0.1:$b_port HUB_WS_QUEUE_FRAMES=1024 HUB_ADMIN_TOKEN=$ADMIN_TOKEN
+      pin "$HUB_CORE" java ${HUB_JAVA_OPTS_B:-${HUB_JAVA_OPTS:--Xmx2g -Xmn64m}} -jar "$HUB_JAR_B"
+    ) > "$OUT/hub-b.log" 2>&1 &
+    EXTRA_PIDS="$EXTRA_PIDS $!"
+    for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$b_port/health/ready" >/dev/null && break; sleep 0.5; done
+    curl -sf "http://127.0.0.1:$b_port/health/ready" >/dev/null || { echo "hub-b did not start; see $OUT/hub-b.log" >&2; exit 1; }
+    targets="$targets,hub-b=http://127.0.0.1:$b_port"
+  fi
+  [ "${SWEEP_BASELINE:-1}" = 1 ] && targets="$targets,baseline=http://127.0.0.1:$base_port"
+  generate fanout-sweep --targets "$targets" --subjects 100 --followers 10 "$@"
+  curl -s "$hub_url/metrics" | grep '^hub_' >> "$OUT/metrics-fanout-sweep.txt" || true
+  stop_server
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -184,6 +242,10 @@ if [ "${1:-}" = all ]; then
     one sms-storm --rate "${SMS_RATE:-1000}" --duration 15
     one slow-headers --attackers "${ATTACKERS:-1500}" --drip-seconds 5 --subjects 10 --followers 50 --rate 100 --duration 15
   done
+elif [ "${1:-}" = sweep ]; then
+  shift
+  for i in $(seq 1 "${SWEEPS:-1}"); do sweep "$@"; done
+  java -cp loadtest/target/loadtest.jar org.crisishub.loadtest.Sweep "$OUT"
 else
   one "$@"
 fi

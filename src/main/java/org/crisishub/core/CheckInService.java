@@ -24,6 +24,7 @@ public final class CheckInService {
   private final Clock clock;
   private final MeterRegistry registry;
   private final Timer storeLatency;
+  private final io.micrometer.core.instrument.Counter consentChecks;
 
   private final Runnable smsQueued;
   private final HelpService help;
@@ -54,6 +55,10 @@ public final class CheckInService {
     this.storeLatency = Timer.builder("hub.checkin.store.latency")
         .description("time from a check-in request to its durable commit")
         .publishPercentiles(0.5, 0.99).register(registry);
+    this.consentChecks = io.micrometer.core.instrument.Counter.builder("hub.consent.checks")
+        .description("follow edges whose consent the store read as active in a check-in's own commit"
+            + " (one per recipient; a status frame goes only to these)")
+        .register(registry);
   }
 
   /**
@@ -85,6 +90,7 @@ public final class CheckInService {
         storeLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         CheckIn c = ar.result().checkIn();
         registry.counter("hub.checkins", "channel", c.channel().wire(), "status", c.status().wire()).increment();
+        consentChecks.increment(ar.result().recipients().size());
         notifyFollowers(c, ar.result().recipients());
         if (ar.result().recipients().stream().anyMatch(Follow::sms)) {
           smsQueued.run();

@@ -117,6 +117,7 @@ class CheckInServiceTest {
     assertEquals(r.checkIn().seq(), frame.getLong("seq"));
     assertEquals(List.of(r.checkIn()), recorded);
     assertEquals(1.0, registry.get("hub.checkins").tags("channel", "web", "status", "safe").counter().count());
+    assertEquals(1.0, registry.get("hub.consent.checks").counter().count(), "one active follow edge read, one recipient");
     assertEquals(0, smsWakes.get(), "no SMS follower: the outbox is not woken");
     assertNull(stranger.written.poll(), "a person who does not follow gets nothing");
   }
@@ -143,6 +144,7 @@ class CheckInServiceTest {
     // A later, different check-in arrives next: nothing was sent for the duplicate in between.
     CheckInResult third = await(service.record(request(Status.SAFE, null, null)));
     assertEquals(third.checkIn().seq(), new JsonObject(follower.next()).getLong("seq"));
+    assertEquals(2.0, registry.get("hub.consent.checks").counter().count(), "a duplicate reads no follow edge");
   }
 
   @Test

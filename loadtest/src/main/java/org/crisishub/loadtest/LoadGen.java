@@ -140,6 +140,7 @@ public final class LoadGen {
       case "sms-storm" -> g.smsStorm();
       case "slow-headers" -> g.slowHeaders();
       case "safety-check" -> g.safetyCheck();
+      case "fanout-sweep" -> new Sweep(g).run();
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     return g.report;
@@ -149,10 +150,22 @@ public final class LoadGen {
 
   /** A connected, authenticated client socket; {@code onText} sees every frame after {@code ready}. */
   Future<WebSocket> connect(String phone, java.util.function.Consumer<String> onText) {
+    return connect(baseline ? Sweep.Kind.BASELINE : Sweep.Kind.HUB, urls, phone, onText);
+  }
+
+  /**
+   * A connected client socket of a server of {@code kind} (the hub, {@code BaselineServer}, or the
+   * Socket.IO peer, see {@link SocketIo}) at one of {@code nodes} (by phone); {@code onText} sees every
+   * frame after the server's greeting (the hub's snapshot, the peer's namespace connect).
+   */
+  Future<WebSocket> connect(Sweep.Kind kind, List<URI> nodes, String phone, java.util.function.Consumer<String> onText) {
     WebSocketClient client = wsClients.get(Math.floorMod(nextClient.getAndIncrement(), wsClients.size()));
-    URI node = urls.get(Math.floorMod(phone.hashCode(), urls.size()));
+    URI node = nodes.get(Math.floorMod(phone.hashCode(), nodes.size()));
+    if (kind == Sweep.Kind.PEER) {
+      return SocketIo.connect(client, node, phone, onText);
+    }
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(node.getHost()).setPort(node.getPort())
-        .setURI(baseline ? "/ws?phone=" + URLEncoder.encode(phone, StandardCharsets.UTF_8) : "/api/v1/ws")
+        .setURI(kind == Sweep.Kind.BASELINE ? "/ws?phone=" + URLEncoder.encode(phone, StandardCharsets.UTF_8) : "/api/v1/ws")
         .setAllowOriginHeader(false);
     return client.connect(o).compose(ws -> {
       io.vertx.core.Promise<WebSocket> ready = io.vertx.core.Promise.promise();
@@ -184,12 +197,18 @@ public final class LoadGen {
   /** Opens {@code n} connections, at most 500 handshakes at a time. */
   List<WebSocket> connectAll(List<String> phones, java.util.function.Function<String, java.util.function.Consumer<String>> handler)
       throws Exception {
+    return connectAll(baseline ? Sweep.Kind.BASELINE : Sweep.Kind.HUB, urls, phones, handler);
+  }
+
+  /** As above, to a server of {@code kind} at {@code nodes}. */
+  List<WebSocket> connectAll(Sweep.Kind kind, List<URI> nodes, List<String> phones,
+      java.util.function.Function<String, java.util.function.Consumer<String>> handler) throws Exception {
     List<WebSocket> out = new ArrayList<>(java.util.Collections.nCopies(phones.size(), null));
     int window = 500;
     for (int from = 0; from < phones.size(); from += window) {
       List<Future<WebSocket>> batch = new ArrayList<>();
       for (int i = from; i < Math.min(phones.size(), from + window); i++) {
-        batch.add(connect(phones.get(i), handler.apply(phones.get(i))));
+        batch.add(connect(kind, nodes, phones.get(i), handler.apply(phones.get(i))));
       }
       Future.all(batch).await(120, TimeUnit.SECONDS);
       for (int i = 0; i < batch.size(); i++) {

@@ -78,6 +78,14 @@ public final class SqliteStore implements Store {
   private final java.time.ZoneId smsZone;
   private final Path file;
   private final BlockingQueue<WriteOp<?>> queue = new LinkedBlockingQueue<>();
+  /** {@link #latestTime}'s answers committed by earlier batches; writer thread only; cleared when large or after a purge. */
+  private final java.util.HashMap<String, long[]> latestTimes = new java.util.HashMap<>();
+  /** {@link #latestTime}'s answers of the batch being written; kept on commit, dropped on a rollback. */
+  private final java.util.HashMap<String, long[]> batchTimes = new java.util.HashMap<>();
+  /** A purge in the batch being written: on commit, what earlier batches learned is forgotten. */
+  private boolean batchPurged;
+  private static final long[] NO_STATUS = {-1, 0};
+  private static final int LATEST_TIMES_MAX = 200_000;
   private final List<Connection> readConnections = new CopyOnWriteArrayList<>();
   private final ThreadLocal<Connection> readConnection = new ThreadLocal<>();
   private final DistributionSummary batchSizes;
@@ -274,12 +282,12 @@ public final class SqliteStore implements Store {
         }
       }
       List<Follow> recipients = activeFollowers(c, req.phone());
-      CheckIn status = latest(c, req.phone());
+      long[] status = latestTime(c, req.phone());
       Instant time = req.madeAt() != null ? req.madeAt() : now;
       // Two check-ins both timed by the hub are ordered by seq (commit order), not by their
       // millisecond stamps: concurrent requests may reach the writer out of arrival order.
-      boolean late = status != null && time.isBefore(status.time())
-          && (req.madeAt() != null || status.madeAt() != null);
+      boolean late = status != null && time.isBefore(Instant.ofEpochMilli(status[0]))
+          && (req.madeAt() != null || status[1] != 0);
       CheckIn ci = new CheckIn(CHECKIN_IDS.generate().toString(), req.phone(), req.status(), req.note(),
           req.location(), req.incident(), req.channel(), now, seq, req.madeAt(), late);
       try (Stmt st = prepare(c,
@@ -321,7 +329,13 @@ public final class SqliteStore implements Store {
         }
       }
       List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
-      return new CheckInResult(ci, recipients.size(), recipients, false, help, SqliteTriage.stamps(c, help));
+      CheckInResult result = new CheckInResult(ci, recipients.size(), recipients, false, help,
+          SqliteTriage.stamps(c, help));
+      if (!late) {
+        // Last, so an operation that fails (and is undone) never leaves its time here.
+        batchTimes.put(ci.phone(), new long[] {time.toEpochMilli(), req.madeAt() != null ? 1 : 0});
+      }
+      return result;
     });
   }
 
@@ -385,6 +399,38 @@ public final class SqliteStore implements Store {
   @Override
   public Future<Optional<CheckIn>> latest(String phone) {
     return read(c -> Optional.ofNullable(latest(c, phone)));
+  }
+
+  /**
+   * The time of a person's status (latest check-in that was not late) as {@code [epoch ms of its
+   * time (madeAt, else at), 1 if it had a madeAt else 0]}, or null: what decides whether a new
+   * check-in is late. Writer thread only. Read from this batch's own check-ins first, then from what
+   * earlier batches committed, and only then from the table (two columns, not the whole row: the
+   * full-row read was a tenth of the hub's CPU in a check-in storm, issue 23). What a batch learns is
+   * kept only once it commits (see {@link #commit}).
+   */
+  private long[] latestTime(Connection c, String phone) throws SQLException {
+    long[] t = batchTimes.get(phone);
+    if (t == null) {
+      t = latestTimes.get(phone);
+    }
+    if (t != null) {
+      return t[0] < 0 ? null : t;
+    }
+    try (Stmt st = prepare(c, "SELECT at_ms, made_ms FROM checkins WHERE phone = ? AND late = 0 ORDER BY seq DESC LIMIT 1")) {
+      PreparedStatement ps = st.ps();
+      ps.setString(1, phone);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          long made = rs.getLong(2);
+          t = rs.wasNull() ? new long[] {rs.getLong(1), 0} : new long[] {made, 1};
+        } else {
+          t = NO_STATUS;
+        }
+      }
+    }
+    batchTimes.put(phone, t);
+    return t == NO_STATUS ? null : t;
   }
 
   private static CheckIn latest(Connection c, String phone) throws SQLException {
@@ -686,6 +732,9 @@ public final class SqliteStore implements Store {
       int deleted;
       // Without an incident (or naming none that exists): aged from when they were made. With an
       // incident: kept while it is open, deleted `retention` after it closed.
+      // Statuses may go: later check-ins of this batch read their times from the table again.
+      batchTimes.clear();
+      batchPurged = true;
       deleted = update(c, "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL"
           + " OR incident NOT IN (SELECT code FROM incidents)))"
           + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
@@ -1568,9 +1617,11 @@ public final class SqliteStore implements Store {
         // Something failed half-way: undo the whole batch and run it again, each operation in a
         // savepoint of its own, so the failing one is undone alone and its neighbours still commit.
         c.rollback();
+        forgetBatch();
         runInSavepoints(c, batch);
       }
       c.commit();
+      keepBatch();
       batchSizes.record(batch.size());
       completeAll(batch);
     } catch (SQLException | RuntimeException e) {
@@ -1580,12 +1631,28 @@ public final class SqliteStore implements Store {
       } catch (SQLException ex) {
         LOG.error("embedded store rollback failed", ex);
       }
+      forgetBatch();
       HubException failure = HubException.unavailable("store unavailable", e);
       for (WriteOp<?> op : batch) {
         op.error = failure;
       }
       completeAll(batch);
     }
+  }
+
+  /** After a commit: what the batch learned about people's status times holds from now on. */
+  private void keepBatch() {
+    if (batchPurged || latestTimes.size() + batchTimes.size() > LATEST_TIMES_MAX) {
+      latestTimes.clear();
+    }
+    latestTimes.putAll(batchTimes);
+    forgetBatch();
+  }
+
+  /** After a rollback: nothing the batch learned holds. */
+  private void forgetBatch() {
+    batchTimes.clear();
+    batchPurged = false;
   }
 
   /**

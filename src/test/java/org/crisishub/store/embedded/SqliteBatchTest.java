@@ -123,4 +123,42 @@ class SqliteBatchTest {
     // its beginning after each, so it stays near one round's size.
     assertTrue(last < afterFirst * 2, "WAL " + last + " bytes after 5 rounds, " + afterFirst + " after one");
   }
+  static CheckInRequest made(String phone, Instant madeAt) {
+    return new CheckInRequest(phone, Status.SAFE, null, null, null, Channel.WEB, null, madeAt);
+  }
+
+  @Test
+  @DisplayName("lateness within and across batches, also when a batch is rolled back and run again")
+  void lateAcrossBatchesAndRollback() throws Exception {
+    String p = "+15550002222";
+    // Sent together (they share batches): the status made at +100 s, a failing operation that makes its
+    // batch roll back and run again, then one made at +50 s, late against the first.
+    Future<org.crisishub.domain.CheckInResult> first = store.recordCheckIn(made(p, T0.plusSeconds(100)), T0.plusSeconds(200));
+    Future<Object> failing = store.write(c -> {
+      throw new SQLException("broken");
+    });
+    Future<org.crisishub.domain.CheckInResult> earlier = store.recordCheckIn(made(p, T0.plusSeconds(50)), T0.plusSeconds(200));
+    assertFalse(first.await(20, TimeUnit.SECONDS).checkIn().late());
+    failing.transform(ar -> Future.succeededFuture()).await(20, TimeUnit.SECONDS);
+    assertTrue(earlier.await(20, TimeUnit.SECONDS).checkIn().late());
+    // A later batch: still late against +100 s; one made after it is not, and is the status then.
+    assertTrue(store.recordCheckIn(made(p, T0.plusSeconds(60)), T0.plusSeconds(201)).await(20, TimeUnit.SECONDS)
+        .checkIn().late());
+    assertFalse(store.recordCheckIn(made(p, T0.plusSeconds(150)), T0.plusSeconds(202)).await(20, TimeUnit.SECONDS)
+        .checkIn().late());
+    assertTrue(store.recordCheckIn(made(p, T0.plusSeconds(120)), T0.plusSeconds(203)).await(20, TimeUnit.SECONDS)
+        .checkIn().late());
+  }
+
+  @Test
+  @DisplayName("a status deleted by retention no longer makes an older check-in late")
+  void purgedStatusIsForgotten() throws Exception {
+    String p = "+15550003333";
+    assertFalse(store.recordCheckIn(made(p, T0), T0).await(20, TimeUnit.SECONDS).checkIn().late());
+    assertTrue(store.recordCheckIn(made(p, T0.minusSeconds(60)), T0).await(20, TimeUnit.SECONDS).checkIn().late());
+    Instant later = T0.plus(java.time.Duration.ofDays(31));
+    assertEquals(2, store.purge(later, java.time.Duration.ofDays(30)).await(20, TimeUnit.SECONDS));
+    assertFalse(store.recordCheckIn(made(p, T0.minusSeconds(3600)), later).await(20, TimeUnit.SECONDS).checkIn().late(),
+        "no status left to be late against");
+  }
 }
