@@ -233,7 +233,7 @@ public final class Hub {
         help, triage, safety, follows, commands, conversation);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     org.crisishub.edge.HttpApi.Site site = new org.crisishub.edge.HttpApi.Site(registry, this::readiness,
-        config.smsNumber());
+        config.smsNumber(), config.mapTiles(), config.mapTilesOrigin());
     for (int i = 0; i < httpInstances(); i++) {
       routers.add(new org.crisishub.edge.HttpApi(vertx, site, areas).router());
     }

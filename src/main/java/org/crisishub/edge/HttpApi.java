@@ -52,8 +52,11 @@ public final class HttpApi {
    * @param registry the metrics scraped at {@code /metrics}
    * @param readiness succeeds while this node can serve ({@code /health/ready})
    * @param smsNumber the number people text ({@code HUB_SMS_NUMBER}), shown by {@code /api/v1/config}; null: none
+   * @param mapTiles the desk's map tile URL template ({@code HUB_MAP_TILES}), shown by {@code /api/v1/config}; null: none
+   * @param mapTilesOrigin that template's origin, which the pages' CSP allows images from; null: none
    */
-  public record Site(PrometheusMeterRegistry registry, Supplier<Future<Void>> readiness, String smsNumber) {
+  public record Site(PrometheusMeterRegistry registry, Supplier<Future<Void>> readiness, String smsNumber,
+      String mapTiles, String mapTilesOrigin) {
   }
 
   /** A reply: a status and a JSON body (null for 204). */
@@ -83,19 +86,31 @@ public final class HttpApi {
     this.vertx = vertx;
     this.site = site;
     this.areas = List.copyOf(areas);
+    this.csp = contentSecurityPolicy(site.mapTilesOrigin());
   }
 
-  private static void pageHeaders(io.vertx.ext.web.RoutingContext ctx) {
+  private final String csp;
+
+  /**
+   * The pages' policy: everything from the hub only; images also from the map tile server of
+   * {@code HUB_MAP_TILES} ({@code tilesOrigin}, {@code null} when none is configured).
+   */
+  static String contentSecurityPolicy(String tilesOrigin) {
+    return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+        + (tilesOrigin == null ? "" : " " + tilesOrigin) + ";"
+        + " connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self';"
+        + " frame-ancestors 'none'";
+  }
+
+  private void pageHeaders(io.vertx.ext.web.RoutingContext ctx) {
     ctx.response()
-        .putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-            + " connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self';"
-            + " frame-ancestors 'none'")
+        .putHeader("Content-Security-Policy", csp)
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer")
         .putHeader("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
   }
 
-  private static void page(io.vertx.ext.web.RoutingContext ctx, String file) {
+  private void page(io.vertx.ext.web.RoutingContext ctx, String file) {
     pageHeaders(ctx);
     WebAssets.shared().page(ctx, file);
   }
@@ -159,6 +174,13 @@ public final class HttpApi {
         Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource");
       }
     });
+    // Leaflet for the responder desk, from its WebJar (WebAssets): only the files it lists.
+    r.getWithRegex("/assets/(vendor/leaflet/(?:images/)?[A-Za-z0-9._-]+)").handler(ctx -> {
+      pageHeaders(ctx);
+      if (!web.asset(ctx, ctx.pathParam("param0"))) {
+        Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource");
+      }
+    });
     r.get("/sw.js").handler(ctx -> {
       pageHeaders(ctx);
       web.serviceWorker(ctx);
@@ -196,11 +218,15 @@ public final class HttpApi {
     });
 
     // Public settings the pages need, also while offline later (they keep a copy): the number people
-    // text for the sms: fallback, absent when there is none.
+    // text for the sms: fallback, absent when there is none; the responder desk's map tile URL
+    // template (HUB_MAP_TILES), absent when there is none.
     r.get("/api/v1/config").handler(ctx -> handle(ctx, c -> {
       ObjectNode n = Wire.object();
       if (site.smsNumber() != null) {
         n.put("smsNumber", site.smsNumber());
+      }
+      if (site.mapTiles() != null) {
+        n.put("mapTiles", site.mapTiles());
       }
       return Future.succeededFuture(Reply.ok(n));
     }));

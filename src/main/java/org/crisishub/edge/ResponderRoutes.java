@@ -121,10 +121,13 @@ public final class ResponderRoutes implements HttpApi.Routes {
           list.forEach(v -> a.add(v.notice()));
           return HttpApi.Reply.ok(a);
         })));
-    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, AuditedCall.read("help.read", "code"), (c, who) ->
-        notices.incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
-            .compose(i -> help.queue(i.code()).compose(q -> safety.reportedHelp(i.code())
-                .map(reported -> Wire.helpRequests(q, reported)))).map(HttpApi.Reply::ok)));
+    // ?include=resolved: also the resolved requests (the responder desk's counts and map; docs/api.md).
+    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, AuditedCall.read("help.read", "code"), (c, who) -> {
+      boolean withResolved = includeResolved(c);
+      return notices.incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
+          .compose(i -> help.queue(i.code(), withResolved).compose(q -> safety.reportedHelp(i.code())
+              .map(reported -> Wire.helpRequests(q, reported)))).map(HttpApi.Reply::ok);
+    }));
     r.get("/api/v1/help/:id").handler(ctx -> HttpApi.handle(ctx, c -> access.authenticator().of(HttpApi.bearerToken(c))
         .compose(p -> {
           // The person who asked, or a responder of the incident's agencies: HelpService decides.
@@ -267,5 +270,17 @@ public final class ResponderRoutes implements HttpApi.Routes {
 
   private Future<Responder> optionalResponder(RoutingContext c) {
     return access.optionalResponder(c);
+  }
+
+  /** {@code include=resolved} on the help queue; absent: only open and acknowledged requests. */
+  private static boolean includeResolved(RoutingContext ctx) {
+    String include = ctx.request().getParam("include");
+    if (include == null) {
+      return false;
+    }
+    if (!include.equals("resolved")) {
+      throw HubException.invalid("include must be resolved (or absent)");
+    }
+    return true;
   }
 }

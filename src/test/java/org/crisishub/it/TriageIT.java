@@ -242,6 +242,24 @@ class TriageIT {
   }
 
   @Test
+  @DisplayName("?include=resolved lists the resolved requests too, in queue order (the responder desk counts them); another include is 400")
+  void queueWithResolved() throws Exception {
+    String code = incident();
+    assertEquals(200, putTerms(pub, code, "[\"fire\"]").status());
+    String first = checkIn(person(newPhone()), "need_help", "no water", code);
+    String second = checkIn(person(newPhone()), "need_help", "fire next door", code);
+    assertEquals(200, api.post("/api/v1/help/" + first + "/resolve", medic, null).status());
+    assertEquals(List.of(second), queueIds(code));
+    Api.Resp all = api.get("/api/v1/incidents/" + code + "/help?include=resolved", pub);
+    assertEquals(200, all.status(), all.text());
+    List<String> ids = new ArrayList<>();
+    all.json().forEach(h -> ids.add(h.path("id").asText() + ":" + h.path("state").asText()));
+    assertEquals(List.of(second + ":open", first + ":resolved"), ids);
+    assertEquals(400, api.get("/api/v1/incidents/" + code + "/help?include=all", pub).status());
+    assertEquals(403, api.get("/api/v1/incidents/" + code + "/help?include=resolved", far).status());
+  }
+
+  @Test
   @DisplayName("watch terms: 400 for bad lists, 403 for another agency or a responder without publisher, 401 without a token")
   void termsRefused() {
     String code = incident();
