@@ -229,11 +229,14 @@ public final class Hub {
         config.timezone(), safety, triage);
     org.crisishub.edge.ConnectionGuard connections = new org.crisishub.edge.ConnectionGuard(config.connections(),
         registry);
-    List<org.crisishub.edge.HttpApi.Routes> areas = edgeRoutes(connections, phones, limiter, devSms, auth, responders, notices,
+    // The one place a bearer token becomes a principal, for every channel and the router's frame.
+    org.crisishub.edge.Authenticator authenticator = new org.crisishub.edge.Authenticator(config.adminToken(), auth,
+        responders);
+    List<org.crisishub.edge.HttpApi.Routes> areas = edgeRoutes(connections, authenticator, phones, limiter, devSms, auth, responders, notices,
         help, triage, safety, follows, commands, conversation);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     org.crisishub.edge.HttpApi.Site site = new org.crisishub.edge.HttpApi.Site(registry, this::readiness,
-        config.smsNumber(), config.mapTiles(), config.mapTilesOrigin());
+        config.smsNumber(), config.mapTiles(), config.mapTilesOrigin(), authenticator);
     for (int i = 0; i < httpInstances(); i++) {
       routers.add(new org.crisishub.edge.HttpApi(vertx, site, areas).router());
     }
@@ -241,13 +244,12 @@ public final class Hub {
   }
 
   /** The API's areas, each given what it uses, mounted in this order; shared by every HTTP verticle. */
-  private List<org.crisishub.edge.HttpApi.Routes> edgeRoutes(org.crisishub.edge.ConnectionGuard connections, Phones phones, RateLimiter limiter, DevSmsSender devSms,
+  private List<org.crisishub.edge.HttpApi.Routes> edgeRoutes(org.crisishub.edge.ConnectionGuard connections,
+      org.crisishub.edge.Authenticator authenticator, Phones phones, RateLimiter limiter, DevSmsSender devSms,
       PersonAuth auth, ResponderAuth responders, NoticeService notices, HelpService help,
       org.crisishub.core.TriageService triage, org.crisishub.core.SafetyCheckService safety, FollowService follows,
       org.crisishub.core.PersonCommands commands, SmsConversation conversation) {
     org.crisishub.edge.ClientAddress clientAddress = new org.crisishub.edge.ClientAddress(config.trustedProxies());
-    org.crisishub.edge.Authenticator authenticator = new org.crisishub.edge.Authenticator(config.adminToken(), auth,
-        responders);
     org.crisishub.edge.Access access = new org.crisishub.edge.Access(authenticator,
         new org.crisishub.edge.AuditTrail(store, clock), limiter);
     org.crisishub.edge.Sessions sessions = new org.crisishub.edge.Sessions(fanOut, follows, store, safety, notices,

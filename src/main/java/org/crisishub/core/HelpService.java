@@ -73,7 +73,7 @@ public final class HelpService {
       return Future.succeededFuture();
     }
     counted("filed").increment();
-    return watch.scoreCheckIn(r.checkIn().id(), r.checkIn().note(), r.helpIncidents())
+    return watch.scoreCheckIn(r.checkIn().id(), r.checkIn().note(), r.helpIncidents(), r.watchStamps())
         .recover(e -> {
           LOG.warn("matching watch terms failed: {}", e.toString());
           return Future.succeededFuture(java.util.Map.of());

@@ -54,9 +54,10 @@ public final class HttpApi {
    * @param smsNumber the number people text ({@code HUB_SMS_NUMBER}), shown by {@code /api/v1/config}; null: none
    * @param mapTiles the desk's map tile URL template ({@code HUB_MAP_TILES}), shown by {@code /api/v1/config}; null: none
    * @param mapTilesOrigin that template's origin, which the pages' CSP allows images from; null: none
+   * @param authenticator checks who calls a route with a long body before its body is read
    */
   public record Site(PrometheusMeterRegistry registry, Supplier<Future<Void>> readiness, String smsNumber,
-      String mapTiles, String mapTilesOrigin) {
+      String mapTiles, String mapTilesOrigin, Authenticator authenticator) {
   }
 
   /** A reply: a status and a JSON body (null for 204). */
@@ -207,7 +208,7 @@ public final class HttpApi {
       HttpMethod m = ctx.request().method();
       int limit = bodyLimit(m, ctx.request().path());
       if (limit == MAX_WATCH_TERMS_BODY) {
-        watchTerms.handle(ctx);
+        readBodyOfResponderOnly(ctx, watchTerms);
       } else if (limit == MAX_SAFETY_CHECK_BODY) {
         safetyCheck.handle(ctx);
       } else if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE) {
@@ -265,6 +266,33 @@ public final class HttpApi {
         json(ctx, ar.result());
       } else {
         Errors.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  /**
+   * For a route whose body may be long (the watch terms: up to {@link #MAX_WATCH_TERMS_BODY} bytes):
+   * who calls is checked before any of the body is read. The request is paused while the token is
+   * checked; only a responder's session has its body buffered by {@code body}. A bad token is
+   * answered 401 here; anyone else (no token, a person, the admin) goes on to the route without a
+   * body, which refuses them (401/403, audited as any refusal). The unread body is never read: the
+   * connection closes after that answer.
+   */
+  private void readBodyOfResponderOnly(RoutingContext ctx, BodyHandler body) {
+    ctx.request().pause();
+    site.authenticator().of(bearerToken(ctx)).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() instanceof Principal.Responder) {
+        body.handle(ctx);
+        return;
+      }
+      // The hub speaks HTTP/1.1 only (HttpVerticle): the connection cannot carry another request
+      // before this body, so it closes once the refusal is written.
+      ctx.response().putHeader("Connection", "close");
+      ctx.addEndHandler(v -> ctx.request().connection().close());
+      if (ar.failed()) {
+        Errors.send(ctx, ar.cause());
+      } else {
+        ctx.next();
       }
     });
   }

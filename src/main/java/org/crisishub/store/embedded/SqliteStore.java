@@ -321,7 +321,7 @@ public final class SqliteStore implements Store {
         }
       }
       List<String> help = ci.status() == Status.NEED_HELP ? fileHelpRequest(c, ci, nowMs) : List.of();
-      return new CheckInResult(ci, recipients.size(), recipients, false, help);
+      return new CheckInResult(ci, recipients.size(), recipients, false, help, SqliteTriage.stamps(c, help));
     });
   }
 

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -354,14 +355,14 @@ public final class RedisStore implements Store {
     String tag = tag(shard);
     CheckIn draft = new CheckIn(newCheckInId(shard), req.phone(), req.status(), req.note(), req.location(),
         req.incident(), req.channel(), now, SEQ_MARK_VALUE, req.madeAt(), false);
-    Future<List<String>> help = req.status() == Status.NEED_HELP ? helpIncidentsFor(draft) : Future.succeededFuture(
-        List.of());
+    Future<Map<String, Long>> help = req.status() == Status.NEED_HELP ? helpIncidentsFor(draft)
+        : Future.succeededFuture(Map.of());
     // Followers' own labels of the person, read just before: each labelled SMS follower gets a text
     // naming the person their way (a label changed in between is used from the next check-in on).
     Future<Map<String, String>> labels = send(Request.cmd(Command.HGETALL).arg(labelsKey(req.phone())))
         .map(RedisStore::hash);
     return Future.all(help, labels).compose(both -> {
-      List<String> incidents = help.result();
+      List<String> incidents = List.copyOf(help.result().keySet());
       ObjectNode own = JSON.createObjectNode();
       labels.result().forEach((follower, label) -> own.put(follower, SmsReplies.statusNotice(draft, label, smsZone)));
       List<String> args = new ArrayList<>(List.of(tag, String.valueOf(shard), String.valueOf(OUTBOXES), req.phone(),
@@ -384,16 +385,20 @@ public final class RedisStore implements Store {
         }
         CheckIn ci = new CheckIn(draft.id(), draft.phone(), draft.status(), draft.note(), draft.location(),
             draft.incident(), draft.channel(), now, seq, draft.madeAt(), late);
-        return new CheckInResult(ci, recipients.size(), recipients, false, incidents);
+        return new CheckInResult(ci, recipients.size(), recipients, false, incidents, help.result());
       });
     });
   }
 
-  /** The open incidents a need_help check-in belongs to: the one it names, or those whose area holds it. */
-  private Future<List<String>> helpIncidentsFor(CheckIn ci) {
-    return incidents().map(all -> {
-      List<String> matched = new ArrayList<>();
-      for (Incident inc : all) {
+  /**
+   * The open incidents a need_help check-in belongs to: the one it names, or those whose area holds
+   * it; each with the stamp of its watch terms (RedisTriage), read with the incident.
+   */
+  private Future<Map<String, Long>> helpIncidentsFor(CheckIn ci) {
+    return stampedIncidents().map(all -> {
+      Map<String, Long> matched = new LinkedHashMap<>();
+      for (Map.Entry<Incident, Long> e : all) {
+        Incident inc = e.getKey();
         if (!inc.open()) {
           continue;
         }
@@ -401,7 +406,7 @@ public final class RedisStore implements Store {
         boolean inside = ci.incident() == null && ci.location() != null && inc.area() != null
             && inc.area().contains(ci.location());
         if (named || inside) {
-          matched.add(inc.code());
+          matched.put(inc.code(), e.getValue());
         }
       }
       return matched;
@@ -1066,6 +1071,14 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<List<Incident>> incidents() {
+    return stampedIncidents().map(all -> all.stream().map(Map.Entry::getKey).toList());
+  }
+
+  /**
+   * Every incident, newest first, each with the stamp of its watch terms (field {@code watchv} of its
+   * hash, 0 when never set; RedisTriage), read in the same HGETALL.
+   */
+  private Future<List<Map.Entry<Incident, Long>>> stampedIncidents() {
     return send(Request.cmd(Command.ZRANGE).arg(G + ":incs").arg(0).arg(-1)).compose(r -> {
       List<String> codes = sortedStrings(r);
       List<Request> reqs = new ArrayList<>();
@@ -1073,14 +1086,15 @@ public final class RedisStore implements Store {
         reqs.add(Request.cmd(Command.HGETALL).arg(G + ":inc:" + c));
       }
       return batch(reqs).map(rs -> {
-        List<Incident> out = new ArrayList<>();
+        List<Map.Entry<Incident, Long>> out = new ArrayList<>();
         for (int i = 0; i < codes.size(); i++) {
           Incident inc = incident(codes.get(i), rs.get(i));
           if (inc != null) {
-            out.add(inc);
+            out.add(Map.entry(inc, Long.parseLong(hash(rs.get(i)).getOrDefault("watchv", "0"))));
           }
         }
-        out.sort(Comparator.comparing(Incident::createdAt).reversed().thenComparing(Incident::code));
+        out.sort(Comparator.comparing((Map.Entry<Incident, Long> e) -> e.getKey().createdAt()).reversed()
+            .thenComparing(e -> e.getKey().code()));
         return out;
       });
     });
