@@ -27,7 +27,6 @@ import org.crisishub.notices.NoticeSigner;
 import org.crisishub.notices.ResponderAuth;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Phones;
-import org.crisishub.edge.EdgeContext;
 import org.crisishub.keys.TokenKeyFile;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.FanOut;
@@ -191,8 +190,8 @@ public final class Hub {
         });
   }
 
-  /** What the HTTP servers are built from: the edge's services and one router per server instance. */
-  private record Wired(EdgeContext edge, List<io.vertx.ext.web.Router> routers) {
+  /** What the HTTP servers are built from: the connection guard and one router per server instance. */
+  private record Wired(org.crisishub.edge.ConnectionGuard connections, List<io.vertx.ext.web.Router> routers) {
   }
 
   /**
@@ -224,17 +223,54 @@ public final class Hub {
     help.useReports(safety.reports());
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
-    SmsConversation conversation = new SmsConversation(phones, store, checkIns, follows, limiter, clock,
+    // One handler per person's action, called by every channel (HTTP, WebSocket, SMS).
+    org.crisishub.core.PersonCommands commands = new org.crisishub.core.PersonCommands(checkIns, follows, limiter,
+        clock);
+    SmsConversation conversation = new SmsConversation(phones, store, commands, follows, limiter, clock,
         config.timezone(), safety, triage);
-    EdgeContext edge = new EdgeContext(config, phones, auth, checkIns, follows, store, fanOut, limiter,
-        config.sms() == HubConfig.SmsMode.DEV ? devSms : null, registry, clock, this::readiness, conversation,
-        responders, notices, help, new org.crisishub.edge.ConnectionGuard(config.connections(), registry), safety,
-        triage);
+    org.crisishub.edge.ConnectionGuard connections = new org.crisishub.edge.ConnectionGuard(config.connections(),
+        registry);
+    // The one place a bearer token becomes a principal, for every channel and the router's frame.
+    org.crisishub.edge.Authenticator authenticator = new org.crisishub.edge.Authenticator(config.adminToken(), auth,
+        responders);
+    List<org.crisishub.edge.HttpApi.Routes> areas = edgeRoutes(connections, authenticator, phones, limiter, devSms, auth, responders, notices,
+        help, triage, safety, follows, commands, conversation);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
+    org.crisishub.edge.HttpApi.Site site = new org.crisishub.edge.HttpApi.Site(registry, this::readiness,
+        config.smsNumber(), config.mapTiles(), config.mapTilesOrigin(), authenticator);
     for (int i = 0; i < httpInstances(); i++) {
-      routers.add(new org.crisishub.edge.HttpApi(vertx, edge).router());
+      routers.add(new org.crisishub.edge.HttpApi(vertx, site, areas).router());
     }
-    return new Wired(edge, routers);
+    return new Wired(connections, routers);
+  }
+
+  /** The API's areas, each given what it uses, mounted in this order; shared by every HTTP verticle. */
+  private List<org.crisishub.edge.HttpApi.Routes> edgeRoutes(org.crisishub.edge.ConnectionGuard connections,
+      org.crisishub.edge.Authenticator authenticator, Phones phones, RateLimiter limiter, DevSmsSender devSms,
+      PersonAuth auth, ResponderAuth responders, NoticeService notices, HelpService help,
+      org.crisishub.core.TriageService triage, org.crisishub.core.SafetyCheckService safety, FollowService follows,
+      org.crisishub.core.PersonCommands commands, SmsConversation conversation) {
+    org.crisishub.edge.ClientAddress clientAddress = new org.crisishub.edge.ClientAddress(config.trustedProxies());
+    org.crisishub.edge.Access access = new org.crisishub.edge.Access(authenticator,
+        new org.crisishub.edge.AuditTrail(store, clock), limiter);
+    org.crisishub.edge.Sessions sessions = new org.crisishub.edge.Sessions(fanOut, follows, store, safety, notices,
+        help, responders);
+    DevSmsSender dev = config.sms() == HubConfig.SmsMode.DEV ? devSms : null;
+    return List.of(
+        new org.crisishub.edge.PeopleRoutes(new org.crisishub.edge.PeopleRoutes.Uses(access, auth, responders,
+            commands, follows, store, fanOut, phones, clientAddress)),
+        new org.crisishub.edge.StreamRoutes(new org.crisishub.edge.StreamRoutes.Uses(connections, clientAddress,
+            config.allowedOrigins(), config.wsQueueFrames(), authenticator, sessions, fanOut, notices,
+            new org.crisishub.edge.WsProtocol.Uses(authenticator, sessions, commands, phones, safety, limiter,
+                config.rateLimits(), fanOut))),
+        new org.crisishub.edge.SmsRoutes(new org.crisishub.edge.SmsRoutes.Uses(config.twilio().authToken(),
+            config.publicUrl(), registry, dev, config.devSmsOpen(), clientAddress, conversation, phones, store, clock,
+            safety)),
+        new org.crisishub.edge.ResponderRoutes(responders, notices, help, triage, safety, fanOut, access,
+            clientAddress, config.publicUrl()),
+        new org.crisishub.edge.AuditRoutes(store, access),
+        new org.crisishub.edge.SafetyRoutes(safety, phones, access),
+        new org.crisishub.edge.TemplateRoutes(notices.templates(), access));
   }
 
   /**
@@ -281,7 +317,7 @@ public final class Hub {
     }
     return vertx.deployVerticle(() -> {
       HttpVerticle v = new HttpVerticle(config.httpHost(), listenPort, config.wsSendBufferBytes(),
-          wired.edge().connections(), routers.remove());
+          wired.connections(), routers.remove());
       servers.add(v);
       return v;
     }, new DeploymentOptions().setInstances(instances)).map(id -> {

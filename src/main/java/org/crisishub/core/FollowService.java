@@ -134,6 +134,25 @@ public final class FollowService {
     return store.follow(viewer, phone).map(f -> f.isPresent() && f.get().state() == FollowState.ACTIVE);
   }
 
+  /**
+   * {@code phone}'s latest check-in as {@code viewer} may see it: the person themself or an active
+   * follower (see {@link #maySee}). Empty when there is none yet; fails {@code forbidden} for anyone
+   * else, whether or not there is one. The one rule every channel (HTTP, SMS {@code STATUS}) asks.
+   */
+  public Future<java.util.Optional<org.crisishub.domain.CheckIn>> latestSeenBy(String viewer, String phone) {
+    return maySee(viewer, phone).compose(ok -> ok ? store.latest(phone) : Future.failedFuture(HubException.forbidden()));
+  }
+
+  /**
+   * Up to {@code limit} of {@code phone}'s check-ins after {@code afterSeq}, oldest first, as
+   * {@code viewer} may see them (as {@link #latestSeenBy}); fails {@code forbidden} for anyone else.
+   */
+  public Future<List<org.crisishub.domain.CheckIn>> historySeenBy(String viewer, String phone, long afterSeq,
+      int limit) {
+    return maySee(viewer, phone).compose(ok -> ok ? store.history(phone, afterSeq, limit)
+        : Future.failedFuture(HubException.forbidden()));
+  }
+
   /** The latest status of each person {@code follower} actively follows. */
   public Future<List<org.crisishub.domain.CheckIn>> snapshot(String follower) {
     return store.follows(follower).compose(list -> store.latestOf(list.stream()

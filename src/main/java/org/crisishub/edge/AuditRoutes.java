@@ -14,20 +14,22 @@ import org.crisishub.store.AuditChain;
  * The audit trail for the admin (docs/api.md, "Audit"): paged reads of the hash chain and its
  * verification. A responder's or person's token gets 403 (a responder's refusal is itself audited).
  */
-final class AuditRoutes {
+public final class AuditRoutes implements HttpApi.Routes {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1_000;
-  private final EdgeContext edge;
-  private final HttpApi api;
+  private final org.crisishub.store.Store store;
+  private final Access access;
 
-  AuditRoutes(EdgeContext edge, HttpApi api) {
-    this.edge = edge;
-    this.api = api;
+  /** Thread-safe: one instance serves every HTTP verticle. */
+  public AuditRoutes(org.crisishub.store.Store store, Access access) {
+    this.store = store;
+    this.access = access;
   }
 
-  void mount(Router r) {
+  @Override
+  public void mount(Router r) {
     r.get("/api/v1/admin/audit/verify").handler(ctx -> admin(ctx, AuditedCall.read("audit.verify", null),
-        c -> new AuditService(edge.store()).verify().map(v -> {
+        c -> new AuditService(store).verify().map(v -> {
           ObjectNode n = Wire.object().put("ok", v.ok());
           if (v.ok()) {
             n.put("entries", v.entries()).put("head", v.head());
@@ -42,7 +44,7 @@ final class AuditRoutes {
   private Future<HttpApi.Reply> page(RoutingContext c) {
     long after = number(c.queryParams().get("after"), "after", 0, Long.MAX_VALUE, 0);
     int limit = (int) number(c.queryParams().get("limit"), "limit", 1, MAX_LIMIT, DEFAULT_LIMIT);
-    return edge.store().auditPage(after, limit + 1).map(list -> {
+    return store.auditPage(after, limit + 1).map(list -> {
       ObjectNode n = Wire.object();
       ArrayNode a = n.putArray("entries");
       for (int i = 0; i < Math.min(limit, list.size()); i++) {
@@ -77,16 +79,6 @@ final class AuditRoutes {
 
   private void admin(RoutingContext ctx, AuditedCall call, java.util.function.Function<RoutingContext,
       Future<HttpApi.Reply>> h) {
-    api.handle(ctx, c -> {
-      if (edge.config().adminToken() == null) {
-        return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "admin endpoints are disabled"));
-      }
-      return Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> call.run(edge, edge.clock(), c, p, () -> {
-        if (!(p instanceof Principal.Admin)) {
-          throw Principal.refused(p, "this needs the admin token");
-        }
-        return h.apply(c);
-      }));
-    });
+    access.admin(ctx, call, h);
   }
 }

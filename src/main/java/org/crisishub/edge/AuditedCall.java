@@ -3,7 +3,6 @@ package org.crisishub.edge;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Clock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.crisishub.domain.ErrorCode;
@@ -52,7 +51,7 @@ record AuditedCall(String action, String subjectParam, Function<RoutingContext, 
    * Runs {@code work} for {@code principal} and writes its entry before the reply is released.
    * {@code work} may throw; it is then treated as its failed future.
    */
-  Future<HttpApi.Reply> run(EdgeContext edge, Clock clock, RoutingContext c, Principal principal,
+  Future<HttpApi.Reply> run(AuditTrail trail, RoutingContext c, Principal principal,
       Supplier<Future<HttpApi.Reply>> work) {
     Future<HttpApi.Reply> f;
     try {
@@ -71,14 +70,14 @@ record AuditedCall(String action, String subjectParam, Function<RoutingContext, 
         }
         String subject = subjectParam != null ? param(c) : subjectOf(ar.result());
         String d = detail == null ? null : detail.apply(c);
-        return edge.store().audit(actor, action, subject, "done", d, clock.instant())
+        return trail.write(actor, action, subject, "done", d)
             .transform(w -> w.succeeded() ? Future.succeededFuture(ar.result())
                 : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
       }
       Throwable cause = ar.cause();
       if (cause instanceof HubException h && refusal(h.code())) {
         String subject = subjectParam != null ? param(c) : null;
-        return edge.store().audit(actor, action, subject, "refused", h.code().wire(), clock.instant())
+        return trail.write(actor, action, subject, "refused", h.code().wire())
             .transform(w -> w.succeeded() ? Future.<HttpApi.Reply>failedFuture(cause)
                 : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
       }

@@ -1,31 +1,27 @@
 package org.crisishub.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.function.Function;
-import org.crisishub.auth.Limits;
+import java.util.function.Supplier;
 import org.crisishub.auth.TokenService;
-import org.crisishub.domain.Channel;
-import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
-import org.crisishub.domain.Status;
-import org.crisishub.fanout.OutFrame;
-import org.crisishub.sms.DevSmsSender;
 
 /**
- * The HTTP interface: routes, parsing, validation, and mapping to the core; no business rules.
- * One instance per HTTP verticle.
+ * The HTTP interface's frame: the router of one HTTP verticle, with what every request shares (HEAD
+ * as GET, metrics, request ids, {@code Cache-Control}, body limits, the error bodies), the health,
+ * metrics and page routes, and the API areas mounted in order ({@link Routes}: people, live streams,
+ * SMS, responders, audit, safety checks, templates). Parsing, validation and mapping to the core
+ * only; no business rules. One instance per HTTP verticle; the areas are shared.
  */
 public final class HttpApi {
   /** Largest request body accepted (413 {@code too_large} above). */
@@ -41,11 +37,28 @@ public final class HttpApi {
    * ({@code "+1 (555) 123-4567"}), which {@link #MAX_BODY} would refuse with 413 past about 1,000.
    */
   public static final int MAX_SAFETY_CHECK_BODY = 256 * 1024;
-  private static final int MAX_HISTORY = 1000;
-
   private final Vertx vertx;
-  private final EdgeContext edge;
-  private final ClientAddress clientAddress;
+  private final Site site;
+  private final List<Routes> areas;
+
+  /** An area of the API: mounts its routes on a router. Implementations are thread-safe and shared by every HTTP verticle. */
+  public interface Routes {
+    void mount(Router r);
+  }
+
+  /**
+   * What the frame itself serves.
+   *
+   * @param registry the metrics scraped at {@code /metrics}
+   * @param readiness succeeds while this node can serve ({@code /health/ready})
+   * @param smsNumber the number people text ({@code HUB_SMS_NUMBER}), shown by {@code /api/v1/config}; null: none
+   * @param mapTiles the desk's map tile URL template ({@code HUB_MAP_TILES}), shown by {@code /api/v1/config}; null: none
+   * @param mapTilesOrigin that template's origin, which the pages' CSP allows images from; null: none
+   * @param authenticator checks who calls a route with a long body before its body is read
+   */
+  public record Site(PrometheusMeterRegistry registry, Supplier<Future<Void>> readiness, String smsNumber,
+      String mapTiles, String mapTilesOrigin, Authenticator authenticator) {
+  }
 
   /** A reply: a status and a JSON body (null for 204). */
   record Reply(int status, JsonNode body) {
@@ -69,11 +82,12 @@ public final class HttpApi {
     }
   }
 
-  public HttpApi(Vertx vertx, EdgeContext edge) {
+  /** {@code areas} are mounted in this order after the frame's own routes. */
+  public HttpApi(Vertx vertx, Site site, List<Routes> areas) {
     this.vertx = vertx;
-    this.edge = edge;
-    this.clientAddress = new ClientAddress(edge.config().trustedProxies());
-    this.csp = contentSecurityPolicy(edge.config().mapTilesOrigin());
+    this.site = site;
+    this.areas = List.copyOf(areas);
+    this.csp = contentSecurityPolicy(site.mapTilesOrigin());
   }
 
   private final String csp;
@@ -131,7 +145,7 @@ public final class HttpApi {
       }
       ctx.next();
     });
-    r.route().handler(new HttpMetrics(edge.registry()));
+    r.route().handler(new HttpMetrics(site.registry()));
     r.route().handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-store");
       // A caller's (or proxy's) X-Request-Id is kept when it is short and plain; otherwise a new one.
@@ -145,7 +159,7 @@ public final class HttpApi {
     });
 
     r.get("/health/live").handler(ctx -> json(ctx, Reply.ok(Wire.object().put("status", "up"))));
-    r.get("/health/ready").handler(ctx -> edge.readiness().get().onComplete(ar -> {
+    r.get("/health/ready").handler(ctx -> site.readiness().get().onComplete(ar -> {
       if (ar.succeeded()) {
         json(ctx, Reply.ok(Wire.object().put("status", "ready")));
       } else {
@@ -182,7 +196,7 @@ public final class HttpApi {
     r.get("/incidents/:code").handler(ctx -> page(ctx, "incident.html"));
 
     // Rendering grows with the series (a histogram per route and status): on a worker, not the loop.
-    r.get("/metrics").handler(ctx -> vertx.executeBlocking(() -> edge.registry().scrape(), false)
+    r.get("/metrics").handler(ctx -> vertx.executeBlocking(() -> site.registry().scrape(), false)
         .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .end(text))
         .onFailure(ctx::fail));
@@ -209,56 +223,16 @@ public final class HttpApi {
     // template (HUB_MAP_TILES), absent when there is none.
     r.get("/api/v1/config").handler(ctx -> handle(ctx, c -> {
       ObjectNode n = Wire.object();
-      if (edge.config().smsNumber() != null) {
-        n.put("smsNumber", edge.config().smsNumber());
+      if (site.smsNumber() != null) {
+        n.put("smsNumber", site.smsNumber());
       }
-      if (edge.config().mapTiles() != null) {
-        n.put("mapTiles", edge.config().mapTiles());
+      if (site.mapTiles() != null) {
+        n.put("mapTiles", site.mapTiles());
       }
       return Future.succeededFuture(Reply.ok(n));
     }));
-    r.post("/api/v1/otp").handler(ctx -> handle(ctx, this::sendCode));
-    r.post("/api/v1/sessions").handler(ctx -> handle(ctx, this::createSession));
-    // A responder's sign-out is a change by a responder: audited (a person's is not).
-    r.delete("/api/v1/sessions").handler(ctx -> handle(ctx, c -> Principal.of(edge, bearerToken(c))
-        .compose(p -> AuditedCall.change("session.revoke", null).run(edge, edge.clock(), c, p,
-            () -> deleteSession(p)))));
-
-    authed(r.post("/api/v1/checkins"), this::checkIn);
-    authed(r.get("/api/v1/people/:phone/status"), this::status);
-    authed(r.get("/api/v1/people/:phone/checkins"), this::history);
-
-    authed(r.post("/api/v1/follows"), this::follow);
-    authed(r.get("/api/v1/follows"), this::follows);
-    authed(r.delete("/api/v1/follows/:phone"), this::unfollow);
-    authed(r.put("/api/v1/follows/:phone"), this::label);
-    authed(r.get("/api/v1/followers"), this::followers);
-    authed(r.post("/api/v1/followers/:phone"), this::answer);
-    authed(r.get("/api/v1/contacts"), this::contacts);
-    authed(r.put("/api/v1/contacts/:phone"), this::trust);
-    authed(r.delete("/api/v1/contacts/:phone"), this::distrust);
-
-    r.get("/api/v1/ws").handler(this::webSocket);
-    r.get("/api/v1/events").handler(this::events);
-
-    if (edge.devSms() != null && !edge.config().devSmsOpen()) {
-      // Dev SMS shows every one-time code and texts as any number: loopback clients only.
-      r.route("/dev/sms*").handler(ctx -> {
-        if (clientAddress.isLoopback(ctx.request())) {
-          ctx.next();
-        } else {
-          Errors.send(ctx, new HubException(ErrorCode.FORBIDDEN,
-              "the dev SMS endpoints answer loopback clients only (HUB_DEV_SMS_OPEN=true opens them)"));
-        }
-      });
-    }
-    new SmsRoutes(new SmsRoutes.Uses(edge.config().twilio().authToken(), edge.config().publicUrl(), edge.registry(),
-        edge.devSms(), edge.sms(), edge.phones(), edge.store(), edge.clock(), edge.safety())).mount(r);
-    new ResponderRoutes(edge, this).mount(r);
-    new SafetyRoutes(edge, this).mount(r);
-    new TemplateRoutes(edge, this).mount(r);
-    if (edge.devSms() != null) {
-      r.get("/dev/sms/messages").handler(ctx -> handle(ctx, this::devMessages));
+    for (Routes area : areas) {
+      area.mount(r);
     }
 
     r.errorHandler(404, ctx -> Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource"));
@@ -279,7 +253,8 @@ public final class HttpApi {
 
   // ------------------------------------------------------------------ plumbing
 
-  void handle(RoutingContext ctx, Function<RoutingContext, Future<Reply>> h) {
+  /** Answers the request with {@code h}'s reply, or the contract's error body when it fails or throws. */
+  static void handle(RoutingContext ctx, Function<RoutingContext, Future<Reply>> h) {
     Future<Reply> f;
     try {
       f = h.apply(ctx);
@@ -305,7 +280,7 @@ public final class HttpApi {
    */
   private void readBodyOfResponderOnly(RoutingContext ctx, BodyHandler body) {
     ctx.request().pause();
-    Principal.of(edge, bearerToken(ctx)).onComplete(ar -> {
+    site.authenticator().of(bearerToken(ctx)).onComplete(ar -> {
       if (ar.succeeded() && ar.result() instanceof Principal.Responder) {
         body.handle(ctx);
         return;
@@ -320,15 +295,6 @@ public final class HttpApi {
         ctx.next();
       }
     });
-  }
-
-  /** A person's route: 401 without a valid token, 403 for a responder's or the admin's. */
-  private void authed(Route route, Function<Call, Future<Reply>> h) {
-    route.handler(ctx -> handle(ctx, c -> Principal.of(edge, bearerToken(c)).compose(p -> {
-      TokenService.Claims claims = Principal.person(p);
-      edge.limiter().acquire(Limits.API_PER_TOKEN, claims.tokenId(), System.currentTimeMillis());
-      return h.apply(new Call(c, claims));
-    })));
   }
 
   /** The token of an {@code Authorization: Bearer} header, or null. */
@@ -363,312 +329,6 @@ public final class HttpApi {
       throw HubException.invalid("a JSON object body is required");
     }
     return RequestJson.object(ctx.body().buffer().getBytes());
-  }
-
-  private String pathPhone(RoutingContext ctx) {
-    return edge.phones().normalise(ctx.pathParam("phone"));
-  }
-
-  // ------------------------------------------------------------------ sessions
-
-  private Future<Reply> sendCode(RoutingContext ctx) {
-    String phone = edge.phones().normalise(Fields.requiredString(bodyObject(ctx), "phone"));
-    return edge.auth().sendCode(phone, clientAddress.of(ctx.request()))
-        .map(v -> new Reply(202, Wire.object().put("phone", phone).put("sent", true)));
-  }
-
-  private Future<Reply> createSession(RoutingContext ctx) {
-    JsonNode b = bodyObject(ctx);
-    String phone = edge.phones().normalise(Fields.requiredString(b, "phone"));
-    String code = Fields.requiredString(b, "code");
-    return edge.auth().createSession(phone, code, clientAddress.of(ctx.request()))
-        .map(t -> Reply.ok(Wire.object().put("token", t.token()).put("expiresAt", Wire.time(t.expiresAt()))
-            .put("phone", phone)));
-  }
-
-  /** Revokes the caller's own token, a person's or a responder's, and closes its streams on every node. */
-  private Future<Reply> deleteSession(Principal p) {
-    if (p instanceof Principal.Responder r) {
-      TokenService.Claims c = r.session().claims();
-      return edge.responders().revoke(c).map(v -> {
-        edge.fanOut().closeResponder(c.subject(), c.tokenId(), org.crisishub.fanout.ClientSession.CLOSE_REVOKED,
-            "session revoked");
-        return Reply.noContent();
-      });
-    }
-    TokenService.Claims c = Principal.person(p);
-    return edge.auth().revoke(c).map(v -> {
-      edge.fanOut().closeToken(c.subject(), c.tokenId(), org.crisishub.fanout.ClientSession.CLOSE_REVOKED,
-          "session revoked");
-      return Reply.noContent();
-    });
-  }
-
-  // ------------------------------------------------------------------ check-ins
-
-  private Future<Reply> checkIn(Call call) {
-    return edge.limiter().charge(Limits.CHECKIN_PER_PHONE, call.phone(), System.currentTimeMillis(), () -> {
-      JsonNode b = bodyObject(call.ctx());
-      String key = call.ctx().request().getHeader("Idempotency-Key");
-      CheckInRequest req = new CheckInRequest(call.phone(), Status.parse(Fields.requiredString(b, "status")),
-          Fields.optionalString(b, "note"), Fields.optionalLocation(b, "location"),
-          Fields.optionalString(b, "incident"), Channel.WEB, key, Fields.optionalTime(b, "madeAt"));
-      return edge.checkIns().record(req);
-    }).map(r -> Reply.created(Wire.checkInAck(Wire.object(), r)));
-  }
-
-  private Future<Reply> status(Call call) {
-    String phone = pathPhone(call.ctx());
-    return edge.follows().maySee(call.phone(), phone).compose(ok -> {
-      if (!ok) {
-        return Future.failedFuture(HubException.forbidden());
-      }
-      return edge.store().latest(phone).compose(l -> l.isPresent()
-          ? Future.succeededFuture(Reply.ok(Wire.status(l.get())))
-          : Future.failedFuture(HubException.notFound("no check-in yet")));
-    });
-  }
-
-  private Future<Reply> history(Call call) {
-    String phone = pathPhone(call.ctx());
-    long afterSeq = longParam(call.ctx(), "afterSeq", 0, 0, Long.MAX_VALUE);
-    int limit = (int) longParam(call.ctx(), "limit", 100, 1, MAX_HISTORY);
-    return edge.follows().maySee(call.phone(), phone).compose(ok -> {
-      if (!ok) {
-        return Future.failedFuture(HubException.forbidden());
-      }
-      return edge.store().history(phone, afterSeq, limit).map(list -> {
-        ArrayNode a = Wire.array();
-        list.forEach(c -> a.add(Wire.checkIn(c)));
-        return Reply.ok(a);
-      });
-    });
-  }
-
-  private static long longParam(RoutingContext ctx, String name, long dflt, long min, long max) {
-    List<String> values = ctx.queryParam(name);
-    if (values.isEmpty()) {
-      return dflt;
-    }
-    try {
-      long v = Long.parseLong(values.get(0));
-      if (v < min || v > max) {
-        throw new NumberFormatException();
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw HubException.invalid(name + " must be a whole number from " + min + " to " + max);
-    }
-  }
-
-  // ------------------------------------------------------------------ follows and contacts
-
-  private Future<Reply> follow(Call call) {
-    return edge.limiter().charge(Limits.FOLLOW_PER_PHONE, call.phone(), System.currentTimeMillis(), () -> {
-      JsonNode b = bodyObject(call.ctx());
-      String subject = edge.phones().normalise(Fields.requiredString(b, "phone"));
-      boolean sms = Fields.optionalBoolean(b, "sms", false);
-      return edge.follows().follow(call.phone(), subject, sms);
-    }).map(f -> Reply.created(Wire.object().put("phone", f.subject()).put("state", f.state().wire())));
-  }
-
-  private Future<Reply> follows(Call call) {
-    return Future.all(edge.store().follows(call.phone()), edge.store().followLabels(call.phone())).map(both -> {
-      List<org.crisishub.domain.Follow> list = both.resultAt(0);
-      java.util.Map<String, String> labels = both.resultAt(1);
-      ArrayNode a = Wire.array();
-      list.forEach(f -> a.add(Wire.followAsFollower(f, labels.get(f.subject()))));
-      return Reply.ok(a);
-    });
-  }
-
-  /** {@code PUT /api/v1/follows/{phone} {label}}: the caller's private name for a person they follow. */
-  private Future<Reply> label(Call call) {
-    String subject = pathPhone(call.ctx());
-    JsonNode b = bodyObject(call.ctx());
-    JsonNode l = b.get("label");
-    if (l == null || !(l.isTextual() || l.isNull())) {
-      throw HubException.invalid("label must be a string (\"\" removes it)");
-    }
-    return edge.follows().label(call.phone(), subject, l.isNull() ? null : l.asText())
-        .compose(kept -> edge.store().follow(call.phone(), subject).map(f -> Reply.ok(f
-            .map(x -> Wire.followAsFollower(x, kept))
-            .orElseGet(() -> Wire.object().put("phone", subject)))));
-  }
-
-  private Future<Reply> unfollow(Call call) {
-    return edge.follows().unfollow(call.phone(), pathPhone(call.ctx())).map(x -> Reply.noContent());
-  }
-
-  private Future<Reply> followers(Call call) {
-    return edge.store().followers(call.phone()).map(list -> {
-      ArrayNode a = Wire.array();
-      list.forEach(f -> a.add(Wire.followAsSubject(f)));
-      return Reply.ok(a);
-    });
-  }
-
-  private Future<Reply> answer(Call call) {
-    String follower = pathPhone(call.ctx());
-    boolean allow = Fields.requiredBoolean(bodyObject(call.ctx()), "allow");
-    return edge.follows().answer(call.phone(), follower, allow)
-        .map(f -> Reply.ok(Wire.object().put("phone", f.follower()).put("state", f.state().wire())));
-  }
-
-  private Future<Reply> contacts(Call call) {
-    return edge.store().contacts(call.phone()).map(list -> {
-      ArrayNode a = Wire.array();
-      list.forEach(p -> a.add(Wire.object().put("phone", p)));
-      return Reply.ok(a);
-    });
-  }
-
-  private Future<Reply> trust(Call call) {
-    String contact = pathPhone(call.ctx());
-    return edge.follows().trust(call.phone(), contact)
-        .map(v -> Reply.ok(Wire.object().put("phone", contact).put("trusted", true)));
-  }
-
-  private Future<Reply> distrust(Call call) {
-    return edge.follows().distrust(call.phone(), pathPhone(call.ctx())).map(x -> Reply.noContent());
-  }
-
-  // ------------------------------------------------------------------ live streams
-
-  private void webSocket(RoutingContext ctx) {
-    HttpServerRequest req = ctx.request();
-    Runnable release = edge.connections().admitStream(req, clientAddress.of(req));
-    if (release == null) {
-      return; // over the per-address cap: closed and counted
-    }
-    if (!originAllowed(req)) {
-      release.run();
-      Errors.send(ctx, HubException.forbidden());
-      return;
-    }
-    // vertx-web wraps the WebSocket; the channel is the request's own (an upgrade keeps the socket).
-    io.netty.channel.Channel channel = ConnectionGuard.channel(req.connection());
-    req.toWebSocket().onSuccess(ws -> new WsSession(ws, channel, vertx.getOrCreateContext(), edge).start())
-        .onFailure(t -> {
-          release.run();
-          if (!ctx.response().ended()) {
-            Errors.send(ctx, HubException.invalid("not a WebSocket handshake"));
-          }
-        });
-  }
-
-  /** Browsers send {@code Origin}; a request without one is not from a browser and is allowed. */
-  private boolean originAllowed(HttpServerRequest req) {
-    String origin = req.getHeader("Origin");
-    if (origin == null) {
-      return true;
-    }
-    List<String> allowed = edge.config().allowedOrigins();
-    if (allowed.isEmpty()) {
-      String host = req.getHeader("Host");
-      return host != null && origin.equalsIgnoreCase(req.scheme() + "://" + host);
-    }
-    return allowed.contains("*") || allowed.stream().anyMatch(a -> a.equalsIgnoreCase(origin));
-  }
-
-  /**
-   * The SSE mirror. {@code token} (query or bearer; a person's or a responder's) gives the person's
-   * stream; each {@code incident} parameter subscribes to that incident's notices (and help
-   * requests, for a responder). Without a token, at least one incident is needed.
-   */
-  private void events(RoutingContext ctx) {
-    Runnable release = edge.connections().admitStream(ctx.request(), clientAddress.of(ctx.request()));
-    if (release == null) {
-      return; // over the per-address cap: closed and counted
-    }
-    ctx.response().endHandler(v -> release.run());
-    String token = ctx.queryParams().get("token") != null ? ctx.queryParams().get("token") : bearerToken(ctx);
-    List<String> incidents = ctx.queryParam("incident");
-    if (token == null && incidents.isEmpty()) {
-      Errors.send(ctx, HubException.unauthorized("a token or an incident is required"));
-      return;
-    }
-    List<String> codes = new java.util.ArrayList<>();
-    for (String i : incidents) {
-      try {
-        codes.add(CheckInRequest.normaliseIncident(i));
-      } catch (HubException e) {
-        Errors.send(ctx, e);
-        return;
-      }
-    }
-    // With an incident the stream is public (its notices): a bad token is then ignored.
-    Future<Principal> who = (codes.isEmpty() ? Principal.of(edge, token) : Principal.orNobody(edge, token))
-        .map(p -> {
-          if (codes.isEmpty() && !(p instanceof Principal.Person) && !(p instanceof Principal.Responder)) {
-            throw Principal.refused(p, "a person's or a responder's token, or an incident, is required");
-          }
-          return p;
-        });
-    who.compose(w -> Future.all(codes.stream().map(c -> edge.notices().incident(c)).toList()).map(w)).onComplete(ar -> {
-      if (ar.failed()) {
-        Errors.send(ctx, ar.cause());
-        return;
-      }
-      var resp = ctx.response();
-      resp.setChunked(true)
-          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-          .putHeader("X-Accel-Buffering", "no");
-      if (isHead(ctx)) {
-        resp.end(); // HEAD: the stream's headers, and no stream
-        return;
-      }
-      resp.write(": crisis hub\n\n");
-      SseSession s = new SseSession(resp, ctx.request().connection(), vertx.getOrCreateContext(),
-          edge.config().wsQueueFrames());
-      edge.fanOut().add(s);
-      // The stream ended (the hub closed it): it leaves the gauges and the per-address count now, even
-      // if the connection stays for more requests. A stuck end is reset by the session's close grace.
-      resp.endHandler(v -> {
-        release.run();
-        edge.fanOut().remove(s);
-      });
-      resp.closeHandler(v -> {
-        s.clientLeft();
-        edge.fanOut().remove(s);
-      });
-      Future<Void> begun;
-      if (ar.result() instanceof Principal.Person person) {
-        begun = Sessions.begin(edge, s, person.claims());
-      } else {
-        if (ar.result() instanceof Principal.Responder r) {
-          Sessions.beginResponder(edge, s, r.session());
-        }
-        begun = Future.succeededFuture();
-      }
-      begun.compose(v -> {
-        s.hold();
-        List<OutFrame> first = new java.util.ArrayList<>();
-        Future<Void> chain = Future.succeededFuture();
-        for (String code : codes) {
-          chain = chain.compose(x -> Sessions.subscribe(edge, s, code).map(frames -> {
-            first.addAll(frames);
-            return null;
-          }));
-        }
-        return chain.andThen(x -> s.release(first));
-      }).onFailure(t -> {
-        HubException h = Errors.of(t);
-        s.close(org.crisishub.fanout.ClientSession.CLOSE_GOING_AWAY, h.getMessage());
-      });
-    });
-  }
-
-  // ------------------------------------------------------------------ dev SMS
-
-  private Future<Reply> devMessages(RoutingContext ctx) {
-    String to = ctx.queryParams().get("to");
-    String phone = to == null ? null : edge.phones().normalise(to);
-    ArrayNode a = Wire.array();
-    for (DevSmsSender.Message m : edge.devSms().messages(phone)) {
-      a.add(Wire.object().put("to", m.to()).put("body", m.body()).put("at", Wire.time(m.at())));
-    }
-    return Future.succeededFuture(Reply.ok(a));
   }
 
   /**

@@ -1,8 +1,5 @@
 package org.crisishub.edge;
 
-import io.vertx.core.Future;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import org.crisishub.auth.TokenService;
 import org.crisishub.domain.Actor;
 import org.crisishub.domain.ErrorCode;
@@ -10,7 +7,8 @@ import org.crisishub.domain.HubException;
 import org.crisishub.notices.ResponderAuth;
 
 /**
- * Who sent a request, from its bearer token: nobody, a person, a responder, or the admin. One rule
+ * Who sent a request, from its bearer token ({@link Authenticator}): nobody, a person, a responder, or
+ * the admin. One rule
  * for every route (docs/api.md, "Who may call what"): a missing, malformed, expired, revoked or
  * forged token, or a disabled account, is 401; a valid token without the right is 403; admin routes
  * are 403 while {@code HUB_ADMIN_TOKEN} is unset; public routes ignore a bad token.
@@ -33,29 +31,6 @@ sealed interface Principal {
   }
 
   Principal NOBODY = new Nobody();
-
-  /**
-   * The principal behind {@code token} (null: nobody); fails {@code unauthorized} for a token that
-   * is neither the admin token nor a valid, unrevoked person or responder token of an enabled account.
-   */
-  static Future<Principal> of(EdgeContext edge, String token) {
-    if (token == null || token.isEmpty()) {
-      return Future.succeededFuture(NOBODY);
-    }
-    String admin = edge.config().adminToken();
-    if (admin != null && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-        admin.getBytes(StandardCharsets.UTF_8))) {
-      return Future.succeededFuture(new Admin());
-    }
-    return edge.auth().authenticate(token).<Principal>map(Person::new).recover(e -> e instanceof TokenService.WrongKind
-        ? edge.responders().authenticate(token).map(Responder::new) : Future.failedFuture(e));
-  }
-
-  /** As {@link #of}, for a public route: a bad token counts as none. */
-  static Future<Principal> orNobody(EdgeContext edge, String token) {
-    return of(edge, token).recover(e -> e instanceof HubException h && h.code() == ErrorCode.UNAUTHORIZED
-        ? Future.succeededFuture(NOBODY) : Future.failedFuture(e));
-  }
 
   /** 401 for nobody, 403 for anyone else: the principal lacks the right for this route. */
   static HubException refused(Principal p, String what) {

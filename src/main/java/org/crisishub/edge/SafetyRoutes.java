@@ -19,17 +19,21 @@ import org.crisishub.store.SafetyCheckStore;
  * Routes of safety checks (docs/safety-checks.md): responders draft, approve, start, close and
  * watch; people answer. Parsing and mapping only; rules live in {@link SafetyCheckService}.
  */
-final class SafetyRoutes {
-  private final EdgeContext edge;
-  private final HttpApi api;
+public final class SafetyRoutes implements HttpApi.Routes {
+  private final SafetyCheckService safety;
+  private final org.crisishub.domain.Phones phones;
+  private final Access access;
 
-  SafetyRoutes(EdgeContext edge, HttpApi api) {
-    this.edge = edge;
-    this.api = api;
+  /** Thread-safe: one instance serves every HTTP verticle. */
+  public SafetyRoutes(SafetyCheckService safety, org.crisishub.domain.Phones phones, Access access) {
+    this.safety = safety;
+    this.phones = phones;
+    this.access = access;
   }
 
-  void mount(Router r) {
-    SafetyCheckService s = edge.safety();
+  @Override
+  public void mount(Router r) {
+    SafetyCheckService s = safety;
     r.post("/api/v1/incidents/:code/safety-checks").handler(ctx -> responder(ctx,
         AuditedCall.change("safety_check.create", null), (c, who) ->
         s.draft(who, c.pathParam("code"), HttpApi.bodyObject(c)).map(k -> HttpApi.Reply.created(check(k, false)))));
@@ -53,8 +57,8 @@ final class SafetyRoutes {
     r.get("/api/v1/safety-checks/:id").handler(ctx -> responder(ctx, AuditedCall.read("safety_check.read", "id"),
         (c, who) ->
         s.get(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
-    r.post("/api/v1/safety-checks/:id/answers").handler(ctx -> api.handle(ctx, c ->
-        Principal.of(edge, HttpApi.bearerToken(c)).compose(p -> {
+    r.post("/api/v1/safety-checks/:id/answers").handler(ctx -> HttpApi.handle(ctx, c ->
+        access.authenticator().of(HttpApi.bearerToken(c)).compose(p -> {
           String phone = Principal.person(p).subject();
           JsonNode b = HttpApi.bodyObject(c);
           for (var it = b.fieldNames(); it.hasNext();) {
@@ -69,7 +73,7 @@ final class SafetyRoutes {
             new org.crisishub.domain.CheckInRequest(phone, status, note, null, null, Channel.WEB, null);
           }
           if (b.hasNonNull("phone")) {
-            return report(c.pathParam("id"), phone, edge.phones().normalise(Fields.requiredString(b, "phone")), status,
+            return report(c.pathParam("id"), phone, phones.normalise(Fields.requiredString(b, "phone")), status,
                 note);
           }
           return s.answer(phone, c.pathParam("id"), status, note, Channel.WEB, null)
@@ -84,7 +88,7 @@ final class SafetyRoutes {
    * ({@code id}: of a {@code need_help}, the help request's, for its thread).
    */
   private Future<HttpApi.Reply> report(String id, String follower, String subject, Status status, String note) {
-    return edge.safety().report(follower, id, subject, status, note).map(r -> {
+    return safety.report(follower, id, subject, status, note).map(r -> {
       ObjectNode n = Wire.object().put("id", r.id()).put("check", r.check()).put("phone", r.phone())
           .put("status", r.status());
       if (r.note() != null) {
@@ -103,15 +107,15 @@ final class SafetyRoutes {
     boolean csv = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/csv");
     String state = ctx.queryParams().get("state");
     if (!csv) {
-      responder(ctx, PEOPLE_READ, (c, who) -> edge.safety().people(who, c.pathParam("id"), state).map(list -> {
+      responder(ctx, PEOPLE_READ, (c, who) -> safety.people(who, c.pathParam("id"), state).map(list -> {
         ArrayNode a = Wire.array();
         list.forEach(p -> a.add(person(p)));
         return HttpApi.Reply.ok(a);
       }));
       return;
     }
-    Principal.of(edge, HttpApi.bearerToken(ctx))
-        .compose(p -> PEOPLE_READ.run(edge, edge.clock(), ctx, p, () -> edge.safety()
+    access.authenticator().of(HttpApi.bearerToken(ctx))
+        .compose(p -> PEOPLE_READ.run(access.trail(), ctx, p, () -> safety
             .people(Principal.responder(p), ctx.pathParam("id"), state).map(list -> {
               StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt,reportBy\r\n");
               for (SafetyCheckStore.Person x : list) {
@@ -204,7 +208,6 @@ final class SafetyRoutes {
   /** Responder endpoints: 401 without a valid token; 403 for a person's or the admin's. Audited as {@code call} says. */
   private void responder(RoutingContext ctx, AuditedCall call,
       BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
-    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
-        .compose(p -> call.run(edge, edge.clock(), c, p, () -> h.apply(c, Principal.responder(p)))));
+    access.responder(ctx, call, h);
   }
 }

@@ -7,28 +7,53 @@ import java.util.List;
 import org.crisishub.auth.TokenService;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.OutFrame;
+import org.crisishub.core.FollowService;
+import org.crisishub.core.HelpService;
+import org.crisishub.core.SafetyCheckService;
+import org.crisishub.fanout.FanOut;
+import org.crisishub.notices.NoticeService;
 import org.crisishub.notices.ResponderAuth;
+import org.crisishub.store.Store;
 
-/** Starting an authenticated live session, the same for WebSocket and SSE. */
-final class Sessions {
-  private Sessions() {
-  }
+/**
+ * Starting an authenticated live session and subscribing it to an incident, the same for WebSocket
+ * and SSE. Immutable and thread-safe: one instance serves every connection; the futures complete on
+ * the caller's context.
+ */
+public final class Sessions {
+  private final FanOut fanOut;
+  private final FollowService follows;
+  private final Store store;
+  private final SafetyCheckService safety;
+  private final NoticeService notices;
+  private final HelpService help;
+  private final ResponderAuth responders;
 
   /**
-   * Indexes the session under its person, then reads the snapshot and sends {@code ready} and
-   * {@code snapshot} before any live frame that arrived meanwhile: nothing committed after the
-   * snapshot read is missed, and nothing arrives before the snapshot.
+   * @param store tells whether a person's token was revoked while its session started
+   * @param safety the running safety checks a person is asked in (null: none are asked)
    */
+  public Sessions(FanOut fanOut, FollowService follows, Store store, SafetyCheckService safety, NoticeService notices,
+      HelpService help, ResponderAuth responders) {
+    this.fanOut = fanOut;
+    this.follows = follows;
+    this.store = store;
+    this.safety = safety;
+    this.notices = notices;
+    this.help = help;
+    this.responders = responders;
+  }
+
   /**
    * Subscribes a session to an incident and returns the frames it is sent first: the incident's
    * current notices, and for a responder its open help requests. Fails {@code not_found} for an
    * unknown incident.
    */
-  static Future<List<OutFrame>> subscribe(EdgeContext edge, ClientSession s, String code) {
-    return edge.notices().incident(code).compose(inc -> {
-      edge.fanOut().subscribe(s, inc.code());
+  Future<List<OutFrame>> subscribe(ClientSession s, String code) {
+    return notices.incident(code).compose(inc -> {
+      fanOut.subscribe(s, inc.code());
       List<OutFrame> first = new java.util.ArrayList<>();
-      return edge.notices().current(inc.code()).compose(notices -> {
+      return notices.current(inc.code()).compose(notices -> {
         for (ObjectNode n : notices) {
           first.add(EventEncoder.noticeFrame(n.toString()));
         }
@@ -36,7 +61,7 @@ final class Sessions {
         if (s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())) {
           return Future.succeededFuture(first);
         }
-        return edge.help().queue(inc.code()).compose(help -> edge.safety().reportedHelp(inc.code()).map(reported -> {
+        return help.queue(inc.code()).compose(help -> safety.reportedHelp(inc.code()).map(reported -> {
           for (org.crisishub.core.HelpService.Triaged t : help) {
             first.add(EventEncoder.helpFrame(t.request(), t.matched()));
           }
@@ -57,15 +82,14 @@ final class Sessions {
    * session is indexed first and the account and token are checked once more after that, so a
    * disable or revocation that raced with this login still closes it (4001).
    */
-  static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session) {
-    beginResponder(edge, s, session, null);
+  void beginResponder(ClientSession s, ResponderAuth.Session session) {
+    beginResponder(s, session, null);
   }
 
-  /** As {@link #beginResponder(EdgeContext, ClientSession, ResponderAuth.Session)}; {@code ready} echoes {@code ref} (the auth frame's, or null). */
-  static void beginResponder(EdgeContext edge, ClientSession s, org.crisishub.notices.ResponderAuth.Session session,
-      JsonNode ref) {
+  /** As {@link #beginResponder(ClientSession, ResponderAuth.Session)}; {@code ready} echoes {@code ref} (the auth frame's, or null). */
+  void beginResponder(ClientSession s, ResponderAuth.Session session, JsonNode ref) {
     String username = session.responder().username();
-    Future<Void> watched = edge.fanOut().authenticateResponder(s, username, session.responder().agency(),
+    Future<Void> watched = fanOut.authenticateResponder(s, username, session.responder().agency(),
         session.claims().tokenId());
     ObjectNode ready = Wire.object();
     ready.put("type", "ready");
@@ -77,34 +101,39 @@ final class Sessions {
     s.send(Wire.snapshotFrame(List.of()));
     // Once a close sent by any node reaches this session, check once more: a disable or logout
     // made in between would otherwise have been missed.
-    watched.compose(v -> edge.responders().stillValid(session.claims())).onComplete(ar -> {
+    watched.compose(v -> responders.stillValid(session.claims())).onComplete(ar -> {
       if (ar.succeeded() && !ar.result()) {
         s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
       }
     });
   }
 
-  static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims) {
-    return begin(edge, s, claims, null);
+  /**
+   * Indexes the session under its person, then reads the snapshot and sends {@code ready} and
+   * {@code snapshot} before any live frame that arrived meanwhile: nothing committed after the
+   * snapshot read is missed, and nothing arrives before the snapshot.
+   */
+  Future<Void> begin(ClientSession s, TokenService.Claims claims) {
+    return begin(s, claims, null);
   }
 
   /**
-   * As {@link #begin(EdgeContext, ClientSession, TokenService.Claims)}; {@code ready} is the reply to
+   * As {@link #begin(ClientSession, TokenService.Claims)}; {@code ready} is the reply to
    * the {@code auth} frame and echoes its {@code ref} (null: none).
    */
-  static Future<Void> begin(EdgeContext edge, ClientSession s, TokenService.Claims claims, JsonNode ref) {
+  Future<Void> begin(ClientSession s, TokenService.Claims claims, JsonNode ref) {
     s.hold();
-    Future<Void> watched = edge.fanOut().authenticate(s, claims.subject(), claims.tokenId());
+    Future<Void> watched = fanOut.authenticate(s, claims.subject(), claims.tokenId());
     // As for responders: once a revocation from any node reaches this session, check once more.
-    watched.compose(v -> edge.store().isTokenRevoked(claims.tokenId())).onComplete(ar -> {
+    watched.compose(v -> store.isTokenRevoked(claims.tokenId())).onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
         s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
       }
     });
     // After ready and snapshot: a safety_check frame per running check the person has not answered.
-    Future<List<OutFrame>> asks = edge.safety() == null ? Future.succeededFuture(List.of())
-        : edge.safety().pendingAsks(claims.subject()).map(l -> l.stream().map(EventEncoder::askFrame).toList());
-    return edge.follows().snapshot(claims.subject()).compose(latest -> asks.map(pending -> {
+    Future<List<OutFrame>> asks = safety == null ? Future.succeededFuture(List.of())
+        : safety.pendingAsks(claims.subject()).map(l -> l.stream().map(EventEncoder::askFrame).toList());
+    return follows.snapshot(claims.subject()).compose(latest -> asks.map(pending -> {
       ObjectNode ready = Wire.object();
       ready.put("type", "ready");
       ready.put("phone", claims.subject());

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * SDK's {@link RequestValidator} against {@code HUB_PUBLIC_URL} + path, and, in dev mode, the
  * simulator ({@code /dev/sms}, {@code /dev/sms/inbound}).
  */
-public final class SmsRoutes {
+public final class SmsRoutes implements HttpApi.Routes {
   /**
    * Largest form body of an SMS webhook: 64 KiB, room for a 1,600-character SMS of any script
    * percent-encoded (at most 19,200 bytes) with Twilio's other fields. The JSON API keeps 16 KiB.
@@ -47,13 +47,17 @@ public final class SmsRoutes {
    *     call is refused (dev mode uses {@code /dev/sms/inbound})
    * @param publicUrl {@code HUB_PUBLIC_URL}, the base Twilio signed the webhook URL with
    * @param devSms the dev sender when {@code HUB_SMS=dev} (the {@code /dev/sms} routes), else null
+   * @param devSmsOpen {@code HUB_DEV_SMS_OPEN}: the dev routes answer any client, not only loopback ones
+   * @param clientAddress tells loopback clients
    * @param safety the safety checks told of delivery reports, or null
    */
-  record Uses(String twilioAuthToken, String publicUrl, MeterRegistry registry, DevSmsSender devSms,
-      SmsConversation conversation, Phones phones, Store store, Clock clock, SafetyCheckService safety) {
+  public record Uses(String twilioAuthToken, String publicUrl, MeterRegistry registry, DevSmsSender devSms,
+      boolean devSmsOpen, ClientAddress clientAddress, SmsConversation conversation, Phones phones, Store store,
+      Clock clock, SafetyCheckService safety) {
   }
 
-  SmsRoutes(Uses uses) {
+  /** Thread-safe: one instance serves every HTTP verticle. */
+  public SmsRoutes(Uses uses) {
     this.uses = uses;
     String token = uses.twilioAuthToken();
     this.validator = token == null || token.isEmpty() ? null : new RequestValidator(token);
@@ -64,7 +68,19 @@ public final class SmsRoutes {
 
   private final io.micrometer.core.instrument.Counter refused;
 
-  void mount(Router r) {
+  @Override
+  public void mount(Router r) {
+    if (uses.devSms() != null && !uses.devSmsOpen()) {
+      // Dev SMS shows every one-time code and texts as any number: loopback clients only.
+      r.route("/dev/sms*").handler(ctx -> {
+        if (uses.clientAddress().isLoopback(ctx.request())) {
+          ctx.next();
+        } else {
+          Errors.send(ctx, new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
+              "the dev SMS endpoints answer loopback clients only (HUB_DEV_SMS_OPEN=true opens them)"));
+        }
+      });
+    }
     BodyHandler form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY);
     r.post("/sms/inbound").handler(form).handler(this::inbound);
     r.post("/sms/status").handler(form).handler(this::status);
@@ -72,6 +88,7 @@ public final class SmsRoutes {
       r.post("/dev/sms/inbound").handler(form).handler(this::devInbound);
       r.get("/dev/sms").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
           .sendFile("web/dev-sms.html"));
+      r.get("/dev/sms/messages").handler(ctx -> HttpApi.handle(ctx, this::devMessages));
     }
   }
 
@@ -258,5 +275,16 @@ public final class SmsRoutes {
             .end(Wire.object().put("reply", ar.result()).toString());
       }
     });
+  }
+
+  /** {@code GET /dev/sms/messages[?to=]}: the texts the dev sender sent, oldest first. */
+  private io.vertx.core.Future<HttpApi.Reply> devMessages(RoutingContext ctx) {
+    String to = ctx.queryParams().get("to");
+    String phone = to == null ? null : uses.phones().normalise(to);
+    com.fasterxml.jackson.databind.node.ArrayNode a = Wire.array();
+    for (DevSmsSender.Message m : uses.devSms().messages(phone)) {
+      a.add(Wire.object().put("to", m.to()).put("body", m.body()).put("at", Wire.time(m.at())));
+    }
+    return io.vertx.core.Future.succeededFuture(HttpApi.Reply.ok(a));
   }
 }

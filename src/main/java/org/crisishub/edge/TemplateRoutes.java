@@ -17,17 +17,19 @@ import org.crisishub.notices.TemplateService;
  * Notices made from a template go through {@code POST /api/v1/notices}. Parsing and mapping only;
  * rules live in {@link TemplateService}.
  */
-final class TemplateRoutes {
-  private final EdgeContext edge;
-  private final HttpApi api;
+public final class TemplateRoutes implements HttpApi.Routes {
+  private final TemplateService templates;
+  private final Access access;
 
-  TemplateRoutes(EdgeContext edge, HttpApi api) {
-    this.edge = edge;
-    this.api = api;
+  /** Thread-safe: one instance serves every HTTP verticle. */
+  public TemplateRoutes(TemplateService templates, Access access) {
+    this.templates = templates;
+    this.access = access;
   }
 
-  void mount(Router r) {
-    TemplateService t = edge.notices().templates();
+  @Override
+  public void mount(Router r) {
+    TemplateService t = templates;
     r.post("/api/v1/templates").handler(ctx -> responder(ctx, AuditedCall.change("template.create", null), (c, who) ->
         t.create(who, HttpApi.bodyObject(c)).map(v -> HttpApi.Reply.created(template(v)))));
     r.get("/api/v1/templates").handler(ctx -> responder(ctx, AuditedCall.read("template.list", null), (c, who) -> t.list(who).map(list -> {
@@ -133,7 +135,6 @@ final class TemplateRoutes {
   /** A responder route whose audit entry (the change, or any refusal) the edge writes before replying. */
   private void responder(RoutingContext ctx, AuditedCall call,
       BiFunction<RoutingContext, Responder, Future<HttpApi.Reply>> h) {
-    api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
-        .compose(p -> call.run(edge, edge.clock(), c, p, () -> h.apply(c, Principal.responder(p)))));
+    access.responder(ctx, call, h);
   }
 }

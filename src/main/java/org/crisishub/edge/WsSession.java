@@ -1,52 +1,59 @@
 package org.crisishub.edge;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
-import org.crisishub.auth.Limits;
-import org.crisishub.auth.RateLimiter;
-import org.crisishub.domain.Channel;
-import org.crisishub.domain.CheckInRequest;
-import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
-import org.crisishub.domain.Status;
 import org.crisishub.fanout.ClientSession;
+import org.crisishub.fanout.FanOut;
 import org.crisishub.fanout.OutFrame;
 
 /**
- * The WebSocket protocol of {@code /api/v1/ws} for one connection: every client frame with a
- * {@code ref} gets exactly one {@code ack} or {@code error} with that {@code ref}. Runs on the
- * connection's event loop.
+ * The WebSocket transport of one {@code /api/v1/ws} connection: text messages put together from
+ * their frames and checked as UTF-8, protocol violations closed with their code, writes with
+ * backpressure (the fan-out's queue rules, {@link ClientSession}), pings and the idle close, close
+ * and reset, and the graceful drain. What the messages mean is the {@link Protocol}'s
+ * ({@link WsProtocol}). Runs on the connection's event loop.
  */
 final class WsSession extends ClientSession {
+  /** What the transport hands up: each whole text message, and each binary one. */
+  interface Protocol {
+    /** A whole, valid UTF-8 text message (heard already). */
+    void onText(String text);
+
+    /** A binary message, which the protocol refuses. */
+    void onBinary();
+
+    /** True while no request read is still being answered (the drain waits for it). */
+    boolean idle();
+  }
+
   /** Largest text message kept for the UTF-8 check; larger ones are closed with 1009 by Vert.x. */
   private static final int MAX_MESSAGE = 16 * 1024;
   private final ServerWebSocket ws;
   /** The connection's Netty channel (null if Vert.x does not expose it), for {@link #resetTransport()}. */
   private final io.netty.channel.Channel channel;
-  private final EdgeContext edge;
-  private final RateLimiter frameLimiter;
+  private final FanOut fanOut;
+  private Protocol protocol;
   private long lastHeardMs = System.currentTimeMillis();
-  private boolean authenticating;
-  private int inProgress;
   private short drainCode;
   private String drainReason;
   /** The bytes of the text message being received, while its frames arrive; null between messages. */
   private Buffer textBytes;
 
-  WsSession(ServerWebSocket ws, io.netty.channel.Channel channel, Context context, EdgeContext edge) {
-    super(context, edge.config().wsQueueFrames());
+  /**
+   * @param queueFrames frames the session may queue before it is closed as slow ({@code HUB_WS_QUEUE_FRAMES})
+   * @param fanOut the session joins it at {@link #start} and leaves it when the connection closes
+   */
+  WsSession(ServerWebSocket ws, io.netty.channel.Channel channel, Context context, int queueFrames, FanOut fanOut) {
+    super(context, queueFrames);
     this.ws = ws;
     this.channel = channel;
-    this.edge = edge;
-    this.frameLimiter = new RateLimiter(edge.config().rateLimits());
+    this.fanOut = fanOut;
   }
 
   /**
@@ -62,22 +69,36 @@ final class WsSession extends ClientSession {
         io.netty.handler.flush.FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
   }
 
-  void start() {
+  /** Joins the fan-out and starts reading; each message goes to {@code protocol}. */
+  void start(Protocol protocol) {
+    this.protocol = protocol;
     if (channel != null && channel.pipeline().get("ws-gather-flushes") == null) {
       gatherFlushes(channel);
     }
-    edge.fanOut().add(this);
+    fanOut.add(this);
     ws.frameHandler(this::onFrame);
     ws.binaryMessageHandler(b -> {
       heard();
-      error(null, ErrorCode.INVALID_REQUEST, "frames must be JSON text");
+      protocol.onBinary();
     });
     ws.pongHandler(b -> heard());
     ws.closeHandler(v -> {
       transportClosed();
-      edge.fanOut().remove(this);
+      fanOut.remove(this);
     });
     ws.exceptionHandler(this::onProtocolError);
+  }
+
+  /** Stops reading messages (they wait in the socket's queue and TCP) until {@link #resume}. */
+  void pause() {
+    ws.pause();
+  }
+
+  /** Reads messages again, unless the session is draining or closed. */
+  void resume() {
+    if (drainReason == null && !isClosed()) {
+      ws.resume();
+    }
   }
 
   /**
@@ -121,7 +142,8 @@ final class WsSession extends ClientSession {
       return;
     }
     if (!isClosed()) {
-      onText(text);
+      heard();
+      protocol.onText(text);
     }
   }
 
@@ -191,82 +213,6 @@ final class WsSession extends ClientSession {
     }
   }
 
-  private void onText(String text) {
-    heard();
-    JsonNode msg;
-    try {
-      msg = RequestJson.object(text);
-    } catch (HubException e) {
-      // A frame that carries a ref gets its error with that ref, also when the frame is refused whole.
-      error(RequestJson.refOf(text), ErrorCode.INVALID_REQUEST, e.getMessage().replace("the body", "a frame"));
-      return;
-    }
-    JsonNode ref = msg.get("ref");
-    try {
-      frameLimiter.acquire(Limits.WS_FRAMES, "conn", System.currentTimeMillis());
-    } catch (HubException e) {
-      error(ref, ErrorCode.RATE_LIMITED, e.getMessage());
-      return;
-    }
-    JsonNode typeNode = msg.get("type");
-    String type = typeNode != null && typeNode.isTextual() ? typeNode.textValue() : "";
-    Future<ObjectNode> reply;
-    try {
-      reply = switch (type) {
-        case "ping" -> {
-          ObjectNode pong = Wire.object();
-          pong.put("type", "pong");
-          if (ref != null) {
-            pong.set("ref", ref); // pong is the ping's reply: it echoes the ref like every reply
-          }
-          send(OutFrame.of(pong.toString()));
-          yield null;
-        }
-        case "auth" -> auth(msg);
-        case "subscribe" -> subscribe(msg, true);
-        case "unsubscribe" -> subscribe(msg, false);
-        case "checkin", "follow", "unfollow", "consent", "answer" -> {
-          if (phone() == null) {
-            throw responder() != null ? new HubException(ErrorCode.FORBIDDEN, "a responder session cannot do this")
-                : HubException.unauthorized("send auth first");
-          }
-          yield switch (type) {
-            case "checkin" -> checkIn(msg);
-            case "follow" -> follow(msg);
-            case "unfollow" -> unfollow(msg);
-            case "answer" -> answer(msg);
-            default -> consent(msg);
-          };
-        }
-        default -> {
-          if (phone() == null && responder() == null) {
-            throw HubException.unauthorized("send auth first");
-          }
-          throw HubException.invalid("unknown type \"" + truncate(type) + "\"");
-        }
-      };
-    } catch (HubException e) {
-      error(ref, e.code(), e.getMessage());
-      return;
-    }
-    if (reply != null) {
-      inProgress++;
-      reply.onComplete(ar -> {
-        inProgress--;
-        if (ar.succeeded()) {
-          ObjectNode out = ar.result();
-          if (ref != null) {
-            out.set("ref", ref);
-          }
-          send(OutFrame.of(out.toString()));
-        } else {
-          HubException h = Errors.of(ar.cause());
-          error(ref, h.code(), h.getMessage());
-        }
-      });
-    }
-  }
-
   @Override
   public void drain(short code, String reason, long maxMs) {
     if (isClosed() || drainReason != null) {
@@ -275,166 +221,7 @@ final class WsSession extends ClientSession {
     drainCode = code;
     drainReason = reason;
     ws.pause(); // no new requests; those read already finish and are answered
-    org.crisishub.async.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || inProgress == 0 && backlog() == 0)
+    org.crisishub.async.Waits.until(context().owner(), 20, maxMs, () -> isClosed() || protocol.idle() && backlog() == 0)
         .onComplete(x -> close(drainCode, drainReason));
   }
-
-  private static String truncate(String s) {
-    return s.length() > 32 ? s.substring(0, 32) + "..." : s;
-  }
-
-  private void error(JsonNode ref, ErrorCode code, String message) {
-    ObjectNode e = Wire.object();
-    e.put("type", "error");
-    if (ref != null) {
-      e.set("ref", ref);
-    }
-    e.put("code", code.wire());
-    e.put("message", message);
-    send(OutFrame.of(e.toString()));
-  }
-
-  private static ObjectNode ack() {
-    ObjectNode n = Wire.object();
-    n.put("type", "ack");
-    return n;
-  }
-
-  private Future<ObjectNode> auth(JsonNode msg) {
-    if (phone() != null || responder() != null || authenticating) {
-      throw new HubException(ErrorCode.CONFLICT, "already authenticated");
-    }
-    String token = Fields.optionalString(msg, "token");
-    if (token == null) {
-      throw HubException.unauthorized("token is required");
-    }
-    authenticating = true;
-    JsonNode ref = msg.get("ref");
-    // Nothing sent after auth is read until ready and snapshot are queued: the replies to frames
-    // sent meanwhile (subscribe, checkin...) and live frames they cause follow them. Frames wait in
-    // the socket's inbound queue (and TCP) meanwhile.
-    ws.pause();
-    Principal.of(edge, token)
-        .compose(p -> {
-          if (isClosed()) {
-            return Future.<Void>succeededFuture();
-          }
-          if (p instanceof Principal.Person person) {
-            return Sessions.begin(edge, this, person.claims(), ref);
-          }
-          if (p instanceof Principal.Responder r) {
-            Sessions.beginResponder(edge, this, r.session(), ref);
-            return Future.<Void>succeededFuture();
-          }
-          return Future.<Void>failedFuture(HubException.unauthorized("not a person's or a responder's token"));
-        })
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            authenticating = false;
-            HubException h = Errors.of(ar.cause());
-            error(ref, h.code(), h.getMessage());
-          }
-          if (drainReason == null && !isClosed()) {
-            ws.resume();
-          }
-        });
-    return null;
-  }
-
-  /**
-   * Subscribes to an incident's notices (and, for a responder, its help requests). The ack comes
-   * first, then the incident's current notices (and open help requests), then live ones; a notice
-   * published during the subscription may arrive twice (same id).
-   */
-  private Future<ObjectNode> subscribe(JsonNode msg, boolean on) {
-    String code = CheckInRequest.normaliseIncident(Fields.requiredString(msg, "incident"));
-    JsonNode ref = msg.get("ref");
-    if (!on) {
-      edge.fanOut().unsubscribe(this, code);
-      ObjectNode a = ack();
-      a.put("incident", code);
-      return Future.succeededFuture(a);
-    }
-    hold();
-    Sessions.subscribe(edge, this, code).onComplete(ar -> {
-      if (ar.failed()) {
-        release(java.util.List.of());
-        HubException h = Errors.of(ar.cause());
-        error(ref, h.code(), h.getMessage());
-        return;
-      }
-      ObjectNode a = ack();
-      if (ref != null) {
-        a.set("ref", ref);
-      }
-      a.put("incident", code);
-      java.util.List<OutFrame> first = new java.util.ArrayList<>();
-      first.add(OutFrame.of(a.toString()));
-      first.addAll(ar.result());
-      release(first);
-    });
-    return null;
-  }
-
-  private Future<ObjectNode> checkIn(JsonNode msg) {
-    return edge.limiter().charge(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis(), () -> {
-      CheckInRequest req = new CheckInRequest(phone(), Status.parse(Fields.requiredString(msg, "status")),
-          Fields.optionalString(msg, "note"), Fields.optionalLocation(msg, "location"),
-          Fields.optionalString(msg, "incident"), Channel.WS, Fields.optionalString(msg, "key"),
-          Fields.optionalTime(msg, "madeAt"));
-      return edge.checkIns().record(req);
-    }).map(r -> Wire.checkInAck(ack(), r));
-  }
-
-  /** {"type":"answer","ref","check","status","note"?}: the person's answer to a safety check → ack. */
-  private Future<ObjectNode> answer(JsonNode msg) {
-    edge.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone(), System.currentTimeMillis());
-    String check = Fields.requiredString(msg, "check");
-    Status status = Status.parse(Fields.requiredString(msg, "status"));
-    String note = Fields.optionalString(msg, "note");
-    if (note != null) {
-      new CheckInRequest(phone(), status, note, null, null, Channel.WS, null);
-    }
-    return edge.safety().answer(phone(), check, status, note, Channel.WS, null).map(a -> {
-      ObjectNode ack = ack();
-      ack.put("check", a.check());
-      ack.put("status", a.status());
-      ack.put("at", Wire.time(a.at()));
-      return ack;
-    });
-  }
-
-  private Future<ObjectNode> follow(JsonNode msg) {
-    return edge.limiter().charge(Limits.FOLLOW_PER_PHONE, phone(), System.currentTimeMillis(), () -> {
-      String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
-      boolean sms = Fields.optionalBoolean(msg, "sms", false);
-      return edge.follows().follow(phone(), subject, sms);
-    }).map(f -> {
-      ObjectNode a = ack();
-      a.put("phone", f.subject());
-      a.put("state", f.state().wire());
-      return a;
-    });
-  }
-
-  private Future<ObjectNode> unfollow(JsonNode msg) {
-    String subject = edge.phones().normalise(Fields.requiredString(msg, "phone"));
-    return edge.follows().unfollow(phone(), subject).map(x -> {
-      ObjectNode a = ack();
-      a.put("phone", subject);
-      return a;
-    });
-  }
-
-  private Future<ObjectNode> consent(JsonNode msg) {
-    String follower = edge.phones().normalise(Fields.requiredString(msg, "phone"));
-    boolean allow = Fields.requiredBoolean(msg, "allow");
-    return edge.follows().answer(phone(), follower, allow).map(f -> {
-      ObjectNode a = ack();
-      a.put("phone", f.follower());
-      a.put("state", f.state().wire());
-      return a;
-    });
-  }
 }
-

@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.util.List;
 import org.crisishub.auth.Limits;
 import org.crisishub.auth.RateLimiter;
-import org.crisishub.core.CheckInService;
 import org.crisishub.core.FollowService;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckInRequest;
@@ -37,7 +36,7 @@ public final class SmsConversation {
 
   private final Phones phones;
   private final Store store;
-  private final CheckInService checkIns;
+  private final org.crisishub.core.PersonCommands commands;
   private final FollowService follows;
   private final RateLimiter limiter;
   private final Clock clock;
@@ -48,11 +47,13 @@ public final class SmsConversation {
   private static final java.util.Set<String> BARE_ANSWERS = java.util.Set.of("yes", "y", "si", "no", "n", "ok");
 
   /**
+   * @param commands check-in, follow and consent: the same handlers as the other channels
+   * @param follows who may see whose status ({@code STATUS}) and the names followers gave
    * @param smsZone the zone replies write clock times in ({@code HUB_TIMEZONE})
    * @param safety answers safety checks by SMS ({@code SAFE}, {@code SOS}, {@code 1}, {@code 2}); null: none
    * @param triage help threads: other text, and a bare YES/NO/OK after a responder's message; null: none
    */
-  public SmsConversation(Phones phones, Store store, CheckInService checkIns, FollowService follows,
+  public SmsConversation(Phones phones, Store store, org.crisishub.core.PersonCommands commands, FollowService follows,
       RateLimiter limiter, Clock clock, java.time.ZoneId smsZone, org.crisishub.core.SafetyCheckService safety,
       org.crisishub.core.TriageService triage) {
     this.triage = triage;
@@ -60,7 +61,7 @@ public final class SmsConversation {
     this.safety = safety;
     this.phones = phones;
     this.store = store;
-    this.checkIns = checkIns;
+    this.commands = commands;
     this.follows = follows;
     this.limiter = limiter;
     this.clock = clock;
@@ -192,15 +193,18 @@ public final class SmsConversation {
       case SAFE, SOS -> checkIn(from, cmd, messageSid);
       case FOLLOW -> withNumber(cmd, "FOLLOW", subject -> from.equals(subject)
           ? Future.succeededFuture(SmsReplies.followSelf(lang))
-          : follows.follow(from, subject, true).map(f -> f.state() == FollowState.ACTIVE
+          : commands.follow(from, () -> new org.crisishub.core.PersonCommands.FollowRequest(subject, true))
+              .map(f -> f.state() == FollowState.ACTIVE
               ? SmsReplies.followActive(lang, subject) : SmsReplies.followPending(lang, subject)));
       case UNFOLLOW -> withNumber(cmd, "UNFOLLOW",
-          subject -> follows.unfollow(from, subject).map(x -> SmsReplies.unfollowed(lang, subject)));
+          subject -> commands.unfollow(from, subject).map(x -> SmsReplies.unfollowed(lang, subject)));
       case YES, NO -> answer(from, cmd, cmd.kind() == Kind.YES);
-      case STATUS -> withNumber(cmd, "STATUS", phone -> follows.maySee(from, phone).compose(ok -> ok
-          ? follows.nameFor(from, phone).compose(name -> store.latest(phone).map(l -> l
-              .map(c -> SmsReplies.status(lang, c, name, smsZone)).orElse(SmsReplies.noStatus(lang, phone))))
-          : Future.succeededFuture(SmsReplies.noStatus(lang, phone))));
+      // Who may see whose status is decided in the core; anyone else is told there is none.
+      case STATUS -> withNumber(cmd, "STATUS", phone -> follows.latestSeenBy(from, phone)
+          .compose(l -> l.isEmpty() ? Future.succeededFuture(SmsReplies.noStatus(lang, phone))
+              : follows.nameFor(from, phone).map(name -> SmsReplies.status(lang, l.get(), name, smsZone)))
+          .recover(e -> e instanceof HubException h && h.code() == ErrorCode.FORBIDDEN
+              ? Future.succeededFuture(SmsReplies.noStatus(lang, phone)) : Future.failedFuture(e)));
       case JOIN, LEAVE -> incident(from, cmd, cmd.kind() == Kind.JOIN);
       case STOP -> store.setSmsOptOut(from, true, clock.instant()).map(x -> SmsReplies.stopped(lang));
       case START -> store.setSmsOptOut(from, false, clock.instant()).map(x -> SmsReplies.started(lang));
@@ -218,12 +222,9 @@ public final class SmsConversation {
     }
     String text = note;
     // An SMS cannot name an incident: a check-in belongs to the open incident the sender last JOINed.
-    return limiter.<org.crisishub.domain.CheckInResult>charge(Limits.CHECKIN_PER_PHONE, from, clock.millis(),
-        () -> store.joinedOpenIncidents(from).compose(joined -> {
-          CheckInRequest req = new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
-              Channel.SMS, "sms:" + messageSid);
-          return checkIns.record(req);
-        })).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified(), r.helpIncidents(),
+    return commands.checkIn(from, () -> store.joinedOpenIncidents(from).map(joined ->
+          new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
+              Channel.SMS, "sms:" + messageSid))).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified(), r.helpIncidents(),
             from));
   }
 
@@ -244,7 +245,7 @@ public final class SmsConversation {
   private Future<String> answer(String subject, SmsCommand cmd, boolean allow) {
     Lang lang = cmd.lang();
     if (!cmd.arg().isEmpty()) {
-      return withNumber(cmd, allow ? "YES" : "NO", follower -> follows.answer(subject, follower, allow)
+      return withNumber(cmd, allow ? "YES" : "NO", follower -> commands.consent(subject, follower, allow)
           .map(f -> SmsReplies.answered(lang, follower, allow))
           .recover(e -> e instanceof HubException h && h.code() == ErrorCode.NOT_FOUND
               ? Future.succeededFuture(SmsReplies.noRequestFrom(lang, follower)) : Future.failedFuture(e)));
@@ -258,7 +259,7 @@ public final class SmsConversation {
         return Future.succeededFuture(SmsReplies.severalPending(lang, allow, pending));
       }
       String follower = pending.get(0);
-      return follows.answer(subject, follower, allow).map(f -> SmsReplies.answered(lang, follower, allow));
+      return commands.consent(subject, follower, allow).map(f -> SmsReplies.answered(lang, follower, allow));
     });
   }
 

@@ -1,0 +1,77 @@
+package org.crisishub.core;
+
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.function.Supplier;
+import org.crisishub.auth.Limits;
+import org.crisishub.auth.RateLimiter;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.Follow;
+
+/**
+ * What a signed-in person does, one handler per action, the same for every channel: HTTP, the
+ * WebSocket, SMS (the SSE stream only reads). The channel translates its wire form to the domain
+ * request and the result back to its reply; the limits and the rules are here and in the services
+ * behind. Thread-safe; futures complete on the caller's context.
+ *
+ * <p>A request is built by the channel inside the charge (a {@link Supplier}): a request refused as
+ * invalid gives its token back, and a caller over its limit is told {@code rate_limited} before its
+ * request is read.
+ */
+public final class PersonCommands {
+  private final CheckInService checkIns;
+  private final FollowService follows;
+  private final RateLimiter limiter;
+  private final Clock clock;
+
+  /** {@code limiter} holds the per-phone limits ({@link Limits#CHECKIN_PER_PHONE}, {@link Limits#FOLLOW_PER_PHONE}). */
+  public PersonCommands(CheckInService checkIns, FollowService follows, RateLimiter limiter, Clock clock) {
+    this.checkIns = checkIns;
+    this.follows = follows;
+    this.limiter = limiter;
+    this.clock = clock;
+  }
+
+  /** The subject of a follow request and whether the follower also wants its status by SMS. */
+  public record FollowRequest(String subject, boolean sms) {
+  }
+
+  /**
+   * Records {@code phone}'s check-in, charged to {@link Limits#CHECKIN_PER_PHONE}.
+   *
+   * @param request builds the request (it may throw {@code invalid_request}, or fail); its phone is {@code phone}
+   * @return the recorded check-in (or the earlier one with the same idempotency key); fails
+   *     {@code rate_limited}, {@code invalid_request}, or as {@link CheckInService#record} fails
+   */
+  public Future<CheckInResult> checkIn(String phone, Supplier<Future<CheckInRequest>> request) {
+    return limiter.charge(Limits.CHECKIN_PER_PHONE, phone, clock.millis(), () -> request.get().compose(checkIns::record));
+  }
+
+  /**
+   * {@code follower} asks to follow a person, charged to {@link Limits#FOLLOW_PER_PHONE}: pending
+   * until the subject allows it, active at once when the subject pre-approved the follower.
+   *
+   * @return the follow; fails {@code rate_limited}, {@code invalid_request} (for oneself), or as
+   *     {@link FollowService#follow} fails
+   */
+  public Future<Follow> follow(String follower, Supplier<FollowRequest> request) {
+    return limiter.charge(Limits.FOLLOW_PER_PHONE, follower, clock.millis(), () -> {
+      FollowRequest r = request.get();
+      return follows.follow(follower, r.subject(), r.sms());
+    });
+  }
+
+  /** {@code follower} stops following {@code subject}; true when there was a follow. */
+  public Future<Boolean> unfollow(String follower, String subject) {
+    return follows.unfollow(follower, subject);
+  }
+
+  /**
+   * {@code subject} answers {@code follower}'s request (or revokes an active follow): allowed, it is
+   * active; refused, it ends. Fails {@code not_found} when there is no such follow.
+   */
+  public Future<Follow> consent(String subject, String follower, boolean allow) {
+    return follows.answer(subject, follower, allow);
+  }
+}
