@@ -59,6 +59,18 @@ import org.sqlite.SQLiteConfig;
  * pool of read connections, which WAL lets run beside the writer.
  */
 public final class SqliteStore implements Store {
+  // Transitional: the concerns are still implemented here.
+  @Override public org.crisishub.store.CheckInLog checkInLog() { return this; }
+  @Override public org.crisishub.store.FollowGraph followGraph() { return this; }
+  @Override public org.crisishub.store.PersonAuth personAuth() { return this; }
+  @Override public org.crisishub.store.Outbox outbox() { return this; }
+  @Override public org.crisishub.store.SmsInbound smsInbound() { return this; }
+  @Override public org.crisishub.store.ResponderAccounts responderAccounts() { return this; }
+  @Override public org.crisishub.store.IncidentRegistry incidentRegistry() { return this; }
+  @Override public org.crisishub.store.NoticeBoard noticeBoard() { return this; }
+  @Override public org.crisishub.store.AuditTrail auditTrail() { return this; }
+  @Override public org.crisishub.store.HelpQueue helpQueue() { return this; }
+
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
   private static final int MAX_BATCH = 1024;
   private static final int READERS = 2;

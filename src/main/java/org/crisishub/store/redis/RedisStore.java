@@ -62,6 +62,18 @@ import org.slf4j.LoggerFactory;
  * a node that stopped answering to another after the lease. The full layout is in docs/cluster.md.
  */
 public final class RedisStore implements Store {
+  // Transitional: the concerns are still implemented here.
+  @Override public org.crisishub.store.CheckInLog checkInLog() { return this; }
+  @Override public org.crisishub.store.FollowGraph followGraph() { return this; }
+  @Override public org.crisishub.store.PersonAuth personAuth() { return this; }
+  @Override public org.crisishub.store.Outbox outbox() { return this; }
+  @Override public org.crisishub.store.SmsInbound smsInbound() { return this; }
+  @Override public org.crisishub.store.ResponderAccounts responderAccounts() { return this; }
+  @Override public org.crisishub.store.IncidentRegistry incidentRegistry() { return this; }
+  @Override public org.crisishub.store.NoticeBoard noticeBoard() { return this; }
+  @Override public org.crisishub.store.AuditTrail auditTrail() { return this; }
+  @Override public org.crisishub.store.HelpQueue helpQueue() { return this; }
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
   /** Person shards. Changing it moves every person's keys: it is part of the layout (schema 1). */
   static final int SHARDS = 16;
