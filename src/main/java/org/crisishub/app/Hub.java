@@ -37,8 +37,7 @@ import org.crisishub.sms.SmsConversation;
 import org.crisishub.sms.SmsSender;
 import org.crisishub.sms.TwilioSmsSender;
 import org.crisishub.store.Store;
-import org.crisishub.store.embedded.SqliteStore;
-import org.crisishub.store.redis.RedisStore;
+import org.crisishub.store.StoreFactory;
 import org.crisishub.cluster.ClusterRelay;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -99,10 +98,10 @@ public final class Hub {
       LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
           + " Use this only for closed-lab load tests. !!!");
     }
-    store = config.store() == HubConfig.StoreKind.REDIS
-        ? new RedisStore(vertx, config.redisUrl(), config.redisDurability(), config.timezone())
-            .auditChainDelay(config.auditChainDelayMs())
-        : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
+    store = StoreFactory.create(vertx, new StoreFactory.Settings(
+        config.store() == HubConfig.StoreKind.REDIS ? StoreFactory.Engine.REDIS : StoreFactory.Engine.EMBEDDED,
+        config.dataDir(), config.redisUrl(), config.redisDurability(), config.timezone(), config.auditChainDelayMs()),
+        registry);
     // Every SMS withheld for an opt-out counts, where it is withheld: here the store's (not queued,
     // dropped at claim); sends refused at send time count where they are sent (outbox, codes).
     store.onSmsOptedOut(org.crisishub.sms.SmsOutcomes.of(registry, "opted_out")::increment);
@@ -150,7 +149,7 @@ public final class Hub {
             .register(registry);
       }
     }
-    boolean embedded = store instanceof SqliteStore;
+    boolean embedded = StoreFactory.singleProcess(store);
     return store.start()
         // Embedded store: this process is its only sender, so claims left by a crash are free again.
         // Redis: other nodes may be sending; a dead node's claims are taken over after the lease.

@@ -18,7 +18,7 @@ import org.crisishub.domain.Incident;
 /**
  * Everything that must survive a crash: one engine (embedded SQLite, or Redis; made by
  * {@link StoreFactory}) and its concerns, each a narrow interface with its own promise and its own
- * class per engine: {@link CheckInLog}, {@link FollowGraph}, {@link PersonAuth}, {@link Outbox},
+ * class per engine: {@link CheckInLog}, {@link FollowGraph}, {@link PersonAuthStore}, {@link Outbox},
  * {@link SmsInbound}, {@link ResponderAccounts}, {@link IncidentRegistry}, {@link NoticeBoard},
  * {@link AuditTrail}, {@link HelpQueue}, and {@link SafetyCheckStore}, {@link TriageStore},
  * {@link TemplateStore}. A caller that needs one concern takes its interface; {@code Store} extends
@@ -33,7 +33,7 @@ import org.crisishub.domain.Incident;
  * notice's publication with its SMS fan-out) is one unit of work of the engine: one transaction of
  * the embedded writer, one Lua script on one hash tag on Redis.
  */
-public interface Store extends CheckInLog, FollowGraph, PersonAuth, Outbox, SmsInbound, ResponderAccounts,
+public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox, SmsInbound, ResponderAccounts,
     IncidentRegistry, NoticeBoard, AuditTrail, HelpQueue {
 
   /** Opens the store and applies pending schema migrations. */
@@ -61,7 +61,7 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuth, Outbox, SmsI
   FollowGraph followGraph();
 
   /** One-time codes and token revocations. */
-  PersonAuth personAuth();
+  PersonAuthStore personAuth();
 
   /** The SMS outbox. */
   Outbox outbox();
@@ -175,7 +175,7 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuth, Outbox, SmsI
     return followGraph().contacts(owner);
   }
 
-  // ---------------------------------------------------------------- PersonAuth (delegated to personAuth())
+  // ---------------------------------------------------------------- PersonAuthStore (delegated to personAuth())
   @Override
   default Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt) {
     return personAuth().saveOtp(phone, codeHash, expiresAt);

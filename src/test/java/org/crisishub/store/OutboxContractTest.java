@@ -66,7 +66,9 @@ public abstract class OutboxContractTest extends StoreTestBase {
       await(vertx.timer(100));
       takenOver = await(outbox.claimSms("node-b", Instant.now(), 10, lease));
     }
-    assertTrue(System.nanoTime() - claimedAt >= lease.toNanos(), "taken over only after the lease");
+    long elapsedNs = System.nanoTime() - claimedAt;
+    assertTrue(elapsedNs >= lease.toNanos(), "taken over only after the lease, not after " + elapsedNs / 1_000_000
+        + " ms (wall clock: " + Duration.between(t, Instant.now()).toMillis() + " ms)");
     assertEquals(1, takenOver.size());
     assertEquals(2, takenOver.get(0).attempts());
     await(outbox.smsSent(takenOver.get(0).id(), "SM1", Instant.now()));

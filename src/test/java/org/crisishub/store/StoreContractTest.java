@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * What every {@link Store} keeps as a whole, across its concerns: retention (purge) and durability
  * across a restart. One subclass per engine supplies {@link #newStore} and {@link #reopen}. The
  * contract of each concern is in its own test ({@link CheckInLogContractTest},
- * {@link FollowGraphContractTest}, {@link PersonAuthContractTest}, {@link OutboxContractTest},
+ * {@link FollowGraphContractTest}, {@link PersonAuthStoreContractTest}, {@link OutboxContractTest},
  * {@link SmsInboundContractTest}, {@link IncidentRegistryContractTest},
  * {@link NoticeBoardContractTest}, {@link HelpQueueContractTest}, and the safety-check, triage,
  * template and audit tests).

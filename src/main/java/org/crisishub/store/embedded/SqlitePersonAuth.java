@@ -34,11 +34,11 @@ import org.crisishub.store.AuditChain;
 import org.crisishub.store.embedded.SqliteStore.Stmt;
 
 /**
- * {@link org.crisishub.store.PersonAuth} on the embedded store: tables {@code otp} and
+ * {@link org.crisishub.store.PersonAuthStore} on the embedded store: tables {@code otp} and
  * {@code revoked_tokens}. A code check is one operation of the writer (read, compare, consume or
  * count a try in one transaction). Thread-safe.
  */
-final class SqlitePersonAuth implements org.crisishub.store.PersonAuth {
+final class SqlitePersonAuth implements org.crisishub.store.PersonAuthStore {
   private final SqliteStore store;
 
   SqlitePersonAuth(SqliteStore store) {

@@ -98,7 +98,7 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public org.crisishub.store.PersonAuth personAuth() {
+  public org.crisishub.store.PersonAuthStore personAuth() {
     return personAuth;
   }
 

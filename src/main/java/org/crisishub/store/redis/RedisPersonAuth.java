@@ -48,10 +48,10 @@ import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
 
 /**
- * {@link org.crisishub.store.PersonAuth} on Redis: a code hash per number ({@code {sN}:otp:<phone>},
+ * {@link org.crisishub.store.PersonAuthStore} on Redis: a code hash per number ({@code {sN}:otp:<phone>},
  * checked by one script) and revocations in {@code {g}:revoked} (score: expiry). Thread-safe.
  */
-final class RedisPersonAuth implements org.crisishub.store.PersonAuth {
+final class RedisPersonAuth implements org.crisishub.store.PersonAuthStore {
   /** KEYS[1] = otp hash. ARGV: code hash, now, max tries. */
   private static final String CHECK_OTP = """
       local v = redis.call('HMGET', KEYS[1], 'h', 'exp', 'tries')

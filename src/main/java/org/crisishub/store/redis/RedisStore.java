@@ -122,7 +122,7 @@ public final class RedisStore implements Store {
   }
 
   @Override
-  public org.crisishub.store.PersonAuth personAuth() {
+  public org.crisishub.store.PersonAuthStore personAuth() {
     return personAuth;
   }
 

@@ -4,9 +4,9 @@ import io.vertx.core.Vertx;
 import org.crisishub.store.redis.RedisStore;
 import org.junit.jupiter.api.DisplayName;
 
-/** The contract of {@link PersonAuth} against a real redis-server of the test's own (AOF, appendfsync always). */
+/** The contract of {@link PersonAuthStore} against a real redis-server of the test's own (AOF, appendfsync always). */
 @DisplayName("One-time codes on the Redis store")
-class RedisPersonAuthTest extends PersonAuthContractTest {
+class RedisPersonAuthStoreTest extends PersonAuthStoreContractTest {
   @org.junit.jupiter.api.extension.RegisterExtension
   static final org.crisishub.support.RedisServerExtension REDIS = new org.crisishub.support.RedisServerExtension();
 

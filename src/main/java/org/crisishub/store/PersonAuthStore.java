@@ -12,7 +12,7 @@ import java.time.Instant;
  * {@code HubException(UNAVAILABLE)}; futures complete on the caller's context; thread-safe,
  * non-blocking.
  */
-public interface PersonAuth {
+public interface PersonAuthStore {
 
   /** Replaces any one-time code of {@code phone} with a new one (stored only as a hash). */
   Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt);

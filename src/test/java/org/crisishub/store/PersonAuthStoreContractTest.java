@@ -31,12 +31,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract of {@link PersonAuth} (one-time codes),
+ * The contract of {@link PersonAuthStore} (one-time codes),
  * on every engine (one subclass per engine). The concern is reached through
  * {@link Store#personAuth}; other concerns of the same store set the scene.
  */
-public abstract class PersonAuthContractTest extends StoreTestBase {
-  protected PersonAuth auth;
+public abstract class PersonAuthStoreContractTest extends StoreTestBase {
+  protected PersonAuthStore auth;
 
   @BeforeEach
   void concern() {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("One-time codes on the embedded (SQLite) store")
-class SqlitePersonAuthTest extends PersonAuthContractTest {
+class SqlitePersonAuthStoreTest extends PersonAuthStoreContractTest {
   @TempDir
   Path dir;
 
