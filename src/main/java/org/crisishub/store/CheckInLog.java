@@ -28,7 +28,7 @@ public interface CheckInLog {
    * {@code duplicate = true}. One unit of work with it: the active followers are read, an SMS
    * notification is queued for each of them who asked for SMS ({@link Outbox#enqueueSms}, coalesced
    * per follower and subject), and a need_help check-in is filed in the help queue of every open
-   * incident that admits it ({@link HelpQueue}, {@code Incident.admitsHelp}).
+   * incident that admits it ({@link HelpQueue}, {@code HelpMatching.admits}).
    *
    * <p>In the same unit the check-in's time ({@code madeAt}, else {@code now}) is compared with that
    * of the person's latest status: when earlier, it is stored {@code late} (with its {@code seq}),

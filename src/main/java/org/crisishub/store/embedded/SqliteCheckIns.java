@@ -132,13 +132,13 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
         // A late check-in is not the person's status: texting it would tell followers something older.
         if (f.sms() && !late) {
           String name = SqliteFollows.label(c, f.follower(), ci.phone());
-          if (!SqliteOutbox.enqueue(c, f.follower(), "status:" + ci.phone(), ci.phone(),
+          if (!SqliteOutbox.enqueue(c, f.follower(), org.crisishub.domain.SmsKeys.status(ci.phone()), ci.phone(),
               SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs)) {
             store.optedOutWithheld(1);
           }
         }
       }
-      List<String> help = ci.status() == Status.NEED_HELP ? SqliteHelp.file(c, ci, nowMs) : List.of();
+      List<String> help = org.crisishub.domain.HelpMatching.seeksHelp(ci.status()) ? SqliteHelp.file(c, ci, nowMs) : List.of();
       return new CheckInResult(ci, recipients.size(), recipients, false, help);
     });
   }

@@ -49,15 +49,8 @@ final class SqliteHelp implements org.crisishub.store.HelpQueue {
    * name, of every open incident whose area holds its location. Returns those incidents.
    */
   static List<String> file(Connection c, CheckIn ci, long nowMs) throws SQLException {
-    List<String> matched = new ArrayList<>();
-    for (Incident inc : SqliteIncidents.incidents(c, "SELECT * FROM incidents WHERE state = 'open'")) {
-      boolean named = inc.code().equals(ci.incident());
-      boolean inside = ci.incident() == null && ci.location() != null && inc.area() != null
-          && inc.area().contains(ci.location());
-      if (named || inside) {
-        matched.add(inc.code());
-      }
-    }
+    List<String> matched = org.crisishub.domain.HelpMatching.incidentsFor(ci,
+        SqliteIncidents.incidents(c, "SELECT * FROM incidents WHERE state = 'open'"));
     for (String code : matched) {
       update(c, "INSERT OR IGNORE INTO help_requests (checkin_id, incident, phone, state, created_ms, updated_ms)"
           + " VALUES (?,?,?,'open',?,?)",

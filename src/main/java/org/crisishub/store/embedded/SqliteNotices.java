@@ -190,7 +190,7 @@ final class SqliteNotices implements org.crisishub.store.NoticeBoard {
       }
       if (smsBody != null) {
         for (String p : strings(c, "SELECT phone FROM incident_sms WHERE incident = ?", current.get(0).incident())) {
-          if (!SqliteOutbox.enqueue(c, p, "notice:" + id, null, smsBody, publishedAt.toEpochMilli())) {
+          if (!SqliteOutbox.enqueue(c, p, org.crisishub.domain.SmsKeys.notice(id), null, smsBody, publishedAt.toEpochMilli())) {
             store.optedOutWithheld(1);
           }
         }

@@ -28,6 +28,7 @@ import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Location;
 import org.crisishub.domain.Responder;
+import org.crisishub.domain.SmsKeys;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
 import org.crisishub.store.AuditChain;
@@ -94,8 +95,8 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
       try (Stmt st = prepare(c,
           // Two classes: person-to-person traffic first, broadcast traffic (safety checks, notices) after it.
           "SELECT id, to_phone, subject, body, attempts, coalesce_key FROM outbox WHERE (state = 'queued' AND next_at_ms <= ?)"
-              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY CASE WHEN coalesce_key LIKE 'safety:%'"
-              + " OR coalesce_key LIKE 'notice:%' THEN 1 ELSE 0 END, next_at_ms, id LIMIT ?")) {
+              + " OR (state = 'sending' AND lease_until_ms < ?) ORDER BY CASE WHEN coalesce_key LIKE '" + SmsKeys.SAFETY
+              + "%' OR coalesce_key LIKE '" + SmsKeys.NOTICE + "%' THEN 1 ELSE 0 END, next_at_ms, id LIMIT ?")) {
         PreparedStatement ps = st.ps();
         ps.setLong(1, nowMs);
         ps.setLong(2, nowMs);

@@ -293,48 +293,7 @@ public final class SqliteStore implements Store {
 
   @Override
   public Future<Integer> purge(Instant now, Duration retention) {
-    return write(c -> {
-      long nowMs = now.toEpochMilli();
-      int deleted;
-      // Without an incident (or naming none that exists): aged from when they were made. With an
-      // incident: kept while it is open, deleted `retention` after it closed.
-      deleted = update(c, "DELETE FROM checkins WHERE (at_ms < ? AND (incident IS NULL"
-          + " OR incident NOT IN (SELECT code FROM incidents)))"
-          + " OR incident IN (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)",
-          nowMs - retention.toMillis(), nowMs - retention.toMillis());
-      // Safety checks go with their incident's check-ins (members, reached followers, reports).
-      update(c, "DELETE FROM safety_reached WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
-          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
-      update(c, "DELETE FROM safety_reports WHERE incident IN"
-          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)", nowMs - retention.toMillis());
-      update(c, "DELETE FROM safety_people WHERE check_id IN (SELECT id FROM safety_checks WHERE incident IN"
-          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?))", nowMs - retention.toMillis());
-      update(c, "DELETE FROM safety_checks WHERE incident IN"
-          + " (SELECT code FROM incidents WHERE state = 'closed' AND closed_ms < ?)", nowMs - retention.toMillis());
-      try (Stmt st = prepare(c,
-          "DELETE FROM help_requests WHERE checkin_id NOT IN (SELECT id FROM checkins)")) {
-        PreparedStatement ps = st.ps();
-        ps.executeUpdate();
-      }
-      SqliteTriage.purge(c);
-      update(c, "DELETE FROM idempotency WHERE at_ms < ?", nowMs - IDEMPOTENCY_WINDOW_MS);
-      update(c, "DELETE FROM otp WHERE expires_ms < ?", nowMs);
-      update(c, "DELETE FROM revoked_tokens WHERE expires_ms < ?", nowMs);
-      // Finished SMS (they hold numbers and notes) and delivery reports follow the check-in
-      // retention; MessageSids are remembered 7 days (Twilio retries a webhook for minutes).
-      long cutoff = nowMs - retention.toMillis();
-      for (String sql : new String[] {
-          "DELETE FROM outbox WHERE state NOT IN ('queued','sending') AND updated_ms < ?",
-          "DELETE FROM sms_delivery WHERE at_ms < ?"}) {
-        try (Stmt st = prepare(c, sql)) {
-          PreparedStatement ps = st.ps();
-          ps.setLong(1, cutoff);
-          ps.executeUpdate();
-        }
-      }
-      update(c, "DELETE FROM sms_inbound WHERE at_ms < ?", nowMs - Duration.ofDays(7).toMillis());
-      return deleted;
-    });
+    return write(c -> SqliteRetention.purge(c, now, retention));
   }
 
   // ---------------------------------------------------------------- helpers shared by the concerns

@@ -60,7 +60,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
    * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, the
    * check-in's time in ms (madeAt, else now), a JSON object of follower → that follower's own SMS text
    * (with the seq placeholder; for followers who labelled the person), '1' when the time is the client's
-   * madeAt else '0', help incidents... Returns
+   * madeAt else '0', the followers' SMS coalescing key ({@code SmsKeys.status}), help incidents... Returns
    * {'dup', member} or
    * {'new', seq, late (1/0), follower1, edge1, ...} (active followers).
    *
@@ -139,7 +139,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
             elseif not body then
               body = withSeq(ARGV[9], ARGV[10], seq)
             end
-            enqueue(tag, idx, nshard, fw[i], 'status:' .. phone, phone, text or body, now)
+            enqueue(tag, idx, nshard, fw[i], ARGV[16], phone, text or body, now)
           end
         end
       end
@@ -147,7 +147,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
       redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
       redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[11])
       if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
-      for i = 16, #ARGV do
+      for i = 17, #ARGV do
         redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[12], cjson.encode({phone = phone, seq = tostring(seq),
           state = 'open', by = '', ag = '', created = now, updated = now}))
         redis.call('SADD', tag .. ':helpinc:' .. ARGV[12], ARGV[i])
@@ -239,7 +239,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
     String tag = tag(shard);
     CheckIn draft = new CheckIn(RedisStore.newCheckInId(shard), req.phone(), req.status(), req.note(), req.location(),
         req.incident(), req.channel(), now, SEQ_MARK_VALUE, req.madeAt(), false);
-    Future<List<String>> help = req.status() == Status.NEED_HELP ? helpIncidentsFor(draft) : Future.succeededFuture(
+    Future<List<String>> help = org.crisishub.domain.HelpMatching.seeksHelp(req.status()) ? helpIncidentsFor(draft) : Future.succeededFuture(
         List.of());
     // Followers' own labels of the person, read just before: each labelled SMS follower gets a text
     // naming the person their way (a label changed in between is used from the next check-in on).
@@ -253,7 +253,8 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
           payload(draft), String.valueOf(now.toEpochMilli()), req.key() == null ? "" : req.key(),
           String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft, draft.phone(), smsZone), SEQ_MARK,
           req.incident() == null ? "" : req.incident(), draft.id(), String.valueOf(draft.time().toEpochMilli()),
-          own.isEmpty() ? "{}" : own.toString(), req.madeAt() != null ? "1" : "0"));
+          own.isEmpty() ? "{}" : own.toString(), req.madeAt() != null ? "1" : "0",
+          org.crisishub.domain.SmsKeys.status(req.phone())));
       args.addAll(incidents);
       return store.eval(CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {
@@ -276,21 +277,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
 
   /** The open incidents a need_help check-in belongs to: the one it names, or those whose area holds it. */
   private Future<List<String>> helpIncidentsFor(CheckIn ci) {
-    return store.incidents().map(all -> {
-      List<String> matched = new ArrayList<>();
-      for (Incident inc : all) {
-        if (!inc.open()) {
-          continue;
-        }
-        boolean named = inc.code().equals(ci.incident());
-        boolean inside = ci.incident() == null && ci.location() != null && inc.area() != null
-            && inc.area().contains(ci.location());
-        if (named || inside) {
-          matched.add(inc.code());
-        }
-      }
-      return matched;
-    });
+    return store.incidents().map(all -> org.crisishub.domain.HelpMatching.incidentsFor(ci, all));
   }
 
   @Override

@@ -74,7 +74,7 @@ final class RedisNotices implements org.crisishub.store.NoticeBoard {
 
   /**
    * KEYS[1] = {g}:notice:id. ARGV: outbox index, outbox count, id, from states (comma list), signed json,
-   * published at, referenced id or '', referenced state, SMS text or ''.
+   * published at, referenced id or '', referenced state, SMS text or '', the SMS's coalescing key.
    */
   private static final String PUBLISH_NOTICE = Scripts.ENQUEUE + """
       local st = redis.call('HGET', KEYS[1], 'state')
@@ -87,7 +87,7 @@ final class RedisNotices implements org.crisishub.store.NoticeBoard {
       if ARGV[9] ~= '' then
         local inc = redis.call('HGET', KEYS[1], 'incident')
         for _, p in ipairs(redis.call('ZRANGE', '{g}:incsms:' .. inc, 0, -1)) do
-          enqueue('{g}', tonumber(ARGV[1]), tonumber(ARGV[2]), p, 'notice:' .. ARGV[3], '', ARGV[9], ARGV[6])
+          enqueue('{g}', tonumber(ARGV[1]), tonumber(ARGV[2]), p, ARGV[10], '', ARGV[9], ARGV[6])
         end
       end
       return 1
@@ -250,7 +250,8 @@ final class RedisNotices implements org.crisishub.store.NoticeBoard {
     return store.eval(PUBLISH_NOTICE, List.of(G + ":notice:" + id), List.of(String.valueOf(SHARDS),
         String.valueOf(OUTBOXES), id, String.join(",", fromStates), signedJson,
         String.valueOf(publishedAt.toEpochMilli()), referencesId == null ? "" : referencesId,
-        referencedState == null ? "" : referencedState, smsBody == null ? "" : smsBody)).map(r -> r.toInteger() == 1);
+        referencedState == null ? "" : referencedState, smsBody == null ? "" : smsBody,
+        org.crisishub.domain.SmsKeys.notice(id))).map(r -> r.toInteger() == 1);
   }
 
 }

@@ -212,7 +212,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
     // Person-to-person messages live in a person shard's outbox (the subject's, where the claim
     // checks the follow; else the recipient's), claimed before the global {g} outbox, which holds
     // the broadcast traffic (safety-check asks, notices).
-    boolean broadcast = coalesceKey != null && (coalesceKey.startsWith("safety:") || coalesceKey.startsWith("notice:"));
+    boolean broadcast = org.crisishub.domain.SmsKeys.broadcast(coalesceKey);
     int box = subject != null ? shard(subject) : broadcast ? SHARDS : shard(to);
     return store.isSmsOptedOut(to).compose(out -> {
       if (out) {
