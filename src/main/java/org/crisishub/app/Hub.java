@@ -107,7 +107,7 @@ public final class Hub {
     store.onSmsOptedOut(org.crisishub.sms.SmsOutcomes.of(registry, "opted_out")::increment);
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
-    auditReport = new org.crisishub.core.AuditReport(new org.crisishub.core.AuditService(store), registry);
+    auditReport = new org.crisishub.core.AuditReport(new org.crisishub.core.AuditService(store.auditTrail()), registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
     SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
@@ -116,8 +116,8 @@ public final class Hub {
         : devSms;
     // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
     // already drops messages to opted-out numbers.
-    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store, sender, clock, true);
-    outbox = new OutboxWorker(vertx, store, new org.crisishub.sms.OptOutGuard(store, sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
+    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, true);
+    outbox = new OutboxWorker(vertx, store.outbox(), new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {
@@ -202,7 +202,7 @@ public final class Hub {
     TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
     // The first HMAC loads the JCE provider's classes (0.9 s on an event loop, measured under load): here.
     tokens.codeHash("+10000000000", "000000");
-    PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
+    PersonAuth auth = new PersonAuth(store.personAuth(), tokens, sender, limiter, clock, registry);
     // The services emit domain events; the edge's encoder turns each into one frame for the fan-out.
     org.crisishub.core.EventSink events = new org.crisishub.edge.EventEncoder(fanOut);
     org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store, registry);
@@ -214,7 +214,7 @@ public final class Hub {
         this::clusterUp);
     FollowService follows = new FollowService(store, events, clock, outbox::wake, config.timezone());
     ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
-    NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), events, clock,
+    NoticeService notices = new NoticeService(store, new NoticeSigner(store.noticeBoard(), clock), events, clock,
         config.publicUrl(), outbox::wake, registry);
     org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
         notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
