@@ -57,6 +57,14 @@ import org.sqlite.SQLiteConfig;
  * operation fails half-way, the batch is undone and run again with each operation in a savepoint
  * of its own, so one failing operation does not undo its neighbours. Reads run on a small
  * pool of read connections, which WAL lets run beside the writer.
+ *
+ * <p>This class holds that machinery ({@link #write}, {@link #read}, cached statements) and the
+ * lifecycle; one class per concern implements each interface on it ({@link SqliteCheckIns},
+ * {@link SqliteFollows}, {@link SqlitePersonAuth}, {@link SqliteOutbox}, {@link SqliteSmsInbound},
+ * {@link SqliteResponders}, {@link SqliteIncidents}, {@link SqliteNotices}, {@link SqliteAudit},
+ * {@link SqliteHelp}, and the safety, triage and template classes). A change that spans concerns is
+ * one writer operation whose transaction calls each concern's connection-level part (for example
+ * {@link SqliteOutbox#enqueue} inside a check-in): one unit of work, one commit.
  */
 public final class SqliteStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);

@@ -49,9 +49,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Store} on Redis, through the Vert.x Redis client. Every multi-key change is one Lua
- * script ({@link Scripts}), so it is atomic; with {@code appendfsync always} Redis fsyncs the AOF
- * before it replies, so a succeeded future means the change is on disk.
+ * The {@link Store} on Redis, through the Vert.x Redis client: this class holds the machinery
+ * (pipelined connections, script loading by SHA1, the key layout, start-up checks, retention), and
+ * one class per concern implements each interface on it ({@link RedisCheckIns}, {@link RedisFollows},
+ * {@link RedisPersonAuth}, {@link RedisOutbox}, {@link RedisSmsInbound}, {@link RedisResponders},
+ * {@link RedisIncidents}, {@link RedisNotices}, {@link RedisHelp}, {@link RedisAudit}, and the safety,
+ * triage and template classes). Every multi-key change is one Lua script (held by its concern's
+ * class; shared fragments in {@link Scripts}), so it is atomic; with {@code appendfsync always} Redis
+ * fsyncs the AOF before it replies, so a succeeded future means the change is on disk.
  *
  * <p>Keys carry a hash tag: a person's check-ins, {@code seq}, followers, contacts, help entries
  * and the SMS notifications about them share the tag {@code {sN}} of the person's shard (one of
