@@ -1,7 +1,6 @@
 package org.crisishub.store.embedded;
 
 import static org.crisishub.store.embedded.SqliteStore.prepare;
-import static org.crisishub.store.embedded.SqliteStore.strings;
 import static org.crisishub.store.embedded.SqliteStore.update;
 
 import io.vertx.core.Future;
@@ -9,29 +8,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import org.crisishub.domain.Agencies;
-import org.crisishub.domain.Channel;
-import org.crisishub.domain.CheckIn;
-import org.crisishub.domain.CheckInRequest;
-import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.FollowState;
-import org.crisishub.domain.HubException;
-import org.crisishub.domain.Incident;
-import org.crisishub.domain.Location;
-import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsKeys;
-import org.crisishub.domain.SmsReplies;
-import org.crisishub.domain.Status;
-import org.crisishub.store.AuditChain;
 import org.crisishub.store.embedded.SqliteStore.Stmt;
 
 /**
@@ -209,7 +192,6 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
       return null;
     });
   }
-
 
   @Override
   public void onSmsOptedOut(Runnable counter) {

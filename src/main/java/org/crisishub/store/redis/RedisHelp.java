@@ -1,51 +1,24 @@
 package org.crisishub.store.redis;
 
-import static org.crisishub.store.redis.RedisStore.G;
-import static org.crisishub.store.redis.RedisStore.GROUP;
-import static org.crisishub.store.redis.RedisStore.OUTBOXES;
 import static org.crisishub.store.redis.RedisStore.SHARDS;
 import static org.crisishub.store.redis.RedisStore.hash;
-import static org.crisishub.store.redis.RedisStore.outboxOfId;
 import static org.crisishub.store.redis.RedisStore.shard;
 import static org.crisishub.store.redis.RedisStore.shardOfId;
 import static org.crisishub.store.redis.RedisStore.sortedStrings;
 import static org.crisishub.store.redis.RedisStore.tag;
-import static org.crisishub.store.redis.RedisStore.tagOf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.UUID;
-import java.util.function.Supplier;
-import org.crisishub.domain.Agencies;
-import org.crisishub.domain.Channel;
-import org.crisishub.domain.CheckIn;
-import org.crisishub.domain.CheckInRequest;
-import org.crisishub.domain.CheckInResult;
-import org.crisishub.domain.Follow;
-import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
-import org.crisishub.domain.Incident;
-import org.crisishub.domain.Location;
-import org.crisishub.domain.Responder;
-import org.crisishub.domain.SmsReplies;
-import org.crisishub.domain.Status;
 
 /**
  * {@link org.crisishub.store.HelpQueue} on Redis: per shard and incident a hash

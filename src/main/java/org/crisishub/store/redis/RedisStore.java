@@ -1,8 +1,5 @@
 package org.crisishub.store.redis;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,33 +14,15 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
-import org.crisishub.domain.Area;
-import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckIn;
-import org.crisishub.domain.CheckInRequest;
-import org.crisishub.domain.CheckInResult;
-import org.crisishub.domain.Follow;
-import org.crisishub.domain.FollowState;
-import org.crisishub.domain.Agencies;
 import org.crisishub.domain.HubException;
-import org.crisishub.domain.Incident;
-import org.crisishub.domain.Location;
-import org.crisishub.domain.Responder;
-import org.crisishub.domain.SmsReplies;
-import org.crisishub.domain.Status;
 import org.crisishub.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -354,37 +333,7 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Integer> purge(Instant now, Duration retention) {
-    long cutoff = now.toEpochMilli() - retention.toMillis();
-    return incidents().compose(all -> {
-      List<String> keep = new ArrayList<>();
-      for (Incident i : all) {
-        if (i.open() || i.closedAt() != null && i.closedAt().toEpochMilli() >= cutoff) {
-          keep.add(i.code());
-        }
-      }
-      List<Future<Void>> checks = new ArrayList<>();
-      for (Incident i : all) {
-        if (!keep.contains(i.code())) {
-          checks.add(safetyChecks.purgeIncident(i.code()));
-          checks.add(triage.purgeIncident(i.code()));
-        }
-      }
-      List<Future<Response>> shards = new ArrayList<>();
-      for (int s = 0; s < OUTBOXES; s++) {
-        List<String> args = new ArrayList<>(List.of(tag(s), String.valueOf(cutoff), "10000"));
-        args.addAll(keep);
-        shards.add(eval(Scripts.PURGE, List.of(tag(s) + ":age"), args));
-      }
-      return Future.all(shards).compose(x -> Future.all(checks)).map(cf -> {
-        int n = 0;
-        for (Future<Response> f : shards) {
-          n += f.result().toInteger();
-        }
-        return n;
-      });
-    }).compose(n -> batch(List.of(
-        Request.cmd(Command.ZREMRANGEBYSCORE).arg(G + ":revoked").arg("-inf").arg(now.toEpochMilli()),
-        Request.cmd(Command.XTRIM).arg(G + ":dlr").arg("MINID").arg("~").arg(Math.max(0, cutoff)))).map(n));
+    return RedisRetention.purge(this, safetyChecks, triage, now, retention);
   }
 
   private volatile Runnable onSmsOptedOut = () -> { };

@@ -51,48 +51,6 @@ final class Scripts {
       """;
 
   /**
-   * KEYS[1] = tag:age. ARGV: tag, cutoff, limit, incidents to keep... Deletes check-ins made before
-   * the cutoff unless their incident is kept, with their help entries and help threads, and finished SMS older than
-   * the cutoff. Returns the number of check-ins deleted.
-   */
-  static final String PURGE = """
-      local tag, cutoff = ARGV[1], ARGV[2]
-      local keep = {}
-      for i = 4, #ARGV do keep[ARGV[i]] = true end
-      local n = 0
-      local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
-      for _, m in ipairs(old) do
-        local a = string.find(m, '|', 1, true)
-        local b = string.find(m, '|', a + 1, true)
-        local phone, seq, inc = string.sub(m, 1, a - 1), string.sub(m, a + 1, b - 1), string.sub(m, b + 1)
-        if inc == '' or not keep[inc] then
-          local cik = tag .. ':ci:' .. phone
-          local rows = redis.call('ZRANGEBYSCORE', cik, seq, seq)
-          for _, row in ipairs(rows) do
-            local p1 = string.find(row, '|', 1, true)
-            local p2 = string.find(row, '|', p1 + 1, true)
-            local id = cjson.decode(string.sub(row, p2 + 1)).id
-            for _, hi in ipairs(redis.call('SMEMBERS', tag .. ':helpinc:' .. id)) do
-              redis.call('HDEL', tag .. ':help:' .. hi, id)
-            end
-            redis.call('DEL', tag .. ':helpinc:' .. id)
-            redis.call('DEL', tag .. ':thread:' .. id)
-          end
-          redis.call('ZREMRANGEBYSCORE', cik, seq, seq)
-          redis.call('ZREM', KEYS[1], m)
-          n = n + 1
-        end
-      end
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', tag .. ':obdone', '-inf', '(' .. cutoff, 'LIMIT', 0, 10000)) do
-        local mk = tag .. ':sms:' .. id
-        if redis.call('HGET', mk, 'state') == 'failed' then redis.call('DECR', tag .. ':obf') end
-        redis.call('DEL', mk)
-        redis.call('ZREM', tag .. ':obdone', id)
-      end
-      return n
-      """;
-
-  /**
    * KEYS[1] = tag:ob. ARGV: group, idle ms. Removes consumers (senders of nodes long gone) that hold
    * nothing and were idle that long.
    */
