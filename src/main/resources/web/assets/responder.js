@@ -32,6 +32,10 @@ document.addEventListener('DOMContentLoaded', () => {
       ask: 'Escribir a esta persona…', person: 'persona' }
   };
   const threads = new Map(); // check-in id -> messages, for the requests whose thread is open
+  let incidents = []; // the open incidents, as GET /api/v1/incidents lists them (with their areas)
+  let notices = []; // the chosen incident's notices: [{notice, state}]
+  /** Tells the desk (assets/desk.js, loaded at desk width only) what changed: help, checks, notices, incident, frame. */
+  const changed = (what, detail) => document.dispatchEvent(new CustomEvent('resp:change', { detail: { what, detail } }));
   const flagged = new Set(); // check-in ids that matched while this console watched
   const TPL = {
     en: { title: 'From a template', choose: 'Template', none: 'No approved template yet', publish: 'Publish',
@@ -133,6 +137,7 @@ document.addEventListener('DOMContentLoaded', () => {
   async function loadIncidents() {
     try {
       const list = (await Hub.api('GET', '/api/v1/incidents')).filter(i => i.state === 'open');
+      incidents = list;
       const sel = $('incident');
       const keep = sel.value;
       sel.replaceChildren(...list.map(i => Hub.el('option', { value: i.code }, i.code + ' — ' + i.name)));
@@ -147,8 +152,11 @@ document.addEventListener('DOMContentLoaded', () => {
     threads.clear();
     flagged.clear();
     try {
-      (await Hub.api('GET', '/api/v1/incidents/' + code() + '/help', undefined, token())).forEach(h => help.set(h.id, h));
+      // With the resolved ones: the list shows open and acknowledged requests; the desk counts and maps all.
+      (await Hub.api('GET', '/api/v1/incidents/' + code() + '/help?include=resolved', undefined, token()))
+        .forEach(h => help.set(h.id, h));
     } catch (e) { fail(e); }
+    changed('incident');
     renderHelp();
     await loadNotices();
     await loadChecks();
@@ -172,6 +180,7 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function onFrame(f, ws) {
+    changed('frame', f);
     if (f.type === 'ready') { onState('live'); resubscribe(ws); }
     else if (f.type === 'help' && f.checkin.incident === code()) { help.set(f.checkin.id, f.checkin); renderHelp(); }
     else if (f.type === 'watch_match' && f.incident === code()) {
@@ -184,7 +193,10 @@ document.addEventListener('DOMContentLoaded', () => {
       renderHelp();
     }
     else if (f.type === 'notice') loadNotices();
-    else if (f.type === 'safety_check_tally' && checks.has(f.id)) { checks.get(f.id).tallies = f.tallies; renderChecks(); }
+    else if (f.type === 'safety_check_tally') {
+      // A check started elsewhere (another responder's console): the frame names it, the list is read again.
+      if (checks.has(f.id)) { checks.get(f.id).tallies = f.tallies; renderChecks(); } else loadChecks();
+    }
     else if (f.type === 'error' && f.code === 'unauthorized') { store.removeItem('hub.rtoken'); conn.stop(); conn = null; show(); }
   }
 
@@ -210,47 +222,53 @@ document.addEventListener('DOMContentLoaded', () => {
     const open = [...help.values()].filter(h => h.state !== 'resolved').sort((a, b) =>
       (a.priority === 'high' ? 0 : 1) - (b.priority === 'high' ? 0 : 1) || Date.parse(a.at) - Date.parse(b.at));
     if (!open.length) ul.append(Hub.el('li', { class: 'muted' }, Hub.t('resp.noHelp')));
-    for (const h of open) {
-      const set = async what => {
-        const r = await Hub.api('POST', '/api/v1/help/' + h.id + '/' + what, undefined, token());
-        help.set(h.id, Object.assign(h, { state: r.state || (what === 'ack' ? 'acknowledged' : 'resolved') }));
+    for (const h of open) ul.append(helpItem(h));
+    changed('help');
+  }
+
+  /** One help request as a list item: who, state, watch terms, note, place, Acknowledge / Resolve, its thread. */
+  function helpItem(h) {
+    const set = async what => {
+      const r = await Hub.api('POST', '/api/v1/help/' + h.id + '/' + what, undefined, token());
+      help.set(h.id, Object.assign(h, { state: r.state || (what === 'ack' ? 'acknowledged' : 'resolved') }));
+      renderHelp();
+    };
+    const matched = h.matched || [];
+    const thread = threads.get(h.id);
+    const input = Hub.el('input', { type: 'text', maxlength: '280', placeholder: st('ask'), 'aria-label': st('ask') });
+    const send = Hub.el('form', { class: 'row thread-send', onsubmit: async ev => {
+      ev.preventDefault();
+      if (!input.value.trim()) return;
+      try {
+        const m = await Hub.api('POST', '/api/v1/help/' + h.id + '/messages', { text: input.value.trim() }, token());
+        input.value = '';
+        if (threads.has(h.id) && !threads.get(h.id).some(x => x.id === m.id)) threads.get(h.id).push(m);
         renderHelp();
-      };
-      const matched = h.matched || [];
-      const thread = threads.get(h.id);
-      const input = Hub.el('input', { type: 'text', maxlength: '280', placeholder: st('ask'), 'aria-label': st('ask') });
-      const send = Hub.el('form', { class: 'row thread-send', onsubmit: async ev => {
-        ev.preventDefault();
-        if (!input.value.trim()) return;
-        try {
-          const m = await Hub.api('POST', '/api/v1/help/' + h.id + '/messages', { text: input.value.trim() }, token());
-          input.value = '';
-          if (threads.has(h.id) && !threads.get(h.id).some(x => x.id === m.id)) threads.get(h.id).push(m);
-          renderHelp();
-        } catch (e) { fail(e); }
-      } }, input, Hub.el('button', { type: 'submit' }, st('send')));
-      ul.append(Hub.el('li', { 'data-id': h.id, 'data-state': h.state, 'data-priority': h.priority || 'normal',
-        class: h.priority === 'high' ? 'high' + (flagged.has(h.id) ? ' flagged' : '') : '' },
-        Hub.el('div', { class: 'row' }, Hub.el('b', null, h.phone), Hub.el('span', { class: 'muted' }, h.state + ' · '
-          + Hub.timeAgo(h.at))),
-        matched.length ? Hub.el('p', { class: 'watch-terms' }, ...matched.map(t => Hub.el('span', { class: 'badge watch' },
-          st('high') + ': ' + t))) : null,
-        h.note ? Hub.el('p', { class: 'note' }, ...marked(h.note, matched)) : null,
-        h.location ? Hub.el('p', { class: 'muted' }, h.location.lat.toFixed(5) + ', ' + h.location.lon.toFixed(5)) : null,
-        h.state === 'open' ? action('resp.ack', 'secondary', () => set('ack')) : null,
-        action('resp.resolve', 'safe', () => set('resolve')),
-        Hub.el('button', { type: 'button', class: 'link', 'aria-expanded': String(!!thread), onclick: () => toggleThread(h.id) },
-          st('thread') + (h.lastMessage && !thread ? ' •' : '')),
-        thread ? Hub.el('ul', { class: 'plain thread' }, ...thread.map(m => Hub.el('li', { 'data-from': m.from },
-          Hub.el('span', { class: 'muted' }, (m.from === 'person' ? st('person') : (m.byResponder || m.by || '')) + ' · '
-            + Hub.time(m.at) + ' '), Hub.el('span', { class: 'note' }, m.text)))) : null,
-        thread ? send : null));
-    }
+      } catch (e) { fail(e); }
+    } }, input, Hub.el('button', { type: 'submit' }, st('send')));
+    return Hub.el('li', { 'data-id': h.id, 'data-state': h.state, 'data-priority': h.priority || 'normal',
+      class: h.priority === 'high' ? 'high' + (flagged.has(h.id) ? ' flagged' : '') : '' },
+      Hub.el('div', { class: 'row' }, Hub.el('b', null, h.phone), Hub.el('span', { class: 'muted' }, h.state + ' · '
+        + Hub.timeAgo(h.at))),
+      matched.length ? Hub.el('p', { class: 'watch-terms' }, ...matched.map(t => Hub.el('span', { class: 'badge watch' },
+        st('high') + ': ' + t))) : null,
+      h.note ? Hub.el('p', { class: 'note' }, ...marked(h.note, matched)) : null,
+      h.location ? Hub.el('p', { class: 'muted' }, h.location.lat.toFixed(5) + ', ' + h.location.lon.toFixed(5)) : null,
+      h.state === 'open' ? action('resp.ack', 'secondary', () => set('ack')) : null,
+      h.state !== 'resolved' ? action('resp.resolve', 'safe', () => set('resolve')) : null,
+      Hub.el('button', { type: 'button', class: 'link', 'aria-expanded': String(!!thread), onclick: () => toggleThread(h.id) },
+        st('thread') + (h.lastMessage && !thread ? ' •' : '')),
+      thread ? Hub.el('ul', { class: 'plain thread' }, ...thread.map(m => Hub.el('li', { 'data-from': m.from },
+        Hub.el('span', { class: 'muted' }, (m.from === 'person' ? st('person') : (m.byResponder || m.by || '')) + ' · '
+          + Hub.time(m.at) + ' '), Hub.el('span', { class: 'note' }, m.text)))) : null,
+      thread ? send : null);
   }
 
   async function loadNotices() {
     try {
       const list = await Hub.api('GET', '/api/v1/notices?incident=' + code(), undefined, token());
+      notices = list;
+      changed('notices');
       const ul = $('notices');
       ul.replaceChildren();
       for (const { notice: n, state } of list) {
@@ -275,6 +293,7 @@ document.addEventListener('DOMContentLoaded', () => {
   function renderChecks() {
     const ul = $('checks');
     ul.replaceChildren();
+    changed('checks');
     for (const c of checks.values()) {
       const post = what => async () => {
         const r = await Hub.api('POST', '/api/v1/safety-checks/' + c.id + '/' + what, undefined, token());
@@ -442,6 +461,23 @@ document.addEventListener('DOMContentLoaded', () => {
       await loadNotices();
     } catch (e) { fail(e); }
   });
+
+  // The desk (docs/web.md): at 1024 px and wider, Leaflet and assets/desk.js are loaded, once; never on a phone.
+  window.Responder = { help, checks, threads, token, code, helpItem, renderHelp, fail,
+    get incidents() { return incidents; }, get notices() { return notices; },
+    /** Opens a request's thread (loads it; leaves it open if it already is). */
+    async openThread(id) { if (!threads.has(id)) await toggleThread(id); } };
+  const deskWidth = matchMedia('(min-width: 1024px)');
+  function loadDesk() {
+    const b = document.body.dataset;
+    if (!deskWidth.matches || b.desk) return;
+    b.desk = 'loading';
+    const get = (tag, attrs) => new Promise((ok, no) => document.head.append(Hub.el(tag, Object.assign({ onload: ok, onerror: no }, attrs))));
+    Promise.all([get('link', { rel: 'stylesheet', href: b.leafletCss }), get('link', { rel: 'stylesheet', href: b.deskCss }),
+      get('script', { src: b.leafletJs })]).then(() => get('script', { src: b.deskJs })).catch(() => { b.desk = ''; });
+  }
+  deskWidth.addEventListener('change', loadDesk);
+  loadDesk();
 
   document.addEventListener('hub:lang', () => { renderHelp(); loadNotices(); onState(connState); labelChecks(); renderChecks();
     labelTemplates(); preview(); });

@@ -62,7 +62,60 @@ public record HubConfig(
     java.time.ZoneId timezone,
     int auditChainDelayMs,
     SafetyWaves safetyWaves,
+    String mapTiles,
     List<String> warnings) {
+
+  /**
+   * The origin ({@code scheme://host[:port]}) of {@link #mapTiles()} as a Content-Security-Policy source,
+   * with a leading <code>{s}.</code> subdomain label as {@code *.}; {@code null} without map tiles.
+   */
+  public String mapTilesOrigin() {
+    return mapTiles == null ? null : tilesOrigin(mapTiles);
+  }
+
+  /**
+   * Checks a {@code HUB_MAP_TILES} template and gives its origin as a CSP source: an {@code http} or
+   * {@code https} URL without user info, holding <code>{z}</code>, <code>{x}</code> and <code>{y}</code>
+   * in its path or query; <code>{s}</code> (a subdomain letter) only as the host's first label; no other
+   * placeholder in the host.
+   *
+   * @throws ConfigException naming what is wrong
+   */
+  static String tilesOrigin(String template) {
+    String bad = "HUB_MAP_TILES=" + template + " ";
+    for (String p : List.of("{z}", "{x}", "{y}")) {
+      if (!template.contains(p)) {
+        throw new ConfigException(bad + "must be a tile URL template with {z}, {x} and {y},"
+            + " such as https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+      }
+    }
+    boolean anySubdomain = template.matches("(?i)https?://\\{s\\}\\..*");
+    String probe = template.replaceFirst("\\{s\\}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+        .replace("{r}", "").replace("{-y}", "0");
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(probe);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(bad + "is not a URL: " + e.getReason());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new ConfigException(bad + "must start with https:// (or http://)");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty() || uri.getRawUserInfo() != null) {
+      throw new ConfigException(bad + "must name a host (and no user:password@)");
+    }
+    String rest = template.substring(template.indexOf("://") + 3);
+    String authority = rest.split("[/?#]", 2)[0];
+    if ((anySubdomain ? authority.substring(4) : authority).matches(".*[{}].*")) {
+      throw new ConfigException(bad + "may hold a placeholder in its host only as {s}. at the start");
+    }
+    String host = uri.getHost().toLowerCase(Locale.ROOT);
+    if (anySubdomain) {
+      host = "*" + host.substring(1);
+    }
+    return scheme + "://" + host + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+  }
 
   /**
    * Escalation waves of safety checks (docs/safety-checks.md): {@code leaseSeconds} how long a
@@ -332,6 +385,11 @@ public record HubConfig(
       throw new ConfigException("HUB_TIMEZONE=" + zoneName + " is not an IANA time zone such as UTC or"
           + " America/Chicago");
     }
+    String mapTiles = v.getOrDefault("HUB_MAP_TILES", "");
+    if (!mapTiles.isEmpty()) {
+      tilesOrigin(mapTiles);
+    }
+    mapTiles = mapTiles.isEmpty() ? null : mapTiles;
     return new HubConfig(
         v.get("HUB_HTTP_HOST"),
         port,
@@ -370,6 +428,7 @@ public record HubConfig(
         intIn(v, "HUB_AUDIT_CHAIN_DELAY_MS", 0, 3_600_000),
         new SafetyWaves(intIn(v, "HUB_SAFETY_WAVE_LEASE_SECONDS", 1, 3600), intIn(v, "HUB_SAFETY_WAVE_BATCH", 1, 10_000),
             intIn(v, "HUB_SAFETY_WAVE_BACKLOG", 1, 10_000_000), intIn(v, "HUB_SAFETY_WAVE_TICK_MS", 10, 60_000)),
+        mapTiles,
         List.copyOf(warnings));
   }
 

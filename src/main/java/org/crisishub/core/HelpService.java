@@ -73,7 +73,7 @@ public final class HelpService {
       return Future.succeededFuture();
     }
     counted("filed").increment();
-    return watch.scoreCheckIn(r.checkIn().id(), r.checkIn().note(), r.helpIncidents())
+    return watch.scoreCheckIn(r.checkIn().id(), r.checkIn().note(), r.helpIncidents(), r.watchStamps())
         .recover(e -> {
           LOG.warn("matching watch terms failed: {}", e.toString());
           return Future.succeededFuture(java.util.Map.of());
@@ -99,7 +99,15 @@ public final class HelpService {
    * matched a watch term ({@code priority: "high"}) first, then oldest first.
    */
   public Future<List<Triaged>> queue(String code) {
-    return Future.all(store.helpRequests(code, true), store.triage().watchMatches(code)).map(both -> {
+    return queue(code, false);
+  }
+
+  /**
+   * The help requests of an incident (the caller checked access) in queue order; with
+   * {@code withResolved} also the resolved ones (the responder desk counts and maps them).
+   */
+  public Future<List<Triaged>> queue(String code, boolean withResolved) {
+    return Future.all(store.helpRequests(code, !withResolved), store.triage().watchMatches(code)).map(both -> {
       List<Store.HelpRequest> list = both.resultAt(0);
       java.util.Map<String, List<String>> matched = both.resultAt(1);
       List<Triaged> all = new java.util.ArrayList<>();

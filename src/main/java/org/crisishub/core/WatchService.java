@@ -20,9 +20,14 @@ import org.crisishub.store.TriageStore;
  * the request's thread. Never against {@code safe} check-ins or anything else: callers hand only
  * those texts here.
  *
- * <p>The terms are read from the store on each use, so a change made on another node applies at
- * once; the compiled matcher is cached per incident and rebuilt only when the terms read differ
- * from the ones it was built from.
+ * <p>Each node caches one compiled matcher per incident with the stamp of the terms it was built
+ * from ({@link TriageStore.WatchTerms#stamp}: the store raises it whenever the terms are set, on any
+ * node). A new {@code need_help} check-in carries the stamp its commit read with the incident
+ * ({@link org.crisishub.domain.CheckInResult#watchStamps}): while the cached matcher is that recent it
+ * is used without another store read; otherwise the terms are read (with their stamp) and compiled
+ * again, so a change made on another node applies from the next check-in committed after it. Other
+ * uses (thread messages, reports) read the stamped terms and reuse the cached matcher when the stamp
+ * is the same.
  *
  * <p>Compiling a list (up to 1,000 terms: 0.9 s of a blocked event loop on a loaded two-core machine)
  * and re-scoring a whole queue run on worker threads; matching one text runs where it is asked for
@@ -33,7 +38,7 @@ import org.crisishub.store.TriageStore;
  */
 public final class WatchService {
   private final Store store;
-  private final ConcurrentHashMap<String, WatchMatcher> compiled = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Compiled> compiled = new ConcurrentHashMap<>();
   private final Map<String, Counter> matches = new ConcurrentHashMap<>();
   private final MeterRegistry registry;
   private final io.vertx.core.Vertx vertx;
@@ -64,18 +69,40 @@ public final class WatchService {
     return triage().watchTerms(incident);
   }
 
-  /** The incident's compiled matcher: the cached one while the stored terms are the same. */
+  /** A matcher compiled from the terms of {@code stamp}. */
+  private record Compiled(long stamp, WatchMatcher matcher) {
+  }
+
+  /** Caches {@code fresh} unless a matcher of newer terms is already cached (stamps only grow). */
+  private WatchMatcher remember(String incident, long stamp, WatchMatcher fresh) {
+    Compiled now = compiled.merge(incident, new Compiled(stamp, fresh),
+        (old, neu) -> old.stamp() > neu.stamp() ? old : neu);
+    return now.stamp() == stamp ? fresh : now.matcher();
+  }
+
+  /** The incident's compiled matcher, of the terms read now: the cached one while their stamp is the same. */
   public Future<WatchMatcher> matcher(String incident) {
-    return triage().watchTerms(incident).compose(terms -> {
-      WatchMatcher m = compiled.get(incident);
-      if (m != null && m.terms().equals(terms)) {
-        return Future.succeededFuture(m);
+    return triage().stampedWatchTerms(incident).compose(t -> {
+      Compiled c = compiled.get(incident);
+      if (c != null && c.stamp() >= t.stamp()) {
+        return Future.succeededFuture(c.matcher());
       }
-      return vertx.executeBlocking(() -> WatchMatcher.compile(terms), false).map(fresh -> {
-        compiled.put(incident, fresh);
-        return fresh;
-      });
+      return vertx.executeBlocking(() -> WatchMatcher.compile(t.terms()), false)
+          .map(fresh -> remember(incident, t.stamp(), fresh));
     });
+  }
+
+  /**
+   * The incident's compiled matcher for terms of at least {@code stamp} (read in the commit of a
+   * check-in; null: unknown): the cached one, without a store read, when it is that recent;
+   * otherwise as {@link #matcher(String)}.
+   */
+  public Future<WatchMatcher> matcher(String incident, Long stamp) {
+    Compiled c = compiled.get(incident);
+    if (stamp != null && c != null && c.stamp() >= stamp) {
+      return Future.succeededFuture(c.matcher());
+    }
+    return matcher(incident);
   }
 
   /**
@@ -84,22 +111,24 @@ public final class WatchService {
    */
   public Future<WatchMatcher> setTerms(String incident, List<?> raw) {
     return vertx.executeBlocking(() -> WatchMatcher.compile(WatchMatcher.validate(raw)), false)
-        .compose(m -> triage().setWatchTerms(incident, m.terms()).map(x -> {
-          compiled.put(incident, m);
+        .compose(m -> triage().setWatchTerms(incident, m.terms()).map(stamp -> {
+          remember(incident, stamp, m);
           return m;
         }));
   }
 
   /**
    * Matches the note of a new {@code need_help} check-in, filed in the help queues of
-   * {@code incidents}, and records the matches. Returns the matched terms by incident (only
-   * incidents with a match).
+   * {@code incidents}, and records the matches. {@code stamps}: the stamp of each incident's terms
+   * read in the check-in's commit (a missing one is read now). Returns the matched terms by incident
+   * (only incidents with a match).
    */
-  public Future<Map<String, List<String>>> scoreCheckIn(String checkinId, String note, List<String> incidents) {
+  public Future<Map<String, List<String>>> scoreCheckIn(String checkinId, String note, List<String> incidents,
+      Map<String, Long> stamps) {
     if (note == null || note.isBlank() || incidents.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    List<Future<WatchMatcher>> ms = incidents.stream().map(this::matcher).toList();
+    List<Future<WatchMatcher>> ms = incidents.stream().map(i -> matcher(i, stamps.get(i))).toList();
     return Future.all(ms).compose(x -> {
       Map<String, List<String>> out = new LinkedHashMap<>();
       List<Future<Void>> writes = new ArrayList<>();

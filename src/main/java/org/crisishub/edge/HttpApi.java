@@ -73,19 +73,31 @@ public final class HttpApi {
     this.vertx = vertx;
     this.edge = edge;
     this.clientAddress = new ClientAddress(edge.config().trustedProxies());
+    this.csp = contentSecurityPolicy(edge.config().mapTilesOrigin());
   }
 
-  private static void pageHeaders(io.vertx.ext.web.RoutingContext ctx) {
+  private final String csp;
+
+  /**
+   * The pages' policy: everything from the hub only; images also from the map tile server of
+   * {@code HUB_MAP_TILES} ({@code tilesOrigin}, {@code null} when none is configured).
+   */
+  static String contentSecurityPolicy(String tilesOrigin) {
+    return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+        + (tilesOrigin == null ? "" : " " + tilesOrigin) + ";"
+        + " connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self';"
+        + " frame-ancestors 'none'";
+  }
+
+  private void pageHeaders(io.vertx.ext.web.RoutingContext ctx) {
     ctx.response()
-        .putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-            + " connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self';"
-            + " frame-ancestors 'none'")
+        .putHeader("Content-Security-Policy", csp)
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer")
         .putHeader("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
   }
 
-  private static void page(io.vertx.ext.web.RoutingContext ctx, String file) {
+  private void page(io.vertx.ext.web.RoutingContext ctx, String file) {
     pageHeaders(ctx);
     WebAssets.shared().page(ctx, file);
   }
@@ -149,6 +161,13 @@ public final class HttpApi {
         Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource");
       }
     });
+    // Leaflet for the responder desk, from its WebJar (WebAssets): only the files it lists.
+    r.getWithRegex("/assets/(vendor/leaflet/(?:images/)?[A-Za-z0-9._-]+)").handler(ctx -> {
+      pageHeaders(ctx);
+      if (!web.asset(ctx, ctx.pathParam("param0"))) {
+        Errors.send(ctx, ErrorCode.NOT_FOUND, "no such resource");
+      }
+    });
     r.get("/sw.js").handler(ctx -> {
       pageHeaders(ctx);
       web.serviceWorker(ctx);
@@ -175,7 +194,7 @@ public final class HttpApi {
       HttpMethod m = ctx.request().method();
       int limit = bodyLimit(m, ctx.request().path());
       if (limit == MAX_WATCH_TERMS_BODY) {
-        watchTerms.handle(ctx);
+        readBodyOfResponderOnly(ctx, watchTerms);
       } else if (limit == MAX_SAFETY_CHECK_BODY) {
         safetyCheck.handle(ctx);
       } else if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE) {
@@ -186,11 +205,15 @@ public final class HttpApi {
     });
 
     // Public settings the pages need, also while offline later (they keep a copy): the number people
-    // text for the sms: fallback, absent when there is none.
+    // text for the sms: fallback, absent when there is none; the responder desk's map tile URL
+    // template (HUB_MAP_TILES), absent when there is none.
     r.get("/api/v1/config").handler(ctx -> handle(ctx, c -> {
       ObjectNode n = Wire.object();
       if (edge.config().smsNumber() != null) {
         n.put("smsNumber", edge.config().smsNumber());
+      }
+      if (edge.config().mapTiles() != null) {
+        n.put("mapTiles", edge.config().mapTiles());
       }
       return Future.succeededFuture(Reply.ok(n));
     }));
@@ -268,6 +291,33 @@ public final class HttpApi {
         json(ctx, ar.result());
       } else {
         Errors.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  /**
+   * For a route whose body may be long (the watch terms: up to {@link #MAX_WATCH_TERMS_BODY} bytes):
+   * who calls is checked before any of the body is read. The request is paused while the token is
+   * checked; only a responder's session has its body buffered by {@code body}. A bad token is
+   * answered 401 here; anyone else (no token, a person, the admin) goes on to the route without a
+   * body, which refuses them (401/403, audited as any refusal). The unread body is never read: the
+   * connection closes after that answer.
+   */
+  private void readBodyOfResponderOnly(RoutingContext ctx, BodyHandler body) {
+    ctx.request().pause();
+    Principal.of(edge, bearerToken(ctx)).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() instanceof Principal.Responder) {
+        body.handle(ctx);
+        return;
+      }
+      // The hub speaks HTTP/1.1 only (HttpVerticle): the connection cannot carry another request
+      // before this body, so it closes once the refusal is written.
+      ctx.response().putHeader("Connection", "close");
+      ctx.addEndHandler(v -> ctx.request().connection().close());
+      if (ar.failed()) {
+        Errors.send(ctx, ar.cause());
+      } else {
+        ctx.next();
       }
     });
   }

@@ -97,10 +97,13 @@ final class ResponderRoutes {
           list.forEach(v -> a.add(v.notice()));
           return HttpApi.Reply.ok(a);
         })));
-    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, AuditedCall.read("help.read", "code"), (c, who) ->
-        edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
-            .compose(i -> edge.help().queue(i.code()).compose(q -> edge.safety().reportedHelp(i.code())
-                .map(reported -> Wire.helpRequests(q, reported)))).map(HttpApi.Reply::ok)));
+    // ?include=resolved: also the resolved requests (the responder desk's counts and map; docs/api.md).
+    r.get("/api/v1/incidents/:code/help").handler(ctx -> responder(ctx, AuditedCall.read("help.read", "code"), (c, who) -> {
+      boolean withResolved = includeResolved(c);
+      return edge.notices().incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "help.read")
+          .compose(i -> edge.help().queue(i.code(), withResolved).compose(q -> edge.safety().reportedHelp(i.code())
+              .map(reported -> Wire.helpRequests(q, reported)))).map(HttpApi.Reply::ok);
+    }));
     r.get("/api/v1/help/:id").handler(ctx -> api.handle(ctx, c -> Principal.of(edge, HttpApi.bearerToken(c))
         .compose(p -> {
           // The person who asked, or a responder of the incident's agencies: HelpService decides.
@@ -263,5 +266,17 @@ final class ResponderRoutes {
   private Future<Responder> optionalResponder(RoutingContext c) {
     return Principal.orNobody(edge, HttpApi.bearerToken(c))
         .map(p -> p instanceof Principal.Responder r ? r.account() : null);
+  }
+
+  /** {@code include=resolved} on the help queue; absent: only open and acknowledged requests. */
+  private static boolean includeResolved(RoutingContext ctx) {
+    String include = ctx.request().getParam("include");
+    if (include == null) {
+      return false;
+    }
+    if (!include.equals("resolved")) {
+      throw HubException.invalid("include must be resolved (or absent)");
+    }
+    return true;
   }
 }

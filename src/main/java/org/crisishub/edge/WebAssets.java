@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The pages and their assets, read once from the jar into memory (about 150 KB) and served with
+ * The pages and their assets, read once from the jar into memory (about 350 KB with Leaflet) and served with
  * content-hash {@code ETag}s. Pages name each asset with its version ({@code /assets/hub.js?v=<hash>});
  * a request carrying the current version may be cached for a year ({@code immutable}), anything else
  * is {@code no-cache} (revalidated by {@code If-None-Match}, answered 304). The service worker
@@ -24,10 +24,22 @@ import java.util.regex.Pattern;
  * offline, so a new release replaces the cached copies. Immutable after construction; thread-safe.
  */
 public final class WebAssets {
-  /** Files under {@code web/assets/} (the only ones {@code /assets/*} serves). */
+  /** Files under {@code web/assets/} that the service worker keeps for offline use. */
   private static final List<String> ASSETS = List.of("hub.js", "hub.css", "checkin.js", "follow.js", "incident.js",
       "responder.js", "ed25519.js", "queue.js", "icon-192.png", "icon-512.png", "icon.svg");
-  private static final Pattern ASSET_REF = Pattern.compile("/assets/([A-Za-z0-9._-]+)");
+  /**
+   * Files under {@code web/assets/} of the responder desk (loaded only at desk width, docs/web.md): served,
+   * never precached by the service worker, so a phone never downloads them.
+   */
+  private static final List<String> DESK_ASSETS = List.of("desk.js", "desk.css");
+  /**
+   * Leaflet's files from the WebJar {@code org.webjars.npm:leaflet} (the npm package as a jar, see pom.xml),
+   * served as {@code /assets/vendor/leaflet/<file>}; like the desk's files, never precached.
+   */
+  private static final List<String> LEAFLET = List.of("leaflet.js", "leaflet.css", "images/layers.png",
+      "images/layers-2x.png", "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png");
+  private static final String LEAFLET_PREFIX = "vendor/leaflet/";
+  private static final Pattern ASSET_REF = Pattern.compile("/assets/([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)");
   private static final Map<String, String> TYPES = Map.of("js", "text/javascript; charset=utf-8",
       "css", "text/css; charset=utf-8", "png", "image/png", "svg", "image/svg+xml", "html", "text/html; charset=utf-8",
       "webmanifest", "application/manifest+json");
@@ -41,6 +53,7 @@ public final class WebAssets {
   private final File serviceWorker;
   private final File manifest;
   private final String version;
+  private final String leafletVersion;
 
   private static final class Holder {
     static final WebAssets SHARED = new WebAssets();
@@ -57,6 +70,19 @@ public final class WebAssets {
       byte[] bytes = read("web/assets/" + name);
       String hash = hash(bytes);
       assets.put(name, new File(Buffer.buffer(bytes), type(name), '"' + hash + '"', hash));
+      all.append(name).append(hash);
+    }
+    for (String name : DESK_ASSETS) {
+      byte[] bytes = read("web/assets/" + name);
+      String hash = hash(bytes);
+      assets.put(name, new File(Buffer.buffer(bytes), type(name), '"' + hash + '"', hash));
+      all.append(name).append(hash);
+    }
+    leafletVersion = readLeafletVersion();
+    for (String name : LEAFLET) {
+      byte[] bytes = read("META-INF/resources/webjars/leaflet/" + leafletVersion + "/dist/" + name);
+      String hash = hash(bytes);
+      assets.put(LEAFLET_PREFIX + name, new File(Buffer.buffer(bytes), type(name), '"' + hash + '"', hash));
       all.append(name).append(hash);
     }
     for (String page : List.of("index.html", "follow.html", "responder.html", "incident.html")) {
@@ -80,6 +106,26 @@ public final class WebAssets {
         .replace("'__QUEUE_JS__'", '\'' + url("queue.js") + '\'');
     byte[] swBytes = sw.getBytes(StandardCharsets.UTF_8);
     serviceWorker = new File(Buffer.buffer(swBytes), type("js"), '"' + hash(swBytes) + '"', hash(swBytes));
+  }
+
+  /** The version of the bundled Leaflet (the npm package's, from its WebJar), e.g. {@code 1.9.4}. */
+  public String leafletVersion() {
+    return leafletVersion;
+  }
+
+  /** Reads the WebJar's Maven coordinates to find the folder its files are in. */
+  private static String readLeafletVersion() {
+    java.util.Properties p = new java.util.Properties();
+    try (InputStream in = WebAssets.class.getClassLoader()
+        .getResourceAsStream("META-INF/maven/org.webjars.npm/leaflet/pom.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("the Leaflet WebJar (org.webjars.npm:leaflet) is missing from the classpath");
+      }
+      p.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return p.getProperty("version");
   }
 
   /** The release's version: a hash over every page and asset. */
@@ -107,7 +153,10 @@ public final class WebAssets {
     return new File(Buffer.buffer(bytes), type(file), '"' + hash + '"', hash);
   }
 
-  /** Serves {@code /assets/<name>}; false when there is no such asset (the caller answers 404). */
+  /**
+   * Serves {@code /assets/<name>} ({@code name} may be {@code vendor/leaflet/leaflet.js} and the like);
+   * false when there is no such asset (the caller answers 404).
+   */
   public boolean asset(RoutingContext ctx, String name) {
     File f = assets.get(name);
     if (f == null) {

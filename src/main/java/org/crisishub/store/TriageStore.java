@@ -19,10 +19,33 @@ import java.util.Optional;
 public interface TriageStore {
 
   /** The incident's watch terms in the order they were set; empty when none. */
-  Future<List<String>> watchTerms(String incident);
+  default Future<List<String>> watchTerms(String incident) {
+    return stampedWatchTerms(incident).map(WatchTerms::terms);
+  }
 
-  /** Replaces the incident's watch terms (already validated). */
-  Future<Void> setWatchTerms(String incident, List<String> terms);
+  /**
+   * The incident's watch terms with their stamp, read in one step (the stamp belongs to the terms
+   * returned): no terms ever set is an empty list with stamp 0.
+   */
+  Future<WatchTerms> stampedWatchTerms(String incident);
+
+  /**
+   * Replaces the incident's watch terms (already validated) and raises their stamp, in one step;
+   * returns the new stamp. The incident exists (the caller checked access).
+   */
+  Future<Long> setWatchTerms(String incident, List<String> terms);
+
+  /**
+   * An incident's watch terms and their stamp: a number that only grows, raised each time the terms
+   * are set (0 before the first time). {@code Store#recordCheckIn} reads the stamp of each incident a
+   * {@code need_help} check-in joins in its commit ({@code CheckInResult#watchStamps}), so a node knows
+   * whether its compiled matcher is current without another read. Immutable.
+   */
+  record WatchTerms(List<String> terms, long stamp) {
+    public WatchTerms {
+      terms = List.copyOf(terms);
+    }
+  }
 
   /** The watch terms each help request of the incident matched, by check-in id (only those with matches). */
   Future<Map<String, List<String>>> watchMatches(String incident);

@@ -67,6 +67,31 @@ class HubConfigTest {
   }
 
   @Test
+  @DisplayName("HUB_MAP_TILES: an http(s) {z}/{x}/{y} template; its origin (with {s}. as *.) goes into img-src; anything else stops the start")
+  void mapTiles() {
+    HubConfig none = HubConfig.load(Map.of());
+    assertEquals(null, none.mapTiles());
+    assertEquals(null, none.mapTilesOrigin());
+    HubConfig osm = HubConfig.load(Map.of("HUB_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"));
+    assertEquals("https://tile.openstreetmap.org/{z}/{x}/{y}.png", osm.mapTiles());
+    assertEquals("https://tile.openstreetmap.org", osm.mapTilesOrigin());
+    assertEquals("https://*.tile.example.org",
+        HubConfig.load(Map.of("HUB_MAP_TILES", "https://{s}.tile.example.org/{z}/{x}/{y}{r}.png")).mapTilesOrigin());
+    assertEquals("http://127.0.0.1:8099",
+        HubConfig.load(Map.of("HUB_MAP_TILES", "http://127.0.0.1:8099/tiles/{z}/{x}/{y}.png?key=abc")).mapTilesOrigin());
+    assertEquals("https://tiles.example.org",
+        HubConfig.load(Map.of("HUB_MAP_TILES", "HTTPS://Tiles.Example.org/{z}/{x}/{y}.png")).mapTilesOrigin());
+    assertMessage(Map.of("HUB_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}.png"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "ftp://tiles.example.org/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "javascript:{z}{x}{y}"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "/tiles/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "https://user:pw@tiles.example.org/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "https://tiles.{s}.example.org/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "https://tiles.example.org; script-src *;/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+    assertMessage(Map.of("HUB_MAP_TILES", "https://tiles example.org/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+  }
+
+  @Test
   @DisplayName("an unknown HUB_ variable or a weak secret is a loud warning, not a refusal")
   void warnings() {
     HubConfig c = HubConfig.load(Map.of("HUB_HTTP_PROT", "1", "HUB_TOKEN_SECRET", "short"));

@@ -57,6 +57,48 @@ class LoadGenSmokeIT {
   }
 
   @Test
+  @DisplayName("checkin-storm with keyword watch: --watch-terms N sets N terms on a new incident, a share of the"
+      + " check-ins are need_help there and a quarter of those match; --watch-terms 0 sets none (runs on a hub without watch)")
+  void checkinStormWithWatchTerms() throws Exception {
+    String secret = "smoke-secret-smoke-secret-0123456789";
+    String admin = "smoke-admin-token-smoke-admin-0123456789";
+    try (TestHub hub = TestHub.start(dir, Map.of("HUB_RATE_LIMITS", "off", "HUB_TOKEN_SECRET", secret,
+        "HUB_ADMIN_TOKEN", admin))) {
+      Vertx gen = Vertx.vertx();
+      try {
+        Map<String, String> opts = new HashMap<>(Map.of("url", "http://127.0.0.1:" + hub.port(),
+            "token-secret", secret, "users", "20", "rate", "200", "duration", "2", "watch-terms", "1000",
+            "help-share", "0.2", "admin-token", admin));
+        var watched = LoadGen.run("checkin-storm", opts, gen).json();
+        assertEquals(400, watched.path("figures").path("acked").asLong(), watched.toString());
+        assertEquals(1000, watched.path("figures").path("watchTerms").asLong());
+        // Refs 1…400: every 5th is need_help (80), every 20th names "trapped" and its own term (20).
+        assertEquals(80.0, metric(hub, "hub_help_requests_total{event=\"filed\""));
+        assertEquals(20.0, metric(hub, "hub_watch_matches_total{source=\"checkin\""));
+
+        opts.put("watch-terms", "0");
+        var plain = LoadGen.run("checkin-storm", opts, gen).json();
+        assertEquals(400, plain.path("figures").path("acked").asLong(), plain.toString());
+        assertEquals(0, plain.path("figures").path("watchTerms").asLong());
+        assertEquals(160.0, metric(hub, "hub_help_requests_total{event=\"filed\""));
+        assertEquals(20.0, metric(hub, "hub_watch_matches_total{source=\"checkin\""), "no terms: no new match");
+      } finally {
+        gen.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** The value of the hub's metric whose line starts with {@code prefix} (on /metrics). */
+  static double metric(TestHub hub, String prefix) throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    String text = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + hub.port() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    return text.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(
+        l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElseThrow(() -> new AssertionError("no " + prefix));
+  }
+
+  @Test
   @DisplayName("slow-headers runs both phases: every status delivered in each, readiness answered, the attack sockets closed by the hub")
   void slowHeaders() throws Exception {
     String secret = "smoke-secret-smoke-secret-0123456789";

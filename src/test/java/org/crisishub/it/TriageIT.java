@@ -2,6 +2,7 @@ package org.crisishub.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -242,6 +243,24 @@ class TriageIT {
   }
 
   @Test
+  @DisplayName("?include=resolved lists the resolved requests too, in queue order (the responder desk counts them); another include is 400")
+  void queueWithResolved() throws Exception {
+    String code = incident();
+    assertEquals(200, putTerms(pub, code, "[\"fire\"]").status());
+    String first = checkIn(person(newPhone()), "need_help", "no water", code);
+    String second = checkIn(person(newPhone()), "need_help", "fire next door", code);
+    assertEquals(200, api.post("/api/v1/help/" + first + "/resolve", medic, null).status());
+    assertEquals(List.of(second), queueIds(code));
+    Api.Resp all = api.get("/api/v1/incidents/" + code + "/help?include=resolved", pub);
+    assertEquals(200, all.status(), all.text());
+    List<String> ids = new ArrayList<>();
+    all.json().forEach(h -> ids.add(h.path("id").asText() + ":" + h.path("state").asText()));
+    assertEquals(List.of(second + ":open", first + ":resolved"), ids);
+    assertEquals(400, api.get("/api/v1/incidents/" + code + "/help?include=all", pub).status());
+    assertEquals(403, api.get("/api/v1/incidents/" + code + "/help?include=resolved", far).status());
+  }
+
+  @Test
   @DisplayName("watch terms: 400 for bad lists, 403 for another agency or a responder without publisher, 401 without a token")
   void termsRefused() {
     String code = incident();
@@ -269,6 +288,56 @@ class TriageIT {
     assertEquals(403, api.get("/api/v1/incidents/" + code + "/watch-terms", far).status());
     assertEquals(401, putTerms(null, code, "[\"x\"]").status());
     assertEquals(List.of(), strings(api.get("/api/v1/incidents/" + code + "/watch-terms", pub).json().path("terms")));
+  }
+
+  @Test
+  @DisplayName("watch terms: who calls is checked before the (up to 800 KiB) body is read: 401/403 answered with none of"
+      + " it sent, the connection closed; a responder's request waits for its body")
+  void termsAuthenticatedBeforeTheBody() throws Exception {
+    String code = incident();
+    assertEquals("401", headersOnlyPut(code, null), "no token");
+    assertEquals("401", headersOnlyPut(code, "not-a-valid-token"), "a bad token");
+    assertEquals("403", headersOnlyPut(code, person(newPhone())), "a person");
+    assertEquals("403", headersOnlyPut(code, ADMIN), "the admin");
+    // A responder's body is read (and the request answered) only once it has arrived.
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", hub.port())) {
+      byte[] body = "{\"terms\":[\"trapped\"]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      s.getOutputStream().write(("PUT /api/v1/incidents/" + code + "/watch-terms HTTP/1.1\r\nHost: hub\r\n"
+          + "Authorization: Bearer " + pub + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+          + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      s.setSoTimeout(300);
+      assertThrows(java.net.SocketTimeoutException.class, () -> s.getInputStream().read(),
+          "no answer before the body");
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(body);
+      s.getOutputStream().flush();
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+      assertEquals("HTTP/1.1 200 OK", status);
+    }
+    assertEquals(List.of("trapped"), strings(api.get("/api/v1/incidents/" + code + "/watch-terms", pub).json()
+        .path("terms")));
+  }
+
+  /**
+   * Sends the headers of a PUT of watch terms announcing an 800 KiB body, and none of the body; returns
+   * the status code of the answer, after checking the hub then closed the connection.
+   */
+  static String headersOnlyPut(String code, String token) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", hub.port())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(("PUT /api/v1/incidents/" + code + "/watch-terms HTTP/1.1\r\nHost: hub\r\n"
+          + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
+          + "Content-Type: application/json\r\nContent-Length: " + (800 * 1024) + "\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      byte[] all = s.getInputStream().readAllBytes();
+      String answer = new String(all, java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(answer.startsWith("HTTP/1.1 "), answer);
+      assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+      return answer.substring(9, 12);
+    }
   }
 
   @Test

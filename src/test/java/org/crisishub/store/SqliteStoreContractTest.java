@@ -42,7 +42,7 @@ class SqliteStoreContractTest extends StoreContractTest {
       }
       try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
         rs.next();
-        assertEquals(11, rs.getInt(1), "schema version");
+        assertEquals(12, rs.getInt(1), "schema version");
       }
     }
   }

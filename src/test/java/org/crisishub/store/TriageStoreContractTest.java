@@ -138,4 +138,103 @@ public abstract class TriageStoreContractTest {
     assertEquals(List.of(), await(triage.watchMatches("STORM3", id)));
     assertEquals(Map.of(), await(triage.watchMatches("STORM3")));
   }
+
+  @Test
+  @DisplayName("stamps: 0 before any terms, raised by every set (also to the same or no terms), read with the terms;"
+      + " a need_help check-in carries the stamp of each incident it joined, named or by area; the incident reads the same")
+  void stamps() throws Exception {
+    Incident flood = new Incident("i4", "FLOOD4", "Flood", org.crisishub.domain.Area.circle(10, 10, 5000), false,
+        "open", T0, null, "EMS", List.of());
+    await(store.createIncident(flood));
+    await(store.createIncident(new Incident("i5", "FIRE5", "Fire", null, false, "open", T0, null, "EMS", List.of())));
+    assertEquals(new TriageStore.WatchTerms(List.of(), 0), await(triage.stampedWatchTerms("FLOOD4")));
+    CheckInResult before = help("+15550001030", "FLOOD4", "trapped", T0);
+    assertEquals(Map.of("FLOOD4", 0L), before.watchStamps());
+
+    long s1 = await(triage.setWatchTerms("FLOOD4", List.of("trapped")));
+    assertTrue(s1 > 0, "the first set raises the stamp: " + s1);
+    assertEquals(new TriageStore.WatchTerms(List.of("trapped"), s1), await(triage.stampedWatchTerms("FLOOD4")));
+    long s2 = await(triage.setWatchTerms("FLOOD4", List.of("trapped")));
+    assertTrue(s2 > s1, "setting the same terms raises it too");
+    long s3 = await(triage.setWatchTerms("FLOOD4", List.of()));
+    assertTrue(s3 > s2);
+    long s4 = await(triage.setWatchTerms("FLOOD4", List.of("atrapado", "no insulin")));
+    assertTrue(s4 > s3);
+    assertEquals(new TriageStore.WatchTerms(List.of("atrapado", "no insulin"), s4),
+        await(triage.stampedWatchTerms("FLOOD4")));
+    assertEquals(new TriageStore.WatchTerms(List.of(), 0), await(triage.stampedWatchTerms("FIRE5")),
+        "other incidents keep theirs");
+
+    assertEquals(Map.of("FLOOD4", s4), help("+15550001031", "FLOOD4", "atrapado", T0.plusSeconds(1)).watchStamps(),
+        "named");
+    CheckInResult inside = await(store.recordCheckIn(new CheckInRequest("+15550001032", Status.NEED_HELP, "help",
+        new org.crisishub.domain.Location(10.001, 10.001, null), null, Channel.WEB, null), T0.plusSeconds(2)));
+    assertEquals(List.of("FLOOD4"), inside.helpIncidents());
+    assertEquals(Map.of("FLOOD4", s4), inside.watchStamps(), "by area");
+    assertEquals(Map.of(), await(store.recordCheckIn(new CheckInRequest("+15550001033", Status.SAFE, "fine", null,
+        "FLOOD4", Channel.WEB, null), T0.plusSeconds(3))).watchStamps(), "a safe check-in joins no queue");
+    assertEquals(Optional.of(flood), await(store.incident("FLOOD4")), "the stamp is not part of the incident");
+    assertTrue(await(store.incidents()).contains(flood));
+  }
+
+  @Test
+  @DisplayName("two nodes (two WatchServices, one store): terms set on A are used by B's next check-in, B having"
+      + " compiled the old ones; B reads the terms only when the check-in's stamp is newer than its matcher")
+  void termsSetOnOneNodeUsedByTheNext() throws Exception {
+    await(store.createIncident(new Incident("i6", "QUAKE6", "Quake", null, false, "open", T0, null, "EMS", List.of())));
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    int[] termReads = new int[1];
+    Store counting = countingTermReads(termReads);
+    org.crisishub.core.WatchService a = new org.crisishub.core.WatchService(vertx, store, metrics);
+    org.crisishub.core.WatchService b = new org.crisishub.core.WatchService(vertx, counting, metrics);
+    await(a.setTerms("QUAKE6", List.of("trapped")));
+
+    CheckInResult first = help("+15550001040", "QUAKE6", "trapped under a wall", T0);
+    assertEquals(Map.of("QUAKE6", List.of("trapped")), await(b.scoreCheckIn(first.checkIn().id(),
+        first.checkIn().note(), first.helpIncidents(), first.watchStamps())));
+    assertEquals(1, termReads[0], "B compiles on first use: one read");
+    CheckInResult second = help("+15550001041", "QUAKE6", "still trapped", T0.plusSeconds(1));
+    assertEquals(Map.of("QUAKE6", List.of("trapped")), await(b.scoreCheckIn(second.checkIn().id(),
+        second.checkIn().note(), second.helpIncidents(), second.watchStamps())));
+    assertEquals(1, termReads[0], "the same stamp: no read");
+
+    await(a.setTerms("QUAKE6", List.of("no insulin")));
+    CheckInResult third = help("+15550001042", "QUAKE6", "trapped, and no insulin", T0.plusSeconds(2));
+    assertEquals(Map.of("QUAKE6", List.of("no insulin")), await(b.scoreCheckIn(third.checkIn().id(),
+        third.checkIn().note(), third.helpIncidents(), third.watchStamps())), "B uses A's new terms at once");
+    assertEquals(2, termReads[0], "a newer stamp: one read");
+    assertEquals(List.of("no insulin"), await(triage.watchMatches("QUAKE6", third.checkIn().id())));
+    CheckInResult fourth = help("+15550001043", "QUAKE6", "trapped", T0.plusSeconds(3));
+    assertEquals(Map.of(), await(b.scoreCheckIn(fourth.checkIn().id(), fourth.checkIn().note(),
+        fourth.helpIncidents(), fourth.watchStamps())), "the old term no longer matches on B");
+    assertEquals(2, termReads[0]);
+  }
+
+  /** {@link #store}, counting the watch-term reads through its triage store. */
+  private Store countingTermReads(int[] reads) {
+    TriageStore inner = store.triage();
+    TriageStore counted = (TriageStore) java.lang.reflect.Proxy.newProxyInstance(TriageStore.class.getClassLoader(),
+        new Class<?>[] {TriageStore.class}, (proxy, m, args) -> {
+          if (m.getName().equals("stampedWatchTerms")) {
+            reads[0]++;
+          }
+          try {
+            return m.invoke(inner, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    return (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
+        (proxy, m, args) -> {
+          if (m.getName().equals("triage") && (args == null || args.length == 0)) {
+            return counted;
+          }
+          try {
+            return m.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
 }

@@ -23,6 +23,28 @@ public final class HeadlessChromium {
   }
 
   /**
+   * A desktop browser (no phone emulation: a mouse, no touch) whose page is {@code width} ×
+   * {@code height} CSS pixels, with its profile under {@code dir}. The caller quits it.
+   */
+  public static WebDriver openDesktop(Path dir, int width, int height) throws Exception {
+    ChromeOptions o = new ChromeOptions();
+    o.setBinary("/usr/bin/chromium");
+    o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+        "--window-size=" + width + "," + height, "--lang=en-US",
+        "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+    ChromeDriver d = new ChromeDriver(service, o);
+    // The window's size includes room for browser bars: the page itself gets exactly width × height.
+    d.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+    d.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
+    d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+    return d;
+  }
+
+  /**
    * A browser of {@code width} × {@code height} CSS pixels with its profile under {@code dir};
    * {@code extraArgs} are further Chromium switches. The caller quits it.
    */

@@ -339,35 +339,24 @@ public final class LoadGen {
         .setDefaultPort(url.getPort()));
     String user = "load" + part + "x" + System.currentTimeMillis() % 100000;
     String code = ("LW" + part + System.currentTimeMillis() % 100000).toUpperCase(java.util.Locale.ROOT);
-    call(http, "POST", "/api/v1/admin/responders", admin, "{\"username\":\"" + user
+    rest(http, HttpMethod.POST, "/api/v1/admin/responders", admin, "{\"username\":\"" + user
         + "\",\"password\":\"a long load password\",\"agency\":\"Load\",\"roles\":[\"publisher\"]}", 201);
-    String login = call(http, "POST", "/api/v1/responders/sessions", null, "{\"username\":\"" + user
-        + "\",\"password\":\"a long load password\"}", 200);
-    String token = login.replaceAll("(?s).*\"token\"\\s*:\\s*\"([^\"]+)\".*", "$1");
-    call(http, "POST", "/api/v1/incidents", token, "{\"code\":\"" + code + "\",\"name\":\"Load watch\"}", 201);
-    StringBuilder list = new StringBuilder("{\"terms\":[\"trapped\"");
-    for (int i = 1; i < terms; i++) {
-      list.append(",\"word").append(i).append(" phrase").append(i).append('"');
+    String token = jsonText(rest(http, HttpMethod.POST, "/api/v1/responders/sessions", null, "{\"username\":\"" + user
+        + "\",\"password\":\"a long load password\"}", 200), "token");
+    rest(http, HttpMethod.POST, "/api/v1/incidents", token, "{\"code\":\"" + code + "\",\"name\":\"Load watch\"}", 201);
+    // --watch-terms 0: no terms are set (no PUT at all, so this also runs against a hub without keyword
+    // watch: the same need_help load, the "before" of a comparison).
+    if (terms > 0) {
+      StringBuilder list = new StringBuilder("{\"terms\":[\"trapped\"");
+      for (int i = 1; i < terms; i++) {
+        list.append(",\"word").append(i).append(" phrase").append(i).append('"');
+      }
+      rest(http, HttpMethod.PUT, "/api/v1/incidents/" + code + "/watch-terms", token, list.append("]}").toString(), 200);
     }
-    call(http, "PUT", "/api/v1/incidents/" + code + "/watch-terms", token, list.append("]}").toString(), 200);
     report.figures.put("watchTerms", (long) Math.max(terms, 0));
+    report.figures.put("helpSharePercent", Math.round(share * 100));
     http.close();
     return code;
-  }
-
-  private static String call(HttpClient http, String method, String path, String token, String body, int expect)
-      throws Exception {
-    var req = http.request(io.vertx.core.http.HttpMethod.valueOf(method), path).await(30, TimeUnit.SECONDS);
-    req.putHeader("Content-Type", "application/json");
-    if (token != null) {
-      req.putHeader("Authorization", "Bearer " + token);
-    }
-    var resp = req.send(body).await(30, TimeUnit.SECONDS);
-    String text = resp.body().await(30, TimeUnit.SECONDS).toString();
-    if (resp.statusCode() != expect) {
-      throw new IllegalStateException(method + " " + path + " answered " + resp.statusCode() + ": " + text);
-    }
-    return text;
   }
 
   /** After a --warmup phase: records its length and leaves the chart to the measured part. */

@@ -380,6 +380,11 @@ final class Migrations {
             approved_ms INTEGER,
             PRIMARY KEY (template_id, version)
           ) WITHOUT ROWID"""
+      },
+      // 12: keyword watch: a stamp raised each time an incident's terms are set, read with each need_help
+      // check-in's commit so a node can tell whether its compiled matcher is current (SqliteTriage).
+      new String[] {
+          "ALTER TABLE watch_terms ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0"
       });
 
   private Migrations() {

@@ -129,7 +129,7 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
         }
       }
       List<String> help = org.crisishub.domain.HelpMatching.seeksHelp(ci.status()) ? SqliteHelp.file(c, ci, nowMs) : List.of();
-      return new CheckInResult(ci, recipients.size(), recipients, false, help);
+      return new CheckInResult(ci, recipients.size(), recipients, false, help, SqliteTriage.stamps(c, help));
     });
   }
 

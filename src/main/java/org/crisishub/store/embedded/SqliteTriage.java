@@ -55,25 +55,52 @@ public final class SqliteTriage implements TriageStore {
   }
 
   @Override
-  public Future<List<String>> watchTerms(String incident) {
+  public Future<WatchTerms> stampedWatchTerms(String incident) {
     return store.read(c -> {
-      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT terms_json FROM watch_terms WHERE incident = ?")) {
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c,
+          "SELECT terms_json, stamp FROM watch_terms WHERE incident = ?")) {
         PreparedStatement ps = st.ps();
         ps.setString(1, incident);
         try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? strings(rs.getString(1)) : List.<String>of();
+          return rs.next() ? new WatchTerms(strings(rs.getString(1)), rs.getLong(2)) : new WatchTerms(List.of(), 0);
         }
       }
     });
   }
 
   @Override
-  public Future<Void> setWatchTerms(String incident, List<String> terms) {
+  public Future<Long> setWatchTerms(String incident, List<String> terms) {
     return store.write(c -> {
-      SqliteStore.update(c, "INSERT OR REPLACE INTO watch_terms (incident, terms_json) VALUES (?, ?)", incident,
-          json(terms));
-      return null;
+      SqliteStore.update(c, "INSERT INTO watch_terms (incident, terms_json, stamp) VALUES (?, ?, 1)"
+          + " ON CONFLICT (incident) DO UPDATE SET terms_json = excluded.terms_json, stamp = watch_terms.stamp + 1",
+          incident, json(terms));
+      return stamp(c, incident);
     });
+  }
+
+  private static long stamp(Connection c, String incident) throws SQLException {
+    try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT stamp FROM watch_terms WHERE incident = ?")) {
+      PreparedStatement ps = st.ps();
+      ps.setString(1, incident);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  /**
+   * The stamps of the watch terms of {@code incidents} (0 for none set), read inside the commit of a
+   * need_help check-in that joined their queues ({@link SqliteStore#recordCheckIn}).
+   */
+  static Map<String, Long> stamps(Connection c, List<String> incidents) throws SQLException {
+    if (incidents.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String incident : incidents) {
+      out.put(incident, stamp(c, incident));
+    }
+    return out;
   }
 
   @Override

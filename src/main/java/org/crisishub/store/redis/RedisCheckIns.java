@@ -25,6 +25,7 @@ import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
+import org.crisishub.domain.Incident;
 import org.crisishub.domain.Location;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
@@ -221,14 +222,14 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
     String tag = tag(shard);
     CheckIn draft = new CheckIn(RedisStore.newCheckInId(shard), req.phone(), req.status(), req.note(), req.location(),
         req.incident(), req.channel(), now, SEQ_MARK_VALUE, req.madeAt(), false);
-    Future<List<String>> help = org.crisishub.domain.HelpMatching.seeksHelp(req.status()) ? helpIncidentsFor(draft) : Future.succeededFuture(
-        List.of());
+    Future<Map<String, Long>> help = org.crisishub.domain.HelpMatching.seeksHelp(req.status())
+        ? helpIncidentsFor(draft) : Future.succeededFuture(Map.of());
     // Followers' own labels of the person, read just before: each labelled SMS follower gets a text
     // naming the person their way (a label changed in between is used from the next check-in on).
     Future<Map<String, String>> labels = store.send(Request.cmd(Command.HGETALL).arg(RedisFollows.labelsKey(req.phone())))
         .map(RedisStore::hash);
     return Future.all(help, labels).compose(both -> {
-      List<String> incidents = help.result();
+      List<String> incidents = List.copyOf(help.result().keySet());
       ObjectNode own = JSON.createObjectNode();
       labels.result().forEach((follower, label) -> own.put(follower, SmsReplies.statusNotice(draft, label, smsZone)));
       List<String> args = new ArrayList<>(List.of(tag, String.valueOf(shard), String.valueOf(OUTBOXES), req.phone(),
@@ -252,14 +253,26 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
         }
         CheckIn ci = new CheckIn(draft.id(), draft.phone(), draft.status(), draft.note(), draft.location(),
             draft.incident(), draft.channel(), now, seq, draft.madeAt(), late);
-        return new CheckInResult(ci, recipients.size(), recipients, false, incidents);
+        return new CheckInResult(ci, recipients.size(), recipients, false, incidents, help.result());
       });
     });
   }
 
-  /** The open incidents a need_help check-in belongs to: the one it names, or those whose area holds it. */
-  private Future<List<String>> helpIncidentsFor(CheckIn ci) {
-    return store.incidents().map(all -> org.crisishub.domain.HelpMatching.incidentsFor(ci, all));
+  /**
+   * The open incidents a need_help check-in belongs to ({@code HelpMatching.admits}: the one it names,
+   * or those whose area holds it), in the registry's order; each with the stamp of its watch terms
+   * (RedisTriage), read with the incident.
+   */
+  private Future<Map<String, Long>> helpIncidentsFor(CheckIn ci) {
+    return store.incidentsImpl().stampedIncidents().map(all -> {
+      Map<String, Long> matched = new java.util.LinkedHashMap<>();
+      for (Map.Entry<Incident, Long> e : all) {
+        if (org.crisishub.domain.HelpMatching.admits(e.getKey(), ci)) {
+          matched.put(e.getKey().code(), e.getValue());
+        }
+      }
+      return matched;
+    });
   }
 
   @Override

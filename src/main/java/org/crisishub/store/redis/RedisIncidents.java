@@ -226,6 +226,14 @@ final class RedisIncidents implements org.crisishub.store.IncidentRegistry {
 
   @Override
   public Future<List<Incident>> incidents() {
+    return stampedIncidents().map(all -> all.stream().map(Map.Entry::getKey).toList());
+  }
+
+  /**
+   * Every incident, newest first, each with the stamp of its watch terms (field {@code watchv} of its
+   * hash, 0 when never set; RedisTriage), read in the same HGETALL.
+   */
+  Future<List<Map.Entry<Incident, Long>>> stampedIncidents() {
     return store.send(Request.cmd(Command.ZRANGE).arg(G + ":incs").arg(0).arg(-1)).compose(r -> {
       List<String> codes = sortedStrings(r);
       List<Request> reqs = new ArrayList<>();
@@ -233,14 +241,15 @@ final class RedisIncidents implements org.crisishub.store.IncidentRegistry {
         reqs.add(Request.cmd(Command.HGETALL).arg(G + ":inc:" + c));
       }
       return store.batch(reqs).map(rs -> {
-        List<Incident> out = new ArrayList<>();
+        List<Map.Entry<Incident, Long>> out = new ArrayList<>();
         for (int i = 0; i < codes.size(); i++) {
           Incident inc = incident(codes.get(i), rs.get(i));
           if (inc != null) {
-            out.add(inc);
+            out.add(Map.entry(inc, Long.parseLong(hash(rs.get(i)).getOrDefault("watchv", "0"))));
           }
         }
-        out.sort(Comparator.comparing(Incident::createdAt).reversed().thenComparing(Incident::code));
+        out.sort(Comparator.comparing((Map.Entry<Incident, Long> e) -> e.getKey().createdAt()).reversed()
+            .thenComparing(e -> e.getKey().code()));
         return out;
       });
     });

@@ -140,6 +140,11 @@ public final class RedisStore implements Store {
     return auditChain;
   }
 
+  /** The incident registry's own class (for the check-in's stamped incident read). */
+  RedisIncidents incidentsImpl() {
+    return incidents;
+  }
+
   @Override
   public org.crisishub.store.HelpQueue helpQueue() {
     return help;

@@ -17,7 +17,8 @@ import java.util.Optional;
 import org.crisishub.store.TriageStore;
 
 /**
- * {@link TriageStore} on Redis. Watch terms ({@code {g}:watch:<incident>}, a JSON list) and matches
+ * {@link TriageStore} on Redis. Watch terms ({@code {g}:watch:<incident>}, a JSON list, stamped by field
+ * {@code watchv} of the incident's hash {@code {g}:inc:<incident>}) and matches
  * ({@code {g}:watchhit:<incident>}, a hash of check-in id to JSON list) are global; a help thread is a
  * list {@code {sN}:thread:<checkinId>} in the shard of the person who asked, so the retention script
  * that deletes the check-in deletes its thread in the same step. Matches go with their incident's
@@ -46,6 +47,26 @@ public final class RedisTriage implements TriageStore {
         end
       end
       return false
+      """;
+
+  /**
+   * KEYS[1] = {g}:watch:incident, KEYS[2] = {g}:inc:incident. Returns {stamp, terms JSON or ''}: the
+   * stamp is field {@code watchv} of the incident's hash (0 when never set), read in the same step.
+   */
+  static final String READ_WATCH_TERMS = """
+      local v = redis.call('HGET', KEYS[2], 'watchv')
+      return {v or '0', redis.call('GET', KEYS[1]) or ''}
+      """;
+
+  /**
+   * KEYS[1] = {g}:watch:incident, KEYS[2] = {g}:inc:incident. ARGV: the terms JSON. Sets the terms and
+   * raises the incident's {@code watchv} (which every need_help check-in reads with the incident,
+   * RedisStore#recordCheckIn); returns the new stamp (0 when the incident does not exist).
+   */
+  static final String SET_WATCH_TERMS = """
+      redis.call('SET', KEYS[1], ARGV[1])
+      if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+      return redis.call('HINCRBY', KEYS[2], 'watchv', 1)
       """;
 
   private final RedisStore redis;
@@ -81,14 +102,18 @@ public final class RedisTriage implements TriageStore {
   }
 
   @Override
-  public Future<List<String>> watchTerms(String incident) {
-    return redis.send(Request.cmd(Command.GET).arg(G + ":watch:" + incident))
-        .map(r -> r == null ? List.<String>of() : strings(r.toString()));
+  public Future<WatchTerms> stampedWatchTerms(String incident) {
+    return redis.eval(READ_WATCH_TERMS, List.of(G + ":watch:" + incident, G + ":inc:" + incident), List.of())
+        .map(r -> {
+          String terms = r.get(1).toString();
+          return new WatchTerms(terms.isEmpty() ? List.of() : strings(terms), Long.parseLong(r.get(0).toString()));
+        });
   }
 
   @Override
-  public Future<Void> setWatchTerms(String incident, List<String> terms) {
-    return redis.send(Request.cmd(Command.SET).arg(G + ":watch:" + incident).arg(json(terms))).mapEmpty();
+  public Future<Long> setWatchTerms(String incident, List<String> terms) {
+    return redis.eval(SET_WATCH_TERMS, List.of(G + ":watch:" + incident, G + ":inc:" + incident),
+        List.of(json(terms))).map(Response::toLong);
   }
 
   @Override
