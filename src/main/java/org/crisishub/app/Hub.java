@@ -36,8 +36,7 @@ import org.crisishub.sms.SmsConversation;
 import org.crisishub.sms.SmsSender;
 import org.crisishub.sms.TwilioSmsSender;
 import org.crisishub.store.Store;
-import org.crisishub.store.embedded.SqliteStore;
-import org.crisishub.store.redis.RedisStore;
+import org.crisishub.store.StoreFactory;
 import org.crisishub.cluster.ClusterRelay;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -98,16 +97,16 @@ public final class Hub {
       LOG.warn("!!! HUB_RATE_LIMITS=off: every per-number, per-token and per-IP limit is lifted."
           + " Use this only for closed-lab load tests. !!!");
     }
-    store = config.store() == HubConfig.StoreKind.REDIS
-        ? new RedisStore(vertx, config.redisUrl(), config.redisDurability(), config.timezone())
-            .auditChainDelay(config.auditChainDelayMs())
-        : new SqliteStore(vertx, config.dataDir(), registry, config.timezone());
+    store = StoreFactory.create(vertx, new StoreFactory.Settings(
+        config.store() == HubConfig.StoreKind.REDIS ? StoreFactory.Engine.REDIS : StoreFactory.Engine.EMBEDDED,
+        config.dataDir(), config.redisUrl(), config.redisDurability(), config.timezone(), config.auditChainDelayMs()),
+        registry);
     // Every SMS withheld for an opt-out counts, where it is withheld: here the store's (not queued,
     // dropped at claim); sends refused at send time count where they are sent (outbox, codes).
     store.onSmsOptedOut(org.crisishub.sms.SmsOutcomes.of(registry, "opted_out")::increment);
     Phones phones = new Phones(config.defaultRegion());
     fanOut = new FanOut(registry);
-    auditReport = new org.crisishub.core.AuditReport(new org.crisishub.core.AuditService(store), registry);
+    auditReport = new org.crisishub.core.AuditReport(new org.crisishub.core.AuditService(store.auditTrail()), registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
     SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
@@ -116,8 +115,8 @@ public final class Hub {
         : devSms;
     // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
     // already drops messages to opted-out numbers.
-    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store, sender, clock, true);
-    outbox = new OutboxWorker(vertx, store, new org.crisishub.sms.OptOutGuard(store, sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
+    SmsSender guarded = new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, true);
+    outbox = new OutboxWorker(vertx, store.outbox(), new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {
@@ -149,7 +148,7 @@ public final class Hub {
             .register(registry);
       }
     }
-    boolean embedded = store instanceof SqliteStore;
+    boolean embedded = StoreFactory.singleProcess(store);
     return store.start()
         // Embedded store: this process is its only sender, so claims left by a crash are free again.
         // Redis: other nodes may be sending; a dead node's claims are taken over after the lease.
@@ -202,7 +201,7 @@ public final class Hub {
     TokenService tokens = new TokenService(key, Duration.ofHours(config.sessionTtlHours()));
     // The first HMAC loads the JCE provider's classes (0.9 s on an event loop, measured under load): here.
     tokens.codeHash("+10000000000", "000000");
-    PersonAuth auth = new PersonAuth(store, tokens, sender, limiter, clock, registry);
+    PersonAuth auth = new PersonAuth(store.personAuth(), tokens, sender, limiter, clock, registry);
     // The services emit domain events; the edge's encoder turns each into one frame for the fan-out.
     org.crisishub.core.EventSink events = new org.crisishub.edge.EventEncoder(fanOut);
     org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store, registry);
@@ -214,7 +213,7 @@ public final class Hub {
         this::clusterUp);
     FollowService follows = new FollowService(store, events, clock, outbox::wake, config.timezone());
     ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
-    NoticeService notices = new NoticeService(store, new NoticeSigner(store, clock), events, clock,
+    NoticeService notices = new NoticeService(store, new NoticeSigner(store.noticeBoard(), clock), events, clock,
         config.publicUrl(), outbox::wake, registry);
     org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
         notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);

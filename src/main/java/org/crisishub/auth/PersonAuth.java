@@ -9,7 +9,7 @@ import java.time.Instant;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Phones;
 import org.crisishub.sms.SmsSender;
-import org.crisishub.store.Store;
+import org.crisishub.store.PersonAuthStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ public final class PersonAuth {
   private static final Logger LOG = LoggerFactory.getLogger(PersonAuth.class);
   static final int CODE_MINUTES = 10;
 
-  private final Store store;
+  private final PersonAuthStore store;
   private final TokenService tokens;
   private final SmsSender sms;
   private final RateLimiter limiter;
@@ -32,7 +32,7 @@ public final class PersonAuth {
   private final io.micrometer.core.instrument.MeterRegistry registry;
 
   /** {@code registry} gets {@code hub.otp.sent} and {@code hub.otp.refused{reason}} (docs/operations.md). */
-  public PersonAuth(Store store, TokenService tokens, SmsSender sms, RateLimiter limiter, Clock clock,
+  public PersonAuth(PersonAuthStore store, TokenService tokens, SmsSender sms, RateLimiter limiter, Clock clock,
       io.micrometer.core.instrument.MeterRegistry registry) {
     this.store = store;
     this.tokens = tokens;
@@ -129,10 +129,10 @@ public final class PersonAuth {
     }
     return store.checkOtp(phone, tokens.codeHash(phone, code.strip()), now, Limits.OTP_MAX_TRIES)
         .compose(outcome -> {
-          if (outcome == Store.OtpOutcome.OK) {
+          if (outcome == PersonAuthStore.OtpOutcome.OK) {
             return Future.succeededFuture(tokens.issuePerson(phone, now));
           }
-          refused(outcome == Store.OtpOutcome.WRONG ? "wrong" : "none").increment();
+          refused(outcome == PersonAuthStore.OtpOutcome.WRONG ? "wrong" : "none").increment();
           return Future.failedFuture(new HubException(org.crisishub.domain.ErrorCode.FORBIDDEN,
               "wrong or expired code"));
         });

@@ -2,7 +2,7 @@ package org.crisishub.core;
 
 import io.vertx.core.Future;
 import org.crisishub.store.AuditChain;
-import org.crisishub.store.Store;
+import org.crisishub.store.AuditTrail;
 
 /**
  * Checks the audit chain of a store (product spec, v2 "Audit"): walks every entry in pages and
@@ -13,9 +13,9 @@ import org.crisishub.store.Store;
 public final class AuditService {
   /** Entries read per page while verifying. */
   static final int PAGE = 1_000;
-  private final Store store;
+  private final AuditTrail store;
 
-  public AuditService(Store store) {
+  public AuditService(AuditTrail store) {
     this.store = store;
   }
 

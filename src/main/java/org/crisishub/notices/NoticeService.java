@@ -27,7 +27,7 @@ import org.crisishub.core.DomainEvent;
 import org.crisishub.core.EventSink;
 import org.crisishub.domain.Rfc3339;
 import org.crisishub.store.Store;
-import org.crisishub.store.Store.NoticeRecord;
+import org.crisishub.store.NoticeBoard.NoticeRecord;
 
 /**
  * Incidents and official notices: draft → (approved by a second responder where the incident has

@@ -15,7 +15,7 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
-import org.crisishub.store.Store;
+import org.crisishub.store.NoticeBoard;
 import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
@@ -28,22 +28,22 @@ public final class NoticeSigner {
   /** X.509 SubjectPublicKeyInfo prefix of an Ed25519 key; the raw 32-byte key follows. */
   private static final int SPKI_PREFIX = 12;
 
-  private final Store store;
+  private final NoticeBoard store;
   private final Clock clock;
 
-  public NoticeSigner(Store store, Clock clock) {
+  public NoticeSigner(NoticeBoard store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }
 
   /** A fresh key for {@code agency}; its id names the agency and the key's fingerprint. */
-  public Store.AgencyKey generate(String agency) {
+  public NoticeBoard.AgencyKey generate(String agency) {
     try {
       KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
       byte[] spki = kp.getPublic().getEncoded();
       byte[] fp = MessageDigest.getInstance("SHA-256").digest(spki);
       String kid = slug(agency) + "-" + B64.encodeToString(Arrays.copyOf(fp, 9));
-      return new Store.AgencyKey(kid, agency, kp.getPrivate().getEncoded(), spki, true, clock.instant());
+      return new NoticeBoard.AgencyKey(kid, agency, kp.getPrivate().getEncoded(), spki, true, clock.instant());
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("Ed25519 unavailable", e);
     }
@@ -101,7 +101,7 @@ public final class NoticeSigner {
   }
 
   /** The JWK of a key: {@code {kty: OKP, crv: Ed25519, x, kid, use: sig, alg: EdDSA}}. */
-  public static ObjectNode jwk(Store.AgencyKey k) {
+  public static ObjectNode jwk(NoticeBoard.AgencyKey k) {
     ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     n.put("kty", "OKP");
     n.put("crv", "Ed25519");

@@ -3,7 +3,7 @@ package org.crisishub.sms;
 import io.vertx.core.Future;
 import java.time.Clock;
 import org.crisishub.domain.Phones;
-import org.crisishub.store.Store;
+import org.crisishub.store.SmsInbound;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +18,7 @@ public final class OptOutGuard implements SmsSender {
   /** Twilio's error code for a recipient that replied STOP. */
   public static final int UNSUBSCRIBED = 21610;
 
-  private final Store store;
+  private final SmsInbound store;
   private final SmsSender sender;
   private final Clock clock;
   private final boolean checkFirst;
@@ -28,7 +28,7 @@ public final class OptOutGuard implements SmsSender {
    *     already read it in the same store operation that handed it the message (the outbox: its
    *     claim drops messages to opted-out numbers), so pacing is not disturbed by a second read
    */
-  public OptOutGuard(Store store, SmsSender sender, Clock clock, boolean checkFirst) {
+  public OptOutGuard(SmsInbound store, SmsSender sender, Clock clock, boolean checkFirst) {
     this.store = store;
     this.sender = sender;
     this.clock = clock;

@@ -13,7 +13,7 @@ import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.crisishub.domain.Phones;
-import org.crisishub.store.Store;
+import org.crisishub.store.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +38,7 @@ public final class OutboxWorker {
   }
 
   private final Vertx vertx;
-  private final Store store;
+  private final Outbox store;
   private final SmsSender sender;
   private final Settings settings;
   private final Clock clock;
@@ -64,7 +64,7 @@ public final class OutboxWorker {
   private final Counter outcomeFailed;
   private final Counter outcomeOptedOut;
 
-  public OutboxWorker(Vertx vertx, Store store, SmsSender sender, Settings settings, Clock clock,
+  public OutboxWorker(Vertx vertx, Outbox store, SmsSender sender, Settings settings, Clock clock,
       MeterRegistry registry, String owner) {
     this.vertx = vertx;
     this.store = store;
@@ -105,10 +105,10 @@ public final class OutboxWorker {
   }
 
   private volatile int nodes = 1;
-  private volatile java.util.function.BiConsumer<Store.OutboxItem, String> onSent = (i, sid) -> { };
+  private volatile java.util.function.BiConsumer<Outbox.OutboxItem, String> onSent = (i, sid) -> { };
 
   /** Told (on the worker's context) of every message whose SID was recorded. */
-  public void onSent(java.util.function.BiConsumer<Store.OutboxItem, String> hook) {
+  public void onSent(java.util.function.BiConsumer<Outbox.OutboxItem, String> hook) {
     this.onSent = hook;
   }
 
@@ -202,10 +202,10 @@ public final class OutboxWorker {
         LOG.warn("claiming SMS from the outbox failed: {}", ar.cause().getMessage());
         return;
       }
-      for (Store.OutboxItem item : ar.result()) {
+      for (Outbox.OutboxItem item : ar.result()) {
         tokens -= org.crisishub.domain.SmsText.segments(item.body());
       }
-      for (Store.OutboxItem item : ar.result()) {
+      for (Outbox.OutboxItem item : ar.result()) {
         send(item);
       }
       if (again || ar.result().size() == n) {
@@ -214,7 +214,7 @@ public final class OutboxWorker {
     });
   }
 
-  private void send(Store.OutboxItem item) {
+  private void send(Outbox.OutboxItem item) {
     inFlight++;
     sender.send(item.to(), item.body()).onComplete(ar -> {
       Instant now = clock.instant();

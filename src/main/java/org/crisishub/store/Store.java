@@ -5,37 +5,39 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.crisishub.domain.Incident;
-import org.crisishub.domain.Responder;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
+import org.crisishub.domain.Incident;
 
 /**
- * Everything that must survive a crash. One interface, one contract test suite
- * ({@code StoreContractTest}), one implementation per engine.
+ * Everything that must survive a crash: one engine (embedded SQLite, or Redis; made by
+ * {@link StoreFactory}) and its concerns, each a narrow interface with its own promise and its own
+ * class per engine: {@link CheckInLog}, {@link FollowGraph}, {@link PersonAuthStore}, {@link Outbox},
+ * {@link SmsInbound}, {@link ResponderAccounts}, {@link IncidentRegistry}, {@link NoticeBoard},
+ * {@link AuditTrail}, {@link HelpQueue}, and {@link SafetyCheckStore}, {@link TriageStore},
+ * {@link TemplateStore}. A caller that needs one concern takes its interface; {@code Store} extends
+ * them all and delegates each method to the concern's accessor, so a caller may also hold the
+ * whole store.
  *
- * <p>Delivery promise: a returned future succeeds only after the change is durably committed
- * (fsynced); a failed future means nothing was changed. Failures that are the store's fault (disk,
- * connection) fail with {@code HubException(UNAVAILABLE)}. Futures complete on the Vert.x context
- * of the caller. All methods are thread-safe and never block the calling thread.
+ * <p>Shared promise of every concern: a returned future succeeds only after the change is durably
+ * committed (fsynced); a failed future means nothing was changed. Failures that are the store's
+ * fault (disk, connection) fail with {@code HubException(UNAVAILABLE)}. Futures complete on the
+ * Vert.x context of the caller. All methods are thread-safe and never block the calling thread.
+ * What must change together across concerns (a check-in with its outbox rows and help requests; a
+ * notice's publication with its SMS fan-out) is one unit of work of the engine: one transaction of
+ * the embedded writer, one Lua script on one hash tag on Redis.
  */
-public interface Store {
+public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox, SmsInbound, ResponderAccounts,
+    IncidentRegistry, NoticeBoard, AuditTrail, HelpQueue {
 
   /** Opens the store and applies pending schema migrations. */
   Future<Void> start();
-
-  /** The safety checks of this store, on the same engine (and the same durability promise). */
-  SafetyCheckStore safetyChecks();
-
-  /** Watch terms, their matches and help threads, on the same engine (and the same durability promise). */
-  TriageStore triage();
-  /** The notice templates of this store, on the same engine (and the same durability promise). */
-  TemplateStore templates();
 
   /** Finishes queued writes, then closes. */
   Future<Void> close();
@@ -44,329 +46,360 @@ public interface Store {
   Future<Void> ping();
 
   /**
-   * Appends a check-in with the next {@code seq} of that person, unless {@code request.key()} was
-   * used by the same person within the last 24 h, in which case the first result is returned with
-   * {@code duplicate = true}. The active followers are read in the same transaction, and an SMS
-   * notification is queued there for each of them who asked for SMS (see {@link #enqueueSms}).
-   *
-   * <p>In the same transaction the check-in's time ({@code madeAt}, else {@code now}) is compared
-   * with that of the person's latest status: when earlier, it is stored {@code late} (with its
-   * {@code seq}), does not become the status ({@link #latest}) and queues no SMS.
-   */
-  Future<CheckInResult> recordCheckIn(CheckInRequest request, Instant now);
-
-  /** The person's latest retained status: the newest check-in that was not late. */
-  Future<Optional<CheckIn>> latest(String phone);
-
-  /** The latest retained status (see {@link #latest}) of each of {@code phones} that has one. */
-  Future<List<CheckIn>> latestOf(Collection<String> phones);
-
-  /** Retained check-ins of a person with {@code seq > afterSeq}, ascending, at most {@code limit}. */
-  Future<List<CheckIn>> history(String phone, long afterSeq, int limit);
-
-  /**
-   * Records that {@code follower} asks to follow {@code subject}: the follow becomes active at once
-   * when the subject lists the follower as a trusted contact or it already was active, pending
-   * otherwise. {@code created} is true when this request is new for the subject to answer.
-   */
-  Future<FollowRequestOutcome> requestFollow(String follower, String subject, boolean sms, Instant now);
-
-  /** Removes the follow; true when there was one. */
-  Future<Boolean> unfollow(String follower, String subject);
-
-  /**
-   * The subject's answer to a follow (pending or active): allow makes it active, refuse revokes.
-   * Empty when {@code follower} never asked to follow {@code subject}.
-   */
-  Future<Optional<Follow>> answerFollow(String subject, String follower, boolean allow, Instant now);
-
-  /** The follow of {@code follower} on {@code subject}, if any. */
-  Future<Optional<Follow>> follow(String follower, String subject);
-
-  /** Everybody {@code follower} follows or asked to follow. */
-  Future<List<Follow>> follows(String follower);
-
-  /**
-   * Sets the private label {@code follower} gives {@code subject} (at most 40 code points, checked by
-   * the caller), or removes it when {@code label} is null. Labels are the follower's alone: they are
-   * returned only by {@link #followLabels} of that follower and used in SMS sent to that follower.
-   * False (nothing changed) when {@code follower} has no follow of {@code subject} (in any state).
-   * Unfollowing removes the label.
-   */
-  Future<Boolean> setFollowLabel(String follower, String subject, String label);
-
-  /** The labels {@code follower} gave, by subject (E.164); empty when none. */
-  Future<java.util.Map<String, String>> followLabels(String follower);
-
-  /** Everybody who follows or asked to follow {@code subject}. */
-  Future<List<Follow>> followers(String subject);
-
-  /**
-   * Makes {@code contact} a trusted contact of {@code owner}; a pending follow of {@code contact}
-   * on {@code owner} becomes active (returned).
-   */
-  Future<Optional<Follow>> putContact(String owner, String contact, Instant now);
-
-  /** Removes a trusted contact; existing follows are unchanged. True when there was one. */
-  Future<Boolean> deleteContact(String owner, String contact);
-
-  /** The trusted contacts of {@code owner}. */
-  Future<List<String>> contacts(String owner);
-
-  /** Replaces any one-time code of {@code phone} with a new one (stored only as a hash). */
-  Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt);
-
-  /**
-   * Checks a one-time code. A match consumes it (single use); a miss counts a try, and after
-   * {@code maxTries} misses the code is gone.
-   */
-  Future<OtpOutcome> checkOtp(String phone, String codeHash, Instant now, int maxTries);
-
-  /** Revokes a session token until it would have expired anyway. */
-  Future<Void> revokeToken(String tokenId, Instant expiresAt);
-
-  /** True when the token was revoked. */
-  Future<Boolean> isTokenRevoked(String tokenId);
-
-  /**
-   * Deletes what the retention rules no longer allow to keep: check-ins without an incident older
-   * than {@code retention}, idempotency keys older than 24 h, expired codes and revocations.
-   * Returns the number of check-ins deleted.
+   * Deletes what the retention rules no longer allow to keep, across every concern: check-ins
+   * without an incident older than {@code retention}, those of incidents closed longer than that
+   * (with their help requests, watch matches, threads and safety checks), idempotency keys older
+   * than 24 h, expired codes and revocations, finished SMS and delivery reports older than
+   * {@code retention}, inbound MessageSids older than 7 days. Returns the number of check-ins deleted.
    */
   Future<Integer> purge(Instant now, Duration retention);
 
-  // ------------------------------------------------------------------ SMS
+  /** The check-in log of this store. */
+  CheckInLog checkInLog();
 
-  /**
-   * Queues an SMS to {@code to}, unless the number opted out (STOP). While a message with the same
-   * {@code coalesceKey} to the same number still waits, its text is replaced instead (only the
-   * latest is sent). {@code subject}, when not null, is the person the message is about: it is
-   * not sent if {@code to} no longer actively follows them.
-   */
-  Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now);
+  /** The follow graph (follows, labels, trusted contacts) of this store. */
+  FollowGraph followGraph();
 
-  /**
-   * Claims up to {@code max} due messages for {@code owner} until {@code now + lease}: queued ones
-   * whose retry time has come, and ones whose previous claim expired (a crashed sender's). Each
-   * claim counts an attempt.
-   */
-  Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease);
+  /** One-time codes and token revocations. */
+  PersonAuthStore personAuth();
 
-  /** Twilio accepted the message: it is never sent again. */
-  Future<Void> smsSent(long id, String sid, Instant now);
+  /** The SMS outbox. */
+  Outbox outbox();
 
-  /** A transient failure: the message is due again at {@code nextAt}. */
-  Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now);
+  /** Inbound SMS dedupe, opt-outs and incident SMS subscriptions. */
+  SmsInbound smsInbound();
 
-  /** A permanent failure: the message is not sent; {@code error} says why. */
-  Future<Void> smsFailed(long id, String error, Instant now);
+  /** Responder accounts. */
+  ResponderAccounts responderAccounts();
 
-  /** Makes every claimed message due again (embedded store at start: the only sender is gone). */
-  Future<Integer> releaseSmsClaims();
+  /** Incidents and agency names. */
+  IncidentRegistry incidentRegistry();
 
-  /**
-   * Makes the messages {@code owner} claimed due again at once (a sender stopping gracefully hands
-   * its claims back instead of letting them wait for the lease to run out).
-   */
-  Future<Integer> releaseSmsClaims(String owner);
+  /** Notices and signing keys. */
+  NoticeBoard noticeBoard();
 
-  /** Messages waiting (queued or claimed), and the age of the oldest. */
-  Future<OutboxStats> outboxStats(Instant now);
+  /** The audit trail. */
+  AuditTrail auditTrail();
 
-  /** Opts a number out of (STOP) or back into (START) every outbound SMS. */
-  Future<Void> setSmsOptOut(String phone, boolean optedOut, Instant now);
+  /** The help queues. */
+  HelpQueue helpQueue();
 
-  Future<Boolean> isSmsOptedOut(String phone);
+  /** The safety checks of this store, on the same engine (and the same durability promise). */
+  SafetyCheckStore safetyChecks();
 
-  /**
-   * Tells {@code counter} of every SMS this store withholds because its recipient opted out: not
-   * queued, dropped when claimed, or a safety-check ask never queued. Set once at start (it feeds
-   * {@code hub_sms_outcomes_total{outcome="opted_out"}}); called on store threads, so it must be
-   * thread-safe. Counted by the node that withheld the message.
-   */
-  void onSmsOptedOut(Runnable counter);
+  /** Watch terms, their matches and help threads, on the same engine (and the same durability promise). */
+  TriageStore triage();
 
-  /** The reply given to an inbound SMS with this {@code MessageSid}, if it was handled before. */
-  Future<Optional<String>> inboundReply(String messageSid);
+  /** The notice templates of this store, on the same engine (and the same durability promise). */
+  TemplateStore templates();
 
-  /** Remembers that an inbound SMS was handled and what was answered. */
-  Future<Void> saveInboundReply(String messageSid, String reply, Instant now);
-
-  /** JOIN / LEAVE an incident's notices by SMS; true when it changed something. */
-  Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now);
-
-  /** The open incidents {@code phone} joined by SMS, most recently joined first. */
-  Future<List<String>> joinedOpenIncidents(String phone);
-
-  /** Numbers that joined an incident's notices by SMS. */
-  Future<List<String>> incidentSmsSubscribers(String incident);
-
-  /** Records a Twilio delivery report. */
-  Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now);
-
-  // ------------------------------------------------------------------ responders and notices
-
-  /** Creates a responder account; false when the username is taken. */
-  Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles, Instant now);
-
-  Future<Optional<ResponderRecord>> responder(String username);
-
-  /** Disables an account (kept for the audit trail); false when there is none. */
-  Future<Boolean> disableResponder(String username);
-
-  /** Creates an incident (with its owning agency and partners); false when the code is taken. */
-  Future<Boolean> createIncident(Incident incident);
-
-  Future<Optional<Incident>> incident(String code);
-
-  /** All incidents, newest first. */
-  Future<List<Incident>> incidents();
-
-  /** Closes an open incident (starts the retention clock of its check-ins). */
-  Future<Optional<Incident>> closeIncident(String code, Instant now);
-
-  /**
-   * Adds ({@code add}) or removes a partner agency of an incident, atomically, and returns the
-   * incident as it is then (empty when there is no such incident). Adding to an incident without an
-   * owner makes {@code agency} its owner; adding the owner or a partner again, or removing an agency
-   * that is not a partner, changes nothing. Agencies compare ignoring case ({@code Agencies.same}).
-   */
-  Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add);
-
-  /**
-   * The spelling under which the hub already knows the agency {@code name} names, ignoring letter
-   * case ({@code Agencies.same}): a responder's agency, or an incident's owner or partner, as first
-   * stored; {@code name} itself for an agency not known yet. Callers store agencies in this spelling,
-   * so one agency has one name (one key, one sender id).
-   */
-  Future<String> agencyNamed(String name);
-
-  /** The agency's active signing key, created with {@code generate} on first use. */
-  Future<AgencyKey> activeKey(String agency, Supplier<AgencyKey> generate);
-
-  /** Makes {@code fresh} the agency's active key; older keys stay listed for verification. */
-  Future<AgencyKey> rotateKey(AgencyKey fresh);
-
-  /** Every signing key ever used, for {@code /api/v1/keys}. */
-  Future<List<AgencyKey>> keys();
-
-  Future<Void> insertNotice(NoticeRecord draft);
-
-  Future<Optional<NoticeRecord>> notice(String id);
-
-  /** Notices, newest first, filtered by incident and state when those are not null. */
-  Future<List<NoticeRecord>> notices(String incident, String state);
-
-  /** Draft → approved by {@code approver}; false when the notice is no longer a draft. */
-  Future<Boolean> approveNotice(String id, String approver, Instant now);
-
-  /**
-   * Publishes a draft or approved notice (from one of {@code fromStates}) as {@code signedJson}, in
-   * one transaction with: the notice it references becoming {@code referencedState} (superseded or
-   * cancelled), and {@code smsBody} queued to every number that joined the incident by SMS. False
-   * when the notice was no longer in one of {@code fromStates}.
-   */
-  Future<Boolean> publishNotice(String id, Set<String> fromStates, String signedJson, Instant publishedAt,
-      String referencesId, String referencedState, String smsBody);
-
-  /**
-   * Appends an entry to the hash-chained audit trail ({@link AuditChain}); never edited, never
-   * deleted. The future succeeds once the entry is durable: chained in the same commit (embedded),
-   * or stored as an intent that exactly one chainer appends to the chain later, in order, also
-   * after a crash (Redis). Callers acknowledge the change it records only after that. Entries hold
-   * ids, usernames and agency names only, never personal data: {@code subject} and {@code detail}
-   * may be null.
-   */
-  Future<Void> audit(String actor, String action, String subject, String outcome, String detail, Instant now);
-
-  /**
-   * Chained audit entries with {@code id > after}, ascending, at most {@code limit}. On Redis,
-   * intents waiting to be chained are chained first when this node can (best effort).
-   */
-  Future<List<AuditChain.Entry>> auditPage(long after, int limit);
-
-  /** Help requests of an incident, oldest first; only open and acknowledged ones when {@code openOnly}. */
-  Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly);
-
-  /** The codes of the incidents whose help queue holds check-in {@code checkinId} (none: not a help request). */
-  Future<List<String>> helpIncidents(String checkinId);
-
-  /**
-   * The help-request states in their order. A request only moves forward: open → acknowledged →
-   * resolved, or open → resolved at once; never back, and never to the state it is in.
-   */
-  List<String> HELP_STATES = List.of("open", "acknowledged", "resolved");
-
-  /** Whether a help request in state {@code from} may move to {@code to} (see {@link #HELP_STATES}). */
+  /** Whether a help request in state {@code from} may move to {@code to} ({@link HelpQueue#advances}). */
   static boolean helpStateAdvances(String from, String to) {
-    int a = HELP_STATES.indexOf(from);
-    return a >= 0 && HELP_STATES.indexOf(to) > a;
+    return HelpQueue.advances(from, to);
   }
 
-  /**
-   * Moves a help request to {@code state} (acknowledged, resolved), recording who did it: the
-   * responder's username and agency. Empty when there is no such help request. Fails with
-   * {@code HubException(CONFLICT)}, changing nothing, when the request is not in a state before
-   * {@code state} ({@link #helpStateAdvances}); judged and changed atomically, so of two racing
-   * changes to the same state one succeeds.
-   */
-  Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency,
-      Instant now);
-
-  /** The help request of a check-in (its first incident, when it joined several), if any. */
-  Future<Optional<HelpRequest>> helpRequest(String checkinId);
-
-  /** A responder account and its password hash. */
-  record ResponderRecord(Responder responder, String passwordHash) {
+  // ---------------------------------------------------------------- CheckInLog (delegated to checkInLog())
+  @Override
+  default Future<CheckInResult> recordCheckIn(CheckInRequest request, Instant now) {
+    return checkInLog().recordCheckIn(request, now);
   }
 
-  /** An Ed25519 key of an agency: PKCS#8 private key (never served) and X.509 public key. */
-  record AgencyKey(String kid, String agency, byte[] privatePkcs8, byte[] publicSpki, boolean active,
-      Instant createdAt) {
+  @Override
+  default Future<Optional<CheckIn>> latest(String phone) {
+    return checkInLog().latest(phone);
   }
 
-  /**
-   * A notice as stored: its draft fields (JSON), and once published its signed JSON, verbatim.
-   * {@code state}: draft, approved, published, superseded, cancelled.
-   */
-  record NoticeRecord(String id, String incident, String author, String agency, String state, String approvedBy,
-      String draftJson, String signedJson, Instant expires, Instant createdAt, Instant publishedAt) {
+  @Override
+  default Future<List<CheckIn>> latestOf(Collection<String> phones) {
+    return checkInLog().latestOf(phones);
   }
 
-  /**
-   * A need_help check-in in an incident's triage queue; {@code state}: open, acknowledged, resolved.
-   * {@code byResponder} and {@code byAgency}: who last acted on it (null while nobody did);
-   * {@code updatedAt}: when its state last changed (when it was filed, while open).
-   */
-  record HelpRequest(CheckIn checkIn, String incident, String state, String byResponder, String byAgency,
-      Instant updatedAt) {
+  @Override
+  default Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
+    return checkInLog().history(phone, afterSeq, limit);
   }
 
-  /**
-   * One claimed outbound SMS; {@code coalesceKey} is the key it was queued with (null without one):
-   * {@code safety:<checkId>} marks a safety-check ask.
-   */
-  record OutboxItem(long id, String to, String body, int attempts, String coalesceKey) {
-    public OutboxItem(long id, String to, String body, int attempts) {
-      this(id, to, body, attempts, null);
-    }
+  // ---------------------------------------------------------------- FollowGraph (delegated to followGraph())
+  @Override
+  default Future<FollowRequestOutcome> requestFollow(String follower, String subject, boolean sms, Instant now) {
+    return followGraph().requestFollow(follower, subject, sms, now);
   }
 
-  /** Outbox depth and the age of the oldest waiting message (0 when empty). */
-  record OutboxStats(long waiting, long oldestAgeMs, long failed) {
+  @Override
+  default Future<Boolean> unfollow(String follower, String subject) {
+    return followGraph().unfollow(follower, subject);
   }
 
-  /** The outcome of {@link #requestFollow}. */
-  record FollowRequestOutcome(Follow follow, boolean created) {
+  @Override
+  default Future<Optional<Follow>> answerFollow(String subject, String follower, boolean allow, Instant now) {
+    return followGraph().answerFollow(subject, follower, allow, now);
   }
 
-  /** The outcome of {@link #checkOtp}. */
-  enum OtpOutcome {
-    /** The code matched and was consumed. */
-    OK,
-    /** Wrong code; tries are left. */
-    WRONG,
-    /** No live code for this number (never sent, expired, used, or too many tries). */
-    NONE
+  @Override
+  default Future<Optional<Follow>> follow(String follower, String subject) {
+    return followGraph().follow(follower, subject);
+  }
+
+  @Override
+  default Future<List<Follow>> follows(String follower) {
+    return followGraph().follows(follower);
+  }
+
+  @Override
+  default Future<Boolean> setFollowLabel(String follower, String subject, String label) {
+    return followGraph().setFollowLabel(follower, subject, label);
+  }
+
+  @Override
+  default Future<Map<String, String>> followLabels(String follower) {
+    return followGraph().followLabels(follower);
+  }
+
+  @Override
+  default Future<List<Follow>> followers(String subject) {
+    return followGraph().followers(subject);
+  }
+
+  @Override
+  default Future<Optional<Follow>> putContact(String owner, String contact, Instant now) {
+    return followGraph().putContact(owner, contact, now);
+  }
+
+  @Override
+  default Future<Boolean> deleteContact(String owner, String contact) {
+    return followGraph().deleteContact(owner, contact);
+  }
+
+  @Override
+  default Future<List<String>> contacts(String owner) {
+    return followGraph().contacts(owner);
+  }
+
+  // ---------------------------------------------------------------- PersonAuthStore (delegated to personAuth())
+  @Override
+  default Future<Void> saveOtp(String phone, String codeHash, Instant expiresAt) {
+    return personAuth().saveOtp(phone, codeHash, expiresAt);
+  }
+
+  @Override
+  default Future<OtpOutcome> checkOtp(String phone, String codeHash, Instant now, int maxTries) {
+    return personAuth().checkOtp(phone, codeHash, now, maxTries);
+  }
+
+  @Override
+  default Future<Void> revokeToken(String tokenId, Instant expiresAt) {
+    return personAuth().revokeToken(tokenId, expiresAt);
+  }
+
+  @Override
+  default Future<Boolean> isTokenRevoked(String tokenId) {
+    return personAuth().isTokenRevoked(tokenId);
+  }
+
+  // ---------------------------------------------------------------- Outbox (delegated to outbox())
+  @Override
+  default Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
+    return outbox().enqueueSms(to, coalesceKey, subject, body, now);
+  }
+
+  @Override
+  default Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease) {
+    return outbox().claimSms(owner, now, max, lease);
+  }
+
+  @Override
+  default Future<Void> smsSent(long id, String sid, Instant now) {
+    return outbox().smsSent(id, sid, now);
+  }
+
+  @Override
+  default Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
+    return outbox().smsRetry(id, nextAt, error, now);
+  }
+
+  @Override
+  default Future<Void> smsFailed(long id, String error, Instant now) {
+    return outbox().smsFailed(id, error, now);
+  }
+
+  @Override
+  default Future<Integer> releaseSmsClaims() {
+    return outbox().releaseSmsClaims();
+  }
+
+  @Override
+  default Future<Integer> releaseSmsClaims(String owner) {
+    return outbox().releaseSmsClaims(owner);
+  }
+
+  @Override
+  default Future<OutboxStats> outboxStats(Instant now) {
+    return outbox().outboxStats(now);
+  }
+
+  @Override
+  default Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now) {
+    return outbox().recordDeliveryReport(sid, status, errorCode, now);
+  }
+
+  @Override
+  default void onSmsOptedOut(Runnable counter) {
+    outbox().onSmsOptedOut(counter);
+  }
+
+  // ---------------------------------------------------------------- SmsInbound (delegated to smsInbound())
+  @Override
+  default Future<Optional<String>> inboundReply(String messageSid) {
+    return smsInbound().inboundReply(messageSid);
+  }
+
+  @Override
+  default Future<Void> saveInboundReply(String messageSid, String reply, Instant now) {
+    return smsInbound().saveInboundReply(messageSid, reply, now);
+  }
+
+  @Override
+  default Future<Void> setSmsOptOut(String phone, boolean optedOut, Instant now) {
+    return smsInbound().setSmsOptOut(phone, optedOut, now);
+  }
+
+  @Override
+  default Future<Boolean> isSmsOptedOut(String phone) {
+    return smsInbound().isSmsOptedOut(phone);
+  }
+
+  @Override
+  default Future<Boolean> setIncidentSms(String phone, String incident, boolean joined, Instant now) {
+    return smsInbound().setIncidentSms(phone, incident, joined, now);
+  }
+
+  @Override
+  default Future<List<String>> joinedOpenIncidents(String phone) {
+    return smsInbound().joinedOpenIncidents(phone);
+  }
+
+  @Override
+  default Future<List<String>> incidentSmsSubscribers(String incident) {
+    return smsInbound().incidentSmsSubscribers(incident);
+  }
+
+  // ---------------------------------------------------------------- ResponderAccounts (delegated to responderAccounts())
+  @Override
+  default Future<Boolean> createResponder(String username, String passwordHash, String agency, Set<String> roles, Instant now) {
+    return responderAccounts().createResponder(username, passwordHash, agency, roles, now);
+  }
+
+  @Override
+  default Future<Optional<ResponderRecord>> responder(String username) {
+    return responderAccounts().responder(username);
+  }
+
+  @Override
+  default Future<Boolean> disableResponder(String username) {
+    return responderAccounts().disableResponder(username);
+  }
+
+  // ---------------------------------------------------------------- IncidentRegistry (delegated to incidentRegistry())
+  @Override
+  default Future<Boolean> createIncident(Incident incident) {
+    return incidentRegistry().createIncident(incident);
+  }
+
+  @Override
+  default Future<Optional<Incident>> incident(String code) {
+    return incidentRegistry().incident(code);
+  }
+
+  @Override
+  default Future<List<Incident>> incidents() {
+    return incidentRegistry().incidents();
+  }
+
+  @Override
+  default Future<Optional<Incident>> closeIncident(String code, Instant now) {
+    return incidentRegistry().closeIncident(code, now);
+  }
+
+  @Override
+  default Future<Optional<Incident>> setIncidentPartner(String code, String agency, boolean add) {
+    return incidentRegistry().setIncidentPartner(code, agency, add);
+  }
+
+  @Override
+  default Future<String> agencyNamed(String name) {
+    return incidentRegistry().agencyNamed(name);
+  }
+
+  // ---------------------------------------------------------------- NoticeBoard (delegated to noticeBoard())
+  @Override
+  default Future<AgencyKey> activeKey(String agency, Supplier<AgencyKey> generate) {
+    return noticeBoard().activeKey(agency, generate);
+  }
+
+  @Override
+  default Future<AgencyKey> rotateKey(AgencyKey fresh) {
+    return noticeBoard().rotateKey(fresh);
+  }
+
+  @Override
+  default Future<List<AgencyKey>> keys() {
+    return noticeBoard().keys();
+  }
+
+  @Override
+  default Future<Void> insertNotice(NoticeRecord draft) {
+    return noticeBoard().insertNotice(draft);
+  }
+
+  @Override
+  default Future<Optional<NoticeRecord>> notice(String id) {
+    return noticeBoard().notice(id);
+  }
+
+  @Override
+  default Future<List<NoticeRecord>> notices(String incident, String state) {
+    return noticeBoard().notices(incident, state);
+  }
+
+  @Override
+  default Future<Boolean> approveNotice(String id, String approver, Instant now) {
+    return noticeBoard().approveNotice(id, approver, now);
+  }
+
+  @Override
+  default Future<Boolean> publishNotice(String id, Set<String> fromStates, String signedJson, Instant publishedAt, String referencesId, String referencedState, String smsBody) {
+    return noticeBoard().publishNotice(id, fromStates, signedJson, publishedAt, referencesId, referencedState, smsBody);
+  }
+
+  // ---------------------------------------------------------------- AuditTrail (delegated to auditTrail())
+  @Override
+  default Future<Void> audit(String actor, String action, String subject, String outcome, String detail, Instant now) {
+    return auditTrail().audit(actor, action, subject, outcome, detail, now);
+  }
+
+  @Override
+  default Future<List<AuditChain.Entry>> auditPage(long after, int limit) {
+    return auditTrail().auditPage(after, limit);
+  }
+
+  // ---------------------------------------------------------------- HelpQueue (delegated to helpQueue())
+  @Override
+  default Future<List<HelpRequest>> helpRequests(String incident, boolean openOnly) {
+    return helpQueue().helpRequests(incident, openOnly);
+  }
+
+  @Override
+  default Future<List<String>> helpIncidents(String checkinId) {
+    return helpQueue().helpIncidents(checkinId);
+  }
+
+  @Override
+  default Future<Optional<HelpRequest>> setHelpState(String checkinId, String state, String responder, String agency, Instant now) {
+    return helpQueue().setHelpState(checkinId, state, responder, agency, now);
+  }
+
+  @Override
+  default Future<Optional<HelpRequest>> helpRequest(String checkinId) {
+    return helpQueue().helpRequest(checkinId);
   }
 }

@@ -1,38 +1,75 @@
 package org.crisishub.store;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.Location;
+import org.crisishub.domain.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
- * What the per-concern store contract tests share: a Vert.x of each test's own and a started store
- * from {@link #newStore} (an empty one: each engine's subclass says how), closed after the test.
- * A subclass's own {@code @BeforeEach} runs after {@link #openStore}, with {@link #store} started.
+ * What every store contract test shares: a fresh store of the engine under test per test
+ * ({@link #newStore}), opened again on the same data ({@link #reopen}), and small helpers. One
+ * abstract subclass per concern holds that concern's contract; one subclass of it per engine runs
+ * it (Sqlite*, Redis*).
  */
 public abstract class StoreTestBase {
   protected Vertx vertx;
   protected Store store;
+  protected static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
-  /** A fresh, empty, not yet started store. */
+  /** A fresh, empty store. */
   protected abstract Store newStore(Vertx vertx) throws Exception;
 
+  /**
+   * The same data opened again, as after a restart. Contracts that never restart a store (templates,
+   * triage, safety checks) need not say how; the others' engine subclasses do.
+   */
+  protected Store reopen(Vertx vertx) throws Exception {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not reopen its store");
+  }
+
   @BeforeEach
-  void openStore() throws Exception {
+  void open() throws Exception {
     vertx = Vertx.vertx();
     store = newStore(vertx);
     await(store.start());
   }
 
   @AfterEach
-  void closeStore() throws Exception {
+  void shut() throws Exception {
     await(store.close());
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  /** Waits (at most 20 s) for {@code f}; its result, or its failure thrown. */
   protected static <T> T await(Future<T> f) throws Exception {
     return f.await(20, TimeUnit.SECONDS);
+  }
+
+  static CheckInRequest req(String phone, Status st, String note, String key) {
+    return new CheckInRequest(phone, st, note, null, null, Channel.WEB, key);
   }
 }

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Entries written before the chain (the v1 list {@code {g}:audit}) are chained once at start,
  * with their {@code detail} dropped, guarded by the marker {@code {g}:audit:v2}. Thread-safe.
  */
-final class RedisAudit {
+final class RedisAudit implements org.crisishub.store.AuditTrail {
   private static final Logger LOG = LoggerFactory.getLogger(RedisAudit.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String INTENTS = RedisStore.G + ":audit:intents";
@@ -319,5 +319,15 @@ final class RedisAudit {
           }
           return out;
         });
+  }
+
+  @Override
+  public Future<Void> audit(String actor, String action, String subject, String outcome, String detail, Instant now) {
+    return append(actor, action, subject, outcome, detail, now);
+  }
+
+  @Override
+  public Future<List<AuditChain.Entry>> auditPage(long after, int limit) {
+    return page(after, limit);
   }
 }

@@ -44,7 +44,7 @@ class SqliteOutboxClaimTest {
     SqliteStore store = new SqliteStore(vertx, dir, new SimpleMeterRegistry());
     try {
       await(store.start());
-      for (String sql : List.of(SqliteStore.CLAIM_EXPIRED, SqliteStore.CLAIM_QUEUED)) {
+      for (String sql : List.of(SqliteOutbox.CLAIM_EXPIRED, SqliteOutbox.CLAIM_QUEUED)) {
         String plan = await(store.read(c -> {
           StringBuilder b = new StringBuilder();
           try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {

@@ -1,0 +1,81 @@
+package org.crisishub.store;
+
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Outbound SMS waiting to be sent, claimed by senders under a lease.
+ *
+ * <p>Durability: a queued message is durable when the future succeeds, and is sent at least once
+ * unless it is coalesced, cancelled (its recipient no longer actively follows its subject) or
+ * withheld (opted out). Claims are leases: a claim whose lease ran out is claimable again (a
+ * crashed sender's), so a message may be sent twice only across a crash. Ordering: person-to-person
+ * traffic is claimed before broadcast traffic (coalescing keys {@code safety:} and
+ * {@code notice:}), then by due time. Store faults fail with {@code HubException(UNAVAILABLE)};
+ * futures complete on the caller's context; thread-safe, non-blocking.
+ */
+public interface Outbox {
+
+  /**
+   * Queues an SMS to {@code to}, unless the number opted out (STOP). While a message with the same
+   * {@code coalesceKey} to the same number still waits, its text is replaced instead (only the
+   * latest is sent). {@code subject}, when not null, is the person the message is about: it is
+   * not sent if {@code to} no longer actively follows them.
+   */
+  Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now);
+
+  /**
+   * Claims up to {@code max} due messages for {@code owner} until {@code now + lease}: queued ones
+   * whose retry time has come, and ones whose previous claim expired (a crashed sender's). Each
+   * claim counts an attempt.
+   */
+  Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease);
+
+  /** Twilio accepted the message: it is never sent again. */
+  Future<Void> smsSent(long id, String sid, Instant now);
+
+  /** A transient failure: the message is due again at {@code nextAt}. */
+  Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now);
+
+  /** A permanent failure: the message is not sent; {@code error} says why. */
+  Future<Void> smsFailed(long id, String error, Instant now);
+
+  /** Makes every claimed message due again (embedded store at start: the only sender is gone). */
+  Future<Integer> releaseSmsClaims();
+
+  /**
+   * Makes the messages {@code owner} claimed due again at once (a sender stopping gracefully hands
+   * its claims back instead of letting them wait for the lease to run out).
+   */
+  Future<Integer> releaseSmsClaims(String owner);
+
+  /** Messages waiting (queued or claimed), and the age of the oldest. */
+  Future<OutboxStats> outboxStats(Instant now);
+
+  /** Records a Twilio delivery report. */
+  Future<Void> recordDeliveryReport(String sid, String status, String errorCode, Instant now);
+
+  /**
+   * Tells {@code counter} of every SMS this store withholds because its recipient opted out: not
+   * queued, dropped when claimed, or a safety-check ask never queued. Set once at start (it feeds
+   * {@code hub_sms_outcomes_total{outcome="opted_out"}}); called on store threads, so it must be
+   * thread-safe. Counted by the node that withheld the message.
+   */
+  void onSmsOptedOut(Runnable counter);
+
+  /**
+   * One claimed outbound SMS; {@code coalesceKey} is the key it was queued with (null without one):
+   * {@code safety:<checkId>} marks a safety-check ask.
+   */
+  record OutboxItem(long id, String to, String body, int attempts, String coalesceKey) {
+    public OutboxItem(long id, String to, String body, int attempts) {
+      this(id, to, body, attempts, null);
+    }
+  }
+
+  /** Outbox depth and the age of the oldest waiting message (0 when empty). */
+  record OutboxStats(long waiting, long oldestAgeMs, long failed) {
+  }
+}

@@ -1,0 +1,183 @@
+package org.crisishub.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.crisishub.domain.Area;
+import org.crisishub.domain.Incident;
+import org.crisishub.domain.ErrorCode;
+import org.crisishub.domain.HubException;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckIn;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.CheckInResult;
+import org.crisishub.domain.FollowState;
+import org.crisishub.domain.Location;
+import org.crisishub.domain.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link Outbox} (the SMS outbox: leases, coalescing, retries, consent, opt-outs),
+ * on every engine (one subclass per engine). The concern is reached through
+ * {@link Store#outbox}; other concerns of the same store set the scene.
+ */
+public abstract class OutboxContractTest extends StoreTestBase {
+  protected Outbox outbox;
+
+  @BeforeEach
+  void concern() {
+    outbox = store.outbox();
+  }
+
+  @Test
+  @DisplayName("outbox: a claim is exclusive until its lease ends; a crashed sender's claim is taken over")
+  void outboxLeases() throws Exception {
+    // Real time here: the Redis store measures leases with the server's clock (XAUTOCLAIM), the
+    // one clock every node shares.
+    Instant t = Instant.now();
+    // The embedded lease runs from t (the claim's `now`), not from when the claim was made: measured
+    // from t too (on a loaded machine the enqueue between them took long enough to fail the check).
+    long claimedAt = System.nanoTime();
+    await(outbox.enqueueSms("+15550000060", null, null, "hello", t));
+    Duration lease = Duration.ofMillis(1500);
+    List<Store.OutboxItem> first = await(outbox.claimSms("node-a", t, 10, lease));
+    assertEquals(1, first.size());
+    assertEquals(1, first.get(0).attempts());
+    assertEquals("hello", first.get(0).body());
+    assertTrue(await(outbox.claimSms("node-b", Instant.now(), 10, lease)).isEmpty(), "still leased");
+    List<Store.OutboxItem> takenOver = List.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (takenOver.isEmpty() && System.nanoTime() < deadline) {
+      // Polls a time-based condition (the lease running out), at most every 100 ms.
+      await(vertx.timer(100));
+      takenOver = await(outbox.claimSms("node-b", Instant.now(), 10, lease));
+    }
+    long elapsedNs = System.nanoTime() - claimedAt;
+    assertTrue(elapsedNs >= lease.toNanos(), "taken over only after the lease, not after " + elapsedNs / 1_000_000
+        + " ms (wall clock: " + Duration.between(t, Instant.now()).toMillis() + " ms)");
+    assertEquals(1, takenOver.size());
+    assertEquals(2, takenOver.get(0).attempts());
+    await(outbox.smsSent(takenOver.get(0).id(), "SM1", Instant.now()));
+    assertTrue(await(outbox.claimSms("node-c", Instant.now().plus(Duration.ofHours(1)), 10, lease)).isEmpty(),
+        "never sent again once the provider's id is recorded");
+    assertEquals(0, await(outbox.outboxStats(Instant.now())).waiting());
+  }
+
+  @Test
+  @DisplayName("outbox: a stopping sender hands its claims back at once; other senders' claims stay")
+  void outboxReleaseByOwner() throws Exception {
+    Instant t = Instant.now();
+    await(outbox.enqueueSms("+15550000062", null, null, "one", t));
+    await(outbox.enqueueSms("+15550000063", null, null, "two", t));
+    Duration lease = Duration.ofMinutes(5);
+    assertEquals(1, await(outbox.claimSms("node-a", t, 1, lease)).size());
+    assertEquals(1, await(outbox.claimSms("node-b", t, 1, lease)).size());
+    assertEquals(1, await(outbox.releaseSmsClaims("node-a")));
+    List<Store.OutboxItem> again = await(outbox.claimSms("node-c", t, 10, lease));
+    assertEquals(1, again.size(), "only node-a's claim is free again");
+    assertEquals(2, again.get(0).attempts());
+    assertEquals(0, await(outbox.releaseSmsClaims("node-a")));
+  }
+
+  @Test
+  @DisplayName("outbox: waiting messages with the same key coalesce to the latest; retries wait; failures stop")
+  void outboxCoalesceRetryFail() throws Exception {
+    String to = "+15550000061";
+    await(outbox.enqueueSms(to, "status:x", null, "one", T0));
+    await(outbox.enqueueSms(to, "status:x", null, "two", T0));
+    await(outbox.enqueueSms(to, "status:y", null, "other", T0));
+    assertEquals(2, await(outbox.outboxStats(T0)).waiting());
+    List<Store.OutboxItem> items = await(outbox.claimSms("n", T0, 1, Duration.ofSeconds(60)));
+    assertEquals("two", items.get(0).body());
+    // While "two" is in flight, "three" waits as a message of its own.
+    await(outbox.enqueueSms(to, "status:x", null, "three", T0));
+    await(outbox.smsRetry(items.get(0).id(), T0.plusSeconds(10), "429", T0));
+    List<Store.OutboxItem> now = await(outbox.claimSms("n", T0.plusSeconds(1), 10, Duration.ofSeconds(60)));
+    assertEquals(List.of("other", "three"), now.stream().map(Store.OutboxItem::body).sorted().toList());
+    List<Store.OutboxItem> later = await(outbox.claimSms("n", T0.plusSeconds(11), 10, Duration.ofSeconds(60)));
+    assertEquals(1, later.size());
+    assertEquals("two", later.get(0).body());
+    assertEquals(2, later.get(0).attempts());
+    await(outbox.smsFailed(later.get(0).id(), "invalid number", T0.plusSeconds(11)));
+    assertEquals(1, await(outbox.outboxStats(T0.plusSeconds(12))).failed());
+    assertEquals(2, await(outbox.releaseSmsClaims()));
+    assertEquals(2, await(outbox.claimSms("n", T0.plusSeconds(12), 10, Duration.ofSeconds(60))).size());
+  }
+
+  @Test
+  @DisplayName("outbox: opted-out numbers get nothing, and a revoked follower is not sent a status")
+  void outboxConsent() throws Exception {
+    String a = "+15550000070", b = "+15550000071", c = "+15550000072";
+    await(store.requestFollow(b, a, true, T0));
+    await(store.answerFollow(a, b, true, T0));
+    await(store.requestFollow(c, a, false, T0));
+    await(store.answerFollow(a, c, true, T0));
+    CheckInResult r = await(store.recordCheckIn(req(a, Status.SAFE, "at home", null), T0));
+    assertEquals(2, r.notified());
+    assertEquals(1, await(outbox.outboxStats(T0)).waiting(), "only the follower who asked for SMS");
+    await(store.answerFollow(a, b, false, T0));
+    assertTrue(await(outbox.claimSms("n", T0, 10, Duration.ofSeconds(60))).isEmpty(), "consent was withdrawn");
+    await(store.answerFollow(a, b, true, T0));
+    await(store.setSmsOptOut(b, true, T0));
+    assertTrue(await(store.isSmsOptedOut(b)));
+    await(store.recordCheckIn(req(a, Status.SAFE, "again", null), T0));
+    await(outbox.enqueueSms(b, null, null, "direct", T0));
+    assertTrue(await(outbox.claimSms("n", T0, 10, Duration.ofSeconds(60))).isEmpty(), "STOP means nothing is sent");
+    assertEquals(0, await(outbox.outboxStats(T0)).waiting(), "and nothing waits");
+    await(store.setSmsOptOut(b, false, T0));
+    await(store.recordCheckIn(req(a, Status.SAFE, "after start", null), T0));
+    List<Store.OutboxItem> items = await(outbox.claimSms("n", T0, 10, Duration.ofSeconds(60)));
+    assertEquals(1, items.size());
+    assertTrue(items.get(0).body().contains("after start"), items.get(0).body());
+  }
+
+  @Test
+  @DisplayName("a late check-in queues no SMS to followers who asked for SMS")
+  void lateSendsNoSms() throws Exception {
+    String p = "+15550000130";
+    String f = "+15550000131";
+    await(store.requestFollow(f, p, true, T0));
+    await(store.answerFollow(p, f, true, T0));
+    await(store.recordCheckIn(req(p, Status.SAFE, null, null), T0));
+    long before = await(outbox.outboxStats(T0)).waiting();
+    CheckInResult late = await(store.recordCheckIn(new CheckInRequest(p, Status.NEED_HELP, null, null, null,
+        Channel.WEB, null, T0.minusSeconds(60)), T0.plusSeconds(1)));
+    assertTrue(late.checkIn().late());
+    assertEquals(1, late.notified(), "followers are still counted: they get it live, marked late");
+    assertEquals(before, await(outbox.outboxStats(T0)).waiting(), "no SMS for a late check-in");
+  }
+
+  @Test
+  @DisplayName("SMS withheld for an opt-out are counted once each: not queued, or dropped when claimed")
+  void optedOutSmsCounted() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger withheld = new java.util.concurrent.atomic.AtomicInteger();
+    outbox.onSmsOptedOut(withheld::incrementAndGet);
+    await(store.setSmsOptOut("+15550000160", true, T0));
+    await(outbox.enqueueSms("+15550000160", "k1", null, "to an opted-out number", T0));
+    await(outbox.enqueueSms("+15550000161", "k2", null, "opts out while queued", T0));
+    await(store.setSmsOptOut("+15550000161", true, T0));
+    await(outbox.enqueueSms("+15550000162", "k3", null, "goes", T0));
+    List<Store.OutboxItem> claimed = new ArrayList<>();
+    for (int i = 0; i < 8 && claimed.isEmpty(); i++) {
+      claimed.addAll(await(outbox.claimSms("test", T0.plusSeconds(1), 10, Duration.ofSeconds(30))));
+    }
+    assertEquals(List.of("+15550000162"), claimed.stream().map(Store.OutboxItem::to).toList());
+    assertEquals(2, withheld.get(), "one for the message never queued (or dropped at claim), one dropped at claim");
+    assertTrue(await(outbox.claimSms("test", T0.plusSeconds(2), 10, Duration.ofSeconds(30))).isEmpty());
+    assertEquals(2, withheld.get(), "counted once");
+  }
+}
