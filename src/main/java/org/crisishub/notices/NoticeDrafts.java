@@ -18,8 +18,8 @@ import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.Rfc3339;
-import org.crisishub.store.NoticeBoard.NoticeRecord;
 import org.crisishub.store.Store;
+import org.crisishub.store.NoticeBoard.NoticeRecord;
 
 /**
  * The drafting half of {@link NoticeService}: a notice draft from request fields or from a
