@@ -164,10 +164,13 @@ public final class SafetyReports {
       if (o.isEmpty()) {
         return Future.succeededFuture(Optional.<Report>empty());
       }
-      Future<Boolean> may = responder == null ? Future.succeededFuture(phone != null && phone.equals(o.get().follower()))
-          : triages(responder, o.get());
-      return may.compose(ok -> ok ? Future.succeededFuture(o) : Future.failedFuture(new HubException(
-          ErrorCode.FORBIDDEN, "this call for help belongs to an incident your agency does not serve")));
+      if (responder == null) {
+        // A person who did not report it: the same refusal as for another person's own call for help.
+        return phone != null && phone.equals(o.get().follower()) ? Future.succeededFuture(o)
+            : Future.failedFuture(HubException.forbidden());
+      }
+      return triages(responder, o.get()).compose(ok -> ok ? Future.succeededFuture(o) : Future.failedFuture(
+          new HubException(ErrorCode.FORBIDDEN, "this call for help belongs to an incident your agency does not serve")));
     });
   }
 

@@ -365,6 +365,10 @@ class SafetyEscalationIT {
       assertEquals("person", thread.json().get(2).path("from").asText(), thread.text());
       assertEquals(200, api.get("/api/v1/help/" + help + "/messages", f1Tok).status());
       assertEquals(403, api.get("/api/v1/help/" + help + "/messages", sTok).status(), "not the reported person");
+      // A person has no agency: the refusal must not speak of one (as for a person's own call for help).
+      var notTheirs = api.get("/api/v1/help/" + help, f2Tok);
+      assertEquals(403, notTheirs.status(), notTheirs.text());
+      assertFalse(notTheirs.text().contains("agency"), notTheirs.text());
       assertEquals(403, api.get("/api/v1/help/" + help + "/messages", f2Tok).status(), "not another follower");
       assertEquals(403, api.post("/api/v1/help/" + help + "/messages", f2Tok, "{\"text\":\"hi\"}").status());
       var summary = api.get("/api/v1/help/" + help, f1Tok);
