@@ -82,7 +82,8 @@ public record HubConfig(
    * @throws ConfigException naming what is wrong
    */
   static String tilesOrigin(String template) {
-    String bad = "HUB_MAP_TILES=" + template + " ";
+    // Never echo a password: user info (refused below) is masked in every message.
+    String bad = "HUB_MAP_TILES=" + template.replaceFirst("://[^/?#]*@", "://***@") + " ";
     for (String p : List.of("{z}", "{x}", "{y}")) {
       if (!template.contains(p)) {
         throw new ConfigException(bad + "must be a tile URL template with {z}, {x} and {y},"

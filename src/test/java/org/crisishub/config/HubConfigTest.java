@@ -89,6 +89,10 @@ class HubConfigTest {
     assertMessage(Map.of("HUB_MAP_TILES", "https://tiles.{s}.example.org/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
     assertMessage(Map.of("HUB_MAP_TILES", "https://tiles.example.org; script-src *;/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
     assertMessage(Map.of("HUB_MAP_TILES", "https://tiles example.org/{z}/{x}/{y}.png"), "HUB_MAP_TILES");
+    // A password in the URL is refused and never echoed back (start errors reach logs).
+    HubConfig.ConfigException withPassword = assertThrows(HubConfig.ConfigException.class,
+        () -> HubConfig.load(Map.of("HUB_MAP_TILES", "https://user:s3cret-pw@tiles.example.org/{z}/{x}/{y}.png")));
+    assertFalse(withPassword.getMessage().contains("s3cret-pw"), withPassword.getMessage());
   }
 
   @Test
