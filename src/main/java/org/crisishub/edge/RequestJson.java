@@ -69,7 +69,7 @@ public final class RequestJson {
       n = READER.readTree(text);
     } catch (MismatchedInputException e) {
       throw HubException.invalid(String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")
-          ? "trailing data after the JSON object" : "malformed JSON");
+          || objectFirst(text) ? "trailing data after the JSON object" : "malformed JSON");
     } catch (JsonParseException e) {
       String m = String.valueOf(e.getOriginalMessage());
       if (m.startsWith("Duplicate field")) {
@@ -78,7 +78,7 @@ public final class RequestJson {
         String key = q >= 0 && r > q ? m.substring(q + 1, r) : "";
         throw HubException.invalid("duplicate key \"" + shorten(key) + "\"");
       }
-      throw HubException.invalid("malformed JSON");
+      throw HubException.invalid(objectFirst(text) ? "trailing data after the JSON object" : "malformed JSON");
     } catch (Exception e) {
       throw HubException.invalid("malformed JSON");
     }
@@ -87,6 +87,23 @@ public final class RequestJson {
     }
     checkText(n, "");
     return n;
+  }
+
+  /**
+   * Whether {@code text} starts with a complete, well-formed JSON object (duplicate keys not looked
+   * at): a text refused after that object broke only in what follows it (a comma, a second value, any
+   * text), so its message says "trailing data" rather than "malformed JSON".
+   */
+  private static boolean objectFirst(String text) {
+    try (JsonParser p = Wire.JSON.getFactory().createParser(text)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return false;
+      }
+      p.skipChildren();
+      return p.currentToken() == com.fasterxml.jackson.core.JsonToken.END_OBJECT;
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /**

@@ -27,6 +27,20 @@ class RequestJsonTest {
   }
 
   @Test
+  @DisplayName("what follows a complete object (a comma, text, a second object) is refused as trailing data; a broken object as malformed JSON")
+  void trailingDataMessage() {
+    for (String t : new String[] {"{\"status\":\"safe\"},", "{\"status\":\"safe\"} x", "{\"status\":\"safe\"} {\"x\":1}",
+        "{\"status\":\"safe\"}]"}) {
+      HubException e = assertThrows(HubException.class, () -> RequestJson.object(t), t);
+      assertEquals("trailing data after the JSON object", e.getMessage(), t);
+    }
+    for (String t : new String[] {"{\"status\":", "{\"status\" \"safe\"}", "{\"status\":\"safe\",}", "not json"}) {
+      HubException e = assertThrows(HubException.class, () -> RequestJson.object(t), t);
+      assertEquals("malformed JSON", e.getMessage(), t);
+    }
+  }
+
+  @Test
   @DisplayName("no ref when there is none, when it appears twice, has ill-formed text, is not well-formed text, or the JSON breaks")
   void noRef() {
     assertNull(RequestJson.refOf("{\"type\":\"ping\",\"type\":\"x\"}"));
