@@ -56,13 +56,8 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
     }
     update(c, "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
         + " updated_ms, broadcast) VALUES (?,?,?,?,'queued',0,?,?,?,?)",
-        to, key, subject, body, nowMs, nowMs, nowMs, broadcast(key) ? 1 : 0);
+        to, key, subject, body, nowMs, nowMs, nowMs, SmsKeys.broadcast(key) ? 1 : 0);
     return true;
-  }
-
-  /** Broadcast traffic (safety checks, notices), served after person-to-person traffic. */
-  static boolean broadcast(String coalesceKey) {
-    return coalesceKey != null && (coalesceKey.startsWith(SmsKeys.SAFETY) || coalesceKey.startsWith(SmsKeys.NOTICE));
   }
 
   /**

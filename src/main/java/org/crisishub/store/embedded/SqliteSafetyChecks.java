@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.crisishub.domain.SmsKeys;
 import org.crisishub.domain.Area;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.store.SafetyCheckStore;
@@ -126,7 +127,7 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
         } else {
           noAnswer++;
           if (smsBody != null) {
-            SqliteStore.enqueueSms(c, m.phone(), "safety:" + id, null, smsBody, now.toEpochMilli());
+            SqliteOutbox.enqueue(c, m.phone(), SmsKeys.SAFETY + id, null, smsBody, now.toEpochMilli());
             SqliteStore.update(c, "UPDATE safety_people SET asked = 1, delivery = 'queued' WHERE check_id = ?"
                 + " AND phone = ?", id, m.phone());
           }

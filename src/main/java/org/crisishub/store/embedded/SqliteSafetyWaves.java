@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.crisishub.domain.SmsKeys;
 import org.crisishub.store.SafetyCheckStore.Sms;
 import org.crisishub.store.SafetyCheckStore.WaveBatch;
 import org.crisishub.store.SafetyCheckStore.WaveClaim;
@@ -181,9 +182,9 @@ final class SqliteSafetyWaves {
             + " AND " + col + "_done = 0 AND state IN ('no_answer', 'unreachable')", id, item.phone()) == 0) {
           continue;
         }
-        String key = REPEAT.equals(wave) ? "safety:" + id : "safety:" + id + ":f:" + item.phone();
+        String key = REPEAT.equals(wave) ? SmsKeys.SAFETY + id : SmsKeys.SAFETY + id + ":f:" + item.phone();
         for (Sms m : item.sms()) {
-          SqliteStore.enqueueSms(c, m.to(), key, m.subject(), m.body(), nowMs);
+          SqliteOutbox.enqueue(c, m.to(), key, m.subject(), m.body(), nowMs);
         }
         if (REPEAT.equals(wave) && !item.sms().isEmpty()) {
           SqliteStore.update(c, "UPDATE safety_people SET delivery = 'queued', error_code = NULL WHERE check_id = ?"

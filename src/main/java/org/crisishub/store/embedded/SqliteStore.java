@@ -325,12 +325,6 @@ public final class SqliteStore implements Store {
     return SqliteCheckIns.checkIn(rs);
   }
 
-  /** Queues an SMS in the caller's transaction ({@link SqliteOutbox#enqueue}); false when withheld (opted out). */
-  static boolean enqueueSms(Connection c, String to, String key, String subject, String body, long nowMs)
-      throws SQLException {
-    return SqliteOutbox.enqueue(c, to, key, subject, body, nowMs);
-  }
-
   /** True when {@code phone} opted out of SMS (STOP). */
   static boolean optedOut(Connection c, String phone) throws SQLException {
     try (Stmt st = prepare(c, "SELECT 1 FROM sms_optout WHERE phone = ?")) {
