@@ -111,7 +111,8 @@ public final class Hub {
     DevSmsSender devSms = new DevSmsSender(clock);
     SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
         ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
-            config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()))
+            config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()),
+            OutboxWorker.inFlightLimit(config.smsRate()))
         : devSms;
     // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
     // already drops messages to opted-out numbers.

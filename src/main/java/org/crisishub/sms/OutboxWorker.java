@@ -30,8 +30,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxWorker {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
-  private static final int MAX_IN_FLIGHT = 16;
+  /** The least and most sends one worker keeps in flight; see {@link #inFlightLimit}. */
+  static final int MIN_IN_FLIGHT = 16;
+  static final int MAX_IN_FLIGHT = 256;
   private static final long MAX_BACKOFF_MS = Duration.ofMinutes(5).toMillis();
+
+  /**
+   * How many sends one worker keeps in flight at {@code ratePerSecond} segments per second: enough
+   * to keep that rate busy while each provider call takes up to 250 ms (Little's law: rate × 0.25 s),
+   * at least {@value #MIN_IN_FLIGHT} and at most {@value #MAX_IN_FLIGHT}. The token bucket still
+   * paces the sends; this only bounds how many wait for the provider at once. Pure; thread-safe.
+   */
+  public static int inFlightLimit(double ratePerSecond) {
+    double want = Math.ceil(Math.max(0, ratePerSecond) * 0.25);
+    return (int) Math.max(MIN_IN_FLIGHT, Math.min(MAX_IN_FLIGHT, want));
+  }
 
   /** Tuning of the outbox. */
   public record Settings(double ratePerSecond, Duration retryBase, int maxAttempts, Duration lease) {
@@ -190,7 +203,7 @@ public final class OutboxWorker {
     double burst = Math.max(1, rate);
     tokens = Math.min(burst, tokens + (now - refilledAtMs) * rate / 1000.0);
     refilledAtMs = now;
-    int n = (int) Math.min(Math.floor(tokens), MAX_IN_FLIGHT - inFlight);
+    int n = (int) Math.min(Math.floor(tokens), inFlightLimit(rate) - inFlight);
     if (n <= 0) {
       return;
     }

@@ -21,20 +21,29 @@ public final class TwilioSmsSender implements SmsSender {
   /** Twilio errors after which sending the same message again cannot succeed. */
   private static final Set<Integer> PERMANENT = Set.of(21211, 21214, 21408, 21610, 21612, 21614, 21617, 30003,
       30004, 30005, 30006);
-  static final int POOL = 4;
 
   private final TwilioRestClient client;
   private final PhoneNumber from;
   private final URI statusCallback;
   private final WorkerExecutor pool;
 
+  /** As below, with the blocking threads for {@code HUB_SMS_RATE} 1 ({@link OutboxWorker#inFlightLimit}). */
   public TwilioSmsSender(Vertx vertx, String accountSid, String authToken, String from, String apiBase,
       String publicUrl, Duration timeout) {
+    this(vertx, accountSid, authToken, from, apiBase, publicUrl, timeout, OutboxWorker.inFlightLimit(1));
+  }
+
+  /**
+   * {@code threads}: blocking provider calls at once (the SDK blocks a thread per call); give it the
+   * outbox's {@link OutboxWorker#inFlightLimit} so sends in flight do not queue behind too few threads.
+   */
+  public TwilioSmsSender(Vertx vertx, String accountSid, String authToken, String from, String apiBase,
+      String publicUrl, Duration timeout, int threads) {
     this.client = new TwilioRestClient.Builder(accountSid, authToken)
         .httpClient(new TwilioHttpClient(apiBase, timeout)).build();
     this.from = new PhoneNumber(from);
     this.statusCallback = URI.create(publicUrl + "/sms/status");
-    this.pool = vertx.createSharedWorkerExecutor("hub-twilio", POOL, timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+    this.pool = vertx.createSharedWorkerExecutor("hub-twilio", Math.max(1, threads), timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
   }
 
   @Override
