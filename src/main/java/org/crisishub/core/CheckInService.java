@@ -70,6 +70,23 @@ public final class CheckInService {
    * status.
    */
   public Future<CheckInResult> record(CheckInRequest request) {
+    return record(request, now -> {
+      Future<Void> known = request.incident() == null ? Future.succeededFuture()
+          : store.incident(request.incident()).compose(i -> i.isPresent() ? Future.<Void>succeededFuture()
+              : Future.failedFuture(org.crisishub.domain.HubException.invalid(
+                  "incident " + request.incident() + " does not exist")));
+      return known.compose(v -> store.recordCheckIn(request, now));
+    }, true);
+  }
+
+  /**
+   * As {@link #record(CheckInRequest)}, with the store write given: {@code write} is called once with
+   * the hub's time and must store the check-in durably (a safety-check answer stores it in the
+   * answer's own unit of work, for an incident it knows exists). {@code hooks}: false when the caller
+   * does what {@link #onRecorded} hooks would (the answer is that hook's work), so it is not done twice.
+   */
+  public Future<CheckInResult> record(CheckInRequest request,
+      java.util.function.Function<Instant, Future<CheckInResult>> write, boolean hooks) {
     if (!available.getAsBoolean()) {
       return io.vertx.core.Future.failedFuture(
           org.crisishub.domain.HubException.unavailable("this node lost its cluster: try again", null));
@@ -81,11 +98,7 @@ public final class CheckInService {
       return io.vertx.core.Future.failedFuture(e);
     }
     long start = System.nanoTime();
-    Future<Void> known = request.incident() == null ? Future.succeededFuture()
-        : store.incident(request.incident()).compose(i -> i.isPresent() ? Future.<Void>succeededFuture()
-            : Future.failedFuture(org.crisishub.domain.HubException.invalid(
-                "incident " + request.incident() + " does not exist")));
-    return known.compose(v -> store.recordCheckIn(request, now)).andThen(ar -> {
+    return write.apply(now).andThen(ar -> {
       if (ar.succeeded() && !ar.result().duplicate()) {
         storeLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         CheckIn c = ar.result().checkIn();
@@ -95,7 +108,9 @@ public final class CheckInService {
         if (ar.result().recipients().stream().anyMatch(Follow::sms)) {
           smsQueued.run();
         }
-        recorded.accept(c);
+        if (hooks) {
+          recorded.accept(c);
+        }
       }
     }).compose(r -> r.duplicate() ? Future.succeededFuture(r)
         // A call for help is matched against the watch terms (and its priority stored) before the ack,

@@ -331,6 +331,30 @@ public final class SafetyCheckService {
         .map(all -> all.stream().filter(p -> !p.byLocation() || p.at() != null).toList());
   }
 
+  /** The default and the largest {@code limit} of a page of people. */
+  public static final int PEOPLE_PAGE_DEFAULT = 1000;
+  public static final int PEOPLE_PAGE_MAX = 5000;
+
+  /**
+   * A page of {@link #people(Responder, String, String)}: at most {@code limit} members after the
+   * phone {@code after} (null: from the first), by phone; {@code next} of the result is where the
+   * next page starts (null: the end). A page may hold fewer than {@code limit} rows while more
+   * follow (people chosen by location who have not answered are left out). Same errors as
+   * {@link #people(Responder, String, String)}; {@code limit} outside 1–{@value #PEOPLE_PAGE_MAX} → 400.
+   */
+  public Future<SafetyCheckStore.PeoplePage> people(Responder who, String id, String state, String after, int limit) {
+    if (state != null && !List.of("safe", "need_help", "no_answer", "unreachable").contains(state)) {
+      return Future.failedFuture(HubException.invalid("state must be safe, need_help, no_answer or unreachable"));
+    }
+    if (limit < 1 || limit > PEOPLE_PAGE_MAX) {
+      return Future.failedFuture(HubException.invalid("limit must be 1 to " + PEOPLE_PAGE_MAX));
+    }
+    Actor actor = Actor.of(who);
+    return checkFor(actor, id, Act.TRIAGE, "safety_check.people.read").compose(e -> checks.people(id, state, after,
+        limit)).map(page -> new SafetyCheckStore.PeoplePage(page.people().stream()
+            .filter(p -> !p.byLocation() || p.at() != null).toList(), page.next()));
+  }
+
   // ---------------------------------------------------------------- answers
 
   /** What an answer returns. */
@@ -347,23 +371,36 @@ public final class SafetyCheckService {
       if (c.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such safety check"));
       }
-      if (!"running".equals(c.get().state())) {
-        return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "this safety check is not running"));
+      return answer(phone, c.get(), status, note, channel, key);
+    });
+  }
+
+  /**
+   * The answer to {@code check} as read by the caller (an SMS answer's {@link #openAskOf}): its state
+   * and the person's membership are checked again in the store's unit of work that records the
+   * check-in and the answer together ({@link SafetyCheckStore#answerWithCheckIn}), so nothing is read
+   * twice and the answer is written once. Errors as {@link #answer(String, String, Status, String,
+   * Channel, String)}.
+   */
+  public Future<Answered> answer(String phone, Check check, Status status, String note, Channel channel, String key) {
+    if (!"running".equals(check.state())) {
+      return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "this safety check is not running"));
+    }
+    String id = check.id();
+    CheckInRequest req = new CheckInRequest(phone, status, note, null, check.incident(), channel, key);
+    return checkIns.record(req, now -> checks.answerWithCheckIn(id, req, now).map(a -> switch (a.outcome()) {
+      case "ok" -> a.checkIn();
+      case "no_such_check" -> throw HubException.notFound("no such safety check");
+      case "not_in_audience" -> throw new HubException(ErrorCode.FORBIDDEN, "you are not asked by this safety check");
+      default -> throw new HubException(ErrorCode.CONFLICT, "this safety check is not running");
+    }), false).map(r -> {
+      tally(id);
+      if (!r.duplicate()) {
+        // The check-in also answers the incident's other running checks (what onCheckIn does for any
+        // other check-in), off the answer's path; this check's answer is already written.
+        onCheckIn(r.checkIn(), id);
       }
-      return checks.person(id, phone).compose(p -> {
-        if (p.isEmpty()) {
-          return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "you are not asked by this safety check"));
-        }
-        CheckInRequest req = new CheckInRequest(phone, status, note, null, c.get().incident(), channel, key);
-        return checkIns.record(req).compose(r -> checks.answer(id, phone, status.wire(), channel.wire(),
-            r.checkIn().at()).map(a -> {
-              if (!"ok".equals(a.outcome())) {
-                throw new HubException(ErrorCode.CONFLICT, "this safety check is not running");
-              }
-              tally(id);
-              return new Answered(id, status.wire(), r.checkIn().at());
-            }));
-      });
+      return new Answered(id, status.wire(), r.checkIn().at());
     });
   }
 
@@ -372,11 +409,18 @@ public final class SafetyCheckService {
    * the person (when they are in its audience). Called after every stored check-in.
    */
   public void onCheckIn(CheckIn c) {
+    onCheckIn(c, null);
+  }
+
+  private void onCheckIn(CheckIn c, String except) {
     if (c.incident() == null) {
       return;
     }
     checks.checks(c.incident()).onSuccess(list -> {
       for (Check k : list) {
+        if (k.id().equals(except)) {
+          continue;
+        }
         if ("running".equals(k.state()) && k.startedAt() != null && !c.at().isBefore(k.startedAt())) {
           checks.answer(k.id(), c.phone(), c.status().wire(), c.channel().wire(), c.at()).onSuccess(a -> {
             if ("ok".equals(a.outcome())) {

@@ -102,23 +102,83 @@ public final class SafetyRoutes implements HttpApi.Routes {
   private static final AuditedCall PEOPLE_READ = AuditedCall.auditedRead("safety_check.people.read", "id",
       c -> c.queryParams().get("state"));
 
+  /** The cursor of a page of people: the last phone of the page, base64url without padding (opaque to clients). */
+  static String cursor(String phone) {
+    return java.util.Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(phone.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The phone a cursor stands for; 400 when it is none of ours. */
+  static String afterCursor(String cursor) {
+    if (cursor == null) {
+      return null;
+    }
+    try {
+      String phone = new String(java.util.Base64.getUrlDecoder().decode(cursor), java.nio.charset.StandardCharsets.UTF_8);
+      if (phone.matches("\\+[0-9]{1,20}")) {
+        return phone;
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to the 400
+    }
+    throw HubException.invalid("after must be the cursor of a Link rel=\"next\" of this list");
+  }
+
+  /** {@code limit}: absent → the default page; otherwise 1 to the maximum (400). */
+  static int limit(String text) {
+    if (text == null) {
+      return SafetyCheckService.PEOPLE_PAGE_DEFAULT;
+    }
+    if (text.matches("[0-9]{1,6}")) {
+      int n = Integer.parseInt(text);
+      if (n >= 1 && n <= SafetyCheckService.PEOPLE_PAGE_MAX) {
+        return n;
+      }
+    }
+    throw HubException.invalid("limit must be 1 to " + SafetyCheckService.PEOPLE_PAGE_MAX);
+  }
+
+  /**
+   * A page of people, and when more follow, {@code Link: <…?state=S&limit=L&after=C>; rel="next"}
+   * on the response (the body stays the array of rows, JSON or CSV).
+   */
+  private Future<SafetyCheckStore.PeoplePage> page(RoutingContext ctx, Responder who) {
+    String state = ctx.queryParams().get("state");
+    int limit;
+    String after;
+    try {
+      limit = limit(ctx.queryParams().get("limit"));
+      after = afterCursor(ctx.queryParams().get("after"));
+    } catch (HubException e) {
+      return Future.failedFuture(e);
+    }
+    String id = ctx.pathParam("id");
+    return safety.people(who, id, state, after, limit).map(page -> {
+      if (page.next() != null) {
+        String link = "/api/v1/safety-checks/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+            + "/people?" + (state == null ? "" : "state=" + java.net.URLEncoder.encode(state,
+                java.nio.charset.StandardCharsets.UTF_8) + "&") + "limit=" + limit + "&after=" + cursor(page.next());
+        ctx.response().putHeader("Link", "<" + link + ">; rel=\"next\"");
+      }
+      return page;
+    });
+  }
+
   private void people(RoutingContext ctx) {
     String accept = ctx.request().getHeader("Accept");
     boolean csv = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/csv");
-    String state = ctx.queryParams().get("state");
     if (!csv) {
-      responder(ctx, PEOPLE_READ, (c, who) -> safety.people(who, c.pathParam("id"), state).map(list -> {
+      responder(ctx, PEOPLE_READ, (c, who) -> page(c, who).map(page -> {
         ArrayNode a = Wire.array();
-        list.forEach(p -> a.add(person(p)));
+        page.people().forEach(p -> a.add(person(p)));
         return HttpApi.Reply.ok(a);
       }));
       return;
     }
     access.authenticator().of(HttpApi.bearerToken(ctx))
-        .compose(p -> PEOPLE_READ.run(access.trail(), ctx, p, () -> safety
-            .people(Principal.responder(p), ctx.pathParam("id"), state).map(list -> {
+        .compose(p -> PEOPLE_READ.run(access.trail(), ctx, p, () -> page(ctx, Principal.responder(p)).map(page -> {
               StringBuilder b = new StringBuilder("phone,state,at,channel,delivery,errorCode,reportStatus,reportAt,reportBy\r\n");
-              for (SafetyCheckStore.Person x : list) {
+              for (SafetyCheckStore.Person x : page.people()) {
                 b.append(csv(x.phone())).append(',').append(csv(x.state())).append(',')
                     .append(x.at() == null ? "" : Wire.time(x.at())).append(',').append(csv(x.channel())).append(',')
                     .append(csv(x.delivery())).append(',').append(csv(x.errorCode())).append(',')

@@ -32,7 +32,7 @@ public final class OutboxWorker {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
   /** The least and most sends one worker keeps in flight; see {@link #inFlightLimit}. */
   static final int MIN_IN_FLIGHT = 16;
-  static final int MAX_IN_FLIGHT = 256;
+  static final int MAX_IN_FLIGHT = 64;
   private static final long MAX_BACKOFF_MS = Duration.ofMinutes(5).toMillis();
 
   /**

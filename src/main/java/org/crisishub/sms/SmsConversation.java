@@ -78,7 +78,11 @@ public final class SmsConversation {
     } catch (HubException e) {
       return Future.failedFuture(e);
     }
-    return store.inboundReply(messageSid).compose(seen -> {
+    // The dedupe read and the opt-out read go to the store together (both are needed for a new
+    // message; a duplicate wastes one small read).
+    Future<java.util.Optional<String>> saved = store.inboundReply(messageSid);
+    Future<Boolean> optOut = store.isSmsOptedOut(sender);
+    return Future.join(saved, optOut).transform(x -> saved).compose(seen -> {
       if (seen.isPresent()) {
         return Future.succeededFuture(seen.get());
       }
@@ -86,7 +90,7 @@ public final class SmsConversation {
       // Text that is no command ("hola") gets the usage text in the language it seems written in.
       SmsCommand cmd = parsed.kind() == Kind.UNKNOWN && parsed.lang() == Lang.EN
           && SmsLanguage.guess(body) == Lang.ES ? new SmsCommand(parsed.kind(), parsed.arg(), Lang.ES) : parsed;
-      return store.isSmsOptedOut(sender).compose(optedOut -> safely(sender, cmd, body, messageSid)
+      return optOut.compose(optedOut -> safely(sender, cmd, body, messageSid)
           .recover(e -> Future.succeededFuture(replyFor(e, cmd.lang())))
           .map(reply -> optedOut && !CARRIER_REPLIES.contains(cmd.kind()) ? "" : reply))
           .compose(reply -> store.saveInboundReply(messageSid, reply, clock.instant()).map(reply));
@@ -173,7 +177,7 @@ public final class SmsConversation {
           return numeric ? otherText(from, cmd, body) : apply1(from, cmd, body, messageSid);
         }
         limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
-        return safety.answer(from, open.get().id(), status, text.isEmpty() ? null : text, Channel.SMS,
+        return safety.answer(from, open.get(), status, text.isEmpty() ? null : text, Channel.SMS,
             "sms:" + messageSid).map(a -> SmsReplies.safetyAnswered(cmd.lang(), status, open.get().incident()));
       });
     }

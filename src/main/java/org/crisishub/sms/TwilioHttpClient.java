@@ -28,7 +28,11 @@ final class TwilioHttpClient extends HttpClient {
   TwilioHttpClient(String apiBase, Duration timeout) {
     this.base = URI.create(apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase);
     this.timeout = timeout;
-    this.http = java.net.http.HttpClient.newBuilder().connectTimeout(timeout)
+    // HTTP/1.1, a connection per call in flight: over one HTTP/2 connection the JDK's client fails a
+    // request beyond the server's concurrent-stream limit ("too many concurrent streams") instead of
+    // queueing it, which the load test hit once the outbox kept more than 100 sends in flight.
+    this.http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .connectTimeout(timeout)
         .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
   }
 

@@ -76,6 +76,23 @@ public interface SafetyCheckStore {
   Future<AnswerResult> answer(String id, String phone, String status, String channel, Instant now);
 
   /**
+   * The person's own answer to a running check together with its check-in, in one unit of work where
+   * the engine allows it: {@code req} (its phone, status, incident = the check's, channel, idempotency
+   * key) is recorded as {@link org.crisishub.store.CheckInLog#recordCheckIn} does, and the person and
+   * the tallies move as {@link #answer} does, with the check-in's time. When the outcome is not
+   * {@code ok} nothing is written and {@code checkIn} is null. Embedded store: one transaction (one
+   * commit). Redis: the answer script on the safety-check tag, then the check-in script on the
+   * person's shard (two tags cannot share a script); a failure between them fails the future and a
+   * retry with the same key completes it (the check-in is idempotent, a repeated answer moves no
+   * counter).
+   */
+  Future<AnsweredCheckIn> answerWithCheckIn(String id, org.crisishub.domain.CheckInRequest req, Instant now);
+
+  /** The outcome of {@link #answerWithCheckIn}: {@code outcome} as {@link AnswerResult}'s; {@code checkIn} when ok. */
+  record AnsweredCheckIn(String outcome, org.crisishub.domain.CheckInResult checkIn) {
+  }
+
+  /**
    * Records that {@code phone} was asked ({@code sms}: an SMS was queued; {@code session}: an open
    * session got the frame). {@code asked} counts a person once.
    */
@@ -94,6 +111,20 @@ public interface SafetyCheckStore {
 
   /** The audience members in {@code state} (all when null), by phone. */
   Future<List<Person>> people(String id, String state);
+
+  /**
+   * A page of the members in {@code state} (all when null): at most {@code limit} (≥ 1) with a phone
+   * after {@code after} (null: from the first), by phone. Read as an index range on the embedded
+   * store; on Redis the state's set is read and sorted, and only the page's members are read.
+   */
+  Future<PeoplePage> people(String id, String state, String after, int limit);
+
+  /**
+   * One page of {@link #people(String, String, String, int)}: {@code people} by phone; {@code next}
+   * the phone to pass as {@code after} for the next page, null when no member follows.
+   */
+  record PeoplePage(List<Person> people, String next) {
+  }
 
   /** One member; empty when {@code phone} is not in the check's audience. */
   Future<Optional<Person>> person(String id, String phone);

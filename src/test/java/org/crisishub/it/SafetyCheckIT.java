@@ -3,6 +3,7 @@ package org.crisishub.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -301,6 +302,40 @@ class SafetyCheckIT {
       String[] lines = csv.text().split("\r\n");
       assertTrue(lines[0].startsWith("phone,state,at,channel,delivery"), lines[0]);
       assertEquals(4, lines.length, csv.text());
+      // Pages: limit rows at most, a Link rel="next" while more follow; the pages add up to the list.
+      List<String> whole = new java.util.ArrayList<>();
+      api.get("/api/v1/safety-checks/" + id + "/people", pub).json().forEach(p -> whole.add(p.path("phone").asText()));
+      assertEquals(8, whole.size(), "everyone answered or was asked: " + whole);
+      assertNull(api.get("/api/v1/safety-checks/" + id + "/people", pub).headers().get("Link"),
+          "no next page under the default limit");
+      List<String> paged = new java.util.ArrayList<>();
+      String next = "/api/v1/safety-checks/" + id + "/people?limit=3";
+      int pages = 0;
+      while (next != null) {
+        var page = api.get(next, pub);
+        assertEquals(200, page.status(), page.text());
+        assertTrue(page.json().size() <= 3, page.text());
+        page.json().forEach(p -> paged.add(p.path("phone").asText()));
+        String link = page.headers().get("Link");
+        assertTrue(link == null || link.matches("<[^>]+>; rel=\"next\""), link);
+        next = link == null ? null : link.substring(1, link.indexOf('>'));
+        assertTrue(next == null || !next.contains("+155"), "the cursor is no phone number in the clear: " + next);
+        pages++;
+      }
+      assertEquals(whole, paged);
+      assertEquals(3, pages, "8 rows in pages of 3");
+      var safePage = api.get("/api/v1/safety-checks/" + id + "/people?state=safe&limit=2", pub);
+      assertEquals(2, safePage.json().size());
+      String safeLink = safePage.headers().get("Link");
+      assertTrue(safeLink.contains("state=safe") && safeLink.contains("limit=2") && safeLink.contains("after="), safeLink);
+      var csvPage = api.call(HttpMethod.GET, "/api/v1/safety-checks/" + id + "/people?limit=1", pub, null,
+          "Accept", "text/csv");
+      assertEquals(2, csvPage.text().split("\r\n").length, csvPage.text());
+      assertNotNull(csvPage.headers().get("Link"), "CSV pages link on too");
+      for (String q : new String[] {"limit=0", "limit=5001", "limit=x", "after=%21%21", "after=bm90IGEgcGhvbmU"}) {
+        var refused = api.get("/api/v1/safety-checks/" + id + "/people?" + q, pub);
+        assertEquals(400, refused.status(), q + ": " + refused.text());
+      }
       assertEquals(403, api.get("/api/v1/safety-checks/" + id + "/people", far).status(), "another agency");
       assertEquals(401, api.get("/api/v1/safety-checks/" + id + "/people", null).status());
       assertEquals(403, api.get("/api/v1/safety-checks/" + id + "/people", webToken).status(), "a person");

@@ -26,13 +26,13 @@ class OutboxWorkerInFlightTest {
   Path dir;
 
   @Test
-  @DisplayName("the limit is rate × 0.25 s, at least 16 and at most 256")
+  @DisplayName("the limit is rate × 0.25 s, at least 16 and at most 64")
   void limitFromRate() {
     assertEquals(16, OutboxWorker.inFlightLimit(1));
     assertEquals(16, OutboxWorker.inFlightLimit(64));
-    assertEquals(100, OutboxWorker.inFlightLimit(400));
-    assertEquals(256, OutboxWorker.inFlightLimit(2000));
-    assertEquals(256, OutboxWorker.inFlightLimit(10_000));
+    assertEquals(50, OutboxWorker.inFlightLimit(200));
+    assertEquals(64, OutboxWorker.inFlightLimit(2000));
+    assertEquals(64, OutboxWorker.inFlightLimit(10_000));
   }
 
   /** Holds every send until released; counts them. */
@@ -86,6 +86,6 @@ class OutboxWorkerInFlightTest {
   @DisplayName("a raised rate keeps more sends waiting on the provider at once, never more than the limit")
   void keepsTheRateBusy() throws Exception {
     assertEquals(16, inFlightAt(40, 200), "rate 40/s: the floor of 16");
-    assertEquals(100, inFlightAt(400, 200), "rate 400/s: 100 in flight");
+    assertEquals(50, inFlightAt(200, 200), "rate 200/s: 50 in flight");
   }
 }

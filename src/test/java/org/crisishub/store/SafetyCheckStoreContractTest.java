@@ -107,6 +107,88 @@ public abstract class SafetyCheckStoreContractTest extends StoreTestBase {
   }
 
   @Test
+  @DisplayName("an answer with its check-in: both written together, once per key; nothing written when refused")
+  void answerWithCheckIn() throws Exception {
+    await(checks.createCheck(draft("ac", "FLOOD", T0, false)));
+    await(checks.startCheck("ac", List.of("draft"), List.of(new Member("+15550000701", false),
+        new Member("+15550000702", false)), null, T0));
+    CheckInRequest req = new CheckInRequest("+15550000701", Status.SAFE, "fine", null, "FLOOD", Channel.SMS, "sms:SM1");
+    var a = await(checks.answerWithCheckIn("ac", req, T0.plusSeconds(3)));
+    assertEquals("ok", a.outcome());
+    assertEquals(1, a.checkIn().checkIn().seq());
+    assertTrue(!a.checkIn().duplicate());
+    assertEquals(T0.plusSeconds(3), a.checkIn().checkIn().at());
+    var c = await(checks.check("ac")).orElseThrow();
+    assertEquals(1, c.tallies().safe());
+    assertEquals(1, c.tallies().noAnswer());
+    assertExclusive(c);
+    var p = await(checks.person("ac", "+15550000701")).orElseThrow();
+    assertEquals("safe", p.state());
+    assertEquals("sms", p.channel());
+    assertEquals(T0.plusSeconds(3), p.at());
+    assertEquals("fine", await(store.checkInLog().latest("+15550000701")).orElseThrow().note());
+    // The same key again (a retried webhook): the check-in is the first one, no counter moves.
+    var again = await(checks.answerWithCheckIn("ac", req, T0.plusSeconds(4)));
+    assertEquals("ok", again.outcome());
+    assertTrue(again.checkIn().duplicate());
+    assertEquals(1, await(checks.check("ac")).orElseThrow().tallies().safe());
+    assertEquals(1, await(store.checkInLog().history("+15550000701", 0, 10)).size());
+    // Refused: no check-in is written.
+    var outsider = new CheckInRequest("+15550000799", Status.SAFE, null, null, "FLOOD", Channel.SMS, "sms:SM2");
+    assertEquals("not_in_audience", await(checks.answerWithCheckIn("ac", outsider, T0.plusSeconds(5))).outcome());
+    assertTrue(await(store.checkInLog().latest("+15550000799")).isEmpty(), "no check-in for an outsider");
+    assertEquals("no_such_check", await(checks.answerWithCheckIn("none", outsider, T0)).outcome());
+    await(checks.closeCheck("ac", T0.plusSeconds(6)));
+    var late = new CheckInRequest("+15550000702", Status.NEED_HELP, null, null, "FLOOD", Channel.SMS, "sms:SM3");
+    assertEquals("not_running", await(checks.answerWithCheckIn("ac", late, T0.plusSeconds(7))).outcome());
+    assertTrue(await(store.checkInLog().latest("+15550000702")).isEmpty(), "no check-in for a closed check");
+    assertEquals(1, await(checks.check("ac")).orElseThrow().tallies().noAnswer());
+  }
+
+  @Test
+  @DisplayName("people in pages: by phone, at most limit, next until the end; the pages add up to the whole list")
+  void peoplePages() throws Exception {
+    await(checks.createCheck(draft("pg", "FLOOD", T0, false)));
+    List<Member> audience = new ArrayList<>();
+    for (int i = 9; i >= 0; i--) {
+      audience.add(new Member("+1555000080" + i, false));
+    }
+    await(checks.startCheck("pg", List.of("draft"), audience, null, T0));
+    for (int i : new int[] {1, 2, 4, 7, 9}) {
+      assertEquals("ok", await(checks.answer("pg", "+1555000080" + i, "safe", "sms", T0.plusSeconds(i))).outcome());
+    }
+    for (String state : new String[] {null, "safe", "no_answer"}) {
+      List<String> whole = await(checks.people("pg", state)).stream().map(SafetyCheckStore.Person::phone).toList();
+      for (int limit : new int[] {1, 2, 3, 5, 10, 11}) {
+        List<String> paged = new ArrayList<>();
+        String after = null;
+        int pages = 0;
+        do {
+          var page = await(checks.people("pg", state, after, limit));
+          assertTrue(page.people().size() <= limit, "at most limit rows");
+          page.people().forEach(x -> paged.add(x.phone()));
+          if (state != null) {
+            assertTrue(page.people().stream().allMatch(x -> state.equals(x.state())), "only the state's rows");
+          }
+          after = page.next();
+          if (after != null) {
+            assertEquals(paged.get(paged.size() - 1), after, "next is the page's last phone");
+          }
+          assertTrue(++pages <= whole.size() + 1, "the pages end");
+        } while (after != null);
+        assertEquals(whole, paged, "state " + state + ", limit " + limit);
+        assertEquals((whole.size() + limit - 1) / limit == 0 ? 1 : (whole.size() + limit - 1) / limit, pages,
+            "no empty last page when the list ends on a page boundary (state " + state + ", limit " + limit + ")");
+      }
+    }
+    assertEquals(5, await(checks.people("pg", "safe")).size());
+    assertEquals(List.of("+15550000807", "+15550000809"), await(checks.people("pg", "safe", "+15550000804", 5))
+        .people().stream().map(SafetyCheckStore.Person::phone).toList());
+    assertTrue(await(checks.people("pg", "need_help", null, 10)).people().isEmpty());
+    assertEquals(null, await(checks.people("pg", "need_help", null, 10)).next());
+  }
+
+  @Test
   @DisplayName("asks and delivery reports: asked and delivered count people once; a failed ask without a session is unreachable")
   void deliveries() throws Exception {
     await(checks.createCheck(draft("c3", "FLOOD", T0, false)));

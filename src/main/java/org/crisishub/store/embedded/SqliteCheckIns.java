@@ -52,7 +52,15 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
 
   @Override
   public Future<CheckInResult> recordCheckIn(CheckInRequest req, Instant now) {
-    return store.write(c -> {
+    return store.write(c -> record(c, req, now));
+  }
+
+  /**
+   * The check-in's writes on the writer's connection {@code c}, inside the caller's unit of work
+   * (writer thread only): a safety-check answer records its check-in and its answer in one commit.
+   */
+  CheckInResult record(Connection c, CheckInRequest req, Instant now) throws SQLException {
+    {
       long nowMs = now.toEpochMilli();
       if (req.key() != null) {
         try (Stmt st = prepare(c,
@@ -136,7 +144,7 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
         store.statusTimes.recorded(ci.phone(), time.toEpochMilli(), req.madeAt() != null);
       }
       return result;
-    });
+    }
   }
 
   private static void setDouble(PreparedStatement ps, int i, Double v) throws SQLException {

@@ -205,6 +205,46 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
+  public Future<AnsweredCheckIn> answerWithCheckIn(String id, org.crisishub.domain.CheckInRequest req, Instant now) {
+    String status = req.status().wire();
+    String to = column(status);
+    return store.write(c -> {
+      String state = null;
+      String from = null;
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c, "SELECT k.state, p.state FROM safety_checks k"
+          + " LEFT JOIN safety_people p ON p.check_id = k.id AND p.phone = ? WHERE k.id = ?")) {
+        st.ps().setString(1, req.phone());
+        st.ps().setString(2, id);
+        try (ResultSet rs = st.ps().executeQuery()) {
+          if (rs.next()) {
+            state = rs.getString(1);
+            from = rs.getString(2);
+          }
+        }
+      }
+      if (state == null) {
+        return new AnsweredCheckIn("no_such_check", null);
+      }
+      if (!"running".equals(state)) {
+        return new AnsweredCheckIn("not_running", null);
+      }
+      if (from == null) {
+        return new AnsweredCheckIn("not_in_audience", null);
+      }
+      // The answer's moves first, the check-in last: its in-memory status time is set only by a
+      // check-in whose unit of work got that far.
+      SqliteStore.update(c, "UPDATE safety_people SET state = ?, at_ms = ?, channel = ? WHERE check_id = ? AND phone = ?",
+          status, now.toEpochMilli(), req.channel().wire(), id, req.phone());
+      if (!from.equals(status)) {
+        String f = column(from);
+        SqliteStore.update(c, "UPDATE safety_checks SET " + f + " = " + f + " - 1, " + to + " = " + to + " + 1"
+            + " WHERE id = ?", id);
+      }
+      return new AnsweredCheckIn("ok", store.checkIns().record(c, req, now));
+    });
+  }
+
+  @Override
   public Future<AnswerResult> answer(String id, String phone, String status, String channel, Instant now) {
     String to = column(status);
     return store.write(c -> {
@@ -339,6 +379,41 @@ public final class SqliteSafetyChecks implements SafetyCheckStore {
           }
         }
         return out;
+      }
+    });
+  }
+
+  @Override
+  public Future<PeoplePage> people(String id, String state, String after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1");
+    }
+    return store.read(c -> {
+      // An index range: (check_id, state, phone) with a state, the primary key (check_id, phone) without.
+      String sql = "SELECT " + PERSON_COLUMNS + " FROM safety_people WHERE check_id = ?"
+          + (state == null ? "" : " AND state = ?") + (after == null ? "" : " AND phone > ?")
+          + " ORDER BY phone LIMIT ?";
+      try (SqliteStore.Stmt st = SqliteStore.prepare(c, sql)) {
+        int i = 1;
+        st.ps().setString(i++, id);
+        if (state != null) {
+          st.ps().setString(i++, state);
+        }
+        if (after != null) {
+          st.ps().setString(i++, after);
+        }
+        st.ps().setInt(i, limit + 1);
+        List<Person> out = new ArrayList<>();
+        try (ResultSet rs = st.ps().executeQuery()) {
+          while (rs.next()) {
+            out.add(person(rs));
+          }
+        }
+        if (out.size() > limit) {
+          out = out.subList(0, limit);
+          return new PeoplePage(List.copyOf(out), out.get(limit - 1).phone());
+        }
+        return new PeoplePage(out, null);
       }
     });
   }

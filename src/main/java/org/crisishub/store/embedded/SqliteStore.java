@@ -68,6 +68,11 @@ public final class SqliteStore implements Store {
   private volatile boolean closed;
   private Thread writer;
   private final SqliteCheckIns checkIns;
+
+  /** The check-ins on this store (package-private: a safety-check answer writes its check-in in its own unit). */
+  SqliteCheckIns checkIns() {
+    return checkIns;
+  }
   private final SqliteFollows follows = new SqliteFollows(this);
   private final SqlitePersonAuth personAuth = new SqlitePersonAuth(this);
   private final SqliteOutbox outbox = new SqliteOutbox(this);

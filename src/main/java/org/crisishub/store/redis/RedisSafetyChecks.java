@@ -176,6 +176,17 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   }
 
   @Override
+  public Future<AnsweredCheckIn> answerWithCheckIn(String id, org.crisishub.domain.CheckInRequest req, Instant now) {
+    // The answer script checks and moves (one step on {g}); the check-in is its own script on the
+    // person's shard. Not one atomic step: a failure between them fails this future, and the retry
+    // (same key) records the check-in once and moves no counter again.
+    return redis.eval(SafetyScripts.ANSWER, List.of(key(id)), List.of(id, req.phone(), req.status().wire(),
+        req.channel().wire(), String.valueOf(now.toEpochMilli()))).compose(r -> "ok".equals(r.toString())
+            ? redis.checkInLog().recordCheckIn(req, now).map(ci -> new AnsweredCheckIn("ok", ci))
+            : Future.succeededFuture(new AnsweredCheckIn(r.toString(), null)));
+  }
+
+  @Override
   public Future<AnswerResult> answer(String id, String phone, String status, String channel, Instant now) {
     return redis.eval(SafetyScripts.ANSWER, List.of(key(id)), List.of(id, phone, status, channel,
         String.valueOf(now.toEpochMilli()))).compose(r -> check(id).map(c -> new AnswerResult(r.toString(),
@@ -256,6 +267,52 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
       }
       out.sort(Comparator.comparing(Person::phone));
       return out;
+    });
+  }
+
+  @Override
+  public Future<PeoplePage> people(String id, String state, String after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1");
+    }
+    // The state's set (or, without a state, the members in phone order), sorted; only the page's
+    // members are read and decoded.
+    Future<List<String>> ids = state == null
+        ? redis.send(Request.cmd(Command.ZRANGE).arg(G + ":scm:" + id).arg(after == null ? "-" : "(" + after)
+            .arg("+").arg("BYLEX").arg("LIMIT").arg(0).arg(limit + 1)).map(RedisSafetyChecks::strings)
+        : redis.send(Request.cmd(Command.SMEMBERS).arg(G + ":scs:" + id + ":" + state)).map(r -> {
+          List<String> all = strings(r);
+          List<String> sorted = new ArrayList<>(all.size());
+          for (String p : all) {
+            if (after == null || p.compareTo(after) > 0) {
+              sorted.add(p);
+            }
+          }
+          sorted.sort(null);
+          return sorted.size() > limit + 1 ? sorted.subList(0, limit + 1) : sorted;
+        });
+    return ids.compose(phones -> {
+      boolean more = phones.size() > limit;
+      List<String> page = more ? phones.subList(0, limit) : phones;
+      if (page.isEmpty()) {
+        return Future.succeededFuture(new PeoplePage(List.of(), null));
+      }
+      Request q = Request.cmd(Command.HMGET).arg(peopleKey(id));
+      page.forEach(q::arg);
+      return redis.send(q).map(rs -> {
+        List<Person> out = new ArrayList<>(page.size());
+        int k = 0;
+        for (Response raw : rs) {
+          String phone = page.get(k++);
+          if (raw != null) {
+            Person p = member(phone, raw.toString());
+            if (state == null || state.equals(p.state())) {
+              out.add(p);
+            }
+          }
+        }
+        return new PeoplePage(out, more ? page.get(page.size() - 1) : null);
+      });
     });
   }
 
