@@ -41,8 +41,10 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
    * KEYS[1] = tag:seq:phone. ARGV: tag, outbox index, outbox count, phone, payload, now, idempotency key
    * or '', window ms, incident or '', check-in id, the check-in's time in ms (madeAt, else now), '1'
    * when the time is the client's madeAt else '0', the followers' SMS coalescing key
-   * ({@code SmsKeys.status}), help incidents... Each active SMS follower gets a status notification
-   * that holds the subject and the seq (no text: the sender renders it). Returns {'dup', member} or
+   * ({@code SmsKeys.status}), the fallback body ({@code SmsReplies.statusFallback}), help incidents...
+   * Each active SMS follower gets a status notification that holds the subject and the seq (the sender
+   * renders the text; the fallback body, which carries no status, is only for an older release's node
+   * claiming it during a rolling upgrade). Returns {'dup', member} or
    * {'new', seq, late (1/0), follower1, edge1, ...} (active followers).
    *
    * <p>{@code tag:st:phone} = {@code seq|time ms|m} of the person's latest status ({@code m} = 1 when
@@ -102,7 +104,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
           table.insert(out, fw[i])
           table.insert(out, v)
           if string.sub(v, 8, 8) == '1' and not late then
-            enqueue(tag, idx, nshard, fw[i], ARGV[13], phone, '', now, tostring(seq))
+            enqueue(tag, idx, nshard, fw[i], ARGV[13], phone, ARGV[14], now, tostring(seq))
           end
         end
       end
@@ -110,7 +112,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
       redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
       redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[9])
       if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
-      for i = 14, #ARGV do
+      for i = 15, #ARGV do
         redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[10], cjson.encode({phone = phone, seq = tostring(seq),
           state = 'open', by = '', ag = '', created = now, updated = now}))
         redis.call('SADD', tag .. ':helpinc:' .. ARGV[10], ARGV[i])
@@ -206,7 +208,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
           payload(draft), String.valueOf(now.toEpochMilli()), req.key() == null ? "" : req.key(),
           String.valueOf(IDEMPOTENCY_WINDOW_MS), req.incident() == null ? "" : req.incident(), draft.id(),
           String.valueOf(draft.time().toEpochMilli()), req.madeAt() != null ? "1" : "0",
-          org.crisishub.domain.SmsKeys.status(req.phone())));
+          org.crisishub.domain.SmsKeys.status(req.phone()), org.crisishub.domain.SmsReplies.statusFallback(req.phone())));
       args.addAll(incidents);
       return store.eval(CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {

@@ -187,7 +187,10 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
 
   @Override
   public Future<Void> enqueueStatusSms(String to, String subject, long seq, Instant now) {
-    return enqueue(to, org.crisishub.domain.SmsKeys.status(subject), subject, "", String.valueOf(seq), now);
+    // The body is only for a node of an older release that claims the row during a rolling upgrade
+    // (it sends bodies as stored): a text without the status; this release renders from the seq.
+    return enqueue(to, org.crisishub.domain.SmsKeys.status(subject), subject,
+        org.crisishub.domain.SmsReplies.statusFallback(subject), String.valueOf(seq), now);
   }
 
   @Override
