@@ -65,7 +65,8 @@ class OutboxWorkerInFlightTest {
       }
       int limit = OutboxWorker.inFlightLimit(rate);
       HeldSender sender = new HeldSender(limit);
-      OutboxWorker w = new OutboxWorker(vertx, store.outbox(), sender, new OutboxWorker.Settings(rate,
+      OutboxWorker w = new OutboxWorker(vertx, store.outbox(), sender,
+          new StatusNotices(store.checkInLog(), store.followGraph(), java.time.ZoneOffset.UTC), new OutboxWorker.Settings(rate,
           Duration.ofSeconds(1), 5, Duration.ofMinutes(5)), Clock.systemUTC(), new SimpleMeterRegistry(), "test");
       w.start();
       assertTrue(sender.reached.await(30, TimeUnit.SECONDS), "the worker reached its limit of " + limit
