@@ -61,11 +61,13 @@ class PersonCommandsTest {
     FanOut fanOut = new FanOut(registry);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     EventSink events = new EventEncoder(fanOut);
-    HelpService help = new HelpService(store, events, clock, () -> { }, registry,
-        new WatchService(vertx, store, registry), new org.crisishub.edge.TriageFrames(fanOut));
-    CheckInService checkIns = new CheckInService(store, events, clock, registry, () -> { }, help, () -> true);
-    follows = new FollowService(store, events, clock, () -> { });
-    commands = new PersonCommands(checkIns, follows, new RateLimiter(true), clock);
+    HelpService help = new HelpService(store, store, store.triage(), store.safetyChecks(), store, events, clock,
+        () -> { }, registry, new WatchService(vertx, store, store.triage(), registry),
+        new org.crisishub.edge.TriageFrames(fanOut));
+    CheckInService checkIns = new CheckInService(store, store, events, clock, registry, () -> { }, help, () -> true);
+    follows = new FollowService(store, store, store, events, clock, () -> { });
+    // No safety checks here: answers are covered by SafetyCheckIT and SmsIT.
+    commands = new PersonCommands(checkIns, follows, null, new RateLimiter(true), clock);
   }
 
   @AfterEach
