@@ -203,6 +203,8 @@ public final class Hub {
     tokens.codeHash("+10000000000", "000000");
     PersonAuth auth = new PersonAuth(store.personAuth(), tokens, sender, limiter, clock, registry);
     // The services emit domain events; the edge's encoder turns each into one frame for the fan-out.
+    // Each takes the store concerns it uses (docs/architecture.md has the table): the engine implements
+    // them all, so it is passed for each; safety checks, triage and templates by their accessors.
     org.crisishub.core.EventSink events = new org.crisishub.edge.EventEncoder(fanOut);
     org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store, store.triage(),
         registry);
@@ -215,10 +217,11 @@ public final class Hub {
         this::clusterUp);
     FollowService follows = new FollowService(store, store, store, events, clock, outbox::wake, config.timezone());
     ResponderAuth responders = new ResponderAuth(vertx, store, store, store, tokens, limiter, clock);
-    NoticeService notices = new NoticeService(store, store, store.templates(), new NoticeSigner(store.noticeBoard(), clock), events, clock,
-        config.publicUrl(), outbox::wake, registry);
+    NoticeService notices = new NoticeService(store, store, store.templates(),
+        new NoticeSigner(store.noticeBoard(), clock), events, clock, config.publicUrl(), outbox::wake, registry);
     org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx,
-        store.safetyChecks(), store, store, store, notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
+        store.safetyChecks(), store, store, store, notices, checkIns, events, phones, clock, config.smsRate(),
+        outbox::wake);
     this.safety = safety;
     safety.useWatch(watch);
     help.useReports(safety.reports());

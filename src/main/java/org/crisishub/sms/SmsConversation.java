@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * returns the reply text ("" for none). A {@code MessageSid} seen before gets the reply it got the
  * first time and changes nothing. While a number is opted out (STOP) no reply is sent, except to
  * STOP, START and HELP (carrier rules).
+ *
+ * <p>The SMS grammar reaches nearly every command, hence the many collaborators: each command goes to
+ * the same core handler the other channels use ({@code PersonCommands}, {@code Subscriptions},
+ * {@code FollowService}, {@code TriageService}); what is left here is the SMS wire (parsing, which
+ * running check or pending request a bare word answers, reply texts).
  */
 public final class SmsConversation {
   private static final Logger LOG = LoggerFactory.getLogger(SmsConversation.class);
