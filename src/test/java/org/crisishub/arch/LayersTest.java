@@ -36,7 +36,7 @@ class LayersTest {
   static final ArchRule coreKnowsNoTransport = noClasses().that().resideInAPackage("org.crisishub.core..")
       .should().dependOnClassesThat().resideInAnyPackage("org.crisishub.edge..", "org.crisishub.sms..",
           "org.crisishub.fanout..", "org.crisishub.cluster..", "org.crisishub.app..")
-      .because("the core decides and emits domain events; channels, sessions and the cluster are below the edge");
+      .because("the core decides and emits domain events; channels, sessions and the cluster belong to its callers");
 
   /**
    * Callers take the narrow store interfaces they use ({@code CheckInLog}, {@code FollowGraph}, ...);
