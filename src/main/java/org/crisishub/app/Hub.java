@@ -216,7 +216,7 @@ public final class Hub {
         triageFrames, help, watch, clock, outbox::wake);
     CheckInService checkIns = new CheckInService(store, store, events, clock, registry, outbox::wake, help,
         this::clusterUp);
-    FollowService follows = new FollowService(store, store, store, events, clock, outbox::wake, config.timezone());
+    FollowService follows = new FollowService(store, store, store, events, clock, outbox::wake);
     ResponderAuth responders = new ResponderAuth(vertx, store, store, store, tokens, limiter, clock);
     NoticeService notices = new NoticeService(store, store, store.templates(),
         new NoticeSigner(store.noticeBoard(), clock), events, clock, config.publicUrl(), outbox::wake, registry);

@@ -27,22 +27,15 @@ public final class FollowService {
   private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
-  private final java.time.ZoneId smsZone;
 
   /**
    * {@code graph} holds the follows, labels and contacts; {@code checkIns} the statuses a follower may
    * be shown; {@code outbox} takes the follow-request and status SMS. {@code smsQueued} is told
-   * whenever an SMS was queued in the outbox. SMS times in UTC.
+   * whenever an SMS was queued in the outbox. Status SMS are queued as subject and seq; the sender
+   * renders them (in {@code HUB_TIMEZONE}) when it sends them.
    */
   public FollowService(FollowGraph graph, CheckInLog checkIns, Outbox outbox, EventSink events, Clock clock,
       Runnable smsQueued) {
-    this(graph, checkIns, outbox, events, clock, smsQueued, java.time.ZoneOffset.UTC);
-  }
-
-  /** As above; SMS write clock times in {@code smsZone} ({@code HUB_TIMEZONE}). */
-  public FollowService(FollowGraph graph, CheckInLog checkIns, Outbox outbox, EventSink events, Clock clock,
-      Runnable smsQueued, java.time.ZoneId smsZone) {
-    this.smsZone = smsZone;
     this.graph = graph;
     this.checkIns = checkIns;
     this.outbox = outbox;
