@@ -35,12 +35,8 @@ import org.sqlite.SQLiteConfig;
  * The embedded {@link Store}: one SQLite file in WAL mode with {@code synchronous=FULL}.
  *
  * <p>All writes go through one writer thread that takes whatever is queued (up to
- * {@value #MAX_BATCH} operations, a little more when one event-loop turn's writes arrive together), runs them in one transaction, commits once, and only then
- * completes the operations' futures: a burst of check-ins costs one fsync (group commit). Writes
- * made on an event loop are gathered per event-loop turn and handed to the writer together when the
- * turn's I/O is done (one task per turn), so the writer wakes once per turn and its batch holds
- * every check-in the turn read, instead of waking on the first and preempting the event loop on
- * the one core before the rest are queued (issue 23). When an
+ * {@value #MAX_BATCH} operations), runs them in one transaction, commits once, and only then
+ * completes the operations' futures: a burst of check-ins costs one fsync (group commit). When an
  * operation fails half-way, the batch is undone and run again with each operation in a savepoint
  * of its own, so one failing operation does not undo its neighbours. Reads run on a small
  * pool of read connections, which WAL lets run beside the writer.
@@ -63,12 +59,7 @@ public final class SqliteStore implements Store {
 
   private final Vertx vertx;
   private final Path file;
-  /** What the writer takes: a {@link WriteOp}, or a {@code List<WriteOp<?>>} gathered in one event-loop turn. */
-  private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  /** The writes an event-loop thread made in its current turn, not yet handed to the writer. */
-  private final ThreadLocal<List<WriteOp<?>>> gathered = ThreadLocal.withInitial(ArrayList::new);
-  /** Orders hand-overs against {@link #close}: nothing reaches the queue after the poison pill. */
-  private final Object handOverLock = new Object();
+  private final BlockingQueue<WriteOp<?>> queue = new LinkedBlockingQueue<>();
   /** What decides whether a check-in is late, remembered by the writer (see {@link SqliteStatusTimes}). */
   final SqliteStatusTimes statusTimes = new SqliteStatusTimes();
   private final List<Connection> readConnections = new CopyOnWriteArrayList<>();
@@ -249,9 +240,7 @@ public final class SqliteStore implements Store {
     if (closed) {
       return Future.succeededFuture();
     }
-    synchronized (handOverLock) {
-      closed = true;
-    }
+    closed = true;
     return vertx.executeBlocking(() -> {
       if (writer != null) {
         queue.put(WriteOp.POISON);
@@ -435,60 +424,9 @@ public final class SqliteStore implements Store {
     if (closed) {
       return Future.failedFuture(HubException.unavailable("store is closed", null));
     }
-    Context ctx = vertx.getOrCreateContext();
-    WriteOp<T> op = new WriteOp<>(tx, ctx);
-    if (Context.isOnEventLoopThread()) {
-      List<WriteOp<?>> turn = gathered.get();
-      if (turn.isEmpty()) {
-        // Runs after the I/O of this turn (a task of the event loop): every write the turn makes
-        // goes to the writer in one piece.
-        ctx.runOnContext(v -> handOver());
-      }
-      turn.add(op);
-    } else {
-      handOver(op);
-    }
+    WriteOp<T> op = new WriteOp<>(tx, vertx.getOrCreateContext());
+    queue.add(op);
     return op.promise.future();
-  }
-
-  /** Hands this event-loop thread's gathered writes to the writer, as one queue element. */
-  private void handOver() {
-    List<WriteOp<?>> turn = gathered.get();
-    if (turn.isEmpty()) {
-      return;
-    }
-    gathered.set(new ArrayList<>());
-    handOver(turn.size() == 1 ? turn.get(0) : turn);
-  }
-
-  /** Queues a {@link WriteOp} or a list of them; fails them when the store closed meanwhile. */
-  private void handOver(Object ops) {
-    synchronized (handOverLock) {
-      if (!closed) {
-        queue.add(ops);
-        return;
-      }
-    }
-    HubException failure = HubException.unavailable("store is closed", null);
-    List<WriteOp<?>> list = ops instanceof WriteOp<?> one ? List.of(one) : cast(ops);
-    for (WriteOp<?> op : list) {
-      op.error = failure;
-    }
-    completeAll(list);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<WriteOp<?>> cast(Object ops) {
-    return (List<WriteOp<?>>) ops;
-  }
-
-  /** Adds a queue element (one operation, or a turn's list) to the batch. */
-  private static void addTo(List<WriteOp<?>> batch, Object element) {
-    if (element instanceof WriteOp<?> op) {
-      batch.add(op);
-    } else {
-      batch.addAll(cast(element));
-    }
   }
 
   private void writeLoop() {
@@ -496,21 +434,15 @@ public final class SqliteStore implements Store {
     boolean running = true;
     while (running) {
       try {
-        addTo(batch, queue.take());
-        Object next;
-        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-          addTo(batch, next);
-        }
+        batch.add(queue.take());
+        queue.drainTo(batch, MAX_BATCH - 1);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
       if (batch.remove(WriteOp.POISON)) {
         running = false;
-        Object next;
-        while ((next = queue.poll()) != null) {
-          addTo(batch, next);
-        }
+        queue.drainTo(batch);
         batch.remove(WriteOp.POISON);
       }
       if (!batch.isEmpty()) {

@@ -98,47 +98,6 @@ class SqliteBatchTest {
   }
 
   @Test
-  @DisplayName("writes made in one event-loop turn reach the writer together: one commit for all of them, in order")
-  void oneTurnOneCommit() throws Exception {
-    var summary = registry.find("hub.store.commit.batch").summary();
-    long commitsBefore = summary.count();
-    double opsBefore = summary.totalAmount();
-    io.vertx.core.Promise<List<Future<org.crisishub.domain.CheckInResult>>> made = io.vertx.core.Promise.promise();
-    vertx.runOnContext(v -> {
-      List<Future<org.crisishub.domain.CheckInResult>> turn = new ArrayList<>();
-      for (int i = 0; i < 50; i++) {
-        turn.add(store.recordCheckIn(new CheckInRequest("+15550003333", Status.SAFE, "n" + i, null, null, Channel.WEB, null), T0));
-      }
-      made.complete(turn);
-    });
-    List<Future<org.crisishub.domain.CheckInResult>> turn = made.future().await(20, TimeUnit.SECONDS);
-    Future.all(new ArrayList<>(turn)).await(30, TimeUnit.SECONDS);
-    assertEquals(1, summary.count() - commitsBefore, "one commit for the turn");
-    assertEquals(50, summary.totalAmount() - opsBefore, "holding all 50 operations");
-    for (int i = 0; i < 50; i++) {
-      assertEquals(i + 1, turn.get(i).result().checkIn().seq(), "committed in the order they were made");
-    }
-  }
-
-  @Test
-  @DisplayName("writes gathered in a turn that closes the store fail with 'store is closed' instead of hanging")
-  void gatheredWritesFailWhenClosedInTheirTurn() throws Exception {
-    io.vertx.core.Promise<List<Future<Object>>> made = io.vertx.core.Promise.promise();
-    vertx.runOnContext(v -> {
-      List<Future<Object>> turn = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        turn.add(store.write(c -> "written"));
-      }
-      store.close();
-      made.complete(turn);
-    });
-    for (Future<Object> f : made.future().await(20, TimeUnit.SECONDS)) {
-      Throwable e = f.transform(ar -> Future.succeededFuture(ar.cause())).await(20, TimeUnit.SECONDS);
-      assertTrue(e instanceof HubException && e.getMessage().contains("store is closed"), "failed with 'store is closed': " + e);
-    }
-  }
-
-  @Test
   @DisplayName("the WAL is checkpointed beside the writer: it stops growing although the writer never checkpoints")
   void walIsCheckpointedInTheBackground() throws Exception {
     Path wal = dir.resolve("hub.db-wal");
