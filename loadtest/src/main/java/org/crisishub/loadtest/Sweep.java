@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -jar loadtest.jar fanout-sweep --targets hub=http://127.0.0.1:18080,peer=http://127.0.0.1:18090,baseline=http://127.0.0.1:18091
  *     --subjects 100 --followers 10 --rates 10000,20000,35000,50000,75000,100000,125000,150000
- *     --step 10 --warmup 10 [--warmup-rate 20000] [--pause 2] [--drain 20] [--limit-ms 100] --out DIR
+ *     --step 10 --warmup 10 [--warmup-rate 20000] [--pause 2] [--drain 20] [--limit-ms 100] [--rotate 0] --out DIR
  * java -cp loadtest.jar org.crisishub.loadtest.Sweep DIR     (medians of the sweep-*.json in DIR, and a chart)
  * </pre>
  *
@@ -34,7 +34,9 @@ import org.HdrHistogram.Histogram;
  * followed and consented; peer: Socket.IO, followers in the subject's room; baseline: the
  * {@link BaselineServer}'s frames). Rates are intended <b>deliveries</b> per second (check-ins per
  * second × followers). At each rate every target runs one open-loop step of {@code --step} seconds
- * in turn (the order rotates from rate to rate), latency from each check-in's intended send time to
+ * in turn (the order rotates from rate to rate, and starts {@code --rotate} servers further on:
+ * {@code run.sh} passes the sweep's number, so repeated sweeps do not always step the same server
+ * first), latency from each check-in's intended send time to
  * its receipt, then waits up to {@code --drain} seconds for the rest. A target's knee is the highest
  * rate whose p99 ≤ {@code --limit-ms} with every delivery received; its throughput knee the highest
  * rate it kept up with (every delivery received, at ≥ 95 % of the rate). After two rates in a row that
@@ -115,6 +117,7 @@ final class Sweep {
     int pause = g.intOpt("pause", 2);
     int drainSeconds = g.intOpt("drain", 20);
     double limitMs = Double.parseDouble(g.opt("limit-ms", "100"));
+    int rotate = g.intOpt("rotate", 0);
     List<Target> targets = targets(g.opt("targets", "hub=" + g.url));
     ObjectNode out = Report.JSON.createObjectNode();
     out.put("scenario", "fanout-sweep");
@@ -137,7 +140,7 @@ final class Sweep {
     for (int i = 0; i < rates.size(); i++) {
       int rate = rates.get(i);
       for (int k = 0; k < sides.size(); k++) {
-        Side s = sides.get((i + k) % sides.size());
+        Side s = sides.get((i + k + rotate) % sides.size());
         if (s.failures >= 2) {
           continue;
         }
