@@ -99,7 +99,7 @@ public final class Hub {
     }
     store = StoreFactory.create(vertx, new StoreFactory.Settings(
         config.store() == HubConfig.StoreKind.REDIS ? StoreFactory.Engine.REDIS : StoreFactory.Engine.EMBEDDED,
-        config.dataDir(), config.redisUrl(), config.redisDurability(), config.timezone(), config.auditChainDelayMs()),
+        config.dataDir(), config.redisUrl(), config.redisDurability(), config.auditChainDelayMs()),
         registry);
     // Every SMS withheld for an opt-out counts, where it is withheld: here the store's (not queued,
     // dropped at claim); sends refused at send time count where they are sent (outbox, codes).
@@ -116,7 +116,8 @@ public final class Hub {
     // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
     // already drops messages to opted-out numbers.
     SmsSender guarded = new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, true);
-    outbox = new OutboxWorker(vertx, store.outbox(), new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, false), new OutboxWorker.Settings(config.smsRate(),
+    outbox = new OutboxWorker(vertx, store.outbox(), new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, false),
+        new org.crisishub.sms.StatusNotices(store.checkInLog(), store.followGraph(), config.timezone()), new OutboxWorker.Settings(config.smsRate(),
         Duration.ofMillis(config.smsRetryBaseMs()), config.smsMaxAttempts(), Duration.ofSeconds(config.smsLeaseSeconds())),
         clock, registry, nodeId);
     if (clusterManager != null) {

@@ -169,9 +169,9 @@ public final class FollowService {
       if (!active.sms()) {
         return Future.succeededFuture();
       }
-      return nameFor(active.follower(), active.subject()).compose(name -> store.enqueueSms(active.follower(),
-          "status:" + active.subject(), active.subject(), SmsReplies.statusNotice(latest.get(), name, smsZone),
-          clock.instant())).andThen(x -> smsQueued.run());
+      // Queued as subject and seq: the sender renders the text (with the follower's label of then).
+      return store.enqueueStatusSms(active.follower(), active.subject(), latest.get().seq(), clock.instant())
+          .andThen(x -> smsQueued.run());
     });
   }
 }

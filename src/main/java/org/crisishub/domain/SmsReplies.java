@@ -163,6 +163,16 @@ public final class SmsReplies {
     return status(lang, c, c.phone(), java.time.ZoneOffset.UTC);
   }
 
+  /**
+   * The stored body of a status notification on the Redis store, sent only by a node of a release
+   * before send-time rendering that claims the row during a rolling upgrade (this release renders
+   * the status from the row's seq and never sends it): says that {@code phone} has a new status and
+   * how to read it, without the status, note or time. One segment.
+   */
+  public static String statusFallback(String phone) {
+    return "Crisis Hub: " + phone + " has a new status. Text STATUS " + phone + " to see it.";
+  }
+
   /** Same answer for an unknown number, no consent, or no check-in yet: nothing to enumerate. */
   public static String noStatus(Lang lang, String phone) {
     return pick(lang, "No status of " + phone + " you may see.", "No hay estado de " + phone + " que puedas ver.");

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * expires; transient failures (429, 5xx, network) are retried with exponential backoff and full
  * jitter; permanent ones (invalid or unsubscribed number) stop and record why. Sends are paced by
  * a token bucket at {@code HUB_SMS_RATE} segments per second (the cluster's rate, shared between
- * senders): a message of three segments takes three tokens. Runs on one Vert.x context.
+ * senders): a message of three segments takes three tokens. A status notification is queued as
+ * what to render, not as text: it is rendered right after its claim ({@link StatusNotices}, with
+ * the recipient's label of then); one whose check-in is gone (retention) fails for good. Runs on
+ * one Vert.x context.
  */
 public final class OutboxWorker {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
@@ -40,6 +43,7 @@ public final class OutboxWorker {
   private final Vertx vertx;
   private final Outbox store;
   private final SmsSender sender;
+  private final StatusNotices notices;
   private final Settings settings;
   private final Clock clock;
   private final String owner;
@@ -64,11 +68,13 @@ public final class OutboxWorker {
   private final Counter outcomeFailed;
   private final Counter outcomeOptedOut;
 
-  public OutboxWorker(Vertx vertx, Outbox store, SmsSender sender, Settings settings, Clock clock,
-      MeterRegistry registry, String owner) {
+  /** {@code notices} renders status notifications at send time. */
+  public OutboxWorker(Vertx vertx, Outbox store, SmsSender sender, StatusNotices notices, Settings settings,
+      Clock clock, MeterRegistry registry, String owner) {
     this.vertx = vertx;
     this.store = store;
     this.sender = sender;
+    this.notices = notices;
     this.settings = settings;
     this.clock = clock;
     this.owner = owner;
@@ -196,17 +202,17 @@ public final class OutboxWorker {
     }
     claiming = true;
     again = false;
-    store.claimSms(owner, clock.instant(), n, settings.lease()).onComplete(ar -> {
+    store.claimSms(owner, clock.instant(), n, settings.lease()).compose(notices::render).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         LOG.warn("claiming SMS from the outbox failed: {}", ar.cause().getMessage());
         return;
       }
-      for (Outbox.OutboxItem item : ar.result()) {
-        tokens -= org.crisishub.domain.SmsText.segments(item.body());
+      for (StatusNotices.Rendered r : ar.result()) {
+        tokens -= r.failure() == null ? org.crisishub.domain.SmsText.segments(r.item().body()) : 0;
       }
-      for (Outbox.OutboxItem item : ar.result()) {
-        send(item);
+      for (StatusNotices.Rendered r : ar.result()) {
+        send(r);
       }
       if (again || ar.result().size() == n) {
         pump();
@@ -214,9 +220,13 @@ public final class OutboxWorker {
     });
   }
 
-  private void send(Outbox.OutboxItem item) {
+  private void send(StatusNotices.Rendered rendered) {
+    Outbox.OutboxItem item = rendered.item();
     inFlight++;
-    sender.send(item.to(), item.body()).onComplete(ar -> {
+    // Not rendered: recorded like a failed send (for good, or retried with backoff).
+    Future<String> sending = rendered.failure() == null ? sender.send(item.to(), item.body())
+        : Future.failedFuture(new SmsSendException(rendered.failure(), rendered.permanent(), false, null, null));
+    sending.onComplete(ar -> {
       Instant now = clock.instant();
       if (ar.succeeded()) {
         sent.increment();

@@ -26,8 +26,8 @@ public interface CheckInLog {
    * Appends a check-in with the next {@code seq} of that person, unless {@code request.key()} was
    * used by the same person within the last 24 h, in which case the first result is returned with
    * {@code duplicate = true}. One unit of work with it: the active followers are read, an SMS
-   * notification is queued for each of them who asked for SMS ({@link Outbox#enqueueSms}, coalesced
-   * per follower and subject), and a need_help check-in is filed in the help queue of every open
+   * notification is queued for each of them who asked for SMS ({@link Outbox#enqueueStatusSms}: the
+   * subject and seq, rendered when sent; coalesced per follower and subject), and a need_help check-in is filed in the help queue of every open
    * incident that admits it ({@link HelpQueue}, {@code HelpMatching.admits}).
    *
    * <p>In the same unit the check-in's time ({@code madeAt}, else {@code now}) is compared with that
@@ -41,6 +41,12 @@ public interface CheckInLog {
 
   /** The latest retained status (see {@link #latest}) of each of {@code phones} that has one. */
   Future<List<CheckIn>> latestOf(Collection<String> phones);
+
+  /**
+   * The retained check-in {@code seq} of {@code phone} (late or not), empty when there is none (never
+   * made, or deleted by the retention purge). Read by the SMS sender to render a status notification.
+   */
+  Future<Optional<CheckIn>> checkIn(String phone, long seq);
 
   /** Retained check-ins of a person with {@code seq > afterSeq}, ascending, at most {@code limit}. */
   Future<List<CheckIn>> history(String phone, long afterSeq, int limit);

@@ -52,6 +52,12 @@ public interface FollowGraph {
    */
   Future<Boolean> setFollowLabel(String follower, String subject, String label);
 
+  /**
+   * The label {@code follower} gives {@code subject} now, empty when none (read by the SMS sender to
+   * name the subject in a status notification the way the follower does).
+   */
+  Future<Optional<String>> followLabel(String follower, String subject);
+
   /** The labels {@code follower} gave, by subject (E.164), sorted by subject; empty when none. */
   Future<Map<String, String>> followLabels(String follower);
 

@@ -27,6 +27,17 @@ public interface Outbox {
   Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now);
 
   /**
+   * Queues the status notification of check-in {@code seq} of {@code subject} to {@code to}, unless
+   * the number opted out: the row holds what to render (subject and seq, an empty body), not the
+   * text, which the sender renders when it sends it ({@code sms.StatusNotices}), with the
+   * follower's label of the subject at that time. Coalesced like {@link #enqueueSms} under
+   * {@code SmsKeys.status(subject)}: a waiting status SMS to {@code to} about {@code subject}
+   * (rendered or not) is replaced by this one; cancelled at claim time when {@code to} no longer
+   * actively follows {@code subject}.
+   */
+  Future<Void> enqueueStatusSms(String to, String subject, long seq, Instant now);
+
+  /**
    * Claims up to {@code max} due messages for {@code owner} until {@code now + lease}: queued ones
    * whose retry time has come, and ones whose previous claim expired (a crashed sender's). Each
    * claim counts an attempt.
@@ -67,11 +78,30 @@ public interface Outbox {
 
   /**
    * One claimed outbound SMS; {@code coalesceKey} is the key it was queued with (null without one):
-   * {@code safety:<checkId>} marks a safety-check ask.
+   * {@code safety:<checkId>} marks a safety-check ask. {@code subject} is the person it is about
+   * (null: none). {@code statusSeq} is not null on a status notification queued by
+   * {@link #enqueueStatusSms}: its {@code body} is empty and the text is rendered from check-in
+   * {@code statusSeq} of {@code subject} at send time; null on a row whose {@code body} is the text
+   * (every other SMS, and status notifications queued pre-rendered by older releases).
    */
-  record OutboxItem(long id, String to, String body, int attempts, String coalesceKey) {
+  record OutboxItem(long id, String to, String body, int attempts, String coalesceKey, String subject,
+      Long statusSeq) {
     public OutboxItem(long id, String to, String body, int attempts) {
       this(id, to, body, attempts, null);
+    }
+
+    public OutboxItem(long id, String to, String body, int attempts, String coalesceKey) {
+      this(id, to, body, attempts, coalesceKey, null, null);
+    }
+
+    /** Whether the text is rendered at send time (a status notification that stores its seq). */
+    public boolean rendersAtSend() {
+      return statusSeq != null && subject != null;
+    }
+
+    /** This item with {@code text} as its body (the rendered text of a status notification). */
+    public OutboxItem withBody(String text) {
+      return new OutboxItem(id, to, text, attempts, coalesceKey, subject, statusSeq);
     }
   }
 

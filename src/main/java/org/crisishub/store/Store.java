@@ -115,6 +115,11 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox,
   }
 
   @Override
+  default Future<Optional<CheckIn>> checkIn(String phone, long seq) {
+    return checkInLog().checkIn(phone, seq);
+  }
+
+  @Override
   default Future<List<CheckIn>> history(String phone, long afterSeq, int limit) {
     return checkInLog().history(phone, afterSeq, limit);
   }
@@ -148,6 +153,11 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox,
   @Override
   default Future<Boolean> setFollowLabel(String follower, String subject, String label) {
     return followGraph().setFollowLabel(follower, subject, label);
+  }
+
+  @Override
+  default Future<Optional<String>> followLabel(String follower, String subject) {
+    return followGraph().followLabel(follower, subject);
   }
 
   @Override
@@ -200,6 +210,11 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox,
   @Override
   default Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
     return outbox().enqueueSms(to, coalesceKey, subject, body, now);
+  }
+
+  @Override
+  default Future<Void> enqueueStatusSms(String to, String subject, long seq, Instant now) {
+    return outbox().enqueueStatusSms(to, subject, seq, now);
   }
 
   @Override

@@ -3,7 +3,6 @@ package org.crisishub.store;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.Objects;
 import org.crisishub.store.embedded.SqliteStore;
 import org.crisishub.store.redis.RedisStore;
@@ -26,14 +25,14 @@ public final class StoreFactory {
 
   /**
    * What an engine is made from. {@code dataDir}: the embedded store's folder (its {@code hub.db});
-   * {@code redisUrl}, {@code durability} and {@code auditChainDelayMs} (0: chain at once): Redis only;
-   * {@code smsZone}: the zone in which status SMS write clock times (null: UTC).
+   * {@code redisUrl}, {@code durability} and {@code auditChainDelayMs} (0: chain at once): Redis only.
+   * (The engines render no SMS text: status notifications are rendered when sent, in the zone the
+   * sender is given.)
    */
   public record Settings(Engine engine, Path dataDir, String redisUrl, RedisStore.Durability durability,
-      ZoneId smsZone, long auditChainDelayMs) {
+      long auditChainDelayMs) {
     public Settings {
       Objects.requireNonNull(engine, "engine");
-      smsZone = smsZone == null ? java.time.ZoneOffset.UTC : smsZone;
       if (engine == Engine.EMBEDDED) {
         Objects.requireNonNull(dataDir, "dataDir");
       } else {
@@ -50,8 +49,8 @@ public final class StoreFactory {
    */
   public static Store create(Vertx vertx, Settings settings, MeterRegistry registry) {
     return switch (settings.engine()) {
-      case EMBEDDED -> new SqliteStore(vertx, settings.dataDir(), registry, settings.smsZone());
-      case REDIS -> new RedisStore(vertx, settings.redisUrl(), settings.durability(), settings.smsZone())
+      case EMBEDDED -> new SqliteStore(vertx, settings.dataDir(), registry);
+      case REDIS -> new RedisStore(vertx, settings.redisUrl(), settings.durability())
           .auditChainDelay(settings.auditChainDelayMs());
     };
   }

@@ -40,6 +40,15 @@ class SmsRepliesTest {
   }
 
   @Test
+  @DisplayName("the rolling-upgrade fallback of a status SMS names the number, carries no status, fits one segment")
+  void statusFallback() {
+    String text = SmsReplies.statusFallback("+447700900123");
+    assertEquals("Crisis Hub: +447700900123 has a new status. Text STATUS +447700900123 to see it.", text);
+    assertEquals(1, SmsText.segments(text));
+    assertFalse(text.contains("SAFE") || text.contains("HELP"));
+  }
+
+  @Test
   @DisplayName("times in HUB_TIMEZONE with the zone's name; a label names the person for that follower only")
   void timesAndLabels() {
     CheckIn c = new CheckIn("id", ME, Status.NEED_HELP, "at school", null, null, Channel.SMS,

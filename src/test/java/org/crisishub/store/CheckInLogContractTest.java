@@ -69,6 +69,22 @@ public abstract class CheckInLogContractTest extends StoreTestBase {
   }
 
   @Test
+  @DisplayName("checkIn(phone, seq) reads one retained check-in, late ones too; empty for none or once purged")
+  void checkInBySeq() throws Exception {
+    String p = "+15550000009";
+    CheckIn first = await(checkIns.recordCheckIn(req(p, Status.SAFE, "one", null), T0)).checkIn();
+    CheckIn late = await(checkIns.recordCheckIn(new CheckInRequest(p, Status.NEED_HELP, "old news", null, null,
+        Channel.WEB, null, T0.minusSeconds(60)), T0.plusSeconds(1))).checkIn();
+    assertTrue(late.late());
+    assertEquals(first, await(checkIns.checkIn(p, 1)).orElseThrow());
+    assertEquals(late, await(checkIns.checkIn(p, 2)).orElseThrow());
+    assertTrue(await(checkIns.checkIn(p, 3)).isEmpty(), "no such seq");
+    assertTrue(await(checkIns.checkIn("+15550000008", 1)).isEmpty(), "no such person");
+    await(store.purge(T0.plus(java.time.Duration.ofDays(31)), java.time.Duration.ofDays(30)));
+    assertTrue(await(checkIns.checkIn(p, 1)).isEmpty(), "deleted by retention");
+  }
+
+  @Test
   @DisplayName("every field round-trips; latest and history read what was written")
   void roundTrip() throws Exception {
     CheckInRequest r = new CheckInRequest("+15550000004", Status.NEED_HELP, "trapped, 2nd floor",

@@ -88,8 +88,10 @@ public abstract class FollowGraphContractTest extends StoreTestBase {
 
     await(store.recordCheckIn(req(subject, Status.SAFE, "ok", null), T0));
     java.util.Map<String, String> bodies = new java.util.HashMap<>();
-    for (Store.OutboxItem item : await(store.claimSms("node-a", T0, 10, Duration.ofMinutes(1)))) {
-      bodies.put(item.to(), item.body());
+    List<Store.OutboxItem> claimed = await(store.claimSms("node-a", T0, 10, Duration.ofMinutes(1)));
+    List<String> texts = sentTexts(claimed);
+    for (int i = 0; i < claimed.size(); i++) {
+      bodies.put(claimed.get(i).to(), texts.get(i));
     }
     assertTrue(bodies.get(labeller).contains("Mamá 👩") && bodies.get(labeller).contains("#1)"),
         bodies.get(labeller));
@@ -102,6 +104,24 @@ public abstract class FollowGraphContractTest extends StoreTestBase {
     await(follows.unfollow(labeller, subject));
     await(follows.requestFollow(labeller, subject, false, T0));
     assertTrue(await(follows.followLabels(labeller)).isEmpty(), "unfollowing removed the label");
+  }
+
+  @Test
+  @DisplayName("followLabel: the label a follower gives a subject now, empty without one, per follower")
+  void followLabelRead() throws Exception {
+    String subject = "+15550000080", labeller = "+15550000081", other = "+15550000082";
+    assertTrue(await(follows.followLabel(labeller, subject)).isEmpty(), "no follow, no label");
+    await(follows.requestFollow(labeller, subject, true, T0));
+    await(follows.requestFollow(other, subject, true, T0));
+    assertTrue(await(follows.followLabel(labeller, subject)).isEmpty(), "a follow without a label");
+    assertTrue(await(follows.setFollowLabel(labeller, subject, "Grandpa 👴")));
+    assertEquals(java.util.Optional.of("Grandpa 👴"), await(follows.followLabel(labeller, subject)));
+    assertTrue(await(follows.followLabel(other, subject)).isEmpty(), "another follower's is their own");
+    assertTrue(await(follows.followLabel(subject, labeller)).isEmpty(), "not the other way round");
+    assertTrue(await(follows.setFollowLabel(labeller, subject, "Opa")));
+    assertEquals(java.util.Optional.of("Opa"), await(follows.followLabel(labeller, subject)), "the current one");
+    await(follows.unfollow(labeller, subject));
+    assertTrue(await(follows.followLabel(labeller, subject)).isEmpty(), "gone with the follow");
   }
 
   @Test

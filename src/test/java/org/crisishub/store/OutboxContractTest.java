@@ -142,7 +142,89 @@ public abstract class OutboxContractTest extends StoreTestBase {
     await(store.recordCheckIn(req(a, Status.SAFE, "after start", null), T0));
     List<Store.OutboxItem> items = await(outbox.claimSms("n", T0, 10, Duration.ofSeconds(60)));
     assertEquals(1, items.size());
-    assertTrue(items.get(0).body().contains("after start"), items.get(0).body());
+    String text = sentTexts(items).get(0);
+    assertTrue(text.contains("after start"), text);
+  }
+
+  @Test
+  @DisplayName("a status notification is queued as subject and seq (no text), coalesced per follower and subject")
+  void statusRowsHoldSubjectAndSeq() throws Exception {
+    String a = "+15550000090", b = "+15550000091", c = "+15550000092";
+    await(store.requestFollow(b, a, true, T0));
+    await(store.answerFollow(a, b, true, T0));
+    await(store.requestFollow(b, c, true, T0));
+    await(store.answerFollow(c, b, true, T0));
+    // A status SMS queued pre-rendered (as older releases did) is replaced by the newer check-in's.
+    await(outbox.enqueueSms(b, org.crisishub.domain.SmsKeys.status(a), a, "old text", T0));
+    await(store.recordCheckIn(req(a, Status.SAFE, "first", null), T0));
+    await(store.recordCheckIn(req(a, Status.NEED_HELP, "second", null), T0.plusSeconds(1)));
+    await(store.recordCheckIn(req(c, Status.SAFE, "c's", null), T0.plusSeconds(1)));
+    await(outbox.enqueueStatusSms(b, c, 1, T0.plusSeconds(2)));
+    assertEquals(2, await(outbox.outboxStats(T0.plusSeconds(2))).waiting(), "one waiting per follower and subject");
+    List<Store.OutboxItem> items = new ArrayList<>(await(outbox.claimSms("n", T0.plusSeconds(2), 10,
+        Duration.ofSeconds(60))));
+    items.sort(java.util.Comparator.comparing(Store.OutboxItem::subject));
+    assertEquals(2, items.size());
+    Store.OutboxItem ofA = items.get(0);
+    assertEquals(a, ofA.subject());
+    assertEquals(2L, ofA.statusSeq(), "the newer check-in's seq replaced the pre-rendered text");
+    // No status text is stored: empty, or on Redis the rolling-upgrade fallback, which carries no status.
+    assertTrue(ofA.body().isEmpty() || ofA.body().equals(org.crisishub.domain.SmsReplies.statusFallback(a)), ofA.body());
+    assertEquals(org.crisishub.domain.SmsKeys.status(a), ofA.coalesceKey());
+    assertTrue(ofA.rendersAtSend());
+    assertEquals(c, items.get(1).subject());
+    assertEquals(1L, items.get(1).statusSeq());
+    List<String> texts = sentTexts(items);
+    assertTrue(texts.get(0).contains(a + " NEEDS HELP: second") && texts.get(0).contains("#2)"), texts.get(0));
+    assertTrue(texts.get(1).contains(c + " is SAFE: c's") && texts.get(1).contains("#1)"), texts.get(1));
+  }
+
+  @Test
+  @DisplayName("rows with text (other SMS, status SMS queued pre-rendered) carry no seq and are sent as stored")
+  void plainRowsSentAsStored() throws Exception {
+    String a = "+15550000093", b = "+15550000094";
+    await(store.requestFollow(b, a, true, T0));
+    await(store.answerFollow(a, b, true, T0));
+    await(outbox.enqueueSms(b, org.crisishub.domain.SmsKeys.status(a), a, "Crisis Hub: pre-rendered (#7)", T0));
+    await(outbox.enqueueSms(b, null, null, "a reply", T0));
+    List<Store.OutboxItem> items = await(outbox.claimSms("n", T0, 10, Duration.ofSeconds(60)));
+    assertEquals(2, items.size());
+    for (Store.OutboxItem i : items) {
+      assertEquals(null, i.statusSeq());
+      assertFalse(i.rendersAtSend());
+    }
+    assertEquals(List.of("Crisis Hub: pre-rendered (#7)", "a reply"), sentTexts(items).stream().sorted().toList());
+  }
+
+  @Test
+  @DisplayName("a status SMS is rendered when sent: a label changed after the check-in is the one used")
+  void statusRenderedWithLabelOfSendTime() throws Exception {
+    String a = "+15550000095", b = "+15550000096";
+    await(store.requestFollow(b, a, true, T0));
+    await(store.answerFollow(a, b, true, T0));
+    assertTrue(await(store.setFollowLabel(b, a, "Dad")));
+    await(store.recordCheckIn(req(a, Status.SAFE, "home", null), T0));
+    assertTrue(await(store.setFollowLabel(b, a, "Papa 👨")), "relabelled after the check-in, before the send");
+    List<Store.OutboxItem> items = await(outbox.claimSms("n", T0, 10, Duration.ofSeconds(60)));
+    String text = sentTexts(items).get(0);
+    assertEquals("Crisis Hub: Papa 👨 (" + a + ") is SAFE: home (10:00 UTC, #1)", text);
+  }
+
+  @Test
+  @DisplayName("a status SMS whose check-in was purged before the send fails for good, saying why")
+  void statusOfPurgedCheckInFails() throws Exception {
+    String a = "+15550000097", b = "+15550000098";
+    await(store.requestFollow(b, a, true, T0));
+    await(store.answerFollow(a, b, true, T0));
+    await(store.recordCheckIn(req(a, Status.SAFE, "long ago", null), T0));
+    Instant later = T0.plus(Duration.ofDays(31));
+    assertEquals(1, await(store.purge(later, Duration.ofDays(30))), "the check-in is deleted by retention");
+    List<Store.OutboxItem> items = await(outbox.claimSms("n", later, 10, Duration.ofSeconds(60)));
+    assertEquals(1, items.size(), "the waiting SMS is still claimed");
+    org.crisishub.sms.StatusNotices.Rendered r = rendered(items).get(0);
+    assertTrue(r.permanent());
+    assertTrue(r.failure().contains("check-in #1") && r.failure().contains("retention"), r.failure());
+    assertFalse(r.failure().contains(a), "the subject's number is masked: " + r.failure());
   }
 
   @Test

@@ -69,6 +69,25 @@ public abstract class StoreTestBase {
     return f.await(20, TimeUnit.SECONDS);
   }
 
+  /**
+   * Renders claimed messages as the sender does when it sends them (status notifications from their
+   * check-in and the recipient's label of now, times in UTC; other messages as stored).
+   */
+  protected List<org.crisishub.sms.StatusNotices.Rendered> rendered(List<Store.OutboxItem> items) throws Exception {
+    return await(new org.crisishub.sms.StatusNotices(store.checkInLog(), store.followGraph(), java.time.ZoneOffset.UTC)
+        .render(items));
+  }
+
+  /** The text each claimed message is sent with (see {@link #rendered}); fails on one that cannot be rendered. */
+  protected List<String> sentTexts(List<Store.OutboxItem> items) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    for (org.crisishub.sms.StatusNotices.Rendered r : rendered(items)) {
+      assertEquals(null, r.failure(), "rendered");
+      out.add(r.item().body());
+    }
+    return out;
+  }
+
   static CheckInRequest req(String phone, Status st, String note, String key) {
     return new CheckInRequest(phone, st, note, null, null, Channel.WEB, key);
   }

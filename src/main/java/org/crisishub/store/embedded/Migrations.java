@@ -418,6 +418,12 @@ final class Migrations {
           "ALTER TABLE outbox ADD COLUMN broadcast INTEGER NOT NULL DEFAULT 0",
           "UPDATE outbox SET broadcast = 1 WHERE coalesce_key LIKE 'safety:%' OR coalesce_key LIKE 'notice:%'",
           "CREATE INDEX outbox_due_class ON outbox (state, broadcast, next_at_ms, id)"
+      },
+      // 15: a status notification stores what to render (its subject and the check-in's seq, the body
+      // empty), not the text: the sender renders it when it sends it. Rows queued before keep their
+      // text and a NULL seq, and are sent as stored.
+      new String[] {
+          "ALTER TABLE outbox ADD COLUMN status_seq INTEGER"
       });
 
   private Migrations() {

@@ -20,7 +20,6 @@ import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.Location;
-import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
 import org.crisishub.store.embedded.SqliteStore.Stmt;
 
@@ -32,7 +31,6 @@ import org.crisishub.store.embedded.SqliteStore.Stmt;
  */
 final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
   private final SqliteStore store;
-  private final java.time.ZoneId smsZone;
   private static final long IDEMPOTENCY_WINDOW_MS = SqliteStore.IDEMPOTENCY_WINDOW_MS;
   /**
    * Check-in ids are UUIDv7: time-ordered, so a new check-in's id lands at the end of the primary
@@ -45,9 +43,8 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
   static final String CHECKIN_COLUMNS =
       "id, phone, seq, status, note, lat, lon, accuracy_m, incident, channel, at_ms, notified, made_ms, late";
 
-  SqliteCheckIns(SqliteStore store, java.time.ZoneId smsZone) {
+  SqliteCheckIns(SqliteStore store) {
     this.store = store;
-    this.smsZone = smsZone;
   }
 
   @Override
@@ -120,12 +117,9 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
       }
       for (Follow f : recipients) {
         // A late check-in is not the person's status: texting it would tell followers something older.
-        if (f.sms() && !late) {
-          String name = SqliteFollows.label(c, f.follower(), ci.phone());
-          if (!SqliteOutbox.enqueue(c, f.follower(), org.crisishub.domain.SmsKeys.status(ci.phone()), ci.phone(),
-              SmsReplies.statusNotice(ci, name == null ? ci.phone() : name, smsZone), nowMs)) {
-            store.optedOutWithheld(1);
-          }
+        // The row holds the subject and seq; the sender renders the text (with the label of then).
+        if (f.sms() && !late && !SqliteOutbox.enqueueStatus(c, f.follower(), ci.phone(), seq, nowMs)) {
+          store.optedOutWithheld(1);
         }
       }
       List<String> help = org.crisishub.domain.HelpMatching.seeksHelp(ci.status()) ? SqliteHelp.file(c, ci, nowMs) : List.of();
@@ -193,6 +187,20 @@ final class SqliteCheckIns implements org.crisishub.store.CheckInLog {
         }
       }
       return out;
+    });
+  }
+
+  @Override
+  public Future<Optional<CheckIn>> checkIn(String phone, long seq) {
+    return store.read(c -> {
+      try (Stmt st = prepare(c, "SELECT " + CHECKIN_COLUMNS + " FROM checkins WHERE phone = ? AND seq = ?")) {
+        PreparedStatement ps = st.ps();
+        ps.setString(1, phone);
+        ps.setLong(2, seq);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(checkIn(rs)) : Optional.<CheckIn>empty();
+        }
+      }
     });
   }
 

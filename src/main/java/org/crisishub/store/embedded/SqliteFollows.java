@@ -106,6 +106,11 @@ final class SqliteFollows implements org.crisishub.store.FollowGraph {
   }
 
   @Override
+  public Future<java.util.Optional<String>> followLabel(String follower, String subject) {
+    return store.read(c -> java.util.Optional.ofNullable(label(c, follower, subject)));
+  }
+
+  @Override
   public Future<java.util.Map<String, String>> followLabels(String follower) {
     return store.read(c -> {
       java.util.Map<String, String> out = new java.util.TreeMap<>();

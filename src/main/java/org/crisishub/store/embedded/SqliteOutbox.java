@@ -36,27 +36,43 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
    */
   static boolean enqueue(Connection c, String to, String key, String subject, String body, long nowMs)
       throws SQLException {
+    return enqueue(c, to, key, subject, body, null, nowMs);
+  }
+
+  /**
+   * Queues the status notification of check-in {@code seq} of {@code subject} to {@code to} in the
+   * caller's transaction (key {@code SmsKeys.status(subject)}, an empty body: the sender renders
+   * the text); false when {@code to} opted out, as {@link #enqueue}.
+   */
+  static boolean enqueueStatus(Connection c, String to, String subject, long seq, long nowMs) throws SQLException {
+    return enqueue(c, to, SmsKeys.status(subject), subject, "", seq, nowMs);
+  }
+
+  private static boolean enqueue(Connection c, String to, String key, String subject, String body, Long statusSeq,
+      long nowMs) throws SQLException {
     if (SqliteStore.optedOut(c, to)) {
       return false;
     }
     if (key != null) {
+      // Coalescing: the waiting row takes the new text or seq (a pre-rendered one turns into a seq).
       try (Stmt st = prepare(c,
-          "UPDATE outbox SET body = ?, subject = ?, updated_ms = ? WHERE to_phone = ? AND coalesce_key = ?"
-              + " AND state = 'queued'")) {
+          "UPDATE outbox SET body = ?, subject = ?, status_seq = ?, updated_ms = ? WHERE to_phone = ?"
+              + " AND coalesce_key = ? AND state = 'queued'")) {
         PreparedStatement ps = st.ps();
         ps.setString(1, body);
         ps.setString(2, subject);
-        ps.setLong(3, nowMs);
-        ps.setString(4, to);
-        ps.setString(5, key);
+        ps.setObject(3, statusSeq);
+        ps.setLong(4, nowMs);
+        ps.setString(5, to);
+        ps.setString(6, key);
         if (ps.executeUpdate() > 0) {
           return true;
         }
       }
     }
     update(c, "INSERT INTO outbox (to_phone, coalesce_key, subject, body, state, attempts, next_at_ms, created_ms,"
-        + " updated_ms, broadcast) VALUES (?,?,?,?,'queued',0,?,?,?,?)",
-        to, key, subject, body, nowMs, nowMs, nowMs, SmsKeys.broadcast(key) ? 1 : 0);
+        + " updated_ms, broadcast, status_seq) VALUES (?,?,?,?,'queued',0,?,?,?,?,?)",
+        to, key, subject, body, nowMs, nowMs, nowMs, SmsKeys.broadcast(key) ? 1 : 0, statusSeq);
     return true;
   }
 
@@ -65,9 +81,11 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
    * queue): claims whose lease expired (few: what the senders held), and the due queued messages of
    * one class ({@code broadcast} 0 or 1) in order. Package-private for the query-plan test.
    */
-  static final String CLAIM_EXPIRED = "SELECT id, to_phone, subject, body, attempts, coalesce_key, next_at_ms, broadcast"
+  static final String CLAIM_EXPIRED = "SELECT id, to_phone, subject, body, attempts, coalesce_key, next_at_ms, broadcast,"
+      + " status_seq"
       + " FROM outbox WHERE state = 'sending' AND lease_until_ms < ? ORDER BY broadcast, next_at_ms, id LIMIT ?";
-  static final String CLAIM_QUEUED = "SELECT id, to_phone, subject, body, attempts, coalesce_key, next_at_ms, broadcast"
+  static final String CLAIM_QUEUED = "SELECT id, to_phone, subject, body, attempts, coalesce_key, next_at_ms, broadcast,"
+      + " status_seq"
       + " FROM outbox WHERE state = 'queued' AND broadcast = ? AND next_at_ms <= ? ORDER BY next_at_ms, id LIMIT ?";
 
   private static List<Object[]> claimRows(Connection c, String sql, Object... args) throws SQLException {
@@ -79,7 +97,7 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
       try (ResultSet rs = st.ps().executeQuery()) {
         while (rs.next()) {
           rows.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-              rs.getString(6), rs.getLong(7), rs.getInt(8)});
+              rs.getString(6), rs.getLong(7), rs.getInt(8), statusSeq(rs)});
         }
       }
     }
@@ -90,6 +108,21 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
   public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
     return store.write(c -> {
       if (!enqueue(c, to, coalesceKey, subject, body, now.toEpochMilli())) {
+        store.optedOutWithheld(1);
+      }
+      return null;
+    });
+  }
+
+  private static Long statusSeq(ResultSet rs) throws SQLException {
+    long v = rs.getLong(9);
+    return rs.wasNull() ? null : v;
+  }
+
+  @Override
+  public Future<Void> enqueueStatusSms(String to, String subject, long seq, Instant now) {
+    return store.write(c -> {
+      if (!enqueueStatus(c, to, subject, seq, now.toEpochMilli())) {
         store.optedOutWithheld(1);
       }
       return null;
@@ -131,7 +164,7 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
         update(c, "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1,"
             + " updated_ms = ? WHERE id = ?",
             owner, nowMs + lease.toMillis(), nowMs, id);
-        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1, (String) d[5]));
+        claimed.add(new OutboxItem(id, to, (String) d[3], (Integer) d[4] + 1, (String) d[5], subject, (Long) d[8]));
       }
       return claimed;
     });

@@ -154,13 +154,8 @@ public final class SqliteStore implements Store {
   private final java.util.concurrent.atomic.AtomicLong walFrames = new java.util.concurrent.atomic.AtomicLong();
 
   public SqliteStore(Vertx vertx, Path dataDir, MeterRegistry registry) {
-    this(vertx, dataDir, registry, java.time.ZoneOffset.UTC);
-  }
-
-  /** @param smsZone the zone in which status SMS write clock times ({@code HUB_TIMEZONE}) */
-  public SqliteStore(Vertx vertx, Path dataDir, MeterRegistry registry, java.time.ZoneId smsZone) {
     this.vertx = vertx;
-    this.checkIns = new SqliteCheckIns(this, smsZone);
+    this.checkIns = new SqliteCheckIns(this);
     this.file = dataDir.resolve("hub.db");
     this.batchSizes = DistributionSummary.builder("hub.store.commit.batch")
         .description("operations per group commit of the embedded store")

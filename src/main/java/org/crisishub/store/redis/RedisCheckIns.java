@@ -27,7 +27,6 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.Incident;
 import org.crisishub.domain.Location;
-import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
 
 /**
@@ -40,11 +39,12 @@ import org.crisishub.domain.Status;
 final class RedisCheckIns implements org.crisishub.store.CheckInLog {
   /**
    * KEYS[1] = tag:seq:phone. ARGV: tag, outbox index, outbox count, phone, payload, now, idempotency key
-   * or '', window ms, SMS text with the seq placeholder, placeholder, incident or '', check-in id, the
-   * check-in's time in ms (madeAt, else now), a JSON object of follower → that follower's own SMS text
-   * (with the seq placeholder; for followers who labelled the person), '1' when the time is the client's
-   * madeAt else '0', the followers' SMS coalescing key ({@code SmsKeys.status}), help incidents... Returns
-   * {'dup', member} or
+   * or '', window ms, incident or '', check-in id, the check-in's time in ms (madeAt, else now), '1'
+   * when the time is the client's madeAt else '0', the followers' SMS coalescing key
+   * ({@code SmsKeys.status}), the fallback body ({@code SmsReplies.statusFallback}), help incidents...
+   * Each active SMS follower gets a status notification that holds the subject and the seq (the sender
+   * renders the text; the fallback body, which carries no status, is only for an older release's node
+   * claiming it during a rolling upgrade). Returns {'dup', member} or
    * {'new', seq, late (1/0), follower1, edge1, ...} (active followers).
    *
    * <p>{@code tag:st:phone} = {@code seq|time ms|m} of the person's latest status ({@code m} = 1 when
@@ -68,7 +68,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
           end
         end
       end
-      local time = tonumber(ARGV[13])
+      local time = tonumber(ARGV[11])
       local stk = tag .. ':st:' .. phone
       local cur = redis.call('GET', stk)
       local stTime, stMade = nil, false
@@ -88,52 +88,34 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
           stMade = prev.ma ~= nil
         end
       end
-      local made = ARGV[15] == '1'
+      local made = ARGV[12] == '1'
       local late = stTime ~= nil and time < stTime and (made or stMade)
       local seq = redis.call('INCR', KEYS[1])
       if late then
         payload = string.sub(payload, 1, -2) .. ',"late":true}'
       else
-        redis.call('SET', stk, seq .. '|' .. ARGV[13] .. '|' .. (made and '1' or '0'))
-      end
-      -- The text with its last mark replaced by "#<seq>)": the seq is known only here.
-      local function withSeq(text, mark, seq)
-        local s, e, from = nil, nil, 1
-        while true do
-          local a, b = string.find(text, mark, from, true)
-          if not a then break end
-          s, e, from = a, b, a + 1
-        end
-        return s and (string.sub(text, 1, s - 1) .. '#' .. seq .. ')' .. string.sub(text, e + 1)) or text
+        redis.call('SET', stk, seq .. '|' .. ARGV[11] .. '|' .. (made and '1' or '0'))
       end
       local fw = redis.call('HGETALL', tag .. ':fw:' .. phone)
       local out = {'new', seq, late and 1 or 0}
-      local body = nil
-      local own = cjson.decode(ARGV[14])
       for i = 1, #fw, 2 do
         local v = fw[i + 1]
         if string.sub(v, 1, 7) == 'active|' then
           table.insert(out, fw[i])
           table.insert(out, v)
           if string.sub(v, 8, 8) == '1' and not late then
-            local text = own[fw[i]]
-            if text then
-              text = withSeq(text, ARGV[10], seq)
-            elseif not body then
-              body = withSeq(ARGV[9], ARGV[10], seq)
-            end
-            enqueue(tag, idx, nshard, fw[i], ARGV[16], phone, text or body, now)
+            enqueue(tag, idx, nshard, fw[i], ARGV[13], phone, ARGV[14], now, tostring(seq))
           end
         end
       end
       local notified = (#out - 3) / 2
       redis.call('ZADD', cik, seq, seq .. '|' .. notified .. '|' .. payload)
-      redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[11])
+      redis.call('ZADD', tag .. ':age', now, phone .. '|' .. seq .. '|' .. ARGV[9])
       if idk ~= '' then redis.call('SET', idk, seq .. '|' .. now, 'PX', tonumber(ARGV[8]) + 3600000) end
-      for i = 17, #ARGV do
-        redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[12], cjson.encode({phone = phone, seq = tostring(seq),
+      for i = 15, #ARGV do
+        redis.call('HSET', tag .. ':help:' .. ARGV[i], ARGV[10], cjson.encode({phone = phone, seq = tostring(seq),
           state = 'open', by = '', ag = '', created = now, updated = now}))
-        redis.call('SADD', tag .. ':helpinc:' .. ARGV[12], ARGV[i])
+        redis.call('SADD', tag .. ':helpinc:' .. ARGV[10], ARGV[i])
       end
       return out
       """;
@@ -155,15 +137,10 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
 
   private final RedisStore store;
   private static final long IDEMPOTENCY_WINDOW_MS = Duration.ofHours(24).toMillis();
-  /** statusNotice is rendered with this seq; the check-in script puts the real one in. */
-  private static final long SEQ_MARK_VALUE = 9_999_999L;
-  private static final String SEQ_MARK = "#" + SEQ_MARK_VALUE + ")";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final java.time.ZoneId smsZone;
 
-  RedisCheckIns(RedisStore store, java.time.ZoneId smsZone) {
+  RedisCheckIns(RedisStore store) {
     this.store = store;
-    this.smsZone = smsZone;
   }
 
   private static String payload(CheckIn c) {
@@ -220,24 +197,18 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
   public Future<CheckInResult> recordCheckIn(CheckInRequest req, Instant now) {
     int shard = shard(req.phone());
     String tag = tag(shard);
+    // The seq is known only inside the script: 0 here (the payload does not hold it).
     CheckIn draft = new CheckIn(RedisStore.newCheckInId(shard), req.phone(), req.status(), req.note(), req.location(),
-        req.incident(), req.channel(), now, SEQ_MARK_VALUE, req.madeAt(), false);
+        req.incident(), req.channel(), now, 0, req.madeAt(), false);
     Future<Map<String, Long>> help = org.crisishub.domain.HelpMatching.seeksHelp(req.status())
         ? helpIncidentsFor(draft) : Future.succeededFuture(Map.of());
-    // Followers' own labels of the person, read just before: each labelled SMS follower gets a text
-    // naming the person their way (a label changed in between is used from the next check-in on).
-    Future<Map<String, String>> labels = store.send(Request.cmd(Command.HGETALL).arg(RedisFollows.labelsKey(req.phone())))
-        .map(RedisStore::hash);
-    return Future.all(help, labels).compose(both -> {
-      List<String> incidents = List.copyOf(help.result().keySet());
-      ObjectNode own = JSON.createObjectNode();
-      labels.result().forEach((follower, label) -> own.put(follower, SmsReplies.statusNotice(draft, label, smsZone)));
+    return help.compose(matched -> {
+      List<String> incidents = List.copyOf(matched.keySet());
       List<String> args = new ArrayList<>(List.of(tag, String.valueOf(shard), String.valueOf(OUTBOXES), req.phone(),
           payload(draft), String.valueOf(now.toEpochMilli()), req.key() == null ? "" : req.key(),
-          String.valueOf(IDEMPOTENCY_WINDOW_MS), SmsReplies.statusNotice(draft, draft.phone(), smsZone), SEQ_MARK,
-          req.incident() == null ? "" : req.incident(), draft.id(), String.valueOf(draft.time().toEpochMilli()),
-          own.isEmpty() ? "{}" : own.toString(), req.madeAt() != null ? "1" : "0",
-          org.crisishub.domain.SmsKeys.status(req.phone())));
+          String.valueOf(IDEMPOTENCY_WINDOW_MS), req.incident() == null ? "" : req.incident(), draft.id(),
+          String.valueOf(draft.time().toEpochMilli()), req.madeAt() != null ? "1" : "0",
+          org.crisishub.domain.SmsKeys.status(req.phone()), org.crisishub.domain.SmsReplies.statusFallback(req.phone())));
       args.addAll(incidents);
       return store.eval(CHECK_IN, List.of(tag + ":seq:" + req.phone()), args, shard).map(r -> {
         if (r.get(0).toString().equals("dup")) {
@@ -253,7 +224,7 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
         }
         CheckIn ci = new CheckIn(draft.id(), draft.phone(), draft.status(), draft.note(), draft.location(),
             draft.incident(), draft.channel(), now, seq, draft.madeAt(), late);
-        return new CheckInResult(ci, recipients.size(), recipients, false, incidents, help.result());
+        return new CheckInResult(ci, recipients.size(), recipients, false, incidents, matched);
       });
     });
   }
@@ -299,6 +270,13 @@ final class RedisCheckIns implements org.crisishub.store.CheckInLog {
       }
       return out;
     });
+  }
+
+  @Override
+  public Future<Optional<CheckIn>> checkIn(String phone, long seq) {
+    return store.send(Request.cmd(Command.ZRANGE).arg(tagOf(phone) + ":ci:" + phone).arg(seq).arg(seq).arg("BYSCORE"))
+        .map(r -> r == null || r.size() == 0 ? Optional.<CheckIn>empty()
+            : Optional.of(checkIn(phone, r.get(0).toString(), null)));
   }
 
   @Override

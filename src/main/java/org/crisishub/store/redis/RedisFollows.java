@@ -147,6 +147,12 @@ final class RedisFollows implements org.crisishub.store.FollowGraph {
   }
 
   @Override
+  public Future<java.util.Optional<String>> followLabel(String follower, String subject) {
+    return store.send(Request.cmd(Command.HGET).arg(labelsKey(subject)).arg(follower))
+        .map(r -> java.util.Optional.ofNullable(r == null ? null : r.toString()));
+  }
+
+  @Override
   public Future<Map<String, String>> followLabels(String follower) {
     return store.send(Request.cmd(Command.SMEMBERS).arg(followsIndexKey(follower))).compose(r -> {
       List<String> subjects = new ArrayList<>();

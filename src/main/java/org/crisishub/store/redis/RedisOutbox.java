@@ -25,15 +25,20 @@ import java.util.List;
  * Thread-safe.
  */
 final class RedisOutbox implements org.crisishub.store.Outbox {
-  /** KEYS[1] = tag:ob. ARGV: tag, outbox index, outbox count, to, coalesce key or '', subject or '', body, now. */
+  /**
+   * KEYS[1] = tag:ob. ARGV: tag, outbox index, outbox count, to, coalesce key or '', subject or '', body, now,
+   * status seq or ''.
+   */
   private static final String ENQUEUE_SMS = Scripts.ENQUEUE + """
-      return enqueue(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+      return enqueue(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
+        ARGV[9])
       """;
 
   /**
    * KEYS[1] = tag:ob. ARGV: tag, group, owner, now, max, lease ms. Moves due retries back into the
    * stream, takes over entries whose lease ran out (XAUTOCLAIM), reads new ones (XREADGROUP), and
-   * returns {id, to, body, attempts, coalesce key, ...} of those still to be sent; entries whose follow was
+   * returns {id, to, body, attempts, coalesce key, subject, status seq, ...} (the last three '' when
+   * none) of those still to be sent; entries whose follow was
    * revoked are cancelled here.
    */
   private static final String CLAIM = """
@@ -57,7 +62,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
       for _, e in ipairs(entries) do
         local eid, id = e[1], e[2][2]
         local mk = tag .. ':sms:' .. id
-        local m = redis.call('HMGET', mk, 'state', 'to', 'subject', 'body', 'attempts', 'ck')
+        local m = redis.call('HMGET', mk, 'state', 'to', 'subject', 'body', 'attempts', 'ck', 'seq')
         local drop = nil
         if m[1] ~= 'queued' and m[1] ~= 'sending' then
           drop = 'gone'
@@ -84,6 +89,8 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
           table.insert(out, m[4])
           table.insert(out, att)
           table.insert(out, m[6] or '')
+          table.insert(out, m[3] or '')
+          table.insert(out, m[7] or '')
         end
       end
       return out
@@ -179,7 +186,19 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
   // ---------------------------------------------------------------- SMS
 
   @Override
+  public Future<Void> enqueueStatusSms(String to, String subject, long seq, Instant now) {
+    // The body is only for a node of an older release that claims the row during a rolling upgrade
+    // (it sends bodies as stored): a text without the status; this release renders from the seq.
+    return enqueue(to, org.crisishub.domain.SmsKeys.status(subject), subject,
+        org.crisishub.domain.SmsReplies.statusFallback(subject), String.valueOf(seq), now);
+  }
+
+  @Override
   public Future<Void> enqueueSms(String to, String coalesceKey, String subject, String body, Instant now) {
+    return enqueue(to, coalesceKey, subject, body, "", now);
+  }
+
+  private Future<Void> enqueue(String to, String coalesceKey, String subject, String body, String seq, Instant now) {
     // Person-to-person messages live in a person shard's outbox (the subject's, where the claim
     // checks the follow; else the recipient's), claimed before the global {g} outbox, which holds
     // the broadcast traffic (safety-check asks, notices).
@@ -193,7 +212,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
       String tag = tag(box);
       return store.eval(ENQUEUE_SMS, List.of(tag + ":ob"), List.of(tag, String.valueOf(box),
           String.valueOf(OUTBOXES), to, coalesceKey == null ? "" : coalesceKey, subject == null ? "" : subject, body,
-          String.valueOf(now.toEpochMilli()))).mapEmpty();
+          String.valueOf(now.toEpochMilli()), seq)).mapEmpty();
     });
   }
 
@@ -217,10 +236,13 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
     String tag = tag(visited == SHARDS ? SHARDS : box);
     return store.eval(CLAIM, List.of(tag + ":ob"), List.of(tag, GROUP, owner, String.valueOf(now.toEpochMilli()),
         String.valueOf(max - acc.size()), String.valueOf(lease.toMillis()))).compose(r -> {
-          for (int i = 0; i + 4 < r.size(); i += 5) {
+          for (int i = 0; i + 6 < r.size(); i += 7) {
             String ck = r.get(i + 4).toString();
+            String subject = r.get(i + 5).toString();
+            String seq = r.get(i + 6).toString();
             acc.add(new OutboxItem(r.get(i).toLong(), r.get(i + 1).toString(), r.get(i + 2).toString(),
-                r.get(i + 3).toInteger(), ck.isEmpty() ? null : ck));
+                r.get(i + 3).toInteger(), ck.isEmpty() ? null : ck, subject.isEmpty() ? null : subject,
+                seq.isEmpty() ? null : Long.valueOf(seq)));
           }
           return claimFrom(owner, now, max, lease, (box + 1) % SHARDS, visited + 1, acc);
         });

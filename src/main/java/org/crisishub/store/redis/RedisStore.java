@@ -168,12 +168,7 @@ public final class RedisStore implements Store {
   }
 
   public RedisStore(Vertx vertx, String url, Durability durability) {
-    this(vertx, url, durability, java.time.ZoneOffset.UTC);
-  }
-
-  /** @param smsZone the zone in which status SMS write clock times ({@code HUB_TIMEZONE}) */
-  public RedisStore(Vertx vertx, String url, Durability durability, java.time.ZoneId smsZone) {
-    this.checkIns = new RedisCheckIns(this, smsZone);
+    this.checkIns = new RedisCheckIns(this);
     this.vertx = vertx;
     this.url = url;
     this.durability = durability;

@@ -12,20 +12,25 @@ final class Scripts {
   private Scripts() {
   }
 
-  /** Queues an SMS in the outbox of {@code tag}, or replaces the text of a waiting one with the same key. */
+  /**
+   * Queues an SMS in the outbox of {@code tag}, or replaces the text of a waiting one with the same key.
+   * {@code seq} (optional; '' or absent = none) is the check-in seq of a status notification, whose
+   * body is '' and whose text the sender renders; a replaced message takes the new body and seq.
+   */
   static final String ENQUEUE = """
-      local function enqueue(tag, idx, nshard, to, ck, subject, body, now)
+      local function enqueue(tag, idx, nshard, to, ck, subject, body, now, seq)
+        seq = seq or ''
         if ck ~= '' then
           local id = redis.call('GET', tag .. ':smsq:' .. to .. '|' .. ck)
           if id and redis.call('HGET', tag .. ':sms:' .. id, 'state') == 'queued' then
-            redis.call('HSET', tag .. ':sms:' .. id, 'body', body, 'subject', subject, 'updated', now)
+            redis.call('HSET', tag .. ':sms:' .. id, 'body', body, 'subject', subject, 'seq', seq, 'updated', now)
             return 0
           end
         end
         local n = redis.call('INCR', tag .. ':smsseq')
         local id = string.format('%d', n * nshard + idx)
         local mk = tag .. ':sms:' .. id
-        redis.call('HSET', mk, 'to', to, 'ck', ck, 'subject', subject, 'body', body, 'state', 'queued',
+        redis.call('HSET', mk, 'to', to, 'ck', ck, 'subject', subject, 'body', body, 'seq', seq, 'state', 'queued',
           'attempts', 0, 'created', now, 'updated', now)
         local eid = redis.call('XADD', tag .. ':ob', '*', 'id', id)
         redis.call('HSET', mk, 'eid', eid)
