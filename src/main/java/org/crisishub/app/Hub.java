@@ -205,37 +205,45 @@ public final class Hub {
     tokens.codeHash("+10000000000", "000000");
     PersonAuth auth = new PersonAuth(store.personAuth(), tokens, sender, limiter, clock, registry);
     // The services emit domain events; the edge's encoder turns each into one frame for the fan-out.
+    // Each takes the store concerns it uses (docs/architecture.md has the table): the engine implements
+    // them all, so it is passed for each; safety checks, triage and templates by their accessors.
     org.crisishub.core.EventSink events = new org.crisishub.edge.EventEncoder(fanOut);
-    org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store, registry);
+    org.crisishub.core.WatchService watch = new org.crisishub.core.WatchService(vertx, store, store.triage(),
+        registry);
     org.crisishub.edge.TriageFrames triageFrames = new org.crisishub.edge.TriageFrames(fanOut);
-    HelpService help = new HelpService(store, events, clock, outbox::wake, registry, watch, triageFrames);
-    org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, triageFrames, help, watch,
-        clock, outbox::wake);
-    CheckInService checkIns = new CheckInService(store, events, clock, registry, outbox::wake, help,
+    HelpService help = new HelpService(store, store, store.triage(), store.safetyChecks(), store, events, clock,
+        outbox::wake, registry, watch, triageFrames);
+    org.crisishub.core.TriageService triage = new org.crisishub.core.TriageService(store, store, store.triage(), store,
+        triageFrames, help, watch, clock, outbox::wake);
+    CheckInService checkIns = new CheckInService(store, store, events, clock, registry, outbox::wake, help,
         this::clusterUp);
-    FollowService follows = new FollowService(store, events, clock, outbox::wake, config.timezone());
-    ResponderAuth responders = new ResponderAuth(vertx, store, tokens, limiter, clock);
-    NoticeService notices = new NoticeService(store, new NoticeSigner(store.noticeBoard(), clock), events, clock,
-        config.publicUrl(), outbox::wake, registry);
-    org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx, store,
-        notices, checkIns, events, phones, clock, config.smsRate(), outbox::wake);
+    FollowService follows = new FollowService(store, store, store, events, clock, outbox::wake);
+    ResponderAuth responders = new ResponderAuth(vertx, store, store, store, tokens, limiter, clock);
+    NoticeService notices = new NoticeService(store, store, store.templates(),
+        new NoticeSigner(store.noticeBoard(), clock), events, clock, config.publicUrl(), outbox::wake, registry);
+    org.crisishub.core.SafetyCheckService safety = new org.crisishub.core.SafetyCheckService(vertx,
+        store.safetyChecks(), store, store, store, notices, checkIns, events, phones, clock, config.smsRate(),
+        outbox::wake);
     this.safety = safety;
     safety.useWatch(watch);
     help.useReports(safety.reports());
     checkIns.onRecorded(safety::onCheckIn);
     outbox.onSent((item, sid) -> safety.sent(item.coalesceKey(), item.to(), sid));
     // One handler per person's action, called by every channel (HTTP, WebSocket, SMS).
-    org.crisishub.core.PersonCommands commands = new org.crisishub.core.PersonCommands(checkIns, follows, limiter,
-        clock);
-    SmsConversation conversation = new SmsConversation(phones, store, commands, follows, limiter, clock,
-        config.timezone(), safety, triage);
+    org.crisishub.core.PersonCommands commands = new org.crisishub.core.PersonCommands(checkIns, follows, safety,
+        limiter, clock);
+    // Subscribing to an incident, live (WebSocket, SSE) or by SMS (JOIN, LEAVE): one place decides.
+    org.crisishub.core.Subscriptions subscriptions = new org.crisishub.core.Subscriptions(store, store, store, help,
+        safety.reports(), clock);
+    SmsConversation conversation = new SmsConversation(phones, store, store, commands, subscriptions, follows,
+        limiter, clock, config.timezone(), safety, triage);
     org.crisishub.edge.ConnectionGuard connections = new org.crisishub.edge.ConnectionGuard(config.connections(),
         registry);
     // The one place a bearer token becomes a principal, for every channel and the router's frame.
     org.crisishub.edge.Authenticator authenticator = new org.crisishub.edge.Authenticator(config.adminToken(), auth,
         responders);
     List<org.crisishub.edge.HttpApi.Routes> areas = edgeRoutes(connections, authenticator, phones, limiter, devSms, auth, responders, notices,
-        help, triage, safety, follows, commands, conversation);
+        help, triage, safety, follows, commands, subscriptions, conversation);
     List<io.vertx.ext.web.Router> routers = new ArrayList<>();
     org.crisishub.edge.HttpApi.Site site = new org.crisishub.edge.HttpApi.Site(registry, this::readiness,
         config.smsNumber(), config.mapTiles(), config.mapTilesOrigin(), authenticator);
@@ -250,27 +258,28 @@ public final class Hub {
       org.crisishub.edge.Authenticator authenticator, Phones phones, RateLimiter limiter, DevSmsSender devSms,
       PersonAuth auth, ResponderAuth responders, NoticeService notices, HelpService help,
       org.crisishub.core.TriageService triage, org.crisishub.core.SafetyCheckService safety, FollowService follows,
-      org.crisishub.core.PersonCommands commands, SmsConversation conversation) {
+      org.crisishub.core.PersonCommands commands, org.crisishub.core.Subscriptions subscriptions,
+      SmsConversation conversation) {
     org.crisishub.edge.ClientAddress clientAddress = new org.crisishub.edge.ClientAddress(config.trustedProxies());
     org.crisishub.edge.Access access = new org.crisishub.edge.Access(authenticator,
-        new org.crisishub.edge.AuditTrail(store, clock), limiter);
-    org.crisishub.edge.Sessions sessions = new org.crisishub.edge.Sessions(fanOut, follows, store, safety, notices,
-        help, responders);
+        new org.crisishub.edge.AuditTrail(store.auditTrail(), clock), limiter);
+    org.crisishub.edge.Sessions sessions = new org.crisishub.edge.Sessions(fanOut, follows, store, safety,
+        subscriptions, responders);
     DevSmsSender dev = config.sms() == HubConfig.SmsMode.DEV ? devSms : null;
     return List.of(
         new org.crisishub.edge.PeopleRoutes(new org.crisishub.edge.PeopleRoutes.Uses(access, auth, responders,
             commands, follows, store, fanOut, phones, clientAddress)),
         new org.crisishub.edge.StreamRoutes(new org.crisishub.edge.StreamRoutes.Uses(connections, clientAddress,
             config.allowedOrigins(), config.wsQueueFrames(), authenticator, sessions, fanOut, notices,
-            new org.crisishub.edge.WsProtocol.Uses(authenticator, sessions, commands, phones, safety, limiter,
-                config.rateLimits(), fanOut))),
+            new org.crisishub.edge.WsProtocol.Uses(authenticator, sessions, commands, phones, config.rateLimits(),
+                fanOut))),
         new org.crisishub.edge.SmsRoutes(new org.crisishub.edge.SmsRoutes.Uses(config.twilio().authToken(),
-            config.publicUrl(), registry, dev, config.devSmsOpen(), clientAddress, conversation, phones, store, clock,
+            config.publicUrl(), registry, dev, config.devSmsOpen(), clientAddress, conversation, phones, store, store, clock,
             safety)),
         new org.crisishub.edge.ResponderRoutes(responders, notices, help, triage, safety, fanOut, access,
             clientAddress, config.publicUrl()),
-        new org.crisishub.edge.AuditRoutes(store, access),
-        new org.crisishub.edge.SafetyRoutes(safety, phones, access),
+        new org.crisishub.edge.AuditRoutes(store.auditTrail(), access),
+        new org.crisishub.edge.SafetyRoutes(safety, commands, phones, access),
         new org.crisishub.edge.TemplateRoutes(notices.templates(), access));
   }
 

@@ -11,7 +11,8 @@ import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
-import org.crisishub.store.Store;
+import org.crisishub.store.CheckInLog;
+import org.crisishub.store.IncidentRegistry;
 
 /**
  * Records check-ins and tells followers. The returned future succeeds only once the check-in is
@@ -19,7 +20,8 @@ import org.crisishub.store.Store;
  * transaction follows right after, at most once per session.
  */
 public final class CheckInService {
-  private final Store store;
+  private final CheckInLog log;
+  private final IncidentRegistry incidents;
   private final EventSink events;
   private final Clock clock;
   private final MeterRegistry registry;
@@ -41,14 +43,16 @@ public final class CheckInService {
    * {@code smsQueued} is told when a check-in queued SMS notifications; while {@code available} is
    * false (the node lost its cluster) check-ins are refused with 503 rather than acknowledged. Each
    * new check-in is emitted to {@code events} as a {@link DomainEvent.StatusChanged} for the
-   * followers the store read in its commit.
+   * followers the store read in its commit. {@code log} records the check-in; {@code incidents}
+   * tells whether the incident it names exists.
    */
-  public CheckInService(Store store, EventSink events, Clock clock, MeterRegistry registry, Runnable smsQueued,
+  public CheckInService(CheckInLog log, IncidentRegistry incidents, EventSink events, Clock clock, MeterRegistry registry, Runnable smsQueued,
       HelpService help, java.util.function.BooleanSupplier available) {
     this.available = available;
     this.smsQueued = smsQueued;
     this.help = help;
-    this.store = store;
+    this.log = log;
+    this.incidents = incidents;
     this.events = events;
     this.clock = clock;
     this.registry = registry;
@@ -72,10 +76,10 @@ public final class CheckInService {
   public Future<CheckInResult> record(CheckInRequest request) {
     return record(request, now -> {
       Future<Void> known = request.incident() == null ? Future.succeededFuture()
-          : store.incident(request.incident()).compose(i -> i.isPresent() ? Future.<Void>succeededFuture()
+          : incidents.incident(request.incident()).compose(i -> i.isPresent() ? Future.<Void>succeededFuture()
               : Future.failedFuture(org.crisishub.domain.HubException.invalid(
                   "incident " + request.incident() + " does not exist")));
-      return known.compose(v -> store.recordCheckIn(request, now));
+      return known.compose(v -> log.recordCheckIn(request, now));
     }, true);
   }
 

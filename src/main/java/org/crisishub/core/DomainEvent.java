@@ -4,7 +4,7 @@ import java.util.Collection;
 import org.crisishub.domain.CheckIn;
 import org.crisishub.domain.Follow;
 import org.crisishub.store.SafetyCheckStore;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
 
 /**
  * Something that happened in the core and that people's open sessions must hear about, in domain
@@ -33,11 +33,11 @@ public sealed interface DomainEvent {
    * A call for help was filed in (or changed in) the queue of {@code request.incident()}: the
    * responders of {@code agencies} (the incident's owner and partners) subscribed to it are shown it.
    */
-  record HelpShown(Store.HelpRequest request, Collection<String> agencies) implements DomainEvent {
+  record HelpShown(HelpQueue.HelpRequest request, Collection<String> agencies) implements DomainEvent {
   }
 
   /** A responder acknowledged or resolved a call for help: the person who asked is told. */
-  record HelpAnswered(Store.HelpRequest request) implements DomainEvent {
+  record HelpAnswered(HelpQueue.HelpRequest request) implements DomainEvent {
   }
 
   /**

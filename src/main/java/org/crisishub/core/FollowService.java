@@ -8,7 +8,9 @@ import org.crisishub.domain.FollowState;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.SmsCommand;
 import org.crisishub.domain.SmsReplies;
-import org.crisishub.store.Store;
+import org.crisishub.store.CheckInLog;
+import org.crisishub.store.FollowGraph;
+import org.crisishub.store.Outbox;
 
 /**
  * Follows, consent and trusted contacts. Nobody sees anybody's status without that person's
@@ -19,21 +21,24 @@ import org.crisishub.store.Store;
  * {@code follow_update} on its open sessions, on every node.
  */
 public final class FollowService {
-  private final Store store;
+  private final FollowGraph graph;
+  private final CheckInLog checkIns;
+  private final Outbox outbox;
   private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
-  private final java.time.ZoneId smsZone;
 
-  /** {@code smsQueued} is told whenever an SMS was queued in the outbox. SMS times in UTC. */
-  public FollowService(Store store, EventSink events, Clock clock, Runnable smsQueued) {
-    this(store, events, clock, smsQueued, java.time.ZoneOffset.UTC);
-  }
-
-  /** As above; SMS write clock times in {@code smsZone} ({@code HUB_TIMEZONE}). */
-  public FollowService(Store store, EventSink events, Clock clock, Runnable smsQueued, java.time.ZoneId smsZone) {
-    this.smsZone = smsZone;
-    this.store = store;
+  /**
+   * {@code graph} holds the follows, labels and contacts; {@code checkIns} the statuses a follower may
+   * be shown; {@code outbox} takes the follow-request and status SMS. {@code smsQueued} is told
+   * whenever an SMS was queued in the outbox. Status SMS are queued as subject and seq; the sender
+   * renders them (in {@code HUB_TIMEZONE}) when it sends them.
+   */
+  public FollowService(FollowGraph graph, CheckInLog checkIns, Outbox outbox, EventSink events, Clock clock,
+      Runnable smsQueued) {
+    this.graph = graph;
+    this.checkIns = checkIns;
+    this.outbox = outbox;
     this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
@@ -43,13 +48,13 @@ public final class FollowService {
     if (follower.equals(subject)) {
       return Future.failedFuture(HubException.invalid("you cannot follow yourself"));
     }
-    return store.requestFollow(follower, subject, sms, clock.instant()).compose(out -> {
+    return graph.requestFollow(follower, subject, sms, clock.instant()).compose(out -> {
       Follow f = out.follow();
       Future<Void> told = Future.succeededFuture();
       if (out.created()) {
         // The subject may be online, or reachable by SMS only: ask on both channels.
         events.publish(new DomainEvent.FollowRequested(follower, subject));
-        told = store.enqueueSms(subject, "followreq:" + follower, null,
+        told = outbox.enqueueSms(subject, "followreq:" + follower, null,
             SmsReplies.followRequest(SmsCommand.Lang.EN, follower), clock.instant()).andThen(x -> smsQueued.run());
       }
       if (f.state() == FollowState.ACTIVE) {
@@ -60,7 +65,7 @@ public final class FollowService {
   }
 
   public Future<Boolean> unfollow(String follower, String subject) {
-    return store.unfollow(follower, subject);
+    return graph.unfollow(follower, subject);
   }
 
   /** Longest label, in Unicode code points. */
@@ -85,19 +90,19 @@ public final class FollowService {
       return Future.failedFuture(HubException.invalid("label must not contain control characters"));
     }
     String kept = l;
-    return store.setFollowLabel(follower, subject, kept).compose(ok -> ok
+    return graph.setFollowLabel(follower, subject, kept).compose(ok -> ok
         ? Future.succeededFuture(kept)
         : Future.failedFuture(HubException.notFound("you do not follow that number")));
   }
 
   /** How {@code viewer} calls {@code subject}: the viewer's own label, else the number. */
   public Future<String> nameFor(String viewer, String subject) {
-    return store.followLabels(viewer).map(m -> m.getOrDefault(subject, subject));
+    return graph.followLabels(viewer).map(m -> m.getOrDefault(subject, subject));
   }
 
   /** The subject allows, refuses or revokes a follower. Fails {@code not_found} without a request. */
   public Future<Follow> answer(String subject, String follower, boolean allow) {
-    return store.answerFollow(subject, follower, allow, clock.instant()).compose(o -> {
+    return graph.answerFollow(subject, follower, allow, clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no follow request from that number"));
       }
@@ -112,7 +117,7 @@ public final class FollowService {
     if (owner.equals(contact)) {
       return Future.failedFuture(HubException.invalid("you cannot be your own trusted contact"));
     }
-    return store.putContact(owner, contact, clock.instant()).compose(activated -> {
+    return graph.putContact(owner, contact, clock.instant()).compose(activated -> {
       if (activated.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -123,7 +128,7 @@ public final class FollowService {
   }
 
   public Future<Boolean> distrust(String owner, String contact) {
-    return store.deleteContact(owner, contact);
+    return graph.deleteContact(owner, contact);
   }
 
   /** True when {@code viewer} is {@code phone} or an active follower of it. */
@@ -131,7 +136,7 @@ public final class FollowService {
     if (viewer.equals(phone)) {
       return Future.succeededFuture(true);
     }
-    return store.follow(viewer, phone).map(f -> f.isPresent() && f.get().state() == FollowState.ACTIVE);
+    return graph.follow(viewer, phone).map(f -> f.isPresent() && f.get().state() == FollowState.ACTIVE);
   }
 
   /**
@@ -140,7 +145,7 @@ public final class FollowService {
    * else, whether or not there is one. The one rule every channel (HTTP, SMS {@code STATUS}) asks.
    */
   public Future<java.util.Optional<org.crisishub.domain.CheckIn>> latestSeenBy(String viewer, String phone) {
-    return maySee(viewer, phone).compose(ok -> ok ? store.latest(phone) : Future.failedFuture(HubException.forbidden()));
+    return maySee(viewer, phone).compose(ok -> ok ? checkIns.latest(phone) : Future.failedFuture(HubException.forbidden()));
   }
 
   /**
@@ -149,19 +154,19 @@ public final class FollowService {
    */
   public Future<List<org.crisishub.domain.CheckIn>> historySeenBy(String viewer, String phone, long afterSeq,
       int limit) {
-    return maySee(viewer, phone).compose(ok -> ok ? store.history(phone, afterSeq, limit)
+    return maySee(viewer, phone).compose(ok -> ok ? checkIns.history(phone, afterSeq, limit)
         : Future.failedFuture(HubException.forbidden()));
   }
 
   /** The latest status of each person {@code follower} actively follows. */
   public Future<List<org.crisishub.domain.CheckIn>> snapshot(String follower) {
-    return store.follows(follower).compose(list -> store.latestOf(list.stream()
+    return graph.follows(follower).compose(list -> checkIns.latestOf(list.stream()
         .filter(f -> f.state() == FollowState.ACTIVE).map(Follow::subject).toList()));
   }
 
   /** A follow just became active: the follower gets the subject's latest status at once. */
   private Future<Void> pushLatest(Follow active) {
-    return store.latest(active.subject()).compose(latest -> {
+    return checkIns.latest(active.subject()).compose(latest -> {
       if (latest.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -170,7 +175,7 @@ public final class FollowService {
         return Future.succeededFuture();
       }
       // Queued as subject and seq: the sender renders the text (with the follower's label of then).
-      return store.enqueueStatusSms(active.follower(), active.subject(), latest.get().seq(), clock.instant())
+      return outbox.enqueueStatusSms(active.follower(), active.subject(), latest.get().seq(), clock.instant())
           .andThen(x -> smsQueued.run());
     });
   }

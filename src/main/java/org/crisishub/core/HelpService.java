@@ -9,7 +9,11 @@ import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
+import org.crisishub.store.IncidentRegistry;
+import org.crisishub.store.Outbox;
+import org.crisishub.store.SafetyCheckStore;
+import org.crisishub.store.TriageStore;
 
 /**
  * Help triage: a {@code need_help} check-in that names an incident, or falls inside its area, is
@@ -20,7 +24,11 @@ import org.crisishub.store.Store;
  */
 public final class HelpService {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelpService.class);
-  private final Store store;
+  private final HelpQueue queue;
+  private final IncidentRegistry incidents;
+  private final TriageStore triage;
+  private final SafetyCheckStore checks;
+  private final Outbox outbox;
   private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
@@ -29,15 +37,24 @@ public final class HelpService {
   private final TriageEvents triageEvents;
 
   /**
-   * {@code registry} gets {@code hub.help.requests{event}}: filed, acknowledged, resolved;
-   * {@code watch} scores new requests against the incident's watch terms; {@code triageEvents} shows
-   * requests (with the terms they matched) and watch matches to the incident's responders.
+   * Five store concerns, because a help request is read and moved in the queue ({@code queue}), shown
+   * to its incidents' agencies ({@code incidents}) with its watch matches ({@code triage}), may be a
+   * follower's reported call for help ({@code checks}) and tells an SMS sender by SMS
+   * ({@code outbox}); all may be the same store. {@code registry} gets
+   * {@code hub.help.requests{event}}: filed, acknowledged, resolved; {@code watch} scores new requests
+   * against the incident's watch terms; {@code triageEvents} shows requests (with the terms they
+   * matched) and watch matches to the incident's responders.
    */
-  public HelpService(Store store, EventSink events, Clock clock, Runnable smsQueued,
+  public HelpService(HelpQueue queue, IncidentRegistry incidents, TriageStore triage, SafetyCheckStore checks,
+      Outbox outbox, EventSink events, Clock clock, Runnable smsQueued,
       io.micrometer.core.instrument.MeterRegistry registry, WatchService watch, TriageEvents triageEvents) {
     this.watch = watch;
     this.triageEvents = triageEvents;
-    this.store = store;
+    this.queue = queue;
+    this.incidents = incidents;
+    this.triage = triage;
+    this.checks = checks;
+    this.outbox = outbox;
     this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
@@ -59,13 +76,13 @@ public final class HelpService {
    * {@code reported}: the follower's report when it is a reported call for help (then
    * {@code request} is its {@link SafetyReports#asHelpRequest} view), else null.
    */
-  public record Triaged(Store.HelpRequest request, List<String> matched,
-      org.crisishub.store.SafetyCheckStore.Report reported) {
+  public record Triaged(HelpQueue.HelpRequest request, List<String> matched,
+      SafetyCheckStore.Report reported) {
     public Triaged {
       matched = List.copyOf(matched);
     }
 
-    public Triaged(Store.HelpRequest request, List<String> matched) {
+    public Triaged(HelpQueue.HelpRequest request, List<String> matched) {
       this(request, matched, null);
     }
   }
@@ -78,10 +95,10 @@ public final class HelpService {
   }
 
   /** The newest unresolved reported call for help {@code phone} filed (as a follower), as a help request. */
-  Future<java.util.Optional<Store.HelpRequest>> newestReported(String phone) {
+  Future<java.util.Optional<HelpQueue.HelpRequest>> newestReported(String phone) {
     SafetyReports r = reports;
     return r == null ? Future.succeededFuture(java.util.Optional.empty())
-        : store.safetyChecks().newestOpenReported(phone).map(o -> o.map(SafetyReports::asHelpRequest));
+        : checks.newestOpenReported(phone).map(o -> o.map(SafetyReports::asHelpRequest));
   }
 
   /**
@@ -89,7 +106,7 @@ public final class HelpService {
    * {@code phone} (its reporter) or {@code responder} may see it; empty when {@code id} is none;
    * {@code forbidden} for anyone else.
    */
-  Future<java.util.Optional<Store.HelpRequest>> reported(String phone, Responder responder, String id) {
+  Future<java.util.Optional<HelpQueue.HelpRequest>> reported(String phone, Responder responder, String id) {
     SafetyReports r = reports;
     return r == null ? Future.succeededFuture(java.util.Optional.empty())
         : r.readable(phone, responder, id).map(o -> o.map(SafetyReports::asHelpRequest));
@@ -115,9 +132,9 @@ public final class HelpService {
         .map(matched -> {
           for (String code : r.helpIncidents()) {
             // A new request in the queue: open, by nobody yet, changed when it was filed.
-            Store.HelpRequest filed = new Store.HelpRequest(r.checkIn(), code, "open", null, null, r.checkIn().at());
+            HelpQueue.HelpRequest filed = new HelpQueue.HelpRequest(r.checkIn(), code, "open", null, null, r.checkIn().at());
             List<String> hit = matched.getOrDefault(code, List.of());
-            store.incident(code).onSuccess(inc -> inc.ifPresent(i -> {
+            incidents.incident(code).onSuccess(inc -> inc.ifPresent(i -> {
               triageEvents.helpShown(filed, hit, i.agencies());
               if (!hit.isEmpty()) {
                 triageEvents.watchMatched(filed, hit, hit, null, i.agencies());
@@ -141,8 +158,8 @@ public final class HelpService {
    * {@code withResolved} also the resolved ones (the responder desk counts and maps them).
    */
   public Future<List<Triaged>> queue(String code, boolean withResolved) {
-    return Future.all(store.helpRequests(code, !withResolved), store.triage().watchMatches(code)).map(both -> {
-      List<Store.HelpRequest> list = both.resultAt(0);
+    return Future.all(queue.helpRequests(code, !withResolved), triage.watchMatches(code)).map(both -> {
+      List<HelpQueue.HelpRequest> list = both.resultAt(0);
       java.util.Map<String, List<String>> matched = both.resultAt(1);
       List<Triaged> all = new java.util.ArrayList<>();
       list.forEach(h -> all.add(new Triaged(h, matched.getOrDefault(h.checkIn().id(), List.of()))));
@@ -158,8 +175,8 @@ public final class HelpService {
   }
 
   /** A help request with the watch terms it matched (read now). */
-  public Future<Triaged> triaged(Store.HelpRequest h) {
-    return store.triage().watchMatches(h.incident(), h.checkIn().id()).map(m -> new Triaged(h, m));
+  public Future<Triaged> triaged(HelpQueue.HelpRequest h) {
+    return triage.watchMatches(h.incident(), h.checkIn().id()).map(m -> new Triaged(h, m));
   }
 
   /**
@@ -168,16 +185,16 @@ public final class HelpService {
    * exactly one of the two is non-null. Fails {@code not_found} when there is none,
    * {@code forbidden} for anyone else.
    */
-  public Future<Store.HelpRequest> read(String phone, Responder responder, String checkinId) {
-    return store.helpRequest(checkinId).compose(o -> {
+  public Future<HelpQueue.HelpRequest> read(String phone, Responder responder, String checkinId) {
+    return queue.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
         return reported(phone, responder, checkinId).compose(r -> r.isPresent() ? Future.succeededFuture(r.get())
             : Future.failedFuture(HubException.notFound("no such help request")));
       }
-      Store.HelpRequest h = o.get();
+      HelpQueue.HelpRequest h = o.get();
       Future<Boolean> may = responder == null
           ? Future.succeededFuture(phone != null && phone.equals(h.checkIn().phone()))
-          : store.helpIncidents(checkinId).compose(codes -> triages(responder, codes));
+          : queue.helpIncidents(checkinId).compose(codes -> triages(responder, codes));
       return may.compose(ok -> ok ? Future.succeededFuture(h)
           : Future.failedFuture(HubException.forbidden()));
     });
@@ -191,7 +208,7 @@ public final class HelpService {
    * request as it now is.
    */
   public Future<Triaged> set(Responder who, String checkinId, String state) {
-    return store.helpIncidents(checkinId).compose(codes -> {
+    return queue.helpIncidents(checkinId).compose(codes -> {
       if (codes.isEmpty()) {
         // Not a check-in's: a follower's reported call for help, or nothing.
         SafetyReports r = reports;
@@ -211,24 +228,24 @@ public final class HelpService {
 
   /** True when {@code who} may triage the help queue of one of the incidents {@code codes}. */
   Future<Boolean> triages(Responder who, List<String> codes) {
-    List<Future<java.util.Optional<org.crisishub.domain.Incident>>> reads = codes.stream().map(store::incident).toList();
+    List<Future<java.util.Optional<org.crisishub.domain.Incident>>> reads = codes.stream().map(incidents::incident).toList();
     return Future.all(reads).map(x -> reads.stream().anyMatch(f -> f.result().isPresent()
         && IncidentAccess.allows(f.result().get(), Actor.of(who), IncidentAccess.Act.TRIAGE)));
   }
 
   private Future<Triaged> apply(Responder who, String checkinId, String state) {
-    // Forward only (Store.HELP_STATES): a refused move (409) changed nothing and tells nobody; the
+    // Forward only (HelpQueue.HELP_STATES): a refused move (409) changed nothing and tells nobody; the
     // edge audits it as refused (edge.AuditedCall).
-    return store.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
+    return queue.setHelpState(checkinId, state, who.username(), who.agency(), clock.instant()).compose(o -> {
       if (o.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such help request"));
       }
-      Store.HelpRequest h = o.get();
+      HelpQueue.HelpRequest h = o.get();
       counted(state).increment();
       events.publish(new DomainEvent.HelpAnswered(h));
       // Handed to the incident's agencies as they are now, before the change is answered.
-      Future<Void> sms = store.triage().watchMatches(h.incident(), h.checkIn().id()).compose(matched ->
-          store.incident(h.incident()).<Void>map(inc -> {
+      Future<Void> sms = triage.watchMatches(h.incident(), h.checkIn().id()).compose(matched ->
+          incidents.incident(h.incident()).<Void>map(inc -> {
             inc.ifPresent(i -> triageEvents.helpShown(h, matched, i.agencies()));
             return null;
           })).recover(e -> Future.succeededFuture());
@@ -236,7 +253,7 @@ public final class HelpService {
         String text = "acknowledged".equals(state)
             ? "Crisis Hub: a responder has seen your call for help (#" + h.checkIn().seq() + ")."
             : "Crisis Hub: your call for help (#" + h.checkIn().seq() + ") was marked resolved.";
-        sms = sms.compose(y -> store.enqueueSms(h.checkIn().phone(), "help:" + checkinId, null,
+        sms = sms.compose(y -> outbox.enqueueSms(h.checkIn().phone(), "help:" + checkinId, null,
             org.crisishub.domain.SmsText.fit(text, SmsReplies.NOTICE_SEGMENTS), clock.instant())
             .andThen(x -> smsQueued.run()));
       }

@@ -28,7 +28,9 @@ import org.crisishub.notices.NoticeService;
 import org.crisishub.store.SafetyCheckStore;
 import org.crisishub.store.SafetyCheckStore.Check;
 import org.crisishub.store.SafetyCheckStore.Member;
-import org.crisishub.store.Store;
+import org.crisishub.store.FollowGraph;
+import org.crisishub.store.Outbox;
+import org.crisishub.store.SmsInbound;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +49,10 @@ public final class SafetyCheckService {
   private static final long TALLY_EVERY_MS = 1000;
 
   private final Vertx vertx;
-  private final Store store;
   private final SafetyCheckStore checks;
+  private final SmsInbound smsInbound;
+  private final Outbox outbox;
+  private final FollowGraph follows;
   private final NoticeService notices;
   private final CheckInService checkIns;
   private final EventSink events;
@@ -60,11 +64,19 @@ public final class SafetyCheckService {
   private final Map<String, Boolean> tallyPending = new ConcurrentHashMap<>();
   private final SafetyReports reports;
 
-  public SafetyCheckService(Vertx vertx, Store store, NoticeService notices, CheckInService checkIns, EventSink events,
-      Phones phones, Clock clock, double smsRate, Runnable smsQueued) {
+  /**
+   * Four store concerns besides its own ({@code checks}): {@code smsInbound} (who joined the incident
+   * by SMS, who opted out), {@code outbox} (its backlog, in the send estimate and the waves) and
+   * {@code follows} (the followers the escalation tells and who may report); all may be one store.
+   */
+  public SafetyCheckService(Vertx vertx, SafetyCheckStore checks, SmsInbound smsInbound, Outbox outbox,
+      FollowGraph follows, NoticeService notices, CheckInService checkIns, EventSink events, Phones phones,
+      Clock clock, double smsRate, Runnable smsQueued) {
     this.vertx = vertx;
-    this.store = store;
-    this.checks = store.safetyChecks();
+    this.checks = checks;
+    this.smsInbound = smsInbound;
+    this.outbox = outbox;
+    this.follows = follows;
     this.notices = notices;
     this.checkIns = checkIns;
     this.events = events;
@@ -72,7 +84,7 @@ public final class SafetyCheckService {
     this.clock = clock;
     this.smsRate = smsRate;
     this.smsQueued = smsQueued;
-    this.reports = new SafetyReports(store, notices, events, clock, this::tally);
+    this.reports = new SafetyReports(checks, follows, notices, events, clock, this::tally);
   }
 
   // ---------------------------------------------------------------- texts
@@ -113,7 +125,7 @@ public final class SafetyCheckService {
 
   /** The audience as it is now: numbers → chosen only by location. */
   private Future<Map<String, Boolean>> resolve(Incident inc, SafetyDraft.Audience a) {
-    Future<List<String>> joined = a.joined() ? store.incidentSmsSubscribers(inc.code())
+    Future<List<String>> joined = a.joined() ? smsInbound.incidentSmsSubscribers(inc.code())
         : Future.succeededFuture(List.of());
     Future<List<String>> inside = a.inArea() && inc.area() != null ? checks.latestInside(inc.area())
         : Future.succeededFuture(List.of());
@@ -152,7 +164,7 @@ public final class SafetyCheckService {
       if (!inc.open()) {
         return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + inc.code() + " is closed"));
       }
-      return resolve(inc, audience).compose(m -> reachable(m.keySet()).compose(smsCount -> store
+      return resolve(inc, audience).compose(m -> reachable(m.keySet()).compose(smsCount -> outbox
           .outboxStats(clock.instant()).compose(stats -> {
             String text = longest(askTexts(inc.code(), question));
             int segments = SmsText.segments(text);
@@ -171,7 +183,7 @@ public final class SafetyCheckService {
   /** How many of {@code numbers} can receive an SMS (have not opted out). */
   private Future<Long> reachable(java.util.Collection<String> numbers) {
     List<Future<Boolean>> all = new ArrayList<>();
-    numbers.forEach(p -> all.add(store.isSmsOptedOut(p)));
+    numbers.forEach(p -> all.add(smsInbound.isSmsOptedOut(p)));
     return Future.all(all).map(x -> all.stream().filter(f -> !f.result()).count());
   }
 
@@ -463,7 +475,7 @@ public final class SafetyCheckService {
    * look for due waves.
    */
   public void startWaves(String owner, java.time.Duration lease, int batch, int backlog, long tickMs) {
-    SafetyEscalation e = new SafetyEscalation(vertx, store, events, clock, smsQueued, this::tally, owner, lease, batch,
+    SafetyEscalation e = new SafetyEscalation(vertx, checks, follows, outbox, events, clock, smsQueued, this::tally, owner, lease, batch,
         backlog, tickMs);
     escalation = e;
     e.start();

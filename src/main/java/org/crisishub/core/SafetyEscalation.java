@@ -18,7 +18,8 @@ import org.crisishub.store.SafetyCheckStore.Sms;
 import org.crisishub.store.SafetyCheckStore.WaveBatch;
 import org.crisishub.store.SafetyCheckStore.WaveClaim;
 import org.crisishub.store.SafetyCheckStore.WaveItem;
-import org.crisishub.store.Store;
+import org.crisishub.store.FollowGraph;
+import org.crisishub.store.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,9 @@ final class SafetyEscalation {
   private static final Logger LOG = LoggerFactory.getLogger(SafetyEscalation.class);
 
   private final Vertx vertx;
-  private final Store store;
   private final SafetyCheckStore checks;
+  private final FollowGraph follows;
+  private final Outbox outbox;
   private final EventSink events;
   private final Clock clock;
   private final Runnable smsQueued;
@@ -60,11 +62,17 @@ final class SafetyEscalation {
   private long timer = -1;
   private volatile boolean stopped;
 
-  SafetyEscalation(Vertx vertx, Store store, EventSink events, Clock clock, Runnable smsQueued, Consumer<String> tally,
-      String owner, Duration lease, int batch, int backlog, long tickMs) {
+  /**
+   * {@code checks} holds the waves and their leases; {@code follows} the followers a wave tells (and
+   * their labels); {@code outbox} the backlog a wave waits for.
+   */
+  SafetyEscalation(Vertx vertx, SafetyCheckStore checks, FollowGraph follows, Outbox outbox, EventSink events,
+      Clock clock, Runnable smsQueued, Consumer<String> tally, String owner, Duration lease, int batch, int backlog,
+      long tickMs) {
     this.vertx = vertx;
-    this.store = store;
-    this.checks = store.safetyChecks();
+    this.checks = checks;
+    this.follows = follows;
+    this.outbox = outbox;
     this.events = events;
     this.clock = clock;
     this.smsQueued = smsQueued;
@@ -162,7 +170,7 @@ final class SafetyEscalation {
     if (stopped) {
       return Future.succeededFuture();
     }
-    return store.outboxStats(clock.instant()).compose(stats -> {
+    return outbox.outboxStats(clock.instant()).compose(stats -> {
       if (stats.waiting() > backlog) {
         // Keep the lease while waiting: claiming again as its owner renews it.
         return checks.claimWave(claim.id(), owner, clock.instant(), lease).compose(again -> again.isEmpty()
@@ -219,12 +227,12 @@ final class SafetyEscalation {
     }
     List<Future<WaveItem>> all = new ArrayList<>();
     for (String p : b.phones()) {
-      all.add(store.followers(p).compose(fs -> {
+      all.add(follows.followers(p).compose(fs -> {
         List<Follow> active = fs.stream().filter(f -> f.state() == FollowState.ACTIVE).toList();
         List<Future<Sms>> sms = new ArrayList<>();
         for (Follow f : active) {
           if (f.sms()) {
-            sms.add(store.followLabels(f.follower()).map(labels ->
+            sms.add(follows.followLabels(f.follower()).map(labels ->
                 new Sms(f.follower(), p, followerText(labels.get(p), p, check.incident()))));
           }
         }

@@ -17,7 +17,8 @@ import org.crisishub.domain.Status;
 import org.crisishub.notices.NoticeService;
 import org.crisishub.store.SafetyCheckStore;
 import org.crisishub.store.SafetyCheckStore.Report;
-import org.crisishub.store.Store;
+import org.crisishub.store.FollowGraph;
+import org.crisishub.store.HelpQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,17 +32,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class SafetyReports {
   private static final Logger LOG = LoggerFactory.getLogger(SafetyReports.class);
-  private final Store store;
   private final SafetyCheckStore checks;
+  private final FollowGraph follows;
   private final NoticeService notices;
   private final EventSink events;
   private final Clock clock;
   private final Consumer<String> tally;
   private volatile WatchService watch;
 
-  SafetyReports(Store store, NoticeService notices, EventSink events, Clock clock, Consumer<String> tally) {
-    this.store = store;
-    this.checks = store.safetyChecks();
+  /** {@code checks} holds the reports; {@code follows} tells who actively follows whom. */
+  SafetyReports(SafetyCheckStore checks, FollowGraph follows, NoticeService notices, EventSink events, Clock clock,
+      Consumer<String> tally) {
+    this.checks = checks;
+    this.follows = follows;
     this.notices = notices;
     this.events = events;
     this.clock = clock;
@@ -77,7 +80,7 @@ public final class SafetyReports {
       if (c.isEmpty()) {
         return Future.failedFuture(HubException.notFound("no such safety check"));
       }
-      return store.follow(follower, subject).compose(f -> {
+      return follows.follow(follower, subject).compose(f -> {
         if (f.isEmpty() || f.get().state() != FollowState.ACTIVE) {
           return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "only an active follower may report"));
         }
@@ -141,10 +144,10 @@ public final class SafetyReports {
    * reporting follower (they get {@code help_update} and the thread's messages); its id is the
    * report's; never the reported person's location or number in the check-in part.
    */
-  static Store.HelpRequest asHelpRequest(Report r) {
+  static HelpQueue.HelpRequest asHelpRequest(Report r) {
     CheckIn ci = new CheckIn(r.id(), r.follower(), Status.NEED_HELP, r.note(), null, r.incident(), Channel.WEB,
         r.at(), 0);
-    return new Store.HelpRequest(ci, r.incident(), r.helpState(), r.byResponder(), r.byAgency(), r.updatedAt());
+    return new HelpQueue.HelpRequest(ci, r.incident(), r.helpState(), r.byResponder(), r.byAgency(), r.updatedAt());
   }
 
   /** True when {@code who} triages the help queue of the report's incident. */

@@ -2,7 +2,7 @@ package org.crisishub.core;
 
 import java.util.Collection;
 import java.util.List;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
 import org.crisishub.store.TriageStore;
 
 /**
@@ -18,7 +18,7 @@ public interface TriageEvents {
   };
 
   /** A help request was filed or changed: responders see it with the watch terms it matched ({@code help}). */
-  default void helpShown(Store.HelpRequest request, List<String> matched, Collection<String> agencies) {
+  default void helpShown(HelpQueue.HelpRequest request, List<String> matched, Collection<String> agencies) {
   }
 
   /**
@@ -26,7 +26,7 @@ public interface TriageEvents {
    * terms, {@code all} the request's; {@code message} is the thread message that matched, or null for
    * the request's own note.
    */
-  default void watchMatched(Store.HelpRequest request, List<String> matched, List<String> all,
+  default void watchMatched(HelpQueue.HelpRequest request, List<String> matched, List<String> all,
       TriageStore.HelpMessage message, Collection<String> agencies) {
   }
 
@@ -34,7 +34,7 @@ public interface TriageEvents {
    * A thread message ({@code help_message}) for the person who asked and for the responders of
    * {@code agencies}. Returns how many of the person's sessions on this node got it.
    */
-  default int messagePosted(Store.HelpRequest request, TriageStore.HelpMessage message, Collection<String> agencies) {
+  default int messagePosted(HelpQueue.HelpRequest request, TriageStore.HelpMessage message, Collection<String> agencies) {
     return 0;
   }
 }

@@ -11,7 +11,9 @@ import org.crisishub.domain.Incident;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.TextNormaliser;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
+import org.crisishub.store.IncidentRegistry;
+import org.crisishub.store.Outbox;
 import org.crisishub.store.TriageStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,16 +32,27 @@ public final class TriageService {
   /** A thread message has 1 to this many code points. */
   public static final int MAX_MESSAGE_CODE_POINTS = 280;
 
-  private final Store store;
+  private final HelpQueue queue;
+  private final IncidentRegistry incidents;
+  private final TriageStore triage;
+  private final Outbox outbox;
   private final TriageEvents events;
   private final HelpService help;
   private final WatchService watch;
   private final Clock clock;
   private final Runnable smsQueued;
 
-  public TriageService(Store store, TriageEvents events, HelpService help, WatchService watch, Clock clock,
-      Runnable smsQueued) {
-    this.store = store;
+  /**
+   * {@code queue} finds help requests and their incidents; {@code incidents} names the agencies a
+   * message goes to; {@code triage} holds the threads; {@code outbox} takes a responder's message to a
+   * person with no open session (all may be the same store).
+   */
+  public TriageService(HelpQueue queue, IncidentRegistry incidents, TriageStore triage, Outbox outbox,
+      TriageEvents events, HelpService help, WatchService watch, Clock clock, Runnable smsQueued) {
+    this.queue = queue;
+    this.incidents = incidents;
+    this.triage = triage;
+    this.outbox = outbox;
     this.events = events;
     this.help = help;
     this.watch = watch;
@@ -105,7 +118,7 @@ public final class TriageService {
   /** {@code GET /api/v1/help/{checkinId}/messages}: the thread, oldest first; same access as {@link #post}. */
   public Future<List<TriageStore.HelpMessage>> thread(String phone, Responder responder, String checkinId) {
     return access(phone, responder, checkinId, "help.thread.read")
-        .compose(h -> store.triage().helpMessages(checkinId));
+        .compose(h -> triage.helpMessages(checkinId));
   }
 
   /** The newest unresolved help request of a number, and whether a responder wrote last in its thread. */
@@ -117,26 +130,28 @@ public final class TriageService {
    * the ones they reported as a follower in a safety check's escalation, the newest filed.
    */
   public Future<Optional<OpenThread>> openThread(String phone) {
-    Future<Optional<Store.HelpRequest>> own = store.triage().newestOpenHelp(phone).compose(id -> id.isEmpty()
-        ? Future.succeededFuture(Optional.<Store.HelpRequest>empty()) : store.helpRequest(id.get()));
-    Future<Optional<Store.HelpRequest>> reported = help.newestReported(phone);
+    Future<Optional<HelpQueue.HelpRequest>> own = triage.newestOpenHelp(phone).compose(id -> id.isEmpty()
+        ? Future.succeededFuture(Optional.<HelpQueue.HelpRequest>empty()) : queue.helpRequest(id.get()));
+    Future<Optional<HelpQueue.HelpRequest>> reported = help.newestReported(phone);
     return Future.all(own, reported).compose(x -> {
-      Optional<Store.HelpRequest> a = own.result();
-      Optional<Store.HelpRequest> b = reported.result();
-      Optional<Store.HelpRequest> newest = a.isEmpty() ? b : b.isEmpty() ? a
+      Optional<HelpQueue.HelpRequest> a = own.result();
+      Optional<HelpQueue.HelpRequest> b = reported.result();
+      Optional<HelpQueue.HelpRequest> newest = a.isEmpty() ? b : b.isEmpty() ? a
           : b.get().checkIn().at().isAfter(a.get().checkIn().at()) ? b : a;
       if (newest.isEmpty()) {
         return Future.succeededFuture(Optional.<OpenThread>empty());
       }
       String id = newest.get().checkIn().id();
-      return store.triage().helpMessages(id).map(list -> Optional.of(new OpenThread(id,
+      return triage.helpMessages(id).map(list -> Optional.of(new OpenThread(id,
           !list.isEmpty() && "responder".equals(list.get(list.size() - 1).from()))));
     });
   }
 
   /**
    * An SMS from the person into their help thread {@code checkinId} (found by {@link #openThread}): the
-   * text is cut to 280 code points (someone on a phone cannot easily shorten it).
+   * same access and delivery as {@link #post} by the person; only the text rule differs: it is cut to
+   * 280 code points (someone on a phone cannot easily shorten it) rather than refused. Fails
+   * {@code invalid_request} (empty), {@code not_found} or {@code forbidden} as {@link #post}.
    */
   public Future<Void> fromSms(String phone, String checkinId, String text) {
     String t = text.strip();
@@ -147,11 +162,7 @@ public final class TriageService {
       return Future.failedFuture(HubException.invalid("empty message"));
     }
     String body = t;
-    return store.helpRequest(checkinId)
-        .compose(h -> h.isPresent() ? Future.succeededFuture(h) : help.reported(phone, null, checkinId))
-        .compose(h -> h.isPresent() && h.get().checkIn().phone().equals(phone)
-            ? append(h.get(), null, body).mapEmpty()
-            : Future.failedFuture(HubException.notFound("no such help request")));
+    return access(phone, null, checkinId, "help.message").compose(h -> append(h, null, body)).mapEmpty();
   }
 
   private static String checkText(String text) {
@@ -167,19 +178,19 @@ public final class TriageService {
   }
 
   /** The help request, when {@code phone} asked for it or {@code responder} triages its incident. */
-  private Future<Store.HelpRequest> access(String phone, Responder responder, String checkinId, String action) {
-    return store.helpRequest(checkinId).compose(o -> {
+  private Future<HelpQueue.HelpRequest> access(String phone, Responder responder, String checkinId, String action) {
+    return queue.helpRequest(checkinId).compose(o -> {
       if (o.isEmpty()) {
         // A follower's reported call for help: its thread is between the responders and the reporter.
         return help.reported(phone, responder, checkinId).compose(r -> r.isPresent() ? Future.succeededFuture(r.get())
             : Future.failedFuture(HubException.notFound("no such help request")));
       }
-      Store.HelpRequest h = o.get();
+      HelpQueue.HelpRequest h = o.get();
       if (responder == null) {
         return phone != null && phone.equals(h.checkIn().phone()) ? Future.succeededFuture(h)
             : Future.failedFuture(HubException.forbidden());
       }
-      return store.helpIncidents(checkinId).compose(codes -> help.triages(responder, codes)).compose(ok -> {
+      return queue.helpIncidents(checkinId).compose(codes -> help.triages(responder, codes)).compose(ok -> {
         if (ok) {
           return Future.succeededFuture(h);
         }
@@ -191,19 +202,19 @@ public final class TriageService {
   }
 
   /** Stores a message, then hands it to the person and the incident's responders (and matches the person's). */
-  private Future<TriageStore.HelpMessage> append(Store.HelpRequest h, Responder responder, String text) {
+  private Future<TriageStore.HelpMessage> append(HelpQueue.HelpRequest h, Responder responder, String text) {
     String id = h.checkIn().id();
     TriageStore.HelpMessage m = new TriageStore.HelpMessage(UUID.randomUUID().toString(),
         responder == null ? "person" : "responder", responder == null ? null : responder.username(),
         responder == null ? null : responder.agency(), text, clock.instant());
-    Future<Void> stored = store.triage().addHelpMessage(id, m);
-    return stored.compose(x -> store.incident(h.incident())).compose(inc -> {
+    Future<Void> stored = triage.addHelpMessage(id, m);
+    return stored.compose(x -> incidents.incident(h.incident())).compose(inc -> {
       String person = h.checkIn().phone();
       int sessions = events.messagePosted(h, m, inc.<java.util.Collection<String>>map(Incident::agencies).orElse(List.of()));
       Future<Void> after = Future.succeededFuture();
       if (responder != null && sessions == 0) {
         // No open session of the person on this node: the message goes by SMS (the person-to-person class).
-        after = store.enqueueSms(person, "thread:" + m.id(), null, SmsReplies.threadMessage(m.agency(), text),
+        after = outbox.enqueueSms(person, "thread:" + m.id(), null, SmsReplies.threadMessage(m.agency(), text),
             clock.instant()).andThen(y -> smsQueued.run());
       }
       // A reporter's message is not the person's own words: not matched against watch terms (seq 0:

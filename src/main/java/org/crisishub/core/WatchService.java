@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.crisishub.domain.WatchMatcher;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
 import org.crisishub.store.TriageStore;
 
 /**
@@ -37,15 +37,18 @@ import org.crisishub.store.TriageStore;
  * {@code rescore}). Thread-safe.
  */
 public final class WatchService {
-  private final Store store;
+  private final HelpQueue queue;
+  private final TriageStore triage;
   private final ConcurrentHashMap<String, Compiled> compiled = new ConcurrentHashMap<>();
   private final Map<String, Counter> matches = new ConcurrentHashMap<>();
   private final MeterRegistry registry;
   private final io.vertx.core.Vertx vertx;
 
-  public WatchService(io.vertx.core.Vertx vertx, Store store, MeterRegistry registry) {
+  /** {@code triage} holds the terms and matches; {@code queue} the open requests a change re-scores. */
+  public WatchService(io.vertx.core.Vertx vertx, HelpQueue queue, TriageStore triage, MeterRegistry registry) {
     this.vertx = vertx;
-    this.store = store;
+    this.queue = queue;
+    this.triage = triage;
     this.registry = registry;
     for (String source : List.of("checkin", "message", "report", "rescore")) {
       counter(source);
@@ -53,7 +56,7 @@ public final class WatchService {
   }
 
   private TriageStore triage() {
-    return store.triage();
+    return triage;
   }
 
   private Counter counter(String source) {
@@ -193,7 +196,7 @@ public final class WatchService {
   }
 
   /** A help request after re-scoring: its matches before and after. */
-  public record Rescored(Store.HelpRequest request, List<String> before, List<String> after) {
+  public record Rescored(HelpQueue.HelpRequest request, List<String> before, List<String> after) {
   }
 
   /**
@@ -202,8 +205,8 @@ public final class WatchService {
    * whose matches changed.
    */
   public Future<List<Rescored>> rescore(String incident, WatchMatcher m) {
-    return Future.all(store.helpRequests(incident, true), triage().watchMatches(incident)).compose(both -> {
-      List<Store.HelpRequest> open = both.resultAt(0);
+    return Future.all(queue.helpRequests(incident, true), triage().watchMatches(incident)).compose(both -> {
+      List<HelpQueue.HelpRequest> open = both.resultAt(0);
       Map<String, List<String>> before = both.resultAt(1);
       List<Future<List<TriageStore.HelpMessage>>> threads = open.stream()
           .map(h -> triage().helpMessages(h.checkIn().id())).toList();
@@ -211,7 +214,7 @@ public final class WatchService {
         Map<String, List<String>> changes = new LinkedHashMap<>();
         List<Rescored> changed = new ArrayList<>();
         for (int i = 0; i < open.size(); i++) {
-          Store.HelpRequest h = open.get(i);
+          HelpQueue.HelpRequest h = open.get(i);
           LinkedHashSet<String> hit = new LinkedHashSet<>(m.match(h.checkIn().note()));
           for (TriageStore.HelpMessage msg : threads.get(i).result()) {
             if ("person".equals(msg.from())) {

@@ -17,11 +17,11 @@ import org.crisishub.store.AuditChain;
 public final class AuditRoutes implements HttpApi.Routes {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1_000;
-  private final org.crisishub.store.Store store;
+  private final org.crisishub.store.AuditTrail store;
   private final Access access;
 
-  /** Thread-safe: one instance serves every HTTP verticle. */
-  public AuditRoutes(org.crisishub.store.Store store, Access access) {
+  /** {@code store}: the chain it pages and verifies. Thread-safe: one instance serves every HTTP verticle. */
+  public AuditRoutes(org.crisishub.store.AuditTrail store, Access access) {
     this.store = store;
     this.access = access;
   }

@@ -7,7 +7,7 @@ import org.crisishub.core.EventSink;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.fanout.OutFrame;
 import org.crisishub.store.SafetyCheckStore;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
 
 /**
  * The one place where the core's {@link DomainEvent}s become wire frames: each event is encoded
@@ -94,12 +94,12 @@ public final class EventEncoder implements EventSink {
   }
 
   /** {@code {"type":"help","checkin":{…}}}: a call for help as the incident's responders see it. */
-  public static OutFrame helpFrame(Store.HelpRequest h) {
+  public static OutFrame helpFrame(HelpQueue.HelpRequest h) {
     return helpFrame(h, java.util.List.of());
   }
 
-  /** As {@link #helpFrame(Store.HelpRequest)}, with the watch terms the request matched. */
-  public static OutFrame helpFrame(Store.HelpRequest h, java.util.List<String> matched) {
+  /** As {@link #helpFrame(HelpQueue.HelpRequest)}, with the watch terms the request matched. */
+  public static OutFrame helpFrame(HelpQueue.HelpRequest h, java.util.List<String> matched) {
     ObjectNode f = Wire.object();
     f.put("type", "help");
     f.set("checkin", Wire.helpRequest(h, matched));
@@ -107,7 +107,7 @@ public final class EventEncoder implements EventSink {
   }
 
   /** {@code {"type":"help_update","id","state","by"?,"at"}}: what the person who asked is told. */
-  public static OutFrame helpUpdateFrame(Store.HelpRequest h) {
+  public static OutFrame helpUpdateFrame(HelpQueue.HelpRequest h) {
     ObjectNode update = Wire.object();
     update.put("type", "help_update");
     update.put("id", h.checkIn().id());

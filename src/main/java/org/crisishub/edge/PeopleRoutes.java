@@ -19,7 +19,7 @@ import org.crisishub.domain.Status;
 import org.crisishub.fanout.ClientSession;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.notices.ResponderAuth;
-import org.crisishub.store.Store;
+import org.crisishub.store.FollowGraph;
 
 /**
  * Routes of people (docs/api.md): one-time codes and sessions, check-ins, status and history,
@@ -37,10 +37,10 @@ public final class PeopleRoutes implements HttpApi.Routes {
    * @param persons one-time codes, people's sessions and their revocation
    * @param responders a responder's sign-out ({@code DELETE /api/v1/sessions} takes either token)
    * @param fanOut closes a revoked token's streams on every node
-   * @param store the caller's own lists (follows, labels, followers, contacts)
+   * @param followGraph the caller's own lists (follows, labels, followers, contacts)
    */
   public record Uses(Access access, PersonAuth persons, ResponderAuth responders, PersonCommands commands,
-      FollowService follows, Store store, FanOut fanOut, Phones phones, ClientAddress clientAddress) {
+      FollowService follows, FollowGraph followGraph, FanOut fanOut, Phones phones, ClientAddress clientAddress) {
   }
 
   public PeopleRoutes(Uses uses) {
@@ -168,7 +168,7 @@ public final class PeopleRoutes implements HttpApi.Routes {
   }
 
   private Future<HttpApi.Reply> follows(HttpApi.Call call) {
-    return Future.all(uses.store().follows(call.phone()), uses.store().followLabels(call.phone())).map(both -> {
+    return Future.all(uses.followGraph().follows(call.phone()), uses.followGraph().followLabels(call.phone())).map(both -> {
       List<org.crisishub.domain.Follow> list = both.resultAt(0);
       java.util.Map<String, String> labels = both.resultAt(1);
       ArrayNode a = Wire.array();
@@ -186,7 +186,7 @@ public final class PeopleRoutes implements HttpApi.Routes {
       throw HubException.invalid("label must be a string (\"\" removes it)");
     }
     return uses.follows().label(call.phone(), subject, l.isNull() ? null : l.asText())
-        .compose(kept -> uses.store().follow(call.phone(), subject).map(f -> HttpApi.Reply.ok(f
+        .compose(kept -> uses.followGraph().follow(call.phone(), subject).map(f -> HttpApi.Reply.ok(f
             .map(x -> Wire.followAsFollower(x, kept))
             .orElseGet(() -> Wire.object().put("phone", subject)))));
   }
@@ -196,7 +196,7 @@ public final class PeopleRoutes implements HttpApi.Routes {
   }
 
   private Future<HttpApi.Reply> followers(HttpApi.Call call) {
-    return uses.store().followers(call.phone()).map(list -> {
+    return uses.followGraph().followers(call.phone()).map(list -> {
       ArrayNode a = Wire.array();
       list.forEach(f -> a.add(Wire.followAsSubject(f)));
       return HttpApi.Reply.ok(a);
@@ -211,7 +211,7 @@ public final class PeopleRoutes implements HttpApi.Routes {
   }
 
   private Future<HttpApi.Reply> contacts(HttpApi.Call call) {
-    return uses.store().contacts(call.phone()).map(list -> {
+    return uses.followGraph().contacts(call.phone()).map(list -> {
       ArrayNode a = Wire.array();
       list.forEach(p -> a.add(Wire.object().put("phone", p)));
       return HttpApi.Reply.ok(a);

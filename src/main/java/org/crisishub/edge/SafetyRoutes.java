@@ -8,8 +8,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.function.BiFunction;
+import org.crisishub.core.PersonCommands;
 import org.crisishub.core.SafetyCheckService;
 import org.crisishub.domain.Channel;
+import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.Status;
@@ -21,12 +23,18 @@ import org.crisishub.store.SafetyCheckStore;
  */
 public final class SafetyRoutes implements HttpApi.Routes {
   private final SafetyCheckService safety;
+  private final PersonCommands commands;
   private final org.crisishub.domain.Phones phones;
   private final Access access;
 
-  /** Thread-safe: one instance serves every HTTP verticle. */
-  public SafetyRoutes(SafetyCheckService safety, org.crisishub.domain.Phones phones, Access access) {
+  /**
+   * {@code commands} takes a person's own answers (charged like a check-in, as on every channel).
+   * Thread-safe: one instance serves every HTTP verticle.
+   */
+  public SafetyRoutes(SafetyCheckService safety, PersonCommands commands, org.crisishub.domain.Phones phones,
+      Access access) {
     this.safety = safety;
+    this.commands = commands;
     this.phones = phones;
     this.access = access;
   }
@@ -67,16 +75,16 @@ public final class SafetyRoutes implements HttpApi.Routes {
               throw HubException.invalid("unknown field \"" + f + "\"");
             }
           }
-          Status status = Status.parse(Fields.requiredString(b, "status"));
-          String note = Fields.optionalString(b, "note");
-          if (note != null) {
-            new org.crisishub.domain.CheckInRequest(phone, status, note, null, null, Channel.WEB, null);
-          }
           if (b.hasNonNull("phone")) {
+            Status status = Status.parse(Fields.requiredString(b, "status"));
+            String note = Fields.optionalString(b, "note");
+            CheckInRequest.normaliseNote(note);
             return report(c.pathParam("id"), phone, phones.normalise(Fields.requiredString(b, "phone")), status,
                 note);
           }
-          return s.answer(phone, c.pathParam("id"), status, note, Channel.WEB, null)
+          // The person's own answer: the same handler as the WebSocket's answer frame and an SMS reply.
+          return commands.answer(phone, Channel.WEB, null, () -> new PersonCommands.SafetyAnswer(c.pathParam("id"),
+              Status.parse(Fields.requiredString(b, "status")), Fields.optionalString(b, "note")))
               .map(a -> HttpApi.Reply.created(Wire.object().put("check", a.check()).put("status", a.status())
                   .put("at", Wire.time(a.at()))));
         })));

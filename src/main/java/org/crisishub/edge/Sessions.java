@@ -10,70 +10,63 @@ import org.crisishub.fanout.OutFrame;
 import org.crisishub.core.FollowService;
 import org.crisishub.core.HelpService;
 import org.crisishub.core.SafetyCheckService;
+import org.crisishub.core.SafetyReports;
+import org.crisishub.core.Subscriptions;
 import org.crisishub.fanout.FanOut;
-import org.crisishub.notices.NoticeService;
 import org.crisishub.notices.ResponderAuth;
-import org.crisishub.store.Store;
+import org.crisishub.store.PersonAuthStore;
 
 /**
  * Starting an authenticated live session and subscribing it to an incident, the same for WebSocket
- * and SSE. Immutable and thread-safe: one instance serves every connection; the futures complete on
- * the caller's context.
+ * and SSE. What a subscription gets is decided in {@link Subscriptions}; here it is only encoded into
+ * frames and the session registered with the {@link FanOut}. Immutable and thread-safe: one instance
+ * serves every connection; the futures complete on the caller's context.
  */
 public final class Sessions {
   private final FanOut fanOut;
   private final FollowService follows;
-  private final Store store;
+  private final PersonAuthStore revocations;
   private final SafetyCheckService safety;
-  private final NoticeService notices;
-  private final HelpService help;
+  private final Subscriptions subscriptions;
   private final ResponderAuth responders;
 
   /**
-   * @param store tells whether a person's token was revoked while its session started
+   * @param revocations tells whether a person's token was revoked while its session started
    * @param safety the running safety checks a person is asked in (null: none are asked)
+   * @param subscriptions what a session subscribing to an incident is sent first
    */
-  public Sessions(FanOut fanOut, FollowService follows, Store store, SafetyCheckService safety, NoticeService notices,
-      HelpService help, ResponderAuth responders) {
+  public Sessions(FanOut fanOut, FollowService follows, PersonAuthStore revocations, SafetyCheckService safety,
+      Subscriptions subscriptions, ResponderAuth responders) {
     this.fanOut = fanOut;
     this.follows = follows;
-    this.store = store;
+    this.revocations = revocations;
     this.safety = safety;
-    this.notices = notices;
-    this.help = help;
+    this.subscriptions = subscriptions;
     this.responders = responders;
   }
 
   /**
    * Subscribes a session to an incident and returns the frames it is sent first: the incident's
-   * current notices, and for a responder its open help requests. Fails {@code not_found} for an
-   * unknown incident.
+   * current notices, and for a responder of its agencies its open help requests and reported calls
+   * for help ({@link Subscriptions#live}). Fails {@code not_found} for an unknown incident.
    */
   Future<List<OutFrame>> subscribe(ClientSession s, String code) {
-    return notices.incident(code).compose(inc -> {
-      fanOut.subscribe(s, inc.code());
+    String agency = s.responder() == null ? null : s.agency();
+    return subscriptions.live(code, agency, c -> fanOut.subscribe(s, c)).map(live -> {
       List<OutFrame> first = new java.util.ArrayList<>();
-      return notices.current(inc.code()).compose(notices -> {
-        for (ObjectNode n : notices) {
-          first.add(EventEncoder.noticeFrame(n.toString()));
-        }
-        // Calls for help (people's data) only to responders of the agencies that serve the incident.
-        if (s.responder() == null || !org.crisishub.core.IncidentAccess.seesPeople(inc, s.agency())) {
-          return Future.succeededFuture(first);
-        }
-        return help.queue(inc.code()).compose(help -> safety.reportedHelp(inc.code()).map(reported -> {
-          for (org.crisishub.core.HelpService.Triaged t : help) {
-            first.add(EventEncoder.helpFrame(t.request(), t.matched()));
-          }
-          // Calls for help reported by followers in a safety check's escalation, marked reported.
-          for (org.crisishub.core.SafetyReports.ReportedHelp r : reported) {
-            ObjectNode f = Wire.object();
-            f.put("type", "help").set("checkin", Wire.reportedHelp(r.report(), r.matched()));
-            first.add(org.crisishub.fanout.OutFrame.of(f.toString()));
-          }
-          return first;
-        }));
-      });
+      for (String signedJson : live.notices()) {
+        first.add(EventEncoder.noticeFrame(signedJson));
+      }
+      for (HelpService.Triaged t : live.help()) {
+        first.add(EventEncoder.helpFrame(t.request(), t.matched()));
+      }
+      // Calls for help reported by followers in a safety check's escalation, marked reported.
+      for (SafetyReports.ReportedHelp r : live.reported()) {
+        ObjectNode f = Wire.object();
+        f.put("type", "help").set("checkin", Wire.reportedHelp(r.report(), r.matched()));
+        first.add(OutFrame.of(f.toString()));
+      }
+      return first;
     });
   }
 
@@ -125,7 +118,7 @@ public final class Sessions {
     s.hold();
     Future<Void> watched = fanOut.authenticate(s, claims.subject(), claims.tokenId());
     // As for responders: once a revocation from any node reaches this session, check once more.
-    watched.compose(v -> store.isTokenRevoked(claims.tokenId())).onComplete(ar -> {
+    watched.compose(v -> revocations.isTokenRevoked(claims.tokenId())).onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
         s.context().runOnContext(v -> s.close(ClientSession.CLOSE_REVOKED, "session revoked"));
       }

@@ -16,7 +16,8 @@ import org.crisishub.domain.HubException;
 import org.crisishub.domain.Phones;
 import org.crisishub.sms.DevSmsSender;
 import org.crisishub.sms.SmsConversation;
-import org.crisishub.store.Store;
+import org.crisishub.store.Outbox;
+import org.crisishub.store.SmsInbound;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +50,13 @@ public final class SmsRoutes implements HttpApi.Routes {
    * @param devSms the dev sender when {@code HUB_SMS=dev} (the {@code /dev/sms} routes), else null
    * @param devSmsOpen {@code HUB_DEV_SMS_OPEN}: the dev routes answer any client, not only loopback ones
    * @param clientAddress tells loopback clients
+   * @param optOuts records the opt-out a 21610 delivery report means
+   * @param outbox records delivery reports
    * @param safety the safety checks told of delivery reports, or null
    */
   public record Uses(String twilioAuthToken, String publicUrl, MeterRegistry registry, DevSmsSender devSms,
-      boolean devSmsOpen, ClientAddress clientAddress, SmsConversation conversation, Phones phones, Store store,
-      Clock clock, SafetyCheckService safety) {
+      boolean devSmsOpen, ClientAddress clientAddress, SmsConversation conversation, Phones phones, SmsInbound optOuts,
+      Outbox outbox, Clock clock, SafetyCheckService safety) {
   }
 
   /** Thread-safe: one instance serves every HTTP verticle. */
@@ -233,12 +236,12 @@ public final class SmsRoutes implements HttpApi.Routes {
     if (String.valueOf(org.crisishub.sms.OptOutGuard.UNSUBSCRIBED).equals(errorCode) && to != null) {
       try {
         String phone = uses.phones().normalise(to);
-        optOut = uses.store().setSmsOptOut(phone, true, uses.clock().instant());
+        optOut = uses.optOuts().setSmsOptOut(phone, true, uses.clock().instant());
       } catch (HubException e) {
         LOG.warn("a 21610 delivery report names an unreadable number");
       }
     }
-    optOut.compose(v -> uses.store().recordDeliveryReport(sid, status, errorCode, uses.clock().instant()))
+    optOut.compose(v -> uses.outbox().recordDeliveryReport(sid, status, errorCode, uses.clock().instant()))
         .compose(v -> uses.safety() == null ? io.vertx.core.Future.<Void>succeededFuture()
             : uses.safety().deliveryReport(sid, status, errorCode))
         .onComplete(ar -> {

@@ -7,7 +7,7 @@ import java.util.List;
 import org.crisishub.core.TriageEvents;
 import org.crisishub.fanout.FanOut;
 import org.crisishub.fanout.OutFrame;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
 import org.crisishub.store.TriageStore;
 
 /**
@@ -24,12 +24,12 @@ public final class TriageFrames implements TriageEvents {
   }
 
   @Override
-  public void helpShown(Store.HelpRequest request, List<String> matched, Collection<String> agencies) {
+  public void helpShown(HelpQueue.HelpRequest request, List<String> matched, Collection<String> agencies) {
     fanOut.deliverToIncidentResponders(request.incident(), agencies, EventEncoder.helpFrame(request, matched));
   }
 
   @Override
-  public void watchMatched(Store.HelpRequest request, List<String> matched, List<String> all,
+  public void watchMatched(HelpQueue.HelpRequest request, List<String> matched, List<String> all,
       TriageStore.HelpMessage message, Collection<String> agencies) {
     ObjectNode f = Wire.object();
     f.put("type", "watch_match");
@@ -44,7 +44,7 @@ public final class TriageFrames implements TriageEvents {
   }
 
   @Override
-  public int messagePosted(Store.HelpRequest request, TriageStore.HelpMessage message, Collection<String> agencies) {
+  public int messagePosted(HelpQueue.HelpRequest request, TriageStore.HelpMessage message, Collection<String> agencies) {
     fanOut.deliverToIncidentResponders(request.incident(), agencies,
         OutFrame.of(frame(request.checkIn().id(), message(message, true)).toString()));
     return fanOut.deliverTo(List.of(request.checkIn().phone()),

@@ -10,7 +10,7 @@ import org.crisishub.domain.Follow;
 import org.crisishub.domain.Location;
 import org.crisishub.domain.Rfc3339;
 import org.crisishub.store.SafetyCheckStore;
-import org.crisishub.store.Store;
+import org.crisishub.store.HelpQueue;
 import org.crisishub.fanout.OutFrame;
 
 /**
@@ -173,7 +173,7 @@ public final class Wire {
   }
 
   /** A help request as its incident's responders see it: the check-in, its queue state, who acted, triage. */
-  public static ObjectNode helpRequest(Store.HelpRequest h) {
+  public static ObjectNode helpRequest(HelpQueue.HelpRequest h) {
     return helpRequest(h, List.of());
   }
 
@@ -182,8 +182,8 @@ public final class Wire {
     return t.reported() != null ? reportedHelp(t.reported(), t.matched()) : helpRequest(t.request(), t.matched());
   }
 
-  /** As {@link #helpRequest(Store.HelpRequest)}, with the watch terms it matched. */
-  public static ObjectNode helpRequest(Store.HelpRequest h, List<String> matched) {
+  /** As {@link #helpRequest(HelpQueue.HelpRequest)}, with the watch terms it matched. */
+  public static ObjectNode helpRequest(HelpQueue.HelpRequest h, List<String> matched) {
     ObjectNode n = checkIn(h.checkIn());
     n.put("incident", h.incident());
     n.put("state", h.state());
@@ -265,7 +265,7 @@ public final class Wire {
    * What the person who asked sees of their request: {@code {id, incident, state, by?, at}} with
    * {@code by} the agency that last acted and {@code at} when the state last changed.
    */
-  public static ObjectNode helpSummary(Store.HelpRequest h) {
+  public static ObjectNode helpSummary(HelpQueue.HelpRequest h) {
     ObjectNode n = object();
     n.put("id", h.checkIn().id());
     n.put("incident", h.incident());

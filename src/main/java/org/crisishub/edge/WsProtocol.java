@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import org.crisishub.auth.Limits;
 import org.crisishub.auth.RateLimiter;
 import org.crisishub.core.PersonCommands;
-import org.crisishub.core.SafetyCheckService;
 import org.crisishub.domain.Channel;
 import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.ErrorCode;
@@ -32,12 +31,11 @@ public final class WsProtocol implements WsSession.Protocol {
   /**
    * What the protocol uses. Every member is thread-safe.
    *
-   * @param limiter the per-phone limit of safety-check answers ({@link Limits#CHECKIN_PER_PHONE})
+   * @param commands the person's actions, answers to safety checks included ({@code answer} frames)
    * @param rateLimits {@code HUB_RATE_LIMITS}: whether each connection's frames are limited ({@link Limits#WS_FRAMES})
-   * @param safety answers to safety checks ({@code answer} frames)
    */
   public record Uses(Authenticator authenticator, Sessions sessions, PersonCommands commands, Phones phones,
-      SafetyCheckService safety, RateLimiter limiter, boolean rateLimits, org.crisishub.fanout.FanOut fanOut) {
+      boolean rateLimits, org.crisishub.fanout.FanOut fanOut) {
   }
 
   WsProtocol(WsSession session, Uses uses) {
@@ -238,21 +236,15 @@ public final class WsProtocol implements WsSession.Protocol {
 
   /** {"type":"answer","ref","check","status","note"?}: the person's answer to a safety check → ack. */
   private Future<ObjectNode> answer(JsonNode msg) {
-    String phone = session.phone();
-    uses.limiter().acquire(Limits.CHECKIN_PER_PHONE, phone, System.currentTimeMillis());
-    String check = Fields.requiredString(msg, "check");
-    Status status = Status.parse(Fields.requiredString(msg, "status"));
-    String note = Fields.optionalString(msg, "note");
-    if (note != null) {
-      new CheckInRequest(phone, status, note, null, null, Channel.WS, null);
-    }
-    return uses.safety().answer(phone, check, status, note, Channel.WS, null).map(a -> {
-      ObjectNode ack = ack();
-      ack.put("check", a.check());
-      ack.put("status", a.status());
-      ack.put("at", Wire.time(a.at()));
-      return ack;
-    });
+    return uses.commands().answer(session.phone(), Channel.WS, null, () -> new PersonCommands.SafetyAnswer(
+        Fields.requiredString(msg, "check"), Status.parse(Fields.requiredString(msg, "status")),
+        Fields.optionalString(msg, "note"))).map(a -> {
+          ObjectNode ack = ack();
+          ack.put("check", a.check());
+          ack.put("status", a.status());
+          ack.put("at", Wire.time(a.at()));
+          return ack;
+        });
   }
 
   private Future<ObjectNode> follow(JsonNode msg) {

@@ -18,7 +18,8 @@ import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.Rfc3339;
-import org.crisishub.store.Store;
+import org.crisishub.store.IncidentRegistry;
+import org.crisishub.store.NoticeBoard;
 import org.crisishub.store.NoticeBoard.NoticeRecord;
 
 /**
@@ -30,12 +31,14 @@ import org.crisishub.store.NoticeBoard.NoticeRecord;
 final class NoticeDrafts {
   /** For the draft JSON of notices, a document kept (and later signed) as JSON. */
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final Store store;
+  private final IncidentRegistry incidents;
+  private final NoticeBoard board;
   private final TemplateService templates;
   private final Clock clock;
 
-  NoticeDrafts(Store store, TemplateService templates, Clock clock) {
-    this.store = store;
+  NoticeDrafts(IncidentRegistry incidents, NoticeBoard board, TemplateService templates, Clock clock) {
+    this.incidents = incidents;
+    this.board = board;
     this.templates = templates;
     this.clock = clock;
   }
@@ -90,7 +93,7 @@ final class NoticeDrafts {
     } catch (HubException e) {
       return Future.failedFuture(e);
     }
-    return store.incident(code).compose(inc -> {
+    return incidents.incident(code).compose(inc -> {
       if (inc.isEmpty()) {
         return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
       }
@@ -101,7 +104,7 @@ final class NoticeDrafts {
         return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "incident " + code + " is closed"));
       }
       Future<Void> refOk = !d.has("references") ? Future.succeededFuture()
-          : store.notice(d.path("references").asText()).compose(ref -> {
+          : board.notice(d.path("references").asText()).compose(ref -> {
             if (ref.isEmpty() || !ref.get().incident().equals(code) || !"published".equals(ref.get().state())) {
               return Future.failedFuture(HubException.invalid(
                   "references must be the id of a current published notice of " + code));
@@ -118,7 +121,7 @@ final class NoticeDrafts {
     Instant expires = d.has("expires") ? Instant.parse(d.path("expires").asText()) : null;
     NoticeRecord rec = new NoticeRecord(id, code, who.username(), who.agency(), "draft", null, d.toString(), null,
         expires, clock.instant(), null);
-    return store.insertNotice(rec).map(v -> rec);
+    return board.insertNotice(rec).map(v -> rec);
   }
 
   private static final Set<String> TEMPLATE_FIELDS = Set.of("incident", "template", "values", "expires");
@@ -146,7 +149,7 @@ final class NoticeDrafts {
     } catch (HubException e) {
       return Future.failedFuture(e);
     }
-    return store.incident(code).compose(inc -> {
+    return incidents.incident(code).compose(inc -> {
       if (inc.isEmpty()) {
         return Future.failedFuture(HubException.invalid("incident " + code + " does not exist"));
       }

@@ -26,7 +26,9 @@ import org.crisishub.domain.SmsText;
 import org.crisishub.core.DomainEvent;
 import org.crisishub.core.EventSink;
 import org.crisishub.domain.Rfc3339;
-import org.crisishub.store.Store;
+import org.crisishub.store.IncidentRegistry;
+import org.crisishub.store.NoticeBoard;
+import org.crisishub.store.TemplateStore;
 import org.crisishub.store.NoticeBoard.NoticeRecord;
 
 /**
@@ -36,7 +38,9 @@ import org.crisishub.store.NoticeBoard.NoticeRecord;
  * deleted; every attempt, allowed or refused, is audited at the edge (edge.AuditedCall).
  */
 public final class NoticeService {
-  private final Store store;
+  private final IncidentRegistry incidents;
+  private final NoticeBoard board;
+  private final TemplateStore templateStore;
   private final NoticeSigner signer;
   /** For the draft and signed JSON of notices, which are documents kept and signed as JSON. */
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -51,19 +55,25 @@ public final class NoticeService {
 
   private final io.micrometer.core.instrument.Counter published;
 
-  /** {@code registry} gets {@code hub.notices.published}. */
-  public NoticeService(Store store, NoticeSigner signer, EventSink events, Clock clock, String publicUrl,
+  /**
+   * {@code incidents}: the incidents (and agency names) it manages; {@code board}: the notices and
+   * keys; {@code templates}: the templates drafts are made from (all may be one store).
+   * {@code registry} gets {@code hub.notices.published}.
+   */
+  public NoticeService(IncidentRegistry incidents, NoticeBoard board, TemplateStore templates, NoticeSigner signer, EventSink events, Clock clock, String publicUrl,
       Runnable smsQueued, io.micrometer.core.instrument.MeterRegistry registry) {
     this.published = io.micrometer.core.instrument.Counter.builder("hub.notices.published")
         .description("notices signed and published (updates and cancellations included)").register(registry);
-    this.store = store;
+    this.incidents = incidents;
+    this.board = board;
+    this.templateStore = templates;
     this.signer = signer;
     this.events = events;
     this.clock = clock;
     this.senderDomain = URI.create(publicUrl).getHost();
     this.smsQueued = smsQueued;
-    this.templates = new TemplateService(store, clock);
-    this.drafts = new NoticeDrafts(store, templates, clock);
+    this.templates = new TemplateService(templates, clock);
+    this.drafts = new NoticeDrafts(incidents, board, this.templates, clock);
   }
 
   private final TemplateService templates;
@@ -108,7 +118,7 @@ public final class NoticeService {
     } catch (HubException e) {
       return Future.failedFuture(e);
     }
-    return store.createIncident(inc).compose(created -> created
+    return incidents.createIncident(inc).compose(created -> created
         ? Future.succeededFuture(inc)
         : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "that incident code is taken")));
   }
@@ -116,7 +126,7 @@ public final class NoticeService {
   /** Closes an incident: a responder of its agencies, or the admin. */
   public Future<Incident> closeIncident(Actor who, String code) {
     return incidentFor(who, code, Act.CLOSE, "incident.close").compose(inc ->
-        store.closeIncident(inc.code(), clock.instant()).compose(i -> i.isPresent()
+        incidents.closeIncident(inc.code(), clock.instant()).compose(i -> i.isPresent()
             ? Future.succeededFuture(i.get())
             : Future.failedFuture(HubException.notFound("no such incident"))));
   }
@@ -133,12 +143,12 @@ public final class NoticeService {
       return incident(code).compose(inc -> Future.failedFuture(HubException.invalid("agency must be 1 to 100 characters")));
     }
     // One agency, one name: an agency the hub knows in another letter case keeps its first spelling.
-    return incidentFor(who, code, Act.MANAGE_PARTNERS, action).compose(inc -> store.agencyNamed(a).compose(name -> {
+    return incidentFor(who, code, Act.MANAGE_PARTNERS, action).compose(inc -> incidents.agencyNamed(a).compose(name -> {
       if (!add && org.crisishub.domain.Agencies.same(name, inc.agency())) {
         return Future.failedFuture(new HubException(ErrorCode.CONFLICT,
             "the owning agency cannot be removed from its incident"));
       }
-      return store.setIncidentPartner(inc.code(), name, add).compose(i -> i.isPresent()
+      return incidents.setIncidentPartner(inc.code(), name, add).compose(i -> i.isPresent()
           ? Future.succeededFuture(i.get())
           : Future.failedFuture(HubException.notFound("no such incident")));
     }));
@@ -151,12 +161,12 @@ public final class NoticeService {
     } catch (HubException e) {
       return Future.failedFuture(HubException.notFound("no such incident"));
     }
-    return store.incident(c).compose(i -> i.isPresent() ? Future.succeededFuture(i.get())
+    return incidents.incident(c).compose(i -> i.isPresent() ? Future.succeededFuture(i.get())
         : Future.failedFuture(HubException.notFound("no such incident")));
   }
 
   public Future<List<Incident>> incidents() {
-    return store.incidents();
+    return incidents.incidents();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -190,7 +200,7 @@ public final class NoticeService {
       if (!"draft".equals(rec.state())) {
         return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "only a draft can be approved"));
       }
-      return store.incident(rec.incident()).compose(inc -> {
+      return incidents.incident(rec.incident()).compose(inc -> {
         if (inc.isEmpty() || !IncidentAccess.allows(inc.get(), Actor.of(who), Act.APPROVE)) {
           return Future.failedFuture(inc.isEmpty() ? HubException.forbidden()
               : forbiddenFor(inc.get(), who, Act.APPROVE));
@@ -199,7 +209,7 @@ public final class NoticeService {
           return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN,
               "two-person rule: a notice must be approved by someone other than its author"));
         }
-        return store.approveNotice(id, who.username(), clock.instant()).compose(ok -> ok
+        return board.approveNotice(id, who.username(), clock.instant()).compose(ok -> ok
             ? load(id).map(this::view)
             : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "only a draft can be approved")));
       });
@@ -216,7 +226,7 @@ public final class NoticeService {
       if (!who.can(Responder.PUBLISHER)) {
         return Future.failedFuture(new HubException(ErrorCode.FORBIDDEN, "publishing needs the publisher role"));
       }
-      return store.incident(rec.incident()).compose(inc -> {
+      return incidents.incident(rec.incident()).compose(inc -> {
         if (inc.isEmpty() || !IncidentAccess.allows(inc.get(), Actor.of(who), Act.PUBLISH)) {
           return Future.failedFuture(inc.isEmpty() ? HubException.forbidden()
               : forbiddenFor(inc.get(), who, Act.PUBLISH));
@@ -237,7 +247,7 @@ public final class NoticeService {
       return Future.succeededFuture(false);
     }
     int version = t.path("version").asInt();
-    return store.templates().template(t.path("id").asText()).map(o -> o.isPresent()
+    return templateStore.template(t.path("id").asText()).map(o -> o.isPresent()
         && o.get().agency().equalsIgnoreCase(who.agency()) && o.get().approvedVersion() != null
         && o.get().approvedVersion() == version);
   }
@@ -259,7 +269,7 @@ public final class NoticeService {
       String sms = SmsText.fit(smsText(rec.incident(), who.agency(), signed.path("headline").asText(),
           signed.path("body").asText()), SmsReplies.NOTICE_SEGMENTS);
       String signedJson = signed.toString();
-      return store.publishNotice(id, from, signedJson, now, ref,
+      return board.publishNotice(id, from, signedJson, now, ref,
           refState, sms).compose(ok -> {
             if (!ok) {
               return Future.failedFuture(new HubException(ErrorCode.CONFLICT, "the notice changed meanwhile"));
@@ -316,16 +326,13 @@ public final class NoticeService {
   }
 
   private Future<NoticeRecord> load(String id) {
-    return store.notice(id).compose(o -> o.isPresent() ? Future.succeededFuture(o.get())
+    return board.notice(id).compose(o -> o.isPresent() ? Future.succeededFuture(o.get())
         : Future.failedFuture(HubException.notFound("no such notice")));
   }
 
   /** The lifecycle state shown to clients; {@code expired} is a published notice past its expiry. */
   String state(NoticeRecord rec) {
-    if ("published".equals(rec.state()) && rec.expires() != null && !clock.instant().isBefore(rec.expires())) {
-      return "expired";
-    }
-    return rec.state();
+    return rec.shownState(clock.instant());
   }
 
   private View view(NoticeRecord rec) {
@@ -345,7 +352,7 @@ public final class NoticeService {
       if (who == null) {
         return Future.failedFuture(HubException.notFound("no such notice"));
       }
-      return store.incident(rec.incident()).compose(inc -> inc.isPresent()
+      return incidents.incident(rec.incident()).compose(inc -> inc.isPresent()
           && IncidentAccess.allows(inc.get(), Actor.of(who), Act.SEE_DRAFTS)
           ? Future.succeededFuture(view(rec)) : Future.failedFuture(HubException.notFound("no such notice")));
     });
@@ -357,7 +364,7 @@ public final class NoticeService {
    */
   public Future<List<View>> list(Responder who, String incident, String state) {
     if (incident == null) {
-      return store.incidents().compose(all -> {
+      return incidents.incidents().compose(all -> {
         Set<String> mine = new java.util.HashSet<>();
         for (Incident i : all) {
           if (IncidentAccess.allows(i, Actor.of(who), Act.SEE_DRAFTS)) {
@@ -378,7 +385,7 @@ public final class NoticeService {
           "state must be draft, approved, published, superseded, cancelled or expired"));
     }
     String stored = "expired".equals(st) ? "published" : st;
-    return store.notices(inc, stored).map(list -> {
+    return board.notices(inc, stored).map(list -> {
       List<View> out = new ArrayList<>();
       for (NoticeRecord r : list) {
         View v = view(r);
@@ -392,29 +399,16 @@ public final class NoticeService {
 
   /** The signed notices ever published for an incident, newest first (public). */
   public Future<List<View>> published(String code) {
-    return incident(code).compose(inc -> store.notices(inc.code(), null)).map(list -> list.stream()
+    return incident(code).compose(inc -> board.notices(inc.code(), null)).map(list -> list.stream()
         .filter(r -> r.signedJson() != null).map(this::view).toList());
-  }
-
-  /** The notices a new subscriber is sent first: published, not expired, oldest first. */
-  public Future<List<ObjectNode>> current(String code) {
-    return published(code).map(list -> {
-      List<ObjectNode> out = new ArrayList<>();
-      for (View v : list) {
-        if ("published".equals(v.state())) {
-          out.add(0, v.notice());
-        }
-      }
-      return out;
-    });
   }
 
   /** CAP 1.2 XML of a published notice. */
   public Future<String> cap(String id) {
     return get(id, null).compose(v -> {
       String ref = v.notice().path("references").asText(null);
-      Future<Optional<NoticeRecord>> refRec = ref == null ? Future.succeededFuture(Optional.empty()) : store.notice(ref);
-      return refRec.compose(r -> store.incident(v.record().incident()).map(inc -> CapXml.render(v.notice(),
+      Future<Optional<NoticeRecord>> refRec = ref == null ? Future.succeededFuture(Optional.empty()) : board.notice(ref);
+      return refRec.compose(r -> incidents.incident(v.record().incident()).map(inc -> CapXml.render(v.notice(),
           r.filter(x -> x.signedJson() != null).map(x -> (JsonNode) parse(x.signedJson())).orElse(null),
           inc.orElse(null))));
     });
@@ -428,7 +422,7 @@ public final class NoticeService {
 
   /** {@code {"keys": [JWK...]}}: every signing key, old ones too, so old notices still verify. */
   public Future<ObjectNode> jwks() {
-    return store.keys().map(keys -> {
+    return board.keys().map(keys -> {
       ObjectNode set = JSON.createObjectNode();
       var arr = set.putArray("keys");
       keys.forEach(k -> arr.add(NoticeSigner.jwk(k)));
@@ -437,7 +431,7 @@ public final class NoticeService {
   }
 
   /** Gives an agency (named in any letter case) a new signing key; old keys stay listed. */
-  public Future<Store.AgencyKey> rotate(String agency) {
-    return store.agencyNamed(agency).compose(a -> store.rotateKey(signer.generate(a)));
+  public Future<NoticeBoard.AgencyKey> rotate(String agency) {
+    return incidents.agencyNamed(agency).compose(a -> board.rotateKey(signer.generate(a)));
   }
 }

@@ -11,7 +11,9 @@ import org.crisishub.auth.TokenService;
 import org.crisishub.domain.ErrorCode;
 import org.crisishub.domain.HubException;
 import org.crisishub.domain.Responder;
-import org.crisishub.store.Store;
+import org.crisishub.store.IncidentRegistry;
+import org.crisishub.store.PersonAuthStore;
+import org.crisishub.store.ResponderAccounts;
 
 /**
  * Responder accounts (created by an admin) and their sessions: salted PBKDF2 password hashes
@@ -29,14 +31,23 @@ public final class ResponderAuth {
   }
 
   private final Vertx vertx;
-  private final Store store;
+  private final ResponderAccounts accounts;
+  private final PersonAuthStore revocations;
+  private final IncidentRegistry incidents;
   private final TokenService tokens;
   private final RateLimiter limiter;
   private final Clock clock;
 
-  public ResponderAuth(Vertx vertx, Store store, TokenService tokens, RateLimiter limiter, Clock clock) {
+  /**
+   * {@code accounts}: the responder accounts; {@code revocations}: revoked tokens (shared with people's
+   * sessions); {@code incidents}: the agency names an account's agency is spelled as.
+   */
+  public ResponderAuth(Vertx vertx, ResponderAccounts accounts, PersonAuthStore revocations,
+      IncidentRegistry incidents, TokenService tokens, RateLimiter limiter, Clock clock) {
     this.vertx = vertx;
-    this.store = store;
+    this.accounts = accounts;
+    this.revocations = revocations;
+    this.incidents = incidents;
     this.tokens = tokens;
     this.limiter = limiter;
     this.clock = clock;
@@ -58,8 +69,8 @@ public final class ResponderAuth {
       return Future.failedFuture(HubException.invalid("roles must be a non-empty list of publisher, approver"));
     }
     // One agency, one name: an agency the hub knows in another letter case keeps its first spelling.
-    return store.agencyNamed(agency.strip()).compose(a -> vertx.executeBlocking(() -> PasswordHasher.hash(password), false)
-        .compose(hash -> store.createResponder(username, hash, a, roles, clock.instant()))
+    return incidents.agencyNamed(agency.strip()).compose(a -> vertx.executeBlocking(() -> PasswordHasher.hash(password), false)
+        .compose(hash -> accounts.createResponder(username, hash, a, roles, clock.instant()))
         .compose(created -> created
             ? Future.succeededFuture(new Responder(username, a, Set.copyOf(roles), false))
             : Future.failedFuture(new HubException(ErrorCode.CONFLICT, "that username is taken"))));
@@ -67,18 +78,18 @@ public final class ResponderAuth {
 
   /** Disables an account: its tokens stop working at once; the caller closes its open streams. */
   public Future<Boolean> disable(String username) {
-    return store.disableResponder(username);
+    return accounts.disableResponder(username);
   }
 
   /** Revokes a responder's token until it would have expired anyway. */
   public Future<Void> revoke(TokenService.Claims claims) {
-    return store.revokeToken(claims.tokenId(), claims.expiresAt());
+    return revocations.revokeToken(claims.tokenId(), claims.expiresAt());
   }
 
   /** True while the token is unrevoked and its account exists and is enabled. */
   public Future<Boolean> stillValid(TokenService.Claims claims) {
-    return store.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked ? Future.succeededFuture(false)
-        : store.responder(claims.subject()).map(r -> r.isPresent() && !r.get().responder().disabled()));
+    return revocations.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked ? Future.succeededFuture(false)
+        : accounts.responder(claims.subject()).map(r -> r.isPresent() && !r.get().responder().disabled()));
   }
 
   /** A session token for a right username and password; {@code unauthorized} otherwise. */
@@ -92,9 +103,9 @@ public final class ResponderAuth {
     if (username == null || password == null) {
       return Future.failedFuture(HubException.invalid("username and password are required"));
     }
-    return store.responder(username).compose(r -> {
+    return accounts.responder(username).compose(r -> {
       // Hash even for unknown users, so timing does not tell which usernames exist.
-      String hash = r.map(Store.ResponderRecord::passwordHash).orElse(null);
+      String hash = r.map(ResponderAccounts.ResponderRecord::passwordHash).orElse(null);
       return vertx.executeBlocking(() -> PasswordHasher.verify(password, hash != null ? hash : Dummy.HASH), false)
           .compose(ok -> {
         if (!ok || r.isEmpty() || r.get().responder().disabled()) {
@@ -123,9 +134,9 @@ public final class ResponderAuth {
     if (!"responder".equals(claims.kind())) {
       return Future.failedFuture(new TokenService.WrongKind("not a responder token"));
     }
-    return store.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked
+    return revocations.isTokenRevoked(claims.tokenId()).compose(revoked -> revoked
         ? Future.failedFuture(HubException.unauthorized("token revoked"))
-        : store.responder(claims.subject()).compose(r -> r.isEmpty() || r.get().responder().disabled()
+        : accounts.responder(claims.subject()).compose(r -> r.isEmpty() || r.get().responder().disabled()
             ? Future.failedFuture(HubException.unauthorized("account disabled"))
             : Future.succeededFuture(new Session(r.get().responder(), claims))));
   }

@@ -18,7 +18,6 @@ import org.crisishub.domain.NoticeTemplate;
 import org.crisishub.domain.Responder;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.SmsText;
-import org.crisishub.store.Store;
 import org.crisishub.store.TemplateStore;
 import org.crisishub.store.TemplateStore.Template;
 import org.crisishub.store.TemplateStore.Version;
@@ -34,7 +33,6 @@ import org.crisishub.store.TemplateStore.Version;
 public final class TemplateService {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Store store;
   private final TemplateStore templates;
   private final Clock clock;
 
@@ -51,9 +49,8 @@ public final class TemplateService {
   public record Filled(View view, List<NoticeTemplate.Text> texts, String event) {
   }
 
-  public TemplateService(Store store, Clock clock) {
-    this.store = store;
-    this.templates = store.templates();
+  public TemplateService(TemplateStore templates, Clock clock) {
+    this.templates = templates;
     this.clock = clock;
   }
 

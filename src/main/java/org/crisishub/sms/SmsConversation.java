@@ -19,7 +19,8 @@ import org.crisishub.domain.SmsCommand.Lang;
 import org.crisishub.domain.SmsLanguage;
 import org.crisishub.domain.SmsReplies;
 import org.crisishub.domain.Status;
-import org.crisishub.store.Store;
+import org.crisishub.store.FollowGraph;
+import org.crisishub.store.SmsInbound;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * returns the reply text ("" for none). A {@code MessageSid} seen before gets the reply it got the
  * first time and changes nothing. While a number is opted out (STOP) no reply is sent, except to
  * STOP, START and HELP (carrier rules).
+ *
+ * <p>The SMS grammar reaches nearly every command, hence the many collaborators: each command goes to
+ * the same core handler the other channels use ({@code PersonCommands}, {@code Subscriptions},
+ * {@code FollowService}, {@code TriageService}); what is left here is the SMS wire (parsing, which
+ * running check or pending request a bare word answers, reply texts).
  */
 public final class SmsConversation {
   private static final Logger LOG = LoggerFactory.getLogger(SmsConversation.class);
@@ -35,8 +41,10 @@ public final class SmsConversation {
   private static final java.util.Set<Kind> CARRIER_REPLIES = java.util.EnumSet.of(Kind.STOP, Kind.START, Kind.HELP);
 
   private final Phones phones;
-  private final Store store;
+  private final SmsInbound inbound;
+  private final FollowGraph followGraph;
   private final org.crisishub.core.PersonCommands commands;
+  private final org.crisishub.core.Subscriptions subscriptions;
   private final FollowService follows;
   private final RateLimiter limiter;
   private final Clock clock;
@@ -47,21 +55,27 @@ public final class SmsConversation {
   private static final java.util.Set<String> BARE_ANSWERS = java.util.Set.of("yes", "y", "si", "no", "n", "ok");
 
   /**
-   * @param commands check-in, follow and consent: the same handlers as the other channels
+   * @param inbound MessageSid dedupe, opt-outs ({@code STOP}, {@code START}) and the incident a check-in belongs to
+   * @param followGraph the pending follow requests a bare {@code YES} or {@code NO} answers
+   * @param commands check-in, safety-check answers, follow and consent: the same handlers as the other channels
+   * @param subscriptions {@code JOIN} and {@code LEAVE}: the same rules as every subscription to an incident
    * @param follows who may see whose status ({@code STATUS}) and the names followers gave
    * @param smsZone the zone replies write clock times in ({@code HUB_TIMEZONE})
-   * @param safety answers safety checks by SMS ({@code SAFE}, {@code SOS}, {@code 1}, {@code 2}); null: none
+   * @param safety which running check {@code SAFE}, {@code SOS}, {@code 1}, {@code 2} answer; null: none
    * @param triage help threads: other text, and a bare YES/NO/OK after a responder's message; null: none
    */
-  public SmsConversation(Phones phones, Store store, org.crisishub.core.PersonCommands commands, FollowService follows,
+  public SmsConversation(Phones phones, SmsInbound inbound, FollowGraph followGraph,
+      org.crisishub.core.PersonCommands commands, org.crisishub.core.Subscriptions subscriptions, FollowService follows,
       RateLimiter limiter, Clock clock, java.time.ZoneId smsZone, org.crisishub.core.SafetyCheckService safety,
       org.crisishub.core.TriageService triage) {
     this.triage = triage;
     this.smsZone = smsZone;
     this.safety = safety;
     this.phones = phones;
-    this.store = store;
+    this.inbound = inbound;
+    this.followGraph = followGraph;
     this.commands = commands;
+    this.subscriptions = subscriptions;
     this.follows = follows;
     this.limiter = limiter;
     this.clock = clock;
@@ -80,8 +94,8 @@ public final class SmsConversation {
     }
     // The dedupe read and the opt-out read go to the store together (both are needed for a new
     // message; a duplicate wastes one small read).
-    Future<java.util.Optional<String>> saved = store.inboundReply(messageSid);
-    Future<Boolean> optOut = store.isSmsOptedOut(sender);
+    Future<java.util.Optional<String>> saved = inbound.inboundReply(messageSid);
+    Future<Boolean> optOut = inbound.isSmsOptedOut(sender);
     return Future.join(saved, optOut).transform(x -> saved).compose(seen -> {
       if (seen.isPresent()) {
         return Future.succeededFuture(seen.get());
@@ -93,7 +107,7 @@ public final class SmsConversation {
       return optOut.compose(optedOut -> safely(sender, cmd, body, messageSid)
           .recover(e -> Future.succeededFuture(replyFor(e, cmd.lang())))
           .map(reply -> optedOut && !CARRIER_REPLIES.contains(cmd.kind()) ? "" : reply))
-          .compose(reply -> store.saveInboundReply(messageSid, reply, clock.instant()).map(reply));
+          .compose(reply -> inbound.saveInboundReply(messageSid, reply, clock.instant()).map(reply));
     });
   }
 
@@ -176,9 +190,9 @@ public final class SmsConversation {
         if (open.isEmpty()) {
           return numeric ? otherText(from, cmd, body) : apply1(from, cmd, body, messageSid);
         }
-        limiter.acquire(Limits.CHECKIN_PER_PHONE, from, clock.millis());
-        return safety.answer(from, open.get(), status, text.isEmpty() ? null : text, Channel.SMS,
-            "sms:" + messageSid).map(a -> SmsReplies.safetyAnswered(cmd.lang(), status, open.get().incident()));
+        return commands.answer(from, Channel.SMS, "sms:" + messageSid, () -> new org.crisishub.core.PersonCommands
+            .SafetyAnswer(open.get().id(), status, text.isEmpty() ? null : text))
+            .map(a -> SmsReplies.safetyAnswered(cmd.lang(), status, open.get().incident()));
       });
     }
     return apply1(from, cmd, body, messageSid);
@@ -210,8 +224,8 @@ public final class SmsConversation {
           .recover(e -> e instanceof HubException h && h.code() == ErrorCode.FORBIDDEN
               ? Future.succeededFuture(SmsReplies.noStatus(lang, phone)) : Future.failedFuture(e)));
       case JOIN, LEAVE -> incident(from, cmd, cmd.kind() == Kind.JOIN);
-      case STOP -> store.setSmsOptOut(from, true, clock.instant()).map(x -> SmsReplies.stopped(lang));
-      case START -> store.setSmsOptOut(from, false, clock.instant()).map(x -> SmsReplies.started(lang));
+      case STOP -> inbound.setSmsOptOut(from, true, clock.instant()).map(x -> SmsReplies.stopped(lang));
+      case START -> inbound.setSmsOptOut(from, false, clock.instant()).map(x -> SmsReplies.started(lang));
       case HELP -> Future.succeededFuture(SmsReplies.usage(lang));
       case UNKNOWN -> otherText(from, cmd, body);
     };
@@ -226,7 +240,7 @@ public final class SmsConversation {
     }
     String text = note;
     // An SMS cannot name an incident: a check-in belongs to the open incident the sender last JOINed.
-    return commands.checkIn(from, () -> store.joinedOpenIncidents(from).map(joined ->
+    return commands.checkIn(from, () -> inbound.joinedOpenIncidents(from).map(joined ->
           new CheckInRequest(from, status, text, null, joined.isEmpty() ? null : joined.get(0),
               Channel.SMS, "sms:" + messageSid))).map(r -> SmsReplies.checkedIn(cmd.lang(), status, r.checkIn().seq(), r.notified(), r.helpIncidents(),
             from));
@@ -254,7 +268,7 @@ public final class SmsConversation {
           .recover(e -> e instanceof HubException h && h.code() == ErrorCode.NOT_FOUND
               ? Future.succeededFuture(SmsReplies.noRequestFrom(lang, follower)) : Future.failedFuture(e)));
     }
-    return store.followers(subject).compose(all -> {
+    return followGraph.followers(subject).compose(all -> {
       List<String> pending = all.stream().filter(f -> f.state() == FollowState.PENDING).map(Follow::follower).toList();
       if (pending.isEmpty()) {
         return Future.succeededFuture(SmsReplies.noPending(lang));
@@ -279,11 +293,9 @@ public final class SmsConversation {
       return Future.succeededFuture(SmsReplies.badCode(lang));
     }
     if (!join) {
-      return store.setIncidentSms(from, code, false, clock.instant()).map(x -> SmsReplies.left(lang, code));
+      return subscriptions.leaveBySms(from, code).map(x -> SmsReplies.left(lang, code));
     }
-    // Joining an incident that does not exist (a typo) would promise notices that never come: say so.
-    return store.incident(code).compose(i -> i.isEmpty() || i.get().closedAt() != null
-        ? Future.succeededFuture(SmsReplies.noSuchIncident(lang, code))
-        : store.setIncidentSms(from, code, true, clock.instant()).map(x -> SmsReplies.joined(lang, code)));
+    return subscriptions.joinBySms(from, code).map(joined -> joined ? SmsReplies.joined(lang, code)
+        : SmsReplies.noSuchIncident(lang, code));
   }
 }

@@ -62,5 +62,16 @@ public interface NoticeBoard {
    */
   record NoticeRecord(String id, String incident, String author, String agency, String state, String approvedBy,
       String draftJson, String signedJson, Instant expires, Instant createdAt, Instant publishedAt) {
+
+    /**
+     * The lifecycle state shown to clients at {@code now}: {@link #state}, except {@code expired} for a
+     * published notice at or past its {@code expires}.
+     */
+    public String shownState(Instant now) {
+      if ("published".equals(state) && expires != null && !now.isBefore(expires)) {
+        return "expired";
+      }
+      return state;
+    }
   }
 }

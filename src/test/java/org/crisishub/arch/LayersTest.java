@@ -1,5 +1,7 @@
 package org.crisishub.arch;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -29,4 +31,23 @@ class LayersTest {
   static final ArchRule onlyAppUsesApp = noClasses().that().resideOutsideOfPackage("org.crisishub.app..")
       .should().dependOnClassesThat().resideInAPackage("org.crisishub.app..")
       .because("app/ wires everything together; nothing it wires may reach back into it");
+
+  @ArchTest
+  static final ArchRule coreKnowsNoTransport = noClasses().that().resideInAPackage("org.crisishub.core..")
+      .should().dependOnClassesThat().resideInAnyPackage("org.crisishub.edge..", "org.crisishub.sms..",
+          "org.crisishub.fanout..", "org.crisishub.cluster..", "org.crisishub.app..")
+      .because("the core decides and emits domain events; channels, sessions and the cluster belong to its callers");
+
+  /**
+   * Callers take the narrow store interfaces they use ({@code CheckInLog}, {@code FollowGraph}, ...);
+   * the whole {@code Store} (one engine, with start, close, ping and purge) is for the wiring in app/,
+   * and for the retention purge, which spans every concern.
+   */
+  @ArchTest
+  static final ArchRule wholeStoreOnlyForWiring = noClasses()
+      .that().resideOutsideOfPackages("org.crisishub.app..", "org.crisishub.store..")
+      .and(not(belongToAnyOf(org.crisishub.core.RetentionPurge.class)))
+      .should().dependOnClassesThat().belongToAnyOf(org.crisishub.store.Store.class,
+          org.crisishub.store.StoreFactory.class)
+      .because("a class depends on the store concerns it uses, not on the whole engine");
 }

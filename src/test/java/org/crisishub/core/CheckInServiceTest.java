@@ -68,9 +68,10 @@ class CheckInServiceTest {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     // The edge's encoder is the event port, so a follower's session receives the real status frame.
     EventSink events = new EventEncoder(fanOut);
-    HelpService help = new HelpService(store, events, clock, () -> { }, registry,
-        new WatchService(vertx, store, registry), new org.crisishub.edge.TriageFrames(fanOut));
-    service = new CheckInService(store, events, clock, registry, smsWakes::incrementAndGet, help, available::get);
+    HelpService help = new HelpService(store, store, store.triage(), store.safetyChecks(), store, events, clock,
+        () -> { }, registry, new WatchService(vertx, store, store.triage(), registry),
+        new org.crisishub.edge.TriageFrames(fanOut));
+    service = new CheckInService(store, store, events, clock, registry, smsWakes::incrementAndGet, help, available::get);
     service.onRecorded(recorded::add);
   }
 

@@ -61,11 +61,16 @@ class PersonCommandsTest {
     FanOut fanOut = new FanOut(registry);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     EventSink events = new EventEncoder(fanOut);
-    HelpService help = new HelpService(store, events, clock, () -> { }, registry,
-        new WatchService(vertx, store, registry), new org.crisishub.edge.TriageFrames(fanOut));
-    CheckInService checkIns = new CheckInService(store, events, clock, registry, () -> { }, help, () -> true);
-    follows = new FollowService(store, events, clock, () -> { });
-    commands = new PersonCommands(checkIns, follows, new RateLimiter(true), clock);
+    HelpService help = new HelpService(store, store, store.triage(), store.safetyChecks(), store, events, clock,
+        () -> { }, registry, new WatchService(vertx, store, store.triage(), registry),
+        new org.crisishub.edge.TriageFrames(fanOut));
+    CheckInService checkIns = new CheckInService(store, store, events, clock, registry, () -> { }, help, () -> true);
+    follows = new FollowService(store, store, store, events, clock, () -> { });
+    // Safety checks with no notices: only the answers' refusals (no such check) are reached here;
+    // answers that are recorded are covered by SafetyCheckIT and SmsIT.
+    SafetyCheckService safety = new SafetyCheckService(vertx, store.safetyChecks(), store, store, store, null, checkIns,
+        events, new org.crisishub.domain.Phones("US"), clock, 1.0, () -> { });
+    commands = new PersonCommands(checkIns, follows, safety, new RateLimiter(true), clock);
   }
 
   @AfterEach
@@ -108,6 +113,30 @@ class PersonCommandsTest {
     assertEquals(ErrorCode.RATE_LIMITED, codeOf(over));
     // Another person's bucket is their own.
     assertEquals(1, await(commands.checkIn(FRIEND, () -> request(FRIEND, Channel.WS))).checkIn().seq());
+  }
+
+  @Test
+  @DisplayName("a safety-check answer shares the check-in bucket on every channel; a refused one gives its token back")
+  void answersShareTheCheckInBucket() throws Exception {
+    Channel[] channels = {Channel.WEB, Channel.WS, Channel.SMS};
+    int burst = (int) Limits.CHECKIN_PER_PHONE.burst();
+    // Refused answers (a bad note, an unknown check) cost nothing, however many.
+    for (int i = 0; i < burst + 5; i++) {
+      Channel c = channels[i % channels.length];
+      Exception note = assertThrows(Exception.class, () -> await(commands.answer(ME, c, null,
+          () -> new PersonCommands.SafetyAnswer("no-such-check", Status.SAFE, "bad\u0007note"))));
+      assertEquals(ErrorCode.INVALID_REQUEST, codeOf(note), "the note is checked before the check");
+      Exception unknown = assertThrows(Exception.class, () -> await(commands.answer(ME, c, null,
+          () -> new PersonCommands.SafetyAnswer("no-such-check", Status.SAFE, null))));
+      assertEquals(ErrorCode.NOT_FOUND, codeOf(unknown));
+    }
+    for (int i = 0; i < burst; i++) {
+      await(commands.checkIn(ME, () -> request(ME, Channel.WEB)));
+    }
+    // The bucket check-ins emptied is the answers' bucket: refused before the check is even read.
+    Exception over = assertThrows(Exception.class, () -> await(commands.answer(ME, Channel.WEB, null,
+        () -> new PersonCommands.SafetyAnswer("no-such-check", Status.SAFE, null))));
+    assertEquals(ErrorCode.RATE_LIMITED, codeOf(over));
   }
 
   @Test

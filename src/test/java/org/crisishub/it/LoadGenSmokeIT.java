@@ -163,4 +163,37 @@ class LoadGenSmokeIT {
       }
     }
   }
+
+  @Test
+  @DisplayName("fanout-sweep runs end to end: every delivery received without a seq gap, and each step records the generator's CPU and the cores' busy shares")
+  void fanoutSweep() throws Exception {
+    String secret = "smoke-secret-smoke-secret-0123456789";
+    try (TestHub hub = TestHub.start(dir, Map.of("HUB_RATE_LIMITS", "off", "HUB_TOKEN_SECRET", secret))) {
+      Vertx gen = Vertx.vertx();
+      try {
+        Path out = java.nio.file.Files.createDirectories(dir.resolve("sweep-out"));
+        Map<String, String> opts = new HashMap<>(Map.of("url", "http://127.0.0.1:" + hub.port(), "token-secret", secret,
+            "targets", "hub=http://127.0.0.1:" + hub.port(), "subjects", "2", "followers", "3", "rates", "60",
+            "step", "2", "warmup", "0", "pause", "0", "drain", "20"));
+        opts.put("out", out.toString());
+        LoadGen.run("fanout-sweep", opts, gen);
+        Path file;
+        try (var files = java.nio.file.Files.list(out)) {
+          file = files.filter(f -> f.getFileName().toString().matches("sweep-.*\\.json")).findFirst().orElseThrow();
+        }
+        var step = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile()).path("steps").path(0);
+        assertEquals("hub", step.path("target").asText());
+        assertEquals(120, step.path("expected").asLong(), "60 deliveries/s for 2 s");
+        assertEquals(120, step.path("delivered").asLong());
+        assertEquals(0, step.path("gaps").asLong());
+        assertEquals(120, step.path("counters").path("hub_consent_checks_total").asLong(), "consent checked per delivery");
+        assertTrue(step.path("generatorCpuCores").asDouble() > 0, "the generator's CPU is recorded");
+        assertEquals(Runtime.getRuntime().availableProcessors() > 0 && java.nio.file.Files.exists(Path.of("/proc/stat"))
+            ? java.nio.file.Files.readAllLines(Path.of("/proc/stat")).stream().filter(l -> l.matches("cpu[0-9]+ .*")).count() : 0,
+            step.path("coreBusy").size(), "one busy share per core");
+      } finally {
+        gen.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
 }

@@ -73,4 +73,38 @@ class RefusedWorkIT {
       api.close();
     }
   }
+
+  @Test
+  @DisplayName("safety-check answers share the check-in budget on REST and WebSocket; refused ones are free")
+  void answersShareTheCheckInBudget() throws Exception {
+    try (TestHub hub = TestHub.start(dir, Map.of())) {
+      clients = Vertx.vertx();
+      Api api = new Api(clients, hub.port());
+      String rest = api.login("+15555000021");
+      String answer = "/api/v1/safety-checks/no-such-check/answers";
+      try (WsClient c = WsClient.authed(clients, hub.port(), rest)) {
+        for (int i = 0; i < 25; i++) {
+          assertEquals(404, api.post(answer, rest, "{\"status\":\"safe\"}").status(), "unknown check");
+          c.sendRaw("{\"type\":\"answer\",\"ref\":" + i + ",\"check\":\"no-such-check\",\"status\":\"safe\"}");
+          JsonNode r;
+          do {
+            r = c.next();
+          } while (!r.has("ref"));
+          assertEquals("not_found", r.path("code").asText(), r.toString());
+        }
+        for (int i = 0; i < CHECKIN_BURST; i++) {
+          assertEquals(201, api.post("/api/v1/checkins", rest, "{\"status\":\"safe\"}").status(), "check-in " + i);
+        }
+        // The bucket the check-ins emptied is the answers' one, on both channels.
+        assertEquals(429, api.post(answer, rest, "{\"status\":\"safe\"}").status());
+        c.sendRaw("{\"type\":\"answer\",\"ref\":999,\"check\":\"no-such-check\",\"status\":\"safe\"}");
+        JsonNode r;
+        do {
+          r = c.next();
+        } while (!r.has("ref"));
+        assertEquals("rate_limited", r.path("code").asText(), r.toString());
+      }
+      api.close();
+    }
+  }
 }

@@ -165,8 +165,8 @@ public abstract class TriageStoreContractTest extends StoreTestBase {
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     int[] termReads = new int[1];
     Store counting = countingTermReads(termReads);
-    org.crisishub.core.WatchService a = new org.crisishub.core.WatchService(vertx, store, metrics);
-    org.crisishub.core.WatchService b = new org.crisishub.core.WatchService(vertx, counting, metrics);
+    org.crisishub.core.WatchService a = new org.crisishub.core.WatchService(vertx, store, store.triage(), metrics);
+    org.crisishub.core.WatchService b = new org.crisishub.core.WatchService(vertx, counting, counting.triage(), metrics);
     await(a.setTerms("QUAKE6", List.of("trapped")));
 
     CheckInResult first = help("+15550001040", "QUAKE6", "trapped under a wall", T0);

@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -jar loadtest.jar fanout-sweep --targets hub=http://127.0.0.1:18080,peer=http://127.0.0.1:18090,baseline=http://127.0.0.1:18091
  *     --subjects 100 --followers 10 --rates 10000,20000,35000,50000,75000,100000,125000,150000
- *     --step 10 --warmup 10 [--warmup-rate 20000] [--pause 2] [--drain 20] [--limit-ms 100] --out DIR
+ *     --step 10 --warmup 10 [--warmup-rate 20000] [--pause 2] [--drain 20] [--limit-ms 100] [--rotate 0] --out DIR
  * java -cp loadtest.jar org.crisishub.loadtest.Sweep DIR     (medians of the sweep-*.json in DIR, and a chart)
  * </pre>
  *
@@ -34,13 +34,18 @@ import org.HdrHistogram.Histogram;
  * followed and consented; peer: Socket.IO, followers in the subject's room; baseline: the
  * {@link BaselineServer}'s frames). Rates are intended <b>deliveries</b> per second (check-ins per
  * second × followers). At each rate every target runs one open-loop step of {@code --step} seconds
- * in turn (the order rotates from rate to rate), latency from each check-in's intended send time to
+ * in turn (the order rotates from rate to rate, and starts {@code --rotate} servers further on:
+ * {@code run.sh} passes the sweep's number, so repeated sweeps do not always step the same server
+ * first), latency from each check-in's intended send time to
  * its receipt, then waits up to {@code --drain} seconds for the rest. A target's knee is the highest
  * rate whose p99 ≤ {@code --limit-ms} with every delivery received; its throughput knee the highest
  * rate it kept up with (every delivery received, at ≥ 95 % of the rate). After two rates in a row that
  * a target did not keep up with it is not stepped further. Beside the generator's figures each step records the server's own
  * counters from its {@code /metrics} (the hub's commits, check-ins, deliveries, coalesced frames,
- * consent checks, GC; the peer's check-ins and deliveries) and the machine's load average.
+ * consent checks, GC; the peer's check-ins and deliveries), the machine's load average, the
+ * generator's own CPU in cores ({@code generatorCpuCores}, 1.0 = all of its core: its headroom) and
+ * how busy each core was with everything running on the machine ({@code coreBusy}, from
+ * {@code /proc/stat}: shows other processes on the server's or the generator's core).
  */
 final class Sweep {
   /** What a target speaks. */
@@ -112,6 +117,7 @@ final class Sweep {
     int pause = g.intOpt("pause", 2);
     int drainSeconds = g.intOpt("drain", 20);
     double limitMs = Double.parseDouble(g.opt("limit-ms", "100"));
+    int rotate = g.intOpt("rotate", 0);
     List<Target> targets = targets(g.opt("targets", "hub=" + g.url));
     ObjectNode out = Report.JSON.createObjectNode();
     out.put("scenario", "fanout-sweep");
@@ -134,14 +140,19 @@ final class Sweep {
     for (int i = 0; i < rates.size(); i++) {
       int rate = rates.get(i);
       for (int k = 0; k < sides.size(); k++) {
-        Side s = sides.get((i + k) % sides.size());
+        Side s = sides.get((i + k + rotate) % sides.size());
         if (s.failures >= 2) {
           continue;
         }
         Map<String, Double> before = counters(s.target);
         String load = loadAverage();
+        long[][] coresBefore = coreTicks();
+        long cpuBefore = processCpuNanos();
         long started = System.nanoTime();
         Step st = step(s, rate, per, stepSeconds, drainSeconds);
+        long cpuAfter = processCpuNanos();
+        long[][] coresAfter = coreTicks();
+        double wall = (System.nanoTime() - started) / 1e9;
         Map<String, Double> after = counters(s.target);
         long expected = (long) Math.floor((double) rate / per * stepSeconds) * per;
         ObjectNode row = steps.addObject();
@@ -159,6 +170,13 @@ final class Sweep {
         row.put("p99", st.latency.getValueAtPercentile(99) / 1000.0);
         row.put("p999", st.latency.getValueAtPercentile(99.9) / 1000.0);
         row.put("max", st.latency.getMaxValue() / 1000.0);
+        // Headroom: the generator's own CPU over the step and its drain, in cores (1.0 = all of one
+        // core), and how busy each core was with everything on the machine (other processes too).
+        row.put("generatorCpuCores", cpuBefore < 0 ? -1 : Math.round((cpuAfter - cpuBefore) / 1e9 / wall * 1000) / 1000.0);
+        ArrayNode busy = row.putArray("coreBusy");
+        for (double b : busyShares(coresBefore, coresAfter)) {
+          busy.add(Math.round(b * 1000) / 1000.0);
+        }
         ObjectNode c = row.putObject("counters");
         for (String name : COUNTERS) {
           if (after.containsKey(name)) {
@@ -183,9 +201,11 @@ final class Sweep {
           s.throughputKnee = rate;
         }
         s.failures = keptUp ? 0 : s.failures + 1;
-        System.out.printf("%n%-9s %7d/s intended: p50 %8.1f ms  p99 %8.1f ms  %7d/s delivered  %d of %d  gaps %d  load %s  %s%n",
+        System.out.printf("%n%-9s %7d/s intended: p50 %8.1f ms  p99 %8.1f ms  %7d/s delivered  %d of %d  gaps %d  load %s"
+                + "  generator CPU %.2f cores, cores busy %s  %s%n",
             s.target.name(), rate, row.get("p50").asDouble(), row.get("p99").asDouble(),
-            row.get("deliveriesPerSecond").asLong(), st.delivered.get(), expected, st.gaps.get(), load, c);
+            row.get("deliveriesPerSecond").asLong(), st.delivered.get(), expected, st.gaps.get(), load,
+            row.get("generatorCpuCores").asDouble(), busy, c);
         g.report.figures.put("p99 " + s.target.name() + " @" + rate, row.get("p99").asDouble());
         TimeUnit.SECONDS.sleep(pause);
       }
@@ -245,7 +265,7 @@ final class Sweep {
           }
           return;
         }
-        long seq = LoadGen.field(text, "seq");
+        long seq = LoadGen.seq(text);
         Step st = side.current;
         if (st != null) {
           long sent = LoadGen.noteNanos(text);
@@ -325,6 +345,47 @@ final class Sweep {
       }
     } catch (Exception e) {
       System.err.println("could not read " + t.name() + "'s /metrics: " + e);
+    }
+    return out;
+  }
+
+  /** This process's CPU time (all threads, user + system) in nanoseconds; -1 when the JVM cannot say. */
+  static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** Per core (cpu0, cpu1, …) of {@code /proc/stat}: {busy ticks, all ticks}; empty when there is no /proc. */
+  static long[][] coreTicks() {
+    try {
+      List<long[]> out = new ArrayList<>();
+      for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+        if (!line.matches("cpu[0-9]+ .*")) {
+          continue;
+        }
+        String[] f = line.trim().split("\\s+");
+        long all = 0;
+        for (int i = 1; i < f.length && i <= 8; i++) {
+          all += Long.parseLong(f[i]);
+        }
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        out.add(new long[] {all - idle, all});
+      }
+      return out.toArray(new long[0][]);
+    } catch (Exception e) {
+      return new long[0][];
+    }
+  }
+
+  /** The share of each core that was busy (any process, user + system + interrupts) between two {@link #coreTicks}. */
+  static double[] busyShares(long[][] before, long[][] after) {
+    int n = Math.min(before.length, after.length);
+    double[] out = new double[n];
+    for (int i = 0; i < n; i++) {
+      long all = after[i][1] - before[i][1];
+      out[i] = all <= 0 ? 0 : (double) (after[i][0] - before[i][0]) / all;
     }
     return out;
   }
