@@ -22,7 +22,7 @@ const DESK_TEXT = {
     'desk.legendHigh': 'open, watch match', 'desk.area': 'incident area',
     'desk.selected': 'Selected request',
     'desk.select': 'Choose a marker on the map (or Tab to it and press Enter) to open the request and its thread.',
-    'desk.people': 'People by state', 'desk.nobody': 'Nobody in this state.', 'desk.reported': 'reported {status} at {time}',
+    'desk.people': 'People by state', 'desk.nobody': 'Nobody in this state.', 'desk.more': 'The first {n} are shown.', 'desk.reported': 'reported {status} at {time}',
     'desk.delivery': 'text message {state}', 'desk.d.queued': 'waiting to be sent', 'desk.d.sent': 'sent',
     'desk.d.delivered': 'delivered', 'desk.d.undelivered': 'not delivered', 'desk.d.failed': 'failed',
     'desk.inAreaLater': 'People asked because they were last seen in the area are listed only once they answer.'
@@ -43,7 +43,7 @@ const DESK_TEXT = {
     'desk.legendHigh': 'abierto, coincidencia vigilada', 'desk.area': 'zona del incidente',
     'desk.selected': 'Pedido seleccionado',
     'desk.select': 'Elija un marcador en el mapa (o llegue a él con Tab y pulse Intro) para abrir el pedido y sus mensajes.',
-    'desk.people': 'Personas por estado', 'desk.nobody': 'Nadie en este estado.', 'desk.reported': 'reportado {status} a las {time}',
+    'desk.people': 'Personas por estado', 'desk.nobody': 'Nadie en este estado.', 'desk.more': 'Se muestran los primeros {n}.', 'desk.reported': 'reportado {status} a las {time}',
     'desk.delivery': 'mensaje de texto {state}', 'desk.d.queued': 'por enviar', 'desk.d.sent': 'enviado',
     'desk.d.delivered': 'entregado', 'desk.d.undelivered': 'no entregado', 'desk.d.failed': 'fallido',
     'desk.inAreaLater': 'Las personas preguntadas por haber estado en la zona aparecen solo cuando responden.'
@@ -79,6 +79,8 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
   const note = Hub.el('p', { id: 'desk-map-note', class: 'muted', role: 'status' });
   const panel = Hub.el('section', { id: 'desk-selected', class: 'box' });
   const peopleBox = Hub.el('section', { id: 'desk-people', class: 'box' });
+  /** The desk reads one page of a state's people (safety-checks.md, Pages): a long list stays cheap while answers stream in. */
+  const PEOPLE_PAGE = 1000;
   const queue = Hub.el('div', { class: 'desk-queue' });
   const desk = Hub.el('section', { id: 'desk', 'aria-labelledby': 'desk-title' }, title, counts,
     Hub.el('div', { class: 'desk-grid' }, queue,
@@ -280,7 +282,7 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
     peopleKey = key;
     const seq = ++peopleSeq;
     try {
-      const rows = await Hub.api('GET', '/api/v1/safety-checks/' + c.id + '/people?state=' + peopleState, undefined, R.token());
+      const rows = await Hub.api('GET', '/api/v1/safety-checks/' + c.id + '/people?state=' + peopleState + '&limit=' + PEOPLE_PAGE, undefined, R.token());
       if (seq !== peopleSeq) return;
       people = rows;
     } catch (e) { R.fail(e); peopleKey = ''; }
@@ -314,6 +316,7 @@ Object.assign(HUB_TEXT.es, DESK_TEXT.es);
           time: Hub.time(p.report.at) })) : null));
     }
     peopleBox.append(ul);
+    if (people && people.length >= PEOPLE_PAGE) peopleBox.append(Hub.el('p', { class: 'muted', id: 'desk-people-more' }, t('desk.more', { n: PEOPLE_PAGE })));
     if (focused) peopleBox.querySelector('button[data-state="' + focused + '"]').focus();
     if (peopleState !== 'safe' && peopleState !== 'need_help') peopleBox.append(Hub.el('p', { class: 'muted' }, t('desk.inAreaLater')));
   }

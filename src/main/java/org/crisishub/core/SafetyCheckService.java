@@ -343,8 +343,7 @@ public final class SafetyCheckService {
         .map(all -> all.stream().filter(p -> !p.byLocation() || p.at() != null).toList());
   }
 
-  /** The default and the largest {@code limit} of a page of people. */
-  public static final int PEOPLE_PAGE_DEFAULT = 1000;
+  /** The largest {@code limit} of a page of people (without one, the whole list is read). */
   public static final int PEOPLE_PAGE_MAX = 5000;
 
   /**

@@ -132,10 +132,10 @@ public final class SafetyRoutes implements HttpApi.Routes {
     throw HubException.invalid("after must be the cursor of a Link rel=\"next\" of this list");
   }
 
-  /** {@code limit}: absent → the default page; otherwise 1 to the maximum (400). */
+  /** {@code limit}: absent → 0 (the whole list, unpaged); otherwise 1 to the maximum (else 400). */
   static int limit(String text) {
     if (text == null) {
-      return SafetyCheckService.PEOPLE_PAGE_DEFAULT;
+      return 0;
     }
     if (text.matches("[0-9]{1,6}")) {
       int n = Integer.parseInt(text);
@@ -147,8 +147,9 @@ public final class SafetyRoutes implements HttpApi.Routes {
   }
 
   /**
-   * A page of people, and when more follow, {@code Link: <…?state=S&limit=L&after=C>; rel="next"}
-   * on the response (the body stays the array of rows, JSON or CSV).
+   * Without {@code limit} (and {@code after}), the whole list, as the contract gives it. With
+   * {@code limit}, a page of people, and when more follow, {@code Link: <…?state=S&limit=L&after=C>;
+   * rel="next"} on the response (the body stays the array of rows, JSON or CSV).
    */
   private Future<SafetyCheckStore.PeoplePage> page(RoutingContext ctx, Responder who) {
     String state = ctx.queryParams().get("state");
@@ -161,6 +162,12 @@ public final class SafetyRoutes implements HttpApi.Routes {
       return Future.failedFuture(e);
     }
     String id = ctx.pathParam("id");
+    if (limit == 0) {
+      if (after != null) {
+        return Future.failedFuture(HubException.invalid("after needs limit (the Link rel=\"next\" of a page has both)"));
+      }
+      return safety.people(who, id, state).map(all -> new SafetyCheckStore.PeoplePage(all, null));
+    }
     return safety.people(who, id, state, after, limit).map(page -> {
       if (page.next() != null) {
         String link = "/api/v1/safety-checks/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)

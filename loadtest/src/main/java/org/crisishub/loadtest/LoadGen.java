@@ -754,7 +754,7 @@ public final class LoadGen {
    * HUB_SMS_RATE} raised). Measures the time from the start until every open session has the
    * question, then, while answers arrive by SMS at {@code --answer-rate} per second for {@code
    * --duration} seconds, the latency of the tally ({@code GET /safety-checks/{id}}) and of a
-   * per-state list ({@code …/people?state=safe}), each read 10 times a second on a connection of
+   * per-state list page ({@code …/people?state=safe&limit=1000}, as the desk reads it), each read 10 times a second on a connection of
    * its own (so the reads never queue behind the answers in the generator), measured from its
    * intended time. Afterwards waits at most {@code --sms-drain-seconds} (default 120) for the fake
    * Twilio to have accepted every SMS ask ({@code smsRecipients} of the draft) and reads the hub's
@@ -871,7 +871,7 @@ public final class LoadGen {
         boolean tallyTurn = (k & 1) == 0;
         Histogram h = tallyTurn ? tally : list;
         readHttp.request(HttpMethod.GET, tallyTurn ? "/api/v1/safety-checks/" + check
-            : "/api/v1/safety-checks/" + check + "/people?state=safe").compose(req -> req
+            : "/api/v1/safety-checks/" + check + "/people?state=safe&limit=1000").compose(req -> req
             .putHeader("Authorization", "Bearer " + pub).send()).compose(r -> r.body().map(b -> {
               if (r.statusCode() != 200) {
                 throw new IllegalStateException("status " + r.statusCode());
