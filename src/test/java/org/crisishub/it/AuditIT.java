@@ -185,6 +185,12 @@ class AuditIT {
     step("help.read", "far", "refused", 403, () -> api.get("/api/v1/incidents/FLOOD7/help", far));
     step(null, null, null, 200, () -> api.get("/api/v1/incidents/FLOOD7/help", pub));
     step("help.acknowledged", "pub", "done", 200, () -> post("/api/v1/help/" + help + "/ack", pub, null));
+    // GET /help/{id}: a refused read by a responder or the admin is an entry; a granted read, or the person's, none.
+    step("help.read", "far", "refused", 403, () -> api.get("/api/v1/help/" + help, far));
+    step("help.read", "pub", "refused", 404, () -> api.get("/api/v1/help/no-such-request", pub));
+    step("help.read", "admin", "refused", 403, () -> api.get("/api/v1/help/" + help, ADMIN));
+    step(null, null, null, 200, () -> api.get("/api/v1/help/" + help, pub));
+    step(null, null, null, 200, () -> api.get("/api/v1/help/" + help, person));
     step("help.resolved", "far", "refused", 403, () -> post("/api/v1/help/" + help + "/resolve", far, null));
     step("help.resolved", "pub", "done", 200, () -> post("/api/v1/help/" + help + "/resolve", pub, null));
 
