@@ -44,11 +44,30 @@ public final class Access {
 
   /** A person's route: 401 without a valid token, 403 for a responder's or the admin's; rate-limited per token. */
   void person(RoutingContext ctx, Function<HttpApi.Call, Future<HttpApi.Reply>> h) {
-    HttpApi.handle(ctx, c -> authenticator.of(HttpApi.bearerToken(c)).compose(p -> {
-      TokenService.Claims claims = Principal.person(p);
+    HttpApi.handle(ctx, c -> authenticator.of(HttpApi.bearerToken(c)).compose(p -> personOnly(c, p)).compose(claims -> {
       limiter.acquire(Limits.API_PER_TOKEN, claims.tokenId(), System.currentTimeMillis());
       return h.apply(new HttpApi.Call(c, claims));
     }));
+  }
+
+  /**
+   * The person's claims behind {@code p}; 401 without a token. A responder's or the admin's token on a
+   * person's route is refused with 403 and, as every refused attempt of theirs (v2 "Audit"), leaves an
+   * entry {@code person_route} whose subject is the route, method and path template (e.g. {@code POST
+   * /api/v1/follows/:phone}: never the path itself, which may hold a number). The failed future comes
+   * after the entry is durable (503 when it cannot be stored).
+   */
+  Future<TokenService.Claims> personOnly(RoutingContext c, Principal p) {
+    String actor = AuditedCall.actorName(p);
+    if (actor == null) {
+      return Future.succeededFuture(Principal.person(p));
+    }
+    HubException refused = Principal.refused(p, "this needs a person's session (sign in with a one-time code)");
+    String route = c.request().method().name() + " "
+        + (c.currentRoute() != null && c.currentRoute().getPath() != null ? c.currentRoute().getPath() : "?");
+    return trail.write(actor, "person_route", route, "refused", refused.code().wire())
+        .transform(w -> w.succeeded() ? Future.<TokenService.Claims>failedFuture(refused)
+            : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
   }
 
   /** Any caller with a valid token (or none), audited as {@code call} says; {@code h} decides what the principal may do. */

@@ -66,8 +66,8 @@ public final class SafetyRoutes implements HttpApi.Routes {
         (c, who) ->
         s.get(who, c.pathParam("id")).map(k -> HttpApi.Reply.ok(check(k, true)))));
     r.post("/api/v1/safety-checks/:id/answers").handler(ctx -> HttpApi.handle(ctx, c ->
-        access.authenticator().of(HttpApi.bearerToken(c)).compose(p -> {
-          String phone = Principal.person(p).subject();
+        access.authenticator().of(HttpApi.bearerToken(c)).compose(p -> access.personOnly(c, p)).compose(claims -> {
+          String phone = claims.subject();
           JsonNode b = HttpApi.bodyObject(c);
           for (var it = b.fieldNames(); it.hasNext();) {
             String f = it.next();

@@ -116,6 +116,11 @@ class AuditIT {
     return r;
   }
 
+  static JsonNode last() {
+    List<JsonNode> all = entries();
+    return all.get(all.size() - 1);
+  }
+
   static String body(String... kv) {
     StringBuilder b = new StringBuilder("{");
     for (int i = 0; i < kv.length; i += 2) {
@@ -164,6 +169,15 @@ class AuditIT {
     step(null, null, null, 401, () -> post("/api/v1/incidents", "forged", "{\"code\":\"X1\",\"name\":\"n\"}"));
     String person = api.login(PHONE);
     step(null, null, null, 403, () -> post("/api/v1/incidents", person, "{\"code\":\"X2\",\"name\":\"n\"}"));
+    // A responder's or the admin's token on a person's route: refused (403) and, as every refusal of theirs, an
+    // entry naming the route's template, never the path (it may hold a number).
+    step("person_route", "pub", "refused", 403, () -> post("/api/v1/checkins", pub, "{\"status\":\"safe\"}"));
+    assertEquals("POST /api/v1/checkins", last().path("subject").asText());
+    step("person_route", "admin", "refused", 403, () -> api.call(HttpMethod.PUT, "/api/v1/follows/%2B15557300009",
+        ADMIN, "{}"));
+    assertEquals("PUT /api/v1/follows/:phone", last().path("subject").asText());
+    assertEquals("forbidden", last().path("detail").asText());
+    step(null, null, null, 401, () -> post("/api/v1/checkins", null, "{\"status\":\"safe\"}"));
     step("incident.partner.add", "pub", "done", 200, () -> post("/api/v1/incidents/FLOOD7/partners", pub,
         "{\"agency\":\"Red Cross\"}"));
     step("incident.partner.remove", "admin", "done", 200, () -> delete("/api/v1/incidents/FLOOD7/partners/Red%20Cross",
@@ -210,6 +224,9 @@ class AuditIT {
     step("safety_check.people.read", "far", "refused", 403, () -> api.get("/api/v1/safety-checks/" + check
         + "/people", far));
     step(null, null, null, 200, () -> api.get("/api/v1/safety-checks/" + check, pub));
+    step("person_route", "pub", "refused", 403, () -> post("/api/v1/safety-checks/" + check + "/answers", pub,
+        "{\"status\":\"safe\"}"));
+    assertEquals("POST /api/v1/safety-checks/:id/answers", last().path("subject").asText());
     step("safety_check.close", "pub", "done", 200, () -> post("/api/v1/safety-checks/" + check + "/close", pub,
         null));
 
