@@ -236,6 +236,12 @@ public final class WsProtocol implements WsSession.Protocol {
 
   /** {"type":"answer","ref","check","status","note"?}: the person's answer to a safety check → ack. */
   private Future<ObjectNode> answer(JsonNode msg) {
+    if (msg.has("phone")) {
+      // Not the person's own answer: a follower's report, which the contract takes only over REST. Refused
+      // rather than recorded as the sender's own answer to the check.
+      throw HubException.invalid("an answer frame is your own answer; report on someone else with "
+          + "POST /api/v1/safety-checks/{id}/answers {phone, status}");
+    }
     return uses.commands().answer(session.phone(), Channel.WS, null, () -> new PersonCommands.SafetyAnswer(
         Fields.requiredString(msg, "check"), Status.parse(Fields.requiredString(msg, "status")),
         Fields.optionalString(msg, "note"))).map(a -> {

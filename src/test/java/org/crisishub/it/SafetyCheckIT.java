@@ -251,7 +251,13 @@ class SafetyCheckIT {
       assertTrue(text(j2, "2 trapped on the roof").contains("NEED HELP"));
       assertTrue(text(n1, "sOs").contains("NEED HELP"));
       assertTrue(text(loc, "1").contains("SAFE"));
-      // WebSocket and REST answers.
+      // WebSocket and REST answers. An answer frame naming another phone is no report (those go over REST):
+      // refused with 400, and not taken as the sender's own answer either.
+      var report = WsClient.frame("answer");
+      report.put("check", id).put("status", "need_help").put("phone", j1);
+      JsonNode notReport = webWs.reply(webWs.send(report));
+      assertEquals("error", notReport.path("type").asText(), notReport.toString());
+      assertEquals("invalid_request", notReport.path("code").asText(), notReport.toString());
       var ans = WsClient.frame("answer");
       ans.put("check", id).put("status", "safe").put("note", "at the school");
       JsonNode ack = webWs.reply(webWs.send(ans));
