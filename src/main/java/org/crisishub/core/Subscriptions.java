@@ -6,8 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.crisishub.domain.CheckInRequest;
-import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 import org.crisishub.store.IncidentRegistry;
 import org.crisishub.store.NoticeBoard;
@@ -110,14 +108,7 @@ public final class Subscriptions {
   }
 
   private Future<Incident> incident(String code) {
-    String c;
-    try {
-      c = CheckInRequest.normaliseIncident(code);
-    } catch (HubException e) {
-      return Future.failedFuture(HubException.notFound("no such incident"));
-    }
-    return incidents.incident(c).compose(i -> i.isPresent() ? Future.succeededFuture(i.get())
-        : Future.failedFuture(HubException.notFound("no such incident")));
+    return incidents.existing(code);
   }
 
   /** The signed JSON of the incident's published, unexpired notices, oldest first. */

@@ -155,14 +155,7 @@ public final class NoticeService {
   }
 
   public Future<Incident> incident(String code) {
-    String c;
-    try {
-      c = CheckInRequest.normaliseIncident(code);
-    } catch (HubException e) {
-      return Future.failedFuture(HubException.notFound("no such incident"));
-    }
-    return incidents.incident(c).compose(i -> i.isPresent() ? Future.succeededFuture(i.get())
-        : Future.failedFuture(HubException.notFound("no such incident")));
+    return incidents.existing(code);
   }
 
   public Future<List<Incident>> incidents() {

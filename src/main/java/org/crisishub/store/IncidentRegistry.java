@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.crisishub.domain.CheckInRequest;
+import org.crisishub.domain.HubException;
 import org.crisishub.domain.Incident;
 
 /**
@@ -22,6 +24,22 @@ public interface IncidentRegistry {
 
   /** The incident with this code, if any. */
   Future<Optional<Incident>> incident(String code);
+
+  /**
+   * The incident a caller names: {@code code} as a client sent it (normalised like a check-in's
+   * {@code incident}: trimmed, upper-case). Fails with {@code HubException(NOT_FOUND)} "no such
+   * incident" when the code is malformed or unknown (a malformed code is no incident, not a 400).
+   */
+  default Future<Incident> existing(String code) {
+    String c;
+    try {
+      c = CheckInRequest.normaliseIncident(code);
+    } catch (HubException e) {
+      return Future.failedFuture(HubException.notFound("no such incident"));
+    }
+    return incident(c).compose(i -> i.isPresent() ? Future.succeededFuture(i.get())
+        : Future.failedFuture(HubException.notFound("no such incident")));
+  }
 
   /** All incidents, newest first (then by code). */
   Future<List<Incident>> incidents();
