@@ -65,9 +65,7 @@ public final class Access {
     HubException refused = Principal.refused(p, "this needs a person's session (sign in with a one-time code)");
     String route = c.request().method().name() + " "
         + (c.currentRoute() != null && c.currentRoute().getPath() != null ? c.currentRoute().getPath() : "?");
-    return trail.write(actor, "person_route", route, "refused", refused.code().wire())
-        .transform(w -> w.succeeded() ? Future.<TokenService.Claims>failedFuture(refused)
-            : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
+    return AuditedCall.refused(trail, actor, "person_route", route, refused);
   }
 
   /** Any caller with a valid token (or none), audited as {@code call} says; {@code h} decides what the principal may do. */

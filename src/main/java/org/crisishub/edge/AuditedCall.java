@@ -76,13 +76,20 @@ record AuditedCall(String action, String subjectParam, Function<RoutingContext, 
       }
       Throwable cause = ar.cause();
       if (cause instanceof HubException h && refusal(h.code())) {
-        String subject = subjectParam != null ? param(c) : null;
-        return trail.write(actor, action, subject, "refused", h.code().wire())
-            .transform(w -> w.succeeded() ? Future.<HttpApi.Reply>failedFuture(cause)
-                : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
+        return refused(trail, actor, action, subjectParam != null ? param(c) : null, h);
       }
       return Future.failedFuture(cause);
     });
+  }
+
+  /**
+   * Writes the {@code refused} entry of {@code cause} (its error code as {@code detail}) and then fails
+   * with {@code cause}; fails 503 {@code unavailable} instead when the entry cannot be stored.
+   */
+  static <T> Future<T> refused(AuditTrail trail, String actor, String action, String subject, HubException cause) {
+    return trail.write(actor, action, subject, "refused", cause.code().wire())
+        .transform(w -> w.succeeded() ? Future.<T>failedFuture(cause)
+            : Future.failedFuture(HubException.unavailable("the audit entry could not be stored", w.cause())));
   }
 
   /** The subject from the path; incident codes are case-insensitive and kept upper-case, as stored. */

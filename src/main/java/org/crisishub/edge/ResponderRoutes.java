@@ -129,16 +129,12 @@ public final class ResponderRoutes implements HttpApi.Routes {
               .map(reported -> Wire.helpRequests(q, reported)))).map(HttpApi.Reply::ok);
     }));
     // A read: a responder's or the admin's refusal (403, 404) is an audit entry, like the queue's (help.read).
-    r.get("/api/v1/help/:id").handler(ctx -> HttpApi.handle(ctx, c -> access.authenticator().of(HttpApi.bearerToken(c))
-        .compose(p -> AuditedCall.read("help.read", "id").run(access.trail(), c, p, () -> {
-          // The person who asked, or a responder of the incident's agencies: HelpService decides.
-          if (p instanceof Principal.Person person) {
-            return help.read(person.claims().subject(), null, c.pathParam("id")).map(Wire::helpSummary)
-                .map(HttpApi.Reply::ok);
-          }
-          return help.read(null, Principal.responder(p), c.pathParam("id")).map(Wire::helpSummary)
-              .map(HttpApi.Reply::ok);
-        }))));
+    r.get("/api/v1/help/:id").handler(ctx -> access.anyone(ctx, AuditedCall.read("help.read", "id"), (c, p) ->
+        // The person who asked, or a responder of the incident's agencies: HelpService decides.
+        (p instanceof Principal.Person person
+            ? help.read(person.claims().subject(), null, c.pathParam("id"))
+            : help.read(null, Principal.responder(p), c.pathParam("id")))
+            .map(Wire::helpSummary).map(HttpApi.Reply::ok)));
     r.get("/api/v1/incidents/:code/watch-terms").handler(ctx -> responder(ctx,
         AuditedCall.read("watch_terms.read", "code"), (c, who) ->
         notices.incidentFor(Actor.of(who), c.pathParam("code"), IncidentAccess.Act.TRIAGE, "watch.read")
