@@ -4,36 +4,63 @@ import com.twilio.http.HttpClient;
 import com.twilio.http.HttpMethod;
 import com.twilio.http.Request;
 import com.twilio.http.Response;
-import java.net.URI;
+import java.io.IOException;
 import java.net.URL;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.hc.client5.http.classic.methods.HttpDelete;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * The Twilio SDK's HTTP transport, replaced: every call goes to {@code HUB_TWILIO_API_BASE}
  * (Twilio's own host in production, a fake on loopback in tests), and exactly one attempt is made
  * per call. The SDK's own {@code reliableRequest} would re-POST after a 5xx with a
  * {@code Thread.sleep} in between; retries and backoff belong to the durable outbox instead.
- * Blocking: call it from a worker thread only.
+ *
+ * <p>The transport is Apache HttpClient 5's classic (blocking) client, the library the SDK's own
+ * {@code NetworkHttpClient} uses: the request is written and its response read on the calling
+ * thread, over a pool of HTTP/1.1 keep-alive connections (at most {@code maxConnections}, one per
+ * call in flight). The JDK's {@code java.net.http} client it replaces handed every call to its
+ * selector thread and a worker pool and back: three thread hand-offs per SMS, a third of the hub's
+ * CPU while a 100,000-person safety check sent its asks (docs/performance.md).
+ *
+ * <p>Blocking: call it from a worker thread only. Thread-safe.
  */
-final class TwilioHttpClient extends HttpClient {
-  private final URI base;
-  private final java.net.http.HttpClient http;
-  private final Duration timeout;
+final class TwilioHttpClient extends HttpClient implements AutoCloseable {
+  private final String base;
+  private final CloseableHttpClient http;
 
-  TwilioHttpClient(String apiBase, Duration timeout) {
-    this.base = URI.create(apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase);
-    this.timeout = timeout;
-    // HTTP/1.1, a connection per call in flight: over one HTTP/2 connection the JDK's client fails a
-    // request beyond the server's concurrent-stream limit ("too many concurrent streams") instead of
-    // queueing it, which the load test hit once the outbox kept more than 100 sends in flight.
-    this.http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
-        .connectTimeout(timeout)
-        .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+  /**
+   * {@code apiBase}: scheme, host and optional port (a trailing slash is dropped); {@code timeout}:
+   * for the connect, the wait for a pooled connection and each read; {@code maxConnections}: calls
+   * in flight at once (give it the sending threads).
+   */
+  TwilioHttpClient(String apiBase, Duration timeout, int maxConnections) {
+    this.base = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
+    Timeout t = Timeout.ofMilliseconds(timeout.toMillis());
+    int max = Math.max(1, maxConnections);
+    this.http = HttpClients.custom()
+        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setMaxConnTotal(max).setMaxConnPerRoute(max)
+            .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t).build())
+            .build())
+        .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(t).setResponseTimeout(t).build())
+        .disableAutomaticRetries().disableRedirectHandling().disableCookieManagement()
+        .disableContentCompression()
+        .build();
   }
 
   @Override
@@ -50,33 +77,43 @@ final class TwilioHttpClient extends HttpClient {
   public Response makeRequest(Request request) {
     URL sdkUrl = request.constructURL();
     String target = base + sdkUrl.getPath() + (sdkUrl.getQuery() == null ? "" : "?" + sdkUrl.getQuery());
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target)).timeout(timeout)
-        .header("Accept", "application/json");
+    HttpMethod method = request.getMethod();
+    HttpUriRequestBase req;
+    if (method == HttpMethod.POST) {
+      HttpPost post = new HttpPost(target);
+      post.setEntity(new StringEntity(request.encodeFormBody(),
+          ContentType.APPLICATION_FORM_URLENCODED.withCharset(StandardCharsets.UTF_8)));
+      req = post;
+    } else if (method == HttpMethod.DELETE) {
+      req = new HttpDelete(target);
+    } else {
+      req = new HttpGet(target);
+    }
+    req.setHeader("Accept", "application/json");
     if (request.requiresAuthentication()) {
-      b.header("Authorization", request.getAuthString());
+      req.setHeader("Authorization", request.getAuthString());
     }
     for (Map.Entry<String, List<String>> h : request.getHeaderParams().entrySet()) {
       for (String v : h.getValue()) {
-        b.header(h.getKey(), v);
+        req.addHeader(h.getKey(), v);
       }
     }
-    HttpMethod method = request.getMethod();
-    if (method == HttpMethod.POST) {
-      b.header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(request.encodeFormBody(), StandardCharsets.UTF_8));
-    } else if (method == HttpMethod.DELETE) {
-      b.DELETE();
-    } else {
-      b.GET();
-    }
     try {
-      HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      return new Response(r.body(), r.statusCode());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new com.twilio.exception.ApiConnectionException("interrupted", e);
-    } catch (java.io.IOException e) {
+      // The handler reads the whole body, so the connection goes back to the pool on every path.
+      return http.execute(req, r -> new Response(
+          r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8), r.getCode()));
+    } catch (IOException e) {
       throw new com.twilio.exception.ApiConnectionException("Twilio API unreachable: " + e, e);
+    }
+  }
+
+  /** Closes the pooled connections; calls after it fail. */
+  @Override
+  public void close() {
+    try {
+      http.close();
+    } catch (IOException e) {
+      // Closing sockets of a pool that is going away: nothing to recover.
     }
   }
 }

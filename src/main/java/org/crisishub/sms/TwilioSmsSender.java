@@ -26,6 +26,7 @@ public final class TwilioSmsSender implements SmsSender {
   private final PhoneNumber from;
   private final URI statusCallback;
   private final WorkerExecutor pool;
+  private final TwilioHttpClient transport;
 
   /** As below, with the blocking threads for {@code HUB_SMS_RATE} 1 ({@link OutboxWorker#inFlightLimit}). */
   public TwilioSmsSender(Vertx vertx, String accountSid, String authToken, String from, String apiBase,
@@ -39,8 +40,8 @@ public final class TwilioSmsSender implements SmsSender {
    */
   public TwilioSmsSender(Vertx vertx, String accountSid, String authToken, String from, String apiBase,
       String publicUrl, Duration timeout, int threads) {
-    this.client = new TwilioRestClient.Builder(accountSid, authToken)
-        .httpClient(new TwilioHttpClient(apiBase, timeout)).build();
+    this.transport = new TwilioHttpClient(apiBase, timeout, Math.max(1, threads));
+    this.client = new TwilioRestClient.Builder(accountSid, authToken).httpClient(transport).build();
     this.from = new PhoneNumber(from);
     this.statusCallback = URI.create(publicUrl + "/sms/status");
     this.pool = vertx.createSharedWorkerExecutor("hub-twilio", Math.max(1, threads), timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
@@ -67,7 +68,9 @@ public final class TwilioSmsSender implements SmsSender {
     }, false);
   }
 
+  /** Stops the sending threads and closes the pooled connections. */
   public void close() {
     pool.close();
+    transport.close();
   }
 }
