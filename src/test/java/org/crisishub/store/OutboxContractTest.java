@@ -78,6 +78,23 @@ public abstract class OutboxContractTest extends StoreTestBase {
   }
 
   @Test
+  @DisplayName("outbox: the oldest waiting age counts queued and in-flight messages, not sent ones")
+  void outboxOldestWaiting() throws Exception {
+    await(outbox.enqueueSms("+15550000064", null, null, "first", T0));
+    assertEquals(20_000, await(outbox.outboxStats(T0.plusSeconds(20))).oldestAgeMs(), "the first message, queued");
+    List<Store.OutboxItem> taken = await(outbox.claimSms("node-a", T0.plusSeconds(1), 1, Duration.ofMinutes(5)));
+    assertEquals("first", taken.get(0).body());
+    await(outbox.enqueueSms("+15550000065", null, null, "second", T0.plusSeconds(5)));
+    Store.OutboxStats both = await(outbox.outboxStats(T0.plusSeconds(20)));
+    assertEquals(2, both.waiting());
+    assertEquals(20_000, both.oldestAgeMs(), "the first, now in flight");
+    await(outbox.smsSent(taken.get(0).id(), "SM64", T0.plusSeconds(6)));
+    Store.OutboxStats after = await(outbox.outboxStats(T0.plusSeconds(20)));
+    assertEquals(1, after.waiting());
+    assertEquals(15_000, after.oldestAgeMs(), "the second, once the first was sent");
+  }
+
+  @Test
   @DisplayName("outbox: a stopping sender hands its claims back at once; other senders' claims stay")
   void outboxReleaseByOwner() throws Exception {
     Instant t = Instant.now();

@@ -42,7 +42,7 @@ class SqliteStoreContractTest extends StoreContractTest {
       }
       try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
         rs.next();
-        assertEquals(15, rs.getInt(1), "schema version");
+        assertEquals(16, rs.getInt(1), "schema version");
       }
     }
   }

@@ -220,19 +220,31 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
         + " WHERE state = 'sending' AND lease_owner = ?", owner));
   }
 
+  /**
+   * Waiting messages, the oldest queued and the oldest in-flight creation time, failed messages: the
+   * counts from index entries, each MIN one seek of {@code outbox_waiting_age} (one per state, as a
+   * MIN over {@code state IN (…)} would read the whole range).
+   */
+  static final String STATS = "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')),"
+      + " (SELECT MIN(created_ms) FROM outbox WHERE state = 'queued'),"
+      + " (SELECT MIN(created_ms) FROM outbox WHERE state = 'sending'),"
+      + " (SELECT COUNT(*) FROM outbox WHERE state = 'failed')";
+
   @Override
   public Future<OutboxStats> outboxStats(Instant now) {
     return store.read(c -> {
-      try (Stmt st = prepare(c,
-          "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')),"
-              + " (SELECT MIN(created_ms) FROM outbox WHERE state IN ('queued','sending')),"
-              + " (SELECT COUNT(*) FROM outbox WHERE state = 'failed')");
-           ResultSet rs = st.ps().executeQuery()) {
+      try (Stmt st = prepare(c, STATS); ResultSet rs = st.ps().executeQuery()) {
         rs.next();
         long waiting = rs.getLong(1);
-        long oldest = rs.getLong(2);
-        boolean none = rs.wasNull();
-        return new OutboxStats(waiting, none ? 0 : Math.max(0, now.toEpochMilli() - oldest), rs.getLong(3));
+        long oldest = Long.MAX_VALUE;
+        for (int col = 2; col <= 3; col++) {
+          long created = rs.getLong(col);
+          if (!rs.wasNull()) {
+            oldest = Math.min(oldest, created);
+          }
+        }
+        return new OutboxStats(waiting, oldest == Long.MAX_VALUE ? 0 : Math.max(0, now.toEpochMilli() - oldest),
+            rs.getLong(4));
       }
     });
   }

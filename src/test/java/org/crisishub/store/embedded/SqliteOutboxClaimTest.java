@@ -69,6 +69,32 @@ class SqliteOutboxClaimTest {
   }
 
   @Test
+  @DisplayName("the outbox's stats read index entries only: no row of a waiting message is read")
+  void statsReadIndexes() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    SqliteStore store = new SqliteStore(vertx, dir, new SimpleMeterRegistry());
+    try {
+      await(store.start());
+      String plan = await(store.read(c -> {
+        StringBuilder b = new StringBuilder();
+        try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + SqliteOutbox.STATS); ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            b.append(rs.getString("detail")).append('\n');
+          }
+        }
+        return b.toString();
+      }));
+      assertFalse(plan.contains("SCAN outbox"), () -> "a scan: " + plan);
+      assertFalse(plan.contains("TEMP B-TREE"), () -> "a sort: " + plan);
+      assertEquals(4, plan.lines().filter(l -> l.contains("COVERING INDEX outbox_waiting_age (state=?)")).count(),
+          () -> "each count and each MIN one range of outbox_waiting_age's entries: " + plan);
+    } finally {
+      await(store.close());
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   @DisplayName("behind 3,000 queued broadcast asks, person-to-person SMS go first; an expired claim comes back in its class by due time")
   void classesAndExpiredClaims() throws Exception {
     Vertx vertx = Vertx.vertx();
