@@ -10,6 +10,7 @@ import org.crisishub.domain.CheckInRequest;
 import org.crisishub.domain.CheckInResult;
 import org.crisishub.domain.Follow;
 import org.crisishub.domain.Status;
+import org.crisishub.store.SafetyCheckStore.Check;
 
 /**
  * What a signed-in person does, one handler per action, the same for every channel: HTTP, the
@@ -92,6 +93,20 @@ public final class PersonCommands {
       SafetyAnswer a = request.get();
       CheckInRequest.normaliseNote(a.note());
       return safety.answer(phone, a.check(), a.status(), a.note(), channel, key);
+    });
+  }
+
+  /**
+   * As {@link #answer(String, Channel, String, Supplier)}, to {@code asked}: the check the caller has
+   * just read as the person's open ask (an SMS answer's {@link SafetyCheckService#openAskOf}), so it
+   * is not read again by id. Its state and the person's membership are still checked in the answer's
+   * store unit ({@link SafetyCheckService#answer(String, Check, Status, String, Channel, String)}).
+   */
+  public Future<SafetyCheckService.Answered> answer(String phone, Channel channel, String key, Check asked,
+      Status status, String note) {
+    return limiter.charge(Limits.CHECKIN_PER_PHONE, phone, clock.millis(), () -> {
+      CheckInRequest.normaliseNote(note);
+      return safety.answer(phone, asked, status, note, channel, key);
     });
   }
 

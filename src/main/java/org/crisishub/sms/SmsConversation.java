@@ -190,8 +190,7 @@ public final class SmsConversation {
         if (open.isEmpty()) {
           return numeric ? otherText(from, cmd, body) : apply1(from, cmd, body, messageSid);
         }
-        return commands.answer(from, Channel.SMS, "sms:" + messageSid, () -> new org.crisishub.core.PersonCommands
-            .SafetyAnswer(open.get().id(), status, text.isEmpty() ? null : text))
+        return commands.answer(from, Channel.SMS, "sms:" + messageSid, open.get(), status, text.isEmpty() ? null : text)
             .map(a -> SmsReplies.safetyAnswered(cmd.lang(), status, open.get().incident()));
       });
     }
