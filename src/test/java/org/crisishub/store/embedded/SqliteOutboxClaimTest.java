@@ -37,31 +37,26 @@ class SqliteOutboxClaimTest {
     return f.await(30, TimeUnit.SECONDS);
   }
 
-  @Test
-  @DisplayName("each of a claim's reads is a range of outbox_due_class, with no sort")
-  void claimReadsAreIndexRanges() throws Exception {
+  /** SQLite's query plan of {@code sql} (every parameter bound to 1), a line per step, on a fresh store. */
+  private String planOf(String sql) throws Exception {
     Vertx vertx = Vertx.vertx();
     SqliteStore store = new SqliteStore(vertx, dir, new SimpleMeterRegistry());
     try {
       await(store.start());
-      for (String sql : List.of(SqliteOutbox.CLAIM_EXPIRED, SqliteOutbox.CLAIM_QUEUED)) {
-        String plan = await(store.read(c -> {
-          StringBuilder b = new StringBuilder();
-          try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-            for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
-              ps.setLong(i, 1);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                b.append(rs.getString("detail")).append('\n');
-              }
+      return await(store.read(c -> {
+        StringBuilder b = new StringBuilder();
+        try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+          for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+            ps.setLong(i, 1);
+          }
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              b.append(rs.getString("detail")).append('\n');
             }
           }
-          return b.toString();
-        }));
-        assertTrue(plan.contains("USING INDEX outbox_due_class"), () -> sql + " → " + plan);
-        assertFalse(plan.contains("TEMP B-TREE"), () -> sql + " sorts: " + plan);
-      }
+        }
+        return b.toString();
+      }));
     } finally {
       await(store.close());
       vertx.close().await(10, TimeUnit.SECONDS);
@@ -69,29 +64,23 @@ class SqliteOutboxClaimTest {
   }
 
   @Test
+  @DisplayName("each of a claim's reads is a range of outbox_due_class, with no sort")
+  void claimReadsAreIndexRanges() throws Exception {
+    for (String sql : List.of(SqliteOutbox.CLAIM_EXPIRED, SqliteOutbox.CLAIM_QUEUED)) {
+      String plan = planOf(sql);
+      assertTrue(plan.contains("USING INDEX outbox_due_class"), () -> sql + " → " + plan);
+      assertFalse(plan.contains("TEMP B-TREE"), () -> sql + " sorts: " + plan);
+    }
+  }
+
+  @Test
   @DisplayName("the outbox's stats read index entries only: no row of a waiting message is read")
   void statsReadIndexes() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    SqliteStore store = new SqliteStore(vertx, dir, new SimpleMeterRegistry());
-    try {
-      await(store.start());
-      String plan = await(store.read(c -> {
-        StringBuilder b = new StringBuilder();
-        try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + SqliteOutbox.STATS); ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            b.append(rs.getString("detail")).append('\n');
-          }
-        }
-        return b.toString();
-      }));
-      assertFalse(plan.contains("SCAN outbox"), () -> "a scan: " + plan);
-      assertFalse(plan.contains("TEMP B-TREE"), () -> "a sort: " + plan);
-      assertEquals(4, plan.lines().filter(l -> l.contains("COVERING INDEX outbox_waiting_age (state=?)")).count(),
-          () -> "each count and each MIN one range of outbox_waiting_age's entries: " + plan);
-    } finally {
-      await(store.close());
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
+    String plan = planOf(SqliteOutbox.STATS);
+    assertFalse(plan.contains("SCAN outbox"), () -> "a scan: " + plan);
+    assertFalse(plan.contains("TEMP B-TREE"), () -> "a sort: " + plan);
+    assertEquals(4, plan.lines().filter(l -> l.contains("COVERING INDEX outbox_waiting_age (state=?)")).count(),
+        () -> "each count and each MIN one range of outbox_waiting_age's entries: " + plan);
   }
 
   @Test
