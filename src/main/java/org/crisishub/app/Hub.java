@@ -59,6 +59,8 @@ public final class Hub {
   private Store store;
   private FanOut fanOut;
   private OutboxWorker outbox;
+  /** The Twilio sender when {@code HUB_SMS=twilio}: its connections are closed last, at {@link #stop}. */
+  private TwilioSmsSender twilio;
   private volatile org.crisishub.core.SafetyCheckService safety;
   private Housekeeping housekeeping;
   private int port;
@@ -109,11 +111,12 @@ public final class Hub {
     auditReport = new org.crisishub.core.AuditReport(new org.crisishub.core.AuditService(store.auditTrail()), registry);
     RateLimiter limiter = new RateLimiter(config.rateLimits());
     DevSmsSender devSms = new DevSmsSender(clock);
-    SmsSender sender = config.sms() == HubConfig.SmsMode.TWILIO
+    twilio = config.sms() == HubConfig.SmsMode.TWILIO
         ? new TwilioSmsSender(vertx, config.twilio().accountSid(), config.twilio().authToken(), config.twilio().from(),
             config.twilio().apiBase(), config.publicUrl(), Duration.ofMillis(config.twilio().timeoutMs()),
             OutboxWorker.inFlightLimit(config.smsRate()))
-        : devSms;
+        : null;
+    SmsSender sender = twilio != null ? twilio : devSms;
     // Every send records a 21610 as an opt-out; codes check the opt-out first, the outbox's claim
     // already drops messages to opted-out numbers.
     SmsSender guarded = new org.crisishub.sms.OptOutGuard(store.smsInbound(), sender, clock, true);
@@ -390,8 +393,8 @@ public final class Hub {
    * finishes and answers those in progress and is closed with 1012 and a reconnect delay drawn from
    * {@code HUB_RECONNECT_SPREAD_MS} (so a whole node's clients do not reconnect at one instant);
    * SMS in flight get their outcome recorded and this node's remaining claims are handed back; the
-   * HTTP servers close; the store closes after its queued writes. The caller then closes Vert.x,
-   * which leaves the cluster.
+   * HTTP servers close, then the Twilio client's connections; the store closes after its queued
+   * writes. The caller then closes Vert.x, which leaves the cluster.
    */
   public Future<Void> stop() {
     if (stopping) {
@@ -427,7 +430,8 @@ public final class Hub {
       }
       String id = deployment.get();
       return id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id).recover(e -> Future.succeededFuture());
-    }).compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
+    }).compose(v -> twilio == null ? Future.<Void>succeededFuture() : twilio.close().recover(e -> Future.succeededFuture()))
+        .compose(v -> store == null ? Future.<Void>succeededFuture() : store.close())
         .onComplete(ar -> {
           LOG.info("hub stopped");
           stopped.complete();

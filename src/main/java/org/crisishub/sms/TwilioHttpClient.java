@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.classic.methods.HttpDelete;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
@@ -22,6 +25,8 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -37,20 +42,30 @@ import org.apache.hc.core5.util.Timeout;
  * selector thread and a worker pool and back: three thread hand-offs per SMS, a third of the hub's
  * CPU while a 100,000-person safety check sent its asks (docs/performance.md).
  *
+ * <p>The timeout bounds the whole call (connect, send, the response to its last byte), as
+ * {@code HUB_TWILIO_TIMEOUT_MS} promises: the client's own timeouts bound each wait on the socket,
+ * so a provider that drips its answer a byte at a time would hold the call, its thread and its
+ * connection far longer (and past the outbox's claim, which would then be sent again); at the
+ * deadline the exchange is cancelled, which closes its connection. Idle pooled connections are
+ * closed after {@value #IDLE_SECONDS} s.
+ *
  * <p>Blocking: call it from a worker thread only. Thread-safe.
  */
 final class TwilioHttpClient extends HttpClient implements AutoCloseable {
+  static final int IDLE_SECONDS = 30;
   private final String base;
+  private final long timeoutMs;
   private final CloseableHttpClient http;
+  private final ScheduledThreadPoolExecutor deadlines;
 
   /**
    * {@code apiBase}: scheme, host and optional port (a trailing slash is dropped); {@code timeout}:
-   * for the connect, the wait for a pooled connection and each read; {@code maxConnections}: calls
-   * in flight at once (give it the sending threads).
+   * of a whole call; {@code maxConnections}: calls in flight at once (give it the sending threads).
    */
   TwilioHttpClient(String apiBase, Duration timeout, int maxConnections) {
     this.base = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
-    Timeout t = Timeout.ofMilliseconds(timeout.toMillis());
+    this.timeoutMs = timeout.toMillis();
+    Timeout t = Timeout.ofMilliseconds(timeoutMs);
     int max = Math.max(1, maxConnections);
     this.http = HttpClients.custom()
         .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
@@ -60,7 +75,14 @@ final class TwilioHttpClient extends HttpClient implements AutoCloseable {
         .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(t).setResponseTimeout(t).build())
         .disableAutomaticRetries().disableRedirectHandling().disableCookieManagement()
         .disableContentCompression()
+        .evictExpiredConnections().evictIdleConnections(TimeValue.ofSeconds(IDLE_SECONDS))
         .build();
+    this.deadlines = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "hub-twilio-deadline");
+      th.setDaemon(true);
+      return th;
+    });
+    deadlines.setRemoveOnCancelPolicy(true);
   }
 
   @Override
@@ -98,22 +120,25 @@ final class TwilioHttpClient extends HttpClient implements AutoCloseable {
         req.addHeader(h.getKey(), v);
       }
     }
+    ScheduledFuture<?> deadline = deadlines.schedule(req::cancel, timeoutMs, TimeUnit.MILLISECONDS);
     try {
       // The handler reads the whole body, so the connection goes back to the pool on every path.
       return http.execute(req, r -> new Response(
           r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8), r.getCode()));
     } catch (IOException e) {
+      if (req.isCancelled()) {
+        throw new com.twilio.exception.ApiConnectionException("Twilio API call took over " + timeoutMs + " ms", e);
+      }
       throw new com.twilio.exception.ApiConnectionException("Twilio API unreachable: " + e, e);
+    } finally {
+      deadline.cancel(false);
     }
   }
 
-  /** Closes the pooled connections; calls after it fail. */
+  /** Closes the pooled connections at once (not waiting for calls in flight, which then fail); calls after it fail. */
   @Override
   public void close() {
-    try {
-      http.close();
-    } catch (IOException e) {
-      // Closing sockets of a pool that is going away: nothing to recover.
-    }
+    http.close(CloseMode.IMMEDIATE);
+    deadlines.shutdownNow();
   }
 }

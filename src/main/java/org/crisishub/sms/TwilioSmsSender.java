@@ -68,9 +68,12 @@ public final class TwilioSmsSender implements SmsSender {
     }, false);
   }
 
-  /** Stops the sending threads and closes the pooled connections. */
-  public void close() {
-    pool.close();
+  /**
+   * Closes the pooled connections at once (calls still in flight fail; stop the outbox first) and
+   * then the sending threads. Does not block: callable on an event loop.
+   */
+  public Future<Void> close() {
     transport.close();
+    return pool.close();
   }
 }
