@@ -16,7 +16,8 @@
 # core, and the generator spreads its sockets over them, so fan-out crosses nodes), GENS (default 1;
 # idle-connections and reconnect-storm only: GENS=N runs N generator processes, each with its own
 # range of numbers and the scenario's options, for more sockets than one process may open; they
-# set up, wait at a barrier and act together, and the runner sums up; see loadtest/README.md).
+# set up, wait at a barrier and act together, and the runner sums up; see loadtest/README.md),
+# HUB_JAVA_OPTS and GEN_JAVA_OPTS (the hub's and the generator's JVM options; loadtest/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -206,7 +207,7 @@ generate_parts() {
 }
 
 generate() {
-  ( pin "$GEN_CORE" java -Xmx4g -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
+  ( pin "$GEN_CORE" java ${GEN_JAVA_OPTS:--Xmx4g} -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
     --token-secret "$SECRET" --twilio-token "$TWILIO_TOKEN" --public-url "http://127.0.0.1:$PORT" \
     --admin-token "$ADMIN_TOKEN" --fake-twilio-port "$FAKE_TWILIO_PORT" \
     --sources "$SOURCES" --out "$OUT" )
