@@ -305,6 +305,11 @@ public record HubConfig(
     }
     Twilio twilio = new Twilio(v.get("HUB_TWILIO_ACCOUNT_SID"), v.get("HUB_TWILIO_AUTH_TOKEN"),
         v.get("HUB_TWILIO_FROM"), apiBase, intIn(v, "HUB_TWILIO_TIMEOUT_MS", 100, 120_000));
+    int smsLeaseSeconds = intIn(v, "HUB_SMS_LEASE_SECONDS", 1, 3600);
+    if (sms == SmsMode.TWILIO && twilio.timeoutMs() >= smsLeaseSeconds * 1000L) {
+      warnings.add("HUB_TWILIO_TIMEOUT_MS (" + twilio.timeoutMs() + ") is not under HUB_SMS_LEASE_SECONDS ("
+          + smsLeaseSeconds + " s): a slow Twilio call can outlive its claim, and the SMS is then sent again");
+    }
     if (sms == SmsMode.TWILIO) {
       for (String k : List.of("HUB_TWILIO_ACCOUNT_SID", "HUB_TWILIO_AUTH_TOKEN", "HUB_TWILIO_FROM")) {
         if (v.get(k).isEmpty()) {
@@ -416,7 +421,7 @@ public record HubConfig(
         twilio,
         intIn(v, "HUB_SMS_RETRY_BASE_MS", 10, 600_000),
         intIn(v, "HUB_SMS_MAX_ATTEMPTS", 1, 100),
-        intIn(v, "HUB_SMS_LEASE_SECONDS", 1, 3600),
+        smsLeaseSeconds,
         clustering,
         durability,
         intIn(v, "HUB_SHUTDOWN_DELAY_SECONDS", 0, 600),

@@ -46,8 +46,9 @@ import org.apache.hc.core5.util.Timeout;
  * {@code HUB_TWILIO_TIMEOUT_MS} promises: the client's own timeouts bound each wait on the socket,
  * so a provider that drips its answer a byte at a time would hold the call, its thread and its
  * connection far longer (and past the outbox's claim, which would then be sent again); at the
- * deadline the exchange is cancelled, which closes its connection. Idle pooled connections are
- * closed after {@value #IDLE_SECONDS} s.
+ * deadline the exchange is cancelled, which closes its connection. (Keep it under the outbox's
+ * claim, {@code HUB_SMS_LEASE_SECONDS}; the configuration warns otherwise.) Pooled connections idle
+ * for {@value #IDLE_SECONDS} s are closed at the next sweep, every {@value #IDLE_SECONDS} s.
  *
  * <p>Blocking: call it from a worker thread only. Thread-safe.
  */
@@ -60,7 +61,8 @@ final class TwilioHttpClient extends HttpClient implements AutoCloseable {
 
   /**
    * {@code apiBase}: scheme, host and optional port (a trailing slash is dropped); {@code timeout}:
-   * of a whole call; {@code maxConnections}: calls in flight at once (give it the sending threads).
+   * of a whole call, from the wait for a pooled connection to the answer's last byte;
+   * {@code maxConnections}: calls in flight at once (give it the sending threads).
    */
   TwilioHttpClient(String apiBase, Duration timeout, int maxConnections) {
     this.base = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
@@ -126,7 +128,8 @@ final class TwilioHttpClient extends HttpClient implements AutoCloseable {
       return http.execute(req, r -> new Response(
           r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8), r.getCode()));
     } catch (IOException e) {
-      if (req.isCancelled()) {
+      // Cancelled at the deadline, or one socket wait (bounded by the same timeout) ran out first.
+      if (req.isCancelled() || e instanceof java.io.InterruptedIOException) {
         throw new com.twilio.exception.ApiConnectionException("Twilio API call took over " + timeoutMs + " ms", e);
       }
       throw new com.twilio.exception.ApiConnectionException("Twilio API unreachable: " + e, e);

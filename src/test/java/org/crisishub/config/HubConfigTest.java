@@ -104,6 +104,20 @@ class HubConfigTest {
   }
 
   @Test
+  @DisplayName("a Twilio timeout not under the SMS claim's lease is a warning (a slow call could be sent twice)")
+  void twilioTimeoutAgainstLease() {
+    Map<String, String> twilio = Map.of("HUB_SMS", "twilio", "HUB_TWILIO_ACCOUNT_SID", "AC1", "HUB_TWILIO_AUTH_TOKEN",
+        "token", "HUB_TWILIO_FROM", "+15550000001", "HUB_PUBLIC_URL", "https://hub.example.org");
+    Map<String, String> slow = new java.util.HashMap<>(twilio);
+    slow.put("HUB_TWILIO_TIMEOUT_MS", "8000");
+    slow.put("HUB_SMS_LEASE_SECONDS", "3");
+    assertTrue(HubConfig.load(slow).warnings().stream().anyMatch(w -> w.contains("HUB_TWILIO_TIMEOUT_MS (8000)")),
+        () -> HubConfig.load(slow).warnings().toString());
+    assertFalse(HubConfig.load(twilio).warnings().stream().anyMatch(w -> w.contains("HUB_TWILIO_TIMEOUT_MS")),
+        "the defaults (10 s against 60 s) are fine");
+  }
+
+  @Test
   @DisplayName("connection limits: 90 % of the open-file limit per node, 2,000 streams per address, 10 s for headers")
   void connectionLimits() {
     HubConfig.Connections c = HubConfig.load(Map.of()).connections();
