@@ -40,7 +40,7 @@ public final class TwilioSmsSender implements SmsSender {
    */
   public TwilioSmsSender(Vertx vertx, String accountSid, String authToken, String from, String apiBase,
       String publicUrl, Duration timeout, int threads) {
-    this.transport = new TwilioHttpClient(apiBase, timeout, Math.max(1, threads));
+    this.transport = new TwilioHttpClient(apiBase, timeout, threads);
     this.client = new TwilioRestClient.Builder(accountSid, authToken).httpClient(transport).build();
     this.from = new PhoneNumber(from);
     this.statusCallback = URI.create(publicUrl + "/sms/status");
