@@ -44,13 +44,19 @@ public interface Outbox {
    */
   Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease);
 
-  /** Twilio accepted the message: it is never sent again. */
+  /**
+   * Twilio accepted the message: it is never sent again. When it was sent twice (a claim ran out
+   * during a slow call), the first SID recorded stays; {@code sid} is kept only when none is.
+   */
   Future<Void> smsSent(long id, String sid, Instant now);
 
   /** A transient failure: the message is due again at {@code nextAt}. */
   Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now);
 
-  /** A permanent failure: the message is not sent; {@code error} says why. */
+  /**
+   * A permanent failure: the message is not sent; {@code error} says why. No effect on a message
+   * already recorded as sent (the late failure of a second send).
+   */
   Future<Void> smsFailed(long id, String error, Instant now);
 
   /** Makes every claimed message due again (embedded store at start: the only sender is gone). */

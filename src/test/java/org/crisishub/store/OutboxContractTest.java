@@ -78,6 +78,24 @@ public abstract class OutboxContractTest extends StoreTestBase {
   }
 
   @Test
+  @DisplayName("outbox: a message sent twice (its claim ran out mid-call) stays sent; a late failure is not counted")
+  void outboxSentStaysSent() throws Exception {
+    await(outbox.enqueueSms("+15550000066", null, null, "once", T0));
+    Duration lease = Duration.ofSeconds(30);
+    Store.OutboxItem item = await(outbox.claimSms("node-a", T0, 1, lease)).get(0);
+    // Two sends of one message end (as when node-a's call outlived its claim and node-b sent it
+    // again; the take-over itself is outboxLeases): the second to end, a success, then a failure.
+    await(outbox.smsSent(item.id(), "SM-second", T0.plusSeconds(32)));
+    await(outbox.smsSent(item.id(), "SM-first", T0.plusSeconds(33)));
+    await(outbox.smsFailed(item.id(), "late failure", T0.plusSeconds(34)));
+    Store.OutboxStats stats = await(outbox.outboxStats(T0.plusSeconds(35)));
+    assertEquals(0, stats.waiting());
+    assertEquals(0, stats.failed(), "a sent message is not turned into a failed one");
+    assertTrue(await(outbox.claimSms("node-c", T0.plus(Duration.ofHours(1)), 10, lease)).isEmpty(),
+        "never sent again");
+  }
+
+  @Test
   @DisplayName("outbox: the oldest waiting age counts queued and in-flight messages, not sent ones")
   void outboxOldestWaiting() throws Exception {
     await(outbox.enqueueSms("+15550000064", null, null, "first", T0));

@@ -170,10 +170,20 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
     });
   }
 
+  /**
+   * Ends a message. A message once sent stays sent with the first provider id recorded: when a claim
+   * ran out during a slow call and the message was sent a second time, the later outcome (another
+   * SID, or a failure) does not overwrite the first (docs/sms.md, "Duplicates").
+   */
   private static void finish(Connection c, long id, String state, String sid, String error, long nowMs)
       throws SQLException {
+    if (state.equals("sent")) {
+      update(c, "UPDATE outbox SET state = 'sent', sid = COALESCE(sid, ?), error = NULL, lease_owner = NULL,"
+          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ?", sid, nowMs, id);
+      return;
+    }
     update(c, "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
-        + " updated_ms = ? WHERE id = ?",
+        + " updated_ms = ? WHERE id = ? AND state <> 'sent'",
         state, sid, error, nowMs, id);
   }
 

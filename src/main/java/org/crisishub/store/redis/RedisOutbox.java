@@ -96,12 +96,19 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
       return out
       """;
 
-  /** KEYS[1] = tag:ob. ARGV: tag, group, id, state (sent, failed), sid or '', error or '', now. */
+  /**
+   * KEYS[1] = tag:ob. ARGV: tag, group, id, state (sent, failed), sid or '', error or '', now. A sent
+   * message stays sent with its first SID: a later outcome of a second send changes nothing.
+   */
   private static final String FINISH = """
       local tag, group, id, st, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[7]
       local mk = tag .. ':sms:' .. id
-      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state')
+      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state', 'sid')
       if not m[4] then return 0 end
+      if m[4] == 'sent' then
+        if st ~= 'sent' then return 0 end
+        if m[5] and m[5] ~= '' then return 0 end
+      end
       redis.call('HSET', mk, 'state', st, 'sid', ARGV[5], 'error', ARGV[6], 'updated', now)
       if m[1] then
         redis.call('XACK', KEYS[1], group, m[1])
