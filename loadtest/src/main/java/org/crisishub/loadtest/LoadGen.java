@@ -758,8 +758,12 @@ public final class LoadGen {
    * its own (so the reads never queue behind the answers in the generator), measured from its
    * intended time. Afterwards waits at most {@code --sms-drain-seconds} (default 120) for the fake
    * Twilio to have accepted every SMS ask ({@code smsRecipients} of the draft) and reads the hub's
-   * own tally.
+   * own tally. With {@code --warmup-people W} (default 0), a check of W other numbers runs first,
+   * unmeasured ({@link #warmUpSafetyCheck}).
    */
+  /** The connections the safety-check scenario sends its SMS webhooks (joins and answers) on. */
+  static final int ANSWER_CONNECTIONS = 200;
+
   void safetyCheck() throws Exception {
     int people = intOpt("people", 100_000);
     int sessions = Math.min(people, intOpt("sessions", 15_000));
@@ -781,7 +785,7 @@ public final class LoadGen {
             })))
         .listen(intOpt("fake-twilio-port", 18099), "127.0.0.1").await(10, TimeUnit.SECONDS);
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
-        .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
+        .setDefaultPort(url.getPort()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(ANSWER_CONNECTIONS));
     // The reads have connections of their own: behind 200 busy answer connections they would
     // measure the generator's queue, not the hub.
     HttpClient readHttp = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
@@ -812,6 +816,10 @@ public final class LoadGen {
     }
     report.figures.put("joinSeconds", Math.round((System.nanoTime() - joinT0) / 1e8) / 10.0);
     report.figures.put("joinFailed", joinFailed);
+    int warmupPeople = intOpt("warmup-people", 0);
+    if (warmupPeople > 0) {
+      warmUpSafetyCheck(http, pub, authToken, publicUrl, warmupPeople, smsAccepted, smsDrainSeconds);
+    }
     Map<String, Long> asked = new ConcurrentHashMap<>();
     long connectT0 = System.nanoTime();
     List<WebSocket> sockets = connectAll(phones.subList(0, sessions), phone -> text -> {
@@ -891,25 +899,54 @@ public final class LoadGen {
             });
       }
     });
-    openLoop(answerRate, seconds, at -> {
-      long i = n.getAndIncrement();
-      send(http, answers.get((int) i))
-          .onComplete(ar -> {
-            if (ar.succeeded() && ar.result() == 200) {
-              synchronized (answer) {
-                answer.recordValue(Math.max(0, (System.nanoTime() - at) / 1000));
-              }
-            } else {
-              answerFailed.incrementAndGet();
+    // Open loop: answer i is due at intendedAt[i] and its latency counts from then. An answer due while
+    // all 200 connections are busy waits here as an index, not as a request queued in the HTTP
+    // client: 100,000 queued requests made the generator's heap grow to 500 MB and its collector
+    // pause it for up to a second, which showed as seconds without answers and in the read latencies.
+    long[] intendedAt = new long[total];
+    AtomicLong due = new AtomicLong();
+    AtomicLong inFlight = new AtomicLong();
+    Object gate = new Object();
+    Runnable[] pump = new Runnable[1];
+    pump[0] = () -> {
+      while (true) {
+        int i;
+        synchronized (gate) {
+          if (inFlight.get() >= ANSWER_CONNECTIONS || n.get() >= due.get()) {
+            return;
+          }
+          inFlight.incrementAndGet();
+          i = (int) n.getAndIncrement();
+        }
+        long at = intendedAt[i];
+        send(http, answers.get(i)).onComplete(ar -> {
+          if (ar.succeeded() && ar.result() == 200) {
+            synchronized (answer) {
+              answer.recordValue(Math.max(0, (System.nanoTime() - at) / 1000));
             }
-            done.incrementAndGet();
-          });
+          } else {
+            answerFailed.incrementAndGet();
+          }
+          done.incrementAndGet();
+          inFlight.decrementAndGet();
+          pump[0].run();
+        });
+      }
+    };
+    openLoop(answerRate, seconds, at -> {
+      synchronized (gate) {
+        intendedAt[(int) due.get()] = at;
+        due.incrementAndGet();
+      }
+      pump[0].run();
     }, done);
-    drain(done, n.get(), 60);
+    // The answers still waiting for a connection when the clock stops are sent as connections free
+    // up (pump), within the drain below.
+    drain(done, total, 60);
     vertx.cancelTimer(reads);
     report.figures.put("answersSent", n.get());
     report.figures.put("answersFailed", answerFailed.get());
-    report.figures.put("answersUnfinished", n.get() - done.get());
+    report.figures.put("answersUnfinished", total - done.get());
     report.figures.put("answersSeconds", Math.round((System.nanoTime() - readsT0) / 1e8) / 10.0);
     report.figures.put("readsFailed", readFailed.get());
     report.figures.put("lastSafeListBytes", lastListBytes.get());
@@ -930,6 +967,64 @@ public final class LoadGen {
     http.close();
     readHttp.close();
     fakeTwilio.close();
+  }
+
+  /**
+   * The warm-up of {@code safety-check --warmup-people W} (not measured): W other numbers JOIN an
+   * incident of their own, a safety check of them starts, each answers it once by SMS (500 at a time),
+   * the generator waits until the hub has tallied every answer and the fake Twilio has accepted every
+   * ask (at most {@code drainSeconds}), and the check is closed. The hub has then run the code of a
+   * check (audience, asks, outbox, answers, tallies) before the measured one, as a hub that has been up
+   * for a while has. Figures: {@code warmupPeople}, {@code warmupSeconds}, {@code warmupAnswered}.
+   */
+  void warmUpSafetyCheck(HttpClient http, String pub, String authToken, String publicUrl, int people,
+      AtomicLong smsAccepted, int drainSeconds) throws Exception {
+    long t0 = System.nanoTime();
+    String code = "WARM" + (System.nanoTime() % 100_000);
+    rest(http, HttpMethod.POST, "/api/v1/incidents", pub, "{\"code\":\"" + code + "\",\"name\":\"Warm-up\"}", 201);
+    List<String> phones = new ArrayList<>();
+    for (int i = 0; i < people; i++) {
+      phones.add(Tokens.phone(7_000_000 + i));
+    }
+    windowed(http, authToken, publicUrl, phones, i -> "JOIN " + code, i -> String.format("SM%032d", 700_000_000L + i));
+    String draft = rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201);
+    String check = jsonText(draft, "id");
+    long recipients = new io.vertx.core.json.JsonObject(draft).getLong("smsRecipients", 0L);
+    long smsBefore = smsAccepted.get();
+    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200, 900);
+    windowed(http, authToken, publicUrl, phones, i -> i % 10 == 0 ? "2" : "1", i -> String.format("SM%032d", 750_000_000L + i));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
+    long answered = 0;
+    while (System.nanoTime() < deadline) {
+      io.vertx.core.json.JsonObject t = new io.vertx.core.json.JsonObject(
+          rest(http, HttpMethod.GET, "/api/v1/safety-checks/" + check, pub, null, 200)).getJsonObject("tallies");
+      answered = t.getLong("safe", 0L) + t.getLong("needHelp", 0L);
+      if (answered >= people && smsAccepted.get() - smsBefore >= recipients) {
+        break;
+      }
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/close", pub, null, 200);
+    report.figures.put("warmupPeople", (long) people);
+    report.figures.put("warmupAnswered", answered);
+    report.figures.put("warmupSeconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+  }
+
+  /** Signed inbound SMS from every number of {@code phones}, 500 at a time; fails if any is refused. */
+  void windowed(HttpClient http, String authToken, String publicUrl, List<String> phones,
+      java.util.function.IntFunction<String> text, java.util.function.IntFunction<String> sid) throws Exception {
+    for (int from = 0; from < phones.size(); from += 500) {
+      List<Future<Integer>> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(phones.size(), from + 500); i++) {
+        batch.add(inbound(http, authToken, publicUrl, phones.get(i), text.apply(i), sid.apply(i)));
+      }
+      Future.join(batch).await(120, TimeUnit.SECONDS);
+      long failed = batch.stream().filter(f -> f.failed() || f.result() != 200).count();
+      if (failed > 0) {
+        throw new IllegalStateException(failed + " warm-up SMS were refused");
+      }
+      progress("warm-up " + Math.min(phones.size(), from + 500) + "/" + phones.size());
+    }
   }
 
   /** One REST call; fails unless it answers {@code expect}; returns the body. */
