@@ -57,7 +57,7 @@ class LoadGenSmokeIT {
   }
 
   @Test
-  @DisplayName("safety-check runs end to end: every open session asked, every SMS ask accepted by the generator's fake Twilio, every answer taken, tally and list read")
+  @DisplayName("safety-check runs end to end after its warm-up check: every open session asked, every SMS ask accepted by the generator's fake Twilio, every answer taken, tally and list read")
   void safetyCheck() throws Exception {
     String secret = "smoke-secret-smoke-secret-0123456789";
     String twilioToken = "smoke-twilio-token-0123456789";
@@ -80,7 +80,9 @@ class LoadGenSmokeIT {
             "fake-twilio-port", String.valueOf(fakeTwilio), "people", "30", "sessions", "10",
             "answer-rate", "20", "duration", "2"));
         opts.put("sms-drain-seconds", "60");
+        opts.put("warmup-people", "20");
         var f = LoadGen.run("safety-check", opts, gen).json().path("figures");
+        assertEquals(20, f.path("warmupAnswered").asLong(), "the unmeasured check of 20 other numbers ran first");
         assertEquals(0, f.path("joinFailed").asLong());
         assertEquals(10, f.path("sessionsAsked").asLong(), "every open session got the question");
         assertEquals(30, f.path("smsRecipients").asLong());
