@@ -207,7 +207,7 @@ generate_parts() {
 }
 
 generate() {
-  ( pin "$GEN_CORE" java ${GEN_JAVA_OPTS:--Xms4g -Xmx4g -XX:MetaspaceSize=256m} -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
+  ( pin "$GEN_CORE" java ${GEN_JAVA_OPTS:--Xmx4g -XX:MetaspaceSize=256m} -jar loadtest/target/loadtest.jar "$@" --url "$URLS" \
     --token-secret "$SECRET" --twilio-token "$TWILIO_TOKEN" --public-url "http://127.0.0.1:$PORT" \
     --admin-token "$ADMIN_TOKEN" --fake-twilio-port "$FAKE_TWILIO_PORT" \
     --sources "$SOURCES" --out "$OUT" )
