@@ -62,10 +62,22 @@ public final class TwilioSmsSender implements SmsSender {
         boolean transient5xx = status == null || status >= 500;
         boolean permanent = !rateLimited && !transient5xx && (code == null || PERMANENT.contains(code)
             || status >= 400);
-        throw new SmsSendException("Twilio " + status + (code == null ? "" : " error " + code), permanent,
-            rateLimited, code, e);
+        // No status: Twilio answered with success, but not with a message the SDK could read (an HTML
+        // page from a proxy, say). Said as such; retried like a 5xx (at least once, docs/sms.md).
+        String what = status == null ? "Twilio answer not understood: " + firstLine(e.getMessage())
+            : "Twilio " + status + (code == null ? "" : " error " + code);
+        throw new SmsSendException(what, permanent, rateLimited, code, e);
       }
     }, false);
+  }
+
+  /** The first line of an SDK message, at most 160 characters (it can quote the provider's whole answer). */
+  static String firstLine(String message) {
+    if (message == null) {
+      return "(no detail)";
+    }
+    String line = message.lines().findFirst().orElse("").strip();
+    return line.length() > 160 ? line.substring(0, 160) + "…" : line;
   }
 
   /**
