@@ -245,8 +245,14 @@ public final class OutboxWorker {
         sent.increment();
         outcomeSent.increment();
         String sid = ar.result();
+        // The hook (a safety-check ask's SID) only for the send the outbox recorded: a second send
+        // of the same message (its claim ran out mid-call) changes neither.
         store.smsSent(item.id(), sid, now)
-            .onSuccess(x -> onSent.accept(item, sid))
+            .onSuccess(recorded -> {
+              if (recorded) {
+                onSent.accept(item, sid);
+              }
+            })
             .onFailure(e -> LOG.error("recording sent SMS {} failed; it may be sent again", item.id(), e))
             .onComplete(x -> {
               inFlight--;

@@ -47,8 +47,10 @@ public interface Outbox {
   /**
    * Twilio accepted the message: it is never sent again. When it was sent twice (a claim ran out
    * during a slow call), the first SID recorded stays; {@code sid} is kept only when none is.
+   * Completes with true when this call recorded the message as sent (or its first SID), false when
+   * it changed nothing (the message was recorded as sent before, or is gone).
    */
-  Future<Void> smsSent(long id, String sid, Instant now);
+  Future<Boolean> smsSent(long id, String sid, Instant now);
 
   /** A transient failure: the message is due again at {@code nextAt}. */
   Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now);

@@ -223,7 +223,7 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox,
   }
 
   @Override
-  default Future<Void> smsSent(long id, String sid, Instant now) {
+  default Future<Boolean> smsSent(long id, String sid, Instant now) {
     return outbox().smsSent(id, sid, now);
   }
 

@@ -85,14 +85,26 @@ public abstract class OutboxContractTest extends StoreTestBase {
     Store.OutboxItem item = await(outbox.claimSms("node-a", T0, 1, lease)).get(0);
     // Two sends of one message end (as when node-a's call outlived its claim and node-b sent it
     // again; the take-over itself is outboxLeases): the second to end, a success, then a failure.
-    await(outbox.smsSent(item.id(), "SM-second", T0.plusSeconds(32)));
-    await(outbox.smsSent(item.id(), "SM-first", T0.plusSeconds(33)));
+    assertTrue(await(outbox.smsSent(item.id(), "SM-second", T0.plusSeconds(32))), "recorded");
+    assertFalse(await(outbox.smsSent(item.id(), "SM-first", T0.plusSeconds(33))), "a second SID changes nothing");
     await(outbox.smsFailed(item.id(), "late failure", T0.plusSeconds(34)));
     Store.OutboxStats stats = await(outbox.outboxStats(T0.plusSeconds(35)));
     assertEquals(0, stats.waiting());
     assertEquals(0, stats.failed(), "a sent message is not turned into a failed one");
     assertTrue(await(outbox.claimSms("node-c", T0.plus(Duration.ofHours(1)), 10, lease)).isEmpty(),
         "never sent again");
+  }
+
+  @Test
+  @DisplayName("outbox: a failure, then a success of another send of the same message: sent, no longer counted as failed")
+  void outboxFailedThenSent() throws Exception {
+    await(outbox.enqueueSms("+15550000067", null, null, "twice", T0));
+    Store.OutboxItem item = await(outbox.claimSms("node-a", T0, 1, Duration.ofSeconds(30))).get(0);
+    await(outbox.smsFailed(item.id(), "permanent on one attempt", T0.plusSeconds(1)));
+    assertEquals(1, await(outbox.outboxStats(T0.plusSeconds(2))).failed());
+    assertTrue(await(outbox.smsSent(item.id(), "SM-late", T0.plusSeconds(3))), "the provider took the other send");
+    assertEquals(0, await(outbox.outboxStats(T0.plusSeconds(4))).failed());
+    assertFalse(await(outbox.smsSent(item.id(), "SM-later", T0.plusSeconds(5))));
   }
 
   @Test

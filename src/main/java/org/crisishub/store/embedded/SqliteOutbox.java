@@ -175,24 +175,21 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
    * ran out during a slow call and the message was sent a second time, the later outcome (another
    * SID, or a failure) does not overwrite the first (docs/sms.md, "Duplicates").
    */
-  private static void finish(Connection c, long id, String state, String sid, String error, long nowMs)
+  private static boolean finish(Connection c, long id, String state, String sid, String error, long nowMs)
       throws SQLException {
     if (state.equals("sent")) {
-      update(c, "UPDATE outbox SET state = 'sent', sid = COALESCE(sid, ?), error = NULL, lease_owner = NULL,"
-          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ?", sid, nowMs, id);
-      return;
+      return update(c, "UPDATE outbox SET state = 'sent', sid = ?, error = NULL, lease_owner = NULL,"
+          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND (state <> 'sent' OR sid IS NULL)",
+          sid, nowMs, id) > 0;
     }
-    update(c, "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
+    return update(c, "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
         + " updated_ms = ? WHERE id = ? AND state <> 'sent'",
-        state, sid, error, nowMs, id);
+        state, sid, error, nowMs, id) > 0;
   }
 
   @Override
-  public Future<Void> smsSent(long id, String sid, Instant now) {
-    return store.write(c -> {
-      finish(c, id, "sent", sid, null, now.toEpochMilli());
-      return null;
-    });
+  public Future<Boolean> smsSent(long id, String sid, Instant now) {
+    return store.write(c -> finish(c, id, "sent", sid, null, now.toEpochMilli()));
   }
 
   @Override

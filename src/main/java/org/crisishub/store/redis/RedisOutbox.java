@@ -109,6 +109,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
         if st ~= 'sent' then return 0 end
         if m[5] and m[5] ~= '' then return 0 end
       end
+      if st == 'sent' and m[4] == 'failed' then redis.call('DECR', tag .. ':obf') end
       redis.call('HSET', mk, 'state', st, 'sid', ARGV[5], 'error', ARGV[6], 'updated', now)
       if m[1] then
         redis.call('XACK', KEYS[1], group, m[1])
@@ -286,8 +287,10 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
   }
 
   @Override
-  public Future<Void> smsSent(long id, String sid, Instant now) {
-    return finish(id, "sent", sid, null, now);
+  public Future<Boolean> smsSent(long id, String sid, Instant now) {
+    String tag = tag(outboxOfId(id));
+    return store.eval(FINISH, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(id), "sent",
+        sid == null ? "" : sid, "", String.valueOf(now.toEpochMilli()))).map(r -> r.toInteger() == 1);
   }
 
   @Override
