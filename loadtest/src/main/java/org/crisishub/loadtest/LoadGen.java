@@ -747,6 +747,9 @@ public final class LoadGen {
 
   // ---------------------------------------------------------------- safety check of many people
 
+  /** The connections the safety-check scenario sends its SMS webhooks (joins and answers) on. */
+  static final int ANSWER_CONNECTIONS = 200;
+
   /**
    * A safety check of {@code --people} numbers that JOINed the incident by SMS (signed webhooks),
    * {@code --sessions} of them with an open WebSocket; SMS asks go to a fake Twilio in this process
@@ -761,15 +764,17 @@ public final class LoadGen {
    * own tally. With {@code --warmup-people W} (default 0), a check of W other numbers runs first,
    * unmeasured ({@link #warmUpSafetyCheck}).
    */
-  /** The connections the safety-check scenario sends its SMS webhooks (joins and answers) on. */
-  static final int ANSWER_CONNECTIONS = 200;
-
   void safetyCheck() throws Exception {
     int people = intOpt("people", 100_000);
     int sessions = Math.min(people, intOpt("sessions", 15_000));
     double answerRate = Double.parseDouble(opt("answer-rate", "5000"));
     int seconds = intOpt("duration", 20);
     int smsDrainSeconds = intOpt("sms-drain-seconds", 120);
+    // Checked before the set-up: the warm-up's numbers (7,000,000 + i) must stay clear of the audience's.
+    int warmupPeople = intOpt("warmup-people", 0);
+    if (warmupPeople < 0 || warmupPeople >= 1_000_000) {
+      throw new IllegalArgumentException("--warmup-people must be from 0 to 999999");
+    }
     String admin = opt("admin-token", "loadtest-admin-token-loadtest-admin-0123");
     String authToken = opt("twilio-token", "loadtest-twilio-token");
     String publicUrl = opt("public-url", "http://127.0.0.1:" + url.getPort());
@@ -816,7 +821,6 @@ public final class LoadGen {
     }
     report.figures.put("joinSeconds", Math.round((System.nanoTime() - joinT0) / 1e8) / 10.0);
     report.figures.put("joinFailed", joinFailed);
-    int warmupPeople = intOpt("warmup-people", 0);
     if (warmupPeople > 0) {
       warmUpSafetyCheck(http, pub, authToken, publicUrl, warmupPeople, smsAccepted, smsDrainSeconds);
     }
@@ -908,11 +912,12 @@ public final class LoadGen {
     AtomicLong inFlight = new AtomicLong();
     Object gate = new Object();
     Runnable[] pump = new Runnable[1];
+    java.util.concurrent.atomic.AtomicBoolean answering = new java.util.concurrent.atomic.AtomicBoolean(true);
     pump[0] = () -> {
       while (true) {
         int i;
         synchronized (gate) {
-          if (inFlight.get() >= ANSWER_CONNECTIONS || n.get() >= due.get()) {
+          if (!answering.get() || inFlight.get() >= ANSWER_CONNECTIONS || n.get() >= due.get()) {
             return;
           }
           inFlight.incrementAndGet();
@@ -943,6 +948,8 @@ public final class LoadGen {
     // The answers still waiting for a connection when the clock stops are sent as connections free
     // up (pump), within the drain below.
     drain(done, total, 60);
+    // Answers not sent by now stay unsent (answersUnfinished): the drain and the final tally read are not theirs.
+    answering.set(false);
     vertx.cancelTimer(reads);
     report.figures.put("answersSent", n.get());
     report.figures.put("answersFailed", answerFailed.get());
@@ -1003,6 +1010,13 @@ public final class LoadGen {
         break;
       }
       TimeUnit.MILLISECONDS.sleep(200);
+    }
+    long accepted = smsAccepted.get() - smsBefore;
+    if (answered < people || accepted < recipients) {
+      // Its asks still queued would go out during the measured check and count as its asks.
+      throw new IllegalStateException("the warm-up check did not finish within --sms-drain-seconds (" + drainSeconds
+          + " s): " + answered + " of " + people + " answers tallied, " + accepted + " of " + recipients
+          + " SMS asks accepted");
     }
     rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/close", pub, null, 200);
     report.figures.put("warmupPeople", (long) people);
