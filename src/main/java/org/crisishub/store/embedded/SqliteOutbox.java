@@ -173,7 +173,7 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
   /**
    * Ends a message. A message once sent stays sent with the first provider id recorded: when a claim
    * ran out during a slow call and the message was sent a second time, the later outcome (another
-   * SID, or a failure) does not overwrite the first (docs/sms.md, "Duplicates").
+   * SID, or a failure) does not overwrite the first (docs/sms.md, "Delivery promise"). Returns whether it changed the row.
    */
   private static boolean finish(Connection c, long id, String state, String sid, String error, long nowMs)
       throws SQLException {
