@@ -808,17 +808,8 @@ public final class LoadGen {
       phones.add(Tokens.phone(8_000_000 + i));
     }
     long joinT0 = System.nanoTime();
-    long joinFailed = 0;
-    for (int from = 0; from < people; from += 500) {
-      List<Future<Integer>> batch = new ArrayList<>();
-      for (int i = from; i < Math.min(people, from + 500); i++) {
-        batch.add(inbound(http, authToken, publicUrl, phones.get(i), "JOIN " + code,
-            String.format("SM%032d", 900_000_000L + i)));
-      }
-      Future.join(batch).await(120, TimeUnit.SECONDS);
-      joinFailed += batch.stream().filter(f -> f.failed() || f.result() != 200).count();
-      progress("joined " + Math.min(people, from + 500) + "/" + people);
-    }
+    long joinFailed = windowed(http, authToken, publicUrl, phones, i -> "JOIN " + code,
+        i -> String.format("SM%032d", 900_000_000L + i), "joined");
     report.figures.put("joinSeconds", Math.round((System.nanoTime() - joinT0) / 1e8) / 10.0);
     report.figures.put("joinFailed", joinFailed);
     if (warmupPeople > 0) {
@@ -993,13 +984,15 @@ public final class LoadGen {
     for (int i = 0; i < people; i++) {
       phones.add(Tokens.phone(7_000_000 + i));
     }
-    windowed(http, authToken, publicUrl, phones, i -> "JOIN " + code, i -> String.format("SM%032d", 700_000_000L + i));
+    refused(windowed(http, authToken, publicUrl, phones, i -> "JOIN " + code,
+        i -> String.format("SM%032d", 700_000_000L + i), "warm-up joined"));
     String draft = rest(http, HttpMethod.POST, "/api/v1/incidents/" + code + "/safety-checks", pub, "{}", 201);
     String check = jsonText(draft, "id");
     long recipients = new io.vertx.core.json.JsonObject(draft).getLong("smsRecipients", 0L);
     long smsBefore = smsAccepted.get();
     rest(http, HttpMethod.POST, "/api/v1/safety-checks/" + check + "/start", pub, null, 200, 900);
-    windowed(http, authToken, publicUrl, phones, i -> i % 10 == 0 ? "2" : "1", i -> String.format("SM%032d", 750_000_000L + i));
+    refused(windowed(http, authToken, publicUrl, phones, i -> i % 10 == 0 ? "2" : "1",
+        i -> String.format("SM%032d", 750_000_000L + i), "warm-up answered"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
     long answered = 0;
     while (System.nanoTime() < deadline) {
@@ -1024,20 +1017,30 @@ public final class LoadGen {
     report.figures.put("warmupSeconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
   }
 
-  /** Signed inbound SMS from every number of {@code phones}, 500 at a time; fails if any is refused. */
-  void windowed(HttpClient http, String authToken, String publicUrl, List<String> phones,
-      java.util.function.IntFunction<String> text, java.util.function.IntFunction<String> sid) throws Exception {
+  /**
+   * Signed inbound SMS from every number of {@code phones} (text and MessageSid by index), 500 at a
+   * time, with progress under {@code label}; returns how many were refused or failed.
+   */
+  long windowed(HttpClient http, String authToken, String publicUrl, List<String> phones,
+      java.util.function.IntFunction<String> text, java.util.function.IntFunction<String> sid, String label)
+      throws Exception {
+    long failed = 0;
     for (int from = 0; from < phones.size(); from += 500) {
       List<Future<Integer>> batch = new ArrayList<>();
       for (int i = from; i < Math.min(phones.size(), from + 500); i++) {
         batch.add(inbound(http, authToken, publicUrl, phones.get(i), text.apply(i), sid.apply(i)));
       }
       Future.join(batch).await(120, TimeUnit.SECONDS);
-      long failed = batch.stream().filter(f -> f.failed() || f.result() != 200).count();
-      if (failed > 0) {
-        throw new IllegalStateException(failed + " warm-up SMS were refused");
-      }
-      progress("warm-up " + Math.min(phones.size(), from + 500) + "/" + phones.size());
+      failed += batch.stream().filter(f -> f.failed() || f.result() != 200).count();
+      progress(label + " " + Math.min(phones.size(), from + 500) + "/" + phones.size());
+    }
+    return failed;
+  }
+
+  /** A warm-up with refused SMS fails the run: it would warm less than it says. */
+  private static void refused(long failed) {
+    if (failed > 0) {
+      throw new IllegalStateException(failed + " warm-up SMS were refused");
     }
   }
 

@@ -280,17 +280,17 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
     });
   }
 
-  private Future<Void> finish(long id, String state, String sid, String error, Instant now) {
+  /** Runs {@link #FINISH}; true when it changed the message. */
+  private Future<Boolean> finish(long id, String state, String sid, String error, Instant now) {
     String tag = tag(outboxOfId(id));
     return store.eval(FINISH, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(id), state,
-        sid == null ? "" : sid, error == null ? "" : error, String.valueOf(now.toEpochMilli()))).mapEmpty();
+        sid == null ? "" : sid, error == null ? "" : error, String.valueOf(now.toEpochMilli())))
+        .map(r -> r.toInteger() == 1);
   }
 
   @Override
   public Future<Boolean> smsSent(long id, String sid, Instant now) {
-    String tag = tag(outboxOfId(id));
-    return store.eval(FINISH, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(id), "sent",
-        sid == null ? "" : sid, "", String.valueOf(now.toEpochMilli()))).map(r -> r.toInteger() == 1);
+    return finish(id, "sent", sid, null, now);
   }
 
   @Override
@@ -303,7 +303,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
 
   @Override
   public Future<Void> smsFailed(long id, String error, Instant now) {
-    return finish(id, "failed", null, error, now);
+    return finish(id, "failed", null, error, now).mapEmpty();
   }
 
   @Override
