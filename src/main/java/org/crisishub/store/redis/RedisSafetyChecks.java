@@ -26,17 +26,19 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
   private static final String G = RedisStore.G;
   private final RedisStore redis;
   private final RedisSafetyReports reports;
+  private final RedisSafetyWaves waves;
 
   public RedisSafetyChecks(RedisStore redis) {
     this.redis = redis;
     this.reports = new RedisSafetyReports(redis, this);
+    this.waves = new RedisSafetyWaves(redis);
   }
 
-  private static String key(String id) {
+  static String key(String id) {
     return G + ":sc:" + id;
   }
 
-  private static String peopleKey(String id) {
+  static String peopleKey(String id) {
     return G + ":scp:" + id;
   }
 
@@ -106,7 +108,7 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
     });
   }
 
-  private static List<String> strings(Response r) {
+  static List<String> strings(Response r) {
     List<String> out = new ArrayList<>();
     if (r != null) {
       r.forEach(x -> out.add(x.toString()));
@@ -349,123 +351,53 @@ public final class RedisSafetyChecks implements SafetyCheckStore {
         });
   }
 
-  // ---------------------------------------------------------------- escalation waves
+  // ---------------------------------------------------------------- escalation waves (RedisSafetyWaves)
 
   @Override
   public Future<List<String>> dueWaves(Instant now, int max) {
-    return redis.eval(SafetyScripts.DUE, List.of(G + ":scdue"), List.of(String.valueOf(now.toEpochMilli()),
-        String.valueOf(max))).map(RedisSafetyChecks::strings);
+    return waves.dueWaves(now, max);
   }
 
   @Override
   public Future<Optional<WaveClaim>> claimWave(String id, String owner, Instant now, Duration lease) {
-    return redis.eval(SafetyScripts.CLAIM_WAVE, List.of(key(id)), List.of(id, owner,
-        String.valueOf(now.toEpochMilli()), String.valueOf(lease.toMillis()))).map(r -> r == null
-            ? Optional.<WaveClaim>empty()
-            : Optional.of(new WaveClaim(id, r.get(0).toString(), r.get(1).toString().isEmpty() ? null
-                : r.get(1).toString())));
+    return waves.claimWave(id, owner, now, lease);
   }
 
   @Override
   public Future<Optional<WaveBatch>> waveBatch(String id, String wave, String owner, Instant now, Duration lease,
       int limit) {
-    return redis.eval(SafetyScripts.WAVE_BATCH, List.of(key(id)), List.of(id, wave, owner,
-        String.valueOf(now.toEpochMilli()), String.valueOf(lease.toMillis()), String.valueOf(limit))).map(r -> {
-          if (r == null) {
-            return Optional.<WaveBatch>empty();
-          }
-          List<String> all = strings(r);
-          String cursor = all.get(0).isEmpty() ? null : all.get(0);
-          return Optional.of(new WaveBatch(List.copyOf(all.subList(2, all.size())), cursor, "1".equals(all.get(1))));
-        });
+    return waves.waveBatch(id, wave, owner, now, lease, limit);
   }
 
   @Override
   public Future<Optional<List<WaveItem>>> waveCommit(String id, String wave, String owner, Instant now,
       Duration lease, String cursor, List<WaveItem> items) {
-    var arr = JSON.createArrayNode();
-    java.util.Map<String, WaveItem> byPhone = new java.util.HashMap<>();
-    for (WaveItem it : items) {
-      byPhone.put(it.phone(), it);
-      ObjectNode n = arr.addObject();
-      n.put("p", it.phone());
-      var sms = n.putArray("sms");
-      for (Sms m : it.sms()) {
-        sms.addObject().put("to", m.to()).put("sub", m.subject() == null ? "" : m.subject()).put("body", m.body());
-      }
-      var reached = n.putArray("reached");
-      it.reached().forEach(reached::add);
-    }
-    return redis.eval(SafetyScripts.WAVE_COMMIT, List.of(key(id)), List.of(id, wave, owner,
-        String.valueOf(now.toEpochMilli()), String.valueOf(lease.toMillis()), cursor == null ? "" : cursor,
-        String.valueOf(RedisStore.SHARDS), String.valueOf(RedisStore.OUTBOXES), arr.toString())).map(r -> {
-          if (r == null) {
-            return Optional.<List<WaveItem>>empty();
-          }
-          List<WaveItem> done = new ArrayList<>();
-          strings(r).forEach(p -> done.add(byPhone.get(p)));
-          return Optional.of(done);
-        });
+    return waves.waveCommit(id, wave, owner, now, lease, cursor, items);
   }
 
   @Override
   public Future<Boolean> finishWave(String id, String wave, String owner, Instant now) {
-    return redis.eval(SafetyScripts.FINISH_WAVE, List.of(key(id)), List.of(id, wave, owner))
-        .map(r -> r.toInteger() == 1);
+    return waves.finishWave(id, wave, owner, now);
   }
 
   @Override
   public Future<Integer> releaseWaveLeases() {
-    return redis.eval(SafetyScripts.RELEASE, List.of(G + ":scdue"), List.of()).map(Response::toInteger);
+    return waves.releaseWaveLeases();
   }
 
   @Override
   public Future<Boolean> reached(String id, String phone, String follower) {
-    return redis.send(Request.cmd(Command.HEXISTS).arg(G + ":scr:" + id).arg(phone + "|" + follower))
-        .map(r -> r.toInteger() == 1);
+    return waves.reached(id, phone, follower);
   }
 
   @Override
   public Future<List<WaveItem>> pendingFrames(String id, int max) {
-    return redis.send(Request.cmd(Command.HGETALL).arg(G + ":scfp:" + id)).compose(h -> {
-      List<String> phones = new ArrayList<>(h == null ? List.of() : h.getKeys());
-      phones.sort(null);
-      List<String> some = phones.subList(0, Math.min(max, phones.size()));
-      if (some.isEmpty()) {
-        return Future.succeededFuture(List.<WaveItem>of());
-      }
-      Request q = Request.cmd(Command.HMGET).arg(peopleKey(id));
-      some.forEach(q::arg);
-      return redis.send(q).map(ps -> {
-        List<WaveItem> out = new ArrayList<>();
-        for (int i = 0; i < some.size(); i++) {
-          String p = some.get(i);
-          Response m = ps.get(i);
-          String state = m == null ? null : member(p, m.toString()).state();
-          boolean owed = "no_answer".equals(state) || "unreachable".equals(state);
-          List<String> followers = new ArrayList<>();
-          if (owed) {
-            try {
-              JSON.readTree(h.get(p).toString()).forEach(f -> followers.add(f.asText()));
-            } catch (java.io.IOException e) {
-              throw new IllegalStateException("unreadable pending frame in Redis", e);
-            }
-          }
-          out.add(new WaveItem(p, List.of(), followers));
-        }
-        return out;
-      });
-    });
+    return waves.pendingFrames(id, max);
   }
 
   @Override
   public Future<Void> framesSent(String id, List<String> phones) {
-    if (phones.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Request q = Request.cmd(Command.HDEL).arg(G + ":scfp:" + id);
-    phones.forEach(q::arg);
-    return redis.send(q).mapEmpty();
+    return waves.framesSent(id, phones);
   }
 
   @Override
