@@ -247,7 +247,7 @@ public final class OutboxWorker {
         String sid = ar.result();
         // The hook (a safety-check ask's SID) only for the send the outbox recorded: a second send
         // of the same message (its claim ran out mid-call) changes neither.
-        store.smsSent(item.id(), sid, now)
+        store.smsSent(item, sid, now)
             .onSuccess(recorded -> {
               if (recorded) {
                 onSent.accept(item, sid);
@@ -271,7 +271,7 @@ public final class OutboxWorker {
         failed.increment();
         LOG.warn("SMS {} to {} failed for good: {}", item.id(), Phones.mask(item.to()), s.getMessage());
         // A 21610 (opted out) was recorded as an opt-out by the OptOutGuard the sender is wrapped in.
-        store.smsFailed(item.id(), s.getMessage(), now);
+        store.smsFailed(item, s.getMessage(), now);
         boolean optedOut = Integer.valueOf(21610).equals(s.providerCode());
         (optedOut ? outcomeOptedOut : outcomeFailed).increment();
       } else if (item.attempts() >= settings.maxAttempts()) {
@@ -279,13 +279,13 @@ public final class OutboxWorker {
         outcomeFailed.increment();
         LOG.warn("SMS {} to {} given up after {} attempts: {}", item.id(), Phones.mask(item.to()),
             item.attempts(), s.getMessage());
-        store.smsFailed(item.id(), "gave up after " + item.attempts() + " attempts: " + s.getMessage(), now);
+        store.smsFailed(item, "gave up after " + item.attempts() + " attempts: " + s.getMessage(), now);
       } else {
         retried.increment();
         long delay = backoffMs(item.attempts());
         LOG.info("SMS {} to {} will be retried in {} ms: {}", item.id(), Phones.mask(item.to()), delay,
             s.getMessage());
-        store.smsRetry(item.id(), now.plusMillis(delay), s.getMessage(), now);
+        store.smsRetry(item, now.plusMillis(delay), s.getMessage(), now);
       }
       recorded();
     });

@@ -11,7 +11,9 @@ import java.util.List;
  * <p>Durability: a queued message is durable when the future succeeds, and is sent at least once
  * unless it is coalesced, cancelled (its recipient no longer actively follows its subject) or
  * withheld (opted out). Claims are leases: a claim whose lease ran out is claimable again (a
- * crashed sender's), so a message may be sent twice only across a crash. Ordering: person-to-person
+ * crashed sender's, or one whose call outlived its lease), so a message may be sent twice only across
+ * a crash or such a call; each claim's outcome counts only while it still holds the message (its
+ * {@code attempts} is the claim's token). Ordering: person-to-person
  * traffic is claimed before broadcast traffic (coalescing keys {@code safety:} and
  * {@code notice:}), then by due time. Store faults fail with {@code HubException(UNAVAILABLE)};
  * futures complete on the caller's context; thread-safe, non-blocking.
@@ -45,21 +47,28 @@ public interface Outbox {
   Future<List<OutboxItem>> claimSms(String owner, Instant now, int max, Duration lease);
 
   /**
-   * Twilio accepted the message: it is never sent again. When it was sent twice (a claim ran out
-   * during a slow call), the first SID recorded stays; {@code sid} is kept only when none is.
-   * Completes with true when this call recorded the message as sent (or its first SID), false when
-   * it changed nothing (the message was recorded as sent before, or is gone).
+   * Twilio accepted the message {@code claim} (as {@link #claimSms} returned it) sent: it is never
+   * sent again. Recorded when the message is still held by this claim ({@code attempts} is the
+   * claim's token), or ended without being sent (failed or cancelled: the other send's outcome). A
+   * stale claim's success (its lease ran out and the message was claimed again, or handed back)
+   * changes nothing while the message waits or is held by another claim: its text may be newer
+   * (coalesced), so it is sent again rather than lost. A message recorded as sent keeps its first
+   * SID. Completes with true when this call recorded the send, false when it changed nothing.
    */
-  Future<Boolean> smsSent(long id, String sid, Instant now);
-
-  /** A transient failure: the message is due again at {@code nextAt}. */
-  Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now);
+  Future<Boolean> smsSent(OutboxItem claim, String sid, Instant now);
 
   /**
-   * A permanent failure: the message is not sent; {@code error} says why. No effect on a message
-   * already recorded as sent (the late failure of a second send).
+   * A transient failure of {@code claim}: the message is due again at {@code nextAt}. No effect
+   * unless the message is still held by this claim.
    */
-  Future<Void> smsFailed(long id, String error, Instant now);
+  Future<Void> smsRetry(OutboxItem claim, Instant nextAt, String error, Instant now);
+
+  /**
+   * A permanent failure of {@code claim}: the message is not sent; {@code error} says why. No effect
+   * unless the message is still held by this claim (a late failure of a stale claim, or of a second
+   * send of a message already recorded as sent).
+   */
+  Future<Void> smsFailed(OutboxItem claim, String error, Instant now);
 
   /** Makes every claimed message due again (embedded store at start: the only sender is gone). */
   Future<Integer> releaseSmsClaims();

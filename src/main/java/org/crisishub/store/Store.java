@@ -223,18 +223,18 @@ public interface Store extends CheckInLog, FollowGraph, PersonAuthStore, Outbox,
   }
 
   @Override
-  default Future<Boolean> smsSent(long id, String sid, Instant now) {
-    return outbox().smsSent(id, sid, now);
+  default Future<Boolean> smsSent(OutboxItem claim, String sid, Instant now) {
+    return outbox().smsSent(claim, sid, now);
   }
 
   @Override
-  default Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
-    return outbox().smsRetry(id, nextAt, error, now);
+  default Future<Void> smsRetry(OutboxItem claim, Instant nextAt, String error, Instant now) {
+    return outbox().smsRetry(claim, nextAt, error, now);
   }
 
   @Override
-  default Future<Void> smsFailed(long id, String error, Instant now) {
-    return outbox().smsFailed(id, error, now);
+  default Future<Void> smsFailed(OutboxItem claim, String error, Instant now) {
+    return outbox().smsFailed(claim, error, now);
   }
 
   @Override

@@ -71,27 +71,42 @@ public abstract class OutboxContractTest extends StoreTestBase {
         + " ms (wall clock: " + Duration.between(t, Instant.now()).toMillis() + " ms)");
     assertEquals(1, takenOver.size());
     assertEquals(2, takenOver.get(0).attempts());
-    await(outbox.smsSent(takenOver.get(0).id(), "SM1", Instant.now()));
+    await(outbox.smsSent(takenOver.get(0), "SM1", Instant.now()));
     assertTrue(await(outbox.claimSms("node-c", Instant.now().plus(Duration.ofHours(1)), 10, lease)).isEmpty(),
         "never sent again once the provider's id is recorded");
     assertEquals(0, await(outbox.outboxStats(Instant.now())).waiting());
+  }
+
+  /**
+   * Claims the one due message for node-a, hands it back (node-a's call still runs: the lease ran
+   * out, or node-a stopped) and claims it again for node-b: the two claims of one message.
+   */
+  private List<Store.OutboxItem> twoClaims(Instant at) throws Exception {
+    Duration lease = Duration.ofSeconds(30);
+    Store.OutboxItem a = await(outbox.claimSms("node-a", at, 1, lease)).get(0);
+    assertEquals(1, await(outbox.releaseSmsClaims("node-a")));
+    Store.OutboxItem b = await(outbox.claimSms("node-b", at, 1, lease)).get(0);
+    assertEquals(a.id(), b.id());
+    assertEquals(a.attempts() + 1, b.attempts());
+    return List.of(a, b);
   }
 
   @Test
   @DisplayName("outbox: a message sent twice (its claim ran out mid-call) stays sent; a late failure is not counted")
   void outboxSentStaysSent() throws Exception {
     await(outbox.enqueueSms("+15550000066", null, null, "once", T0));
-    Duration lease = Duration.ofSeconds(30);
-    Store.OutboxItem item = await(outbox.claimSms("node-a", T0, 1, lease)).get(0);
-    // Two sends of one message end (as when node-a's call outlived its claim and node-b sent it
-    // again; the take-over itself is outboxLeases): the second to end, a success, then a failure.
-    assertTrue(await(outbox.smsSent(item.id(), "SM-second", T0.plusSeconds(32))), "recorded");
-    assertFalse(await(outbox.smsSent(item.id(), "SM-first", T0.plusSeconds(33))), "a second SID changes nothing");
-    await(outbox.smsFailed(item.id(), "late failure", T0.plusSeconds(34)));
+    List<Store.OutboxItem> claims = twoClaims(T0);
+    Store.OutboxItem a = claims.get(0), b = claims.get(1);
+    assertTrue(await(outbox.smsSent(b, "SM-second", T0.plusSeconds(32))), "recorded");
+    assertFalse(await(outbox.smsSent(a, "SM-first", T0.plusSeconds(33))), "a second SID changes nothing");
+    assertFalse(await(outbox.smsSent(b, "SM-again", T0.plusSeconds(33))), "nor the same claim's again");
+    await(outbox.smsFailed(a, "late failure", T0.plusSeconds(34)));
+    await(outbox.smsFailed(b, "late failure", T0.plusSeconds(34)));
+    await(outbox.smsRetry(b, T0.plusSeconds(40), "late 503", T0.plusSeconds(34)));
     Store.OutboxStats stats = await(outbox.outboxStats(T0.plusSeconds(35)));
     assertEquals(0, stats.waiting());
     assertEquals(0, stats.failed(), "a sent message is not turned into a failed one");
-    assertTrue(await(outbox.claimSms("node-c", T0.plus(Duration.ofHours(1)), 10, lease)).isEmpty(),
+    assertTrue(await(outbox.claimSms("node-c", T0.plus(Duration.ofHours(1)), 10, Duration.ofSeconds(30))).isEmpty(),
         "never sent again");
   }
 
@@ -99,12 +114,43 @@ public abstract class OutboxContractTest extends StoreTestBase {
   @DisplayName("outbox: a failure, then a success of another send of the same message: sent, no longer counted as failed")
   void outboxFailedThenSent() throws Exception {
     await(outbox.enqueueSms("+15550000067", null, null, "twice", T0));
-    Store.OutboxItem item = await(outbox.claimSms("node-a", T0, 1, Duration.ofSeconds(30))).get(0);
-    await(outbox.smsFailed(item.id(), "permanent on one attempt", T0.plusSeconds(1)));
+    List<Store.OutboxItem> claims = twoClaims(T0);
+    await(outbox.smsFailed(claims.get(1), "permanent on one attempt", T0.plusSeconds(1)));
     assertEquals(1, await(outbox.outboxStats(T0.plusSeconds(2))).failed());
-    assertTrue(await(outbox.smsSent(item.id(), "SM-late", T0.plusSeconds(3))), "the provider took the other send");
+    assertTrue(await(outbox.smsSent(claims.get(0), "SM-late", T0.plusSeconds(3))),
+        "the provider took the other send");
     assertEquals(0, await(outbox.outboxStats(T0.plusSeconds(4))).failed());
-    assertFalse(await(outbox.smsSent(item.id(), "SM-later", T0.plusSeconds(5))));
+    assertFalse(await(outbox.smsSent(claims.get(1), "SM-later", T0.plusSeconds(5))));
+  }
+
+  @Test
+  @DisplayName("outbox: a stale claim's outcome changes nothing: a newer text coalesced into its message is still sent")
+  void outboxStaleClaimChangesNothing() throws Exception {
+    String to = "+15550000068";
+    await(outbox.enqueueSms(to, "status:x", null, "older", T0));
+    List<Store.OutboxItem> claims = twoClaims(T0);
+    Store.OutboxItem a = claims.get(0), b = claims.get(1);
+    // node-a's late retry does not take the message from node-b, which still holds it.
+    await(outbox.smsRetry(a, T0.plusSeconds(1), "late 503", T0.plusSeconds(1)));
+    assertTrue(await(outbox.claimSms("node-c", T0.plusSeconds(2), 10, Duration.ofSeconds(30))).isEmpty(),
+        "still node-b's");
+    // node-b fails for now; while the message waits for its retry, a newer text replaces the older.
+    await(outbox.smsRetry(b, T0.plusSeconds(10), "503", T0.plusSeconds(2)));
+    await(outbox.enqueueSms(to, "status:x", null, "newer", T0.plusSeconds(3)));
+    assertEquals(1, await(outbox.outboxStats(T0.plusSeconds(3))).waiting(), "coalesced");
+    // node-a's call of the older text ends late: neither its success nor its failure ends the message.
+    assertFalse(await(outbox.smsSent(a, "SM-older", T0.plusSeconds(4))), "not recorded");
+    await(outbox.smsFailed(a, "late failure", T0.plusSeconds(5)));
+    await(outbox.smsFailed(b, "late failure", T0.plusSeconds(5)));
+    Store.OutboxStats stats = await(outbox.outboxStats(T0.plusSeconds(6)));
+    assertEquals(1, stats.waiting());
+    assertEquals(0, stats.failed());
+    List<Store.OutboxItem> again = await(outbox.claimSms("node-c", T0.plusSeconds(11), 10, Duration.ofSeconds(30)));
+    assertEquals(1, again.size());
+    assertEquals("newer", again.get(0).body(), "the newer text is sent, not lost");
+    assertEquals(3, again.get(0).attempts());
+    assertTrue(await(outbox.smsSent(again.get(0), "SM-newer", T0.plusSeconds(12))));
+    assertEquals(0, await(outbox.outboxStats(T0.plusSeconds(13))).waiting());
   }
 
   @Test
@@ -118,7 +164,7 @@ public abstract class OutboxContractTest extends StoreTestBase {
     Store.OutboxStats both = await(outbox.outboxStats(T0.plusSeconds(20)));
     assertEquals(2, both.waiting());
     assertEquals(20_000, both.oldestAgeMs(), "the first, now in flight");
-    await(outbox.smsSent(taken.get(0).id(), "SM64", T0.plusSeconds(6)));
+    await(outbox.smsSent(taken.get(0), "SM64", T0.plusSeconds(6)));
     Store.OutboxStats after = await(outbox.outboxStats(T0.plusSeconds(20)));
     assertEquals(1, after.waiting());
     assertEquals(15_000, after.oldestAgeMs(), "the second, once the first was sent");
@@ -152,14 +198,14 @@ public abstract class OutboxContractTest extends StoreTestBase {
     assertEquals("two", items.get(0).body());
     // While "two" is in flight, "three" waits as a message of its own.
     await(outbox.enqueueSms(to, "status:x", null, "three", T0));
-    await(outbox.smsRetry(items.get(0).id(), T0.plusSeconds(10), "429", T0));
+    await(outbox.smsRetry(items.get(0), T0.plusSeconds(10), "429", T0));
     List<Store.OutboxItem> now = await(outbox.claimSms("n", T0.plusSeconds(1), 10, Duration.ofSeconds(60)));
     assertEquals(List.of("other", "three"), now.stream().map(Store.OutboxItem::body).sorted().toList());
     List<Store.OutboxItem> later = await(outbox.claimSms("n", T0.plusSeconds(11), 10, Duration.ofSeconds(60)));
     assertEquals(1, later.size());
     assertEquals("two", later.get(0).body());
     assertEquals(2, later.get(0).attempts());
-    await(outbox.smsFailed(later.get(0).id(), "invalid number", T0.plusSeconds(11)));
+    await(outbox.smsFailed(later.get(0), "invalid number", T0.plusSeconds(11)));
     assertEquals(1, await(outbox.outboxStats(T0.plusSeconds(12))).failed());
     assertEquals(2, await(outbox.releaseSmsClaims()));
     assertEquals(2, await(outbox.claimSms("n", T0.plusSeconds(12), 10, Duration.ofSeconds(60))).size());

@@ -150,14 +150,14 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
         String to = (String) d[1];
         String subject = (String) d[2];
         if (SqliteStore.optedOut(c, to)) {
-          finish(c, id, "failed", null, "opted out (STOP)", nowMs);
+          finish(c, id, "failed", "opted out (STOP)", nowMs);
           store.optedOutWithheld(1);
           continue;
         }
         if (subject != null) {
           Follow f = SqliteFollows.follow(c, to, subject);
           if (f == null || f.state() != FollowState.ACTIVE) {
-            finish(c, id, "cancelled", null, "no longer an active follower", nowMs);
+            finish(c, id, "cancelled", "no longer an active follower", nowMs);
             continue;
           }
         }
@@ -171,41 +171,45 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
   }
 
   /**
-   * Ends a message. A message once sent stays sent with the first provider id recorded: when a claim
-   * ran out during a slow call and the message was sent a second time, the later outcome (another
-   * SID, or a failure) does not overwrite the first (docs/sms.md, "Delivery promise"). Returns whether it changed the row.
+   * Ends a message inside a claim (opted out, or no longer followed): no claim to check.
    */
-  private static boolean finish(Connection c, long id, String state, String sid, String error, long nowMs)
-      throws SQLException {
-    if (state.equals("sent")) {
-      return update(c, "UPDATE outbox SET state = 'sent', sid = ?, error = NULL, lease_owner = NULL,"
-          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND (state <> 'sent' OR sid IS NULL)",
-          sid, nowMs, id) > 0;
-    }
-    return update(c, "UPDATE outbox SET state = ?, sid = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL,"
-        + " updated_ms = ? WHERE id = ? AND state <> 'sent'",
-        state, sid, error, nowMs, id) > 0;
+  private static void finish(Connection c, long id, String state, String error, long nowMs) throws SQLException {
+    update(c, "UPDATE outbox SET state = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL, updated_ms = ?"
+        + " WHERE id = ?", state, error, nowMs, id);
+  }
+
+  /**
+   * Whether the row is still held by the claim of attempt {@code ?} (the claim's token): an outcome
+   * of any other claim, stale since the message was claimed again or handed back, changes nothing
+   * (docs/sms.md, "Delivery promise").
+   */
+  private static final String HELD = "state = 'sending' AND attempts = ?";
+
+  @Override
+  public Future<Boolean> smsSent(OutboxItem claim, String sid, Instant now) {
+    // Also over a failed or cancelled row (the other send's outcome: this one reached Twilio), and
+    // a sent row without a SID; never over a waiting row or another claim's.
+    return store.write(c -> update(c, "UPDATE outbox SET state = 'sent', sid = ?, error = NULL, lease_owner = NULL,"
+        + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND ((" + HELD + ")"
+        + " OR state IN ('failed', 'cancelled') OR (state = 'sent' AND sid IS NULL))",
+        sid, now.toEpochMilli(), claim.id(), claim.attempts()) > 0);
   }
 
   @Override
-  public Future<Boolean> smsSent(long id, String sid, Instant now) {
-    return store.write(c -> finish(c, id, "sent", sid, null, now.toEpochMilli()));
-  }
-
-  @Override
-  public Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
+  public Future<Void> smsRetry(OutboxItem claim, Instant nextAt, String error, Instant now) {
     return store.write(c -> {
       update(c, "UPDATE outbox SET state = 'queued', next_at_ms = ?, error = ?, lease_owner = NULL,"
-          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND state = 'sending'",
-          nextAt.toEpochMilli(), error, now.toEpochMilli(), id);
+          + " lease_until_ms = NULL, updated_ms = ? WHERE id = ? AND " + HELD,
+          nextAt.toEpochMilli(), error, now.toEpochMilli(), claim.id(), claim.attempts());
       return null;
     });
   }
 
   @Override
-  public Future<Void> smsFailed(long id, String error, Instant now) {
+  public Future<Void> smsFailed(OutboxItem claim, String error, Instant now) {
     return store.write(c -> {
-      finish(c, id, "failed", null, error, now.toEpochMilli());
+      update(c, "UPDATE outbox SET state = 'failed', error = ?, lease_owner = NULL, lease_until_ms = NULL,"
+          + " updated_ms = ? WHERE id = ? AND " + HELD, error, now.toEpochMilli(), claim.id(), claim.attempts());
       return null;
     });
   }

@@ -97,17 +97,22 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
       """;
 
   /**
-   * KEYS[1] = tag:ob. ARGV: tag, group, id, state (sent, failed), sid or '', error or '', now. A sent
-   * message stays sent with its first SID: a later outcome of a second send changes nothing.
+   * KEYS[1] = tag:ob. ARGV: tag, group, id, state (sent, failed), sid or '', error or '', now, the
+   * claim's attempt. An outcome counts only while the message is held by that claim (state sending,
+   * the same attempt); a success also over a failed or cancelled message (the other send's
+   * outcome), never over a waiting one or another claim's. A sent message keeps its first SID.
    */
   private static final String FINISH = """
       local tag, group, id, st, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[7]
       local mk = tag .. ':sms:' .. id
-      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state', 'sid')
+      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state', 'sid', 'attempts')
       if not m[4] then return 0 end
-      if m[4] == 'sent' then
-        if st ~= 'sent' then return 0 end
-        if m[5] and m[5] ~= '' then return 0 end
+      local held = m[4] == 'sending' and m[6] == ARGV[8]
+      if st == 'sent' then
+        local ended = m[4] == 'failed' or m[4] == 'cancelled' or (m[4] == 'sent' and (not m[5] or m[5] == ''))
+        if not (held or ended) then return 0 end
+      elseif not held then
+        return 0
       end
       if st == 'sent' and m[4] == 'failed' then redis.call('DECR', tag .. ':obf') end
       redis.call('HSET', mk, 'state', st, 'sid', ARGV[5], 'error', ARGV[6], 'updated', now)
@@ -119,7 +124,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
       redis.call('ZREM', tag .. ':obw', id)
       redis.call('ZREM', tag .. ':obd', id)
       redis.call('ZADD', tag .. ':obdone', now, id)
-      if st == 'failed' and m[4] ~= 'failed' then redis.call('INCR', tag .. ':obf') end
+      if st == 'failed' then redis.call('INCR', tag .. ':obf') end
       if m[2] ~= '' then
         local qk = tag .. ':smsq:' .. m[3] .. '|' .. m[2]
         if redis.call('GET', qk) == id then redis.call('DEL', qk) end
@@ -127,12 +132,15 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
       return 1
       """;
 
-  /** KEYS[1] = tag:ob. ARGV: tag, group, id, next attempt at, error, now. */
+  /**
+   * KEYS[1] = tag:ob. ARGV: tag, group, id, next attempt at, error, now, the claim's attempt (no
+   * effect unless the message is still held by that claim).
+   */
   private static final String RETRY = """
       local tag, group, id = ARGV[1], ARGV[2], ARGV[3]
       local mk = tag .. ':sms:' .. id
-      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state')
-      if m[4] ~= 'sending' then return 0 end
+      local m = redis.call('HMGET', mk, 'eid', 'ck', 'to', 'state', 'attempts')
+      if m[4] ~= 'sending' or m[5] ~= ARGV[7] then return 0 end
       redis.call('HSET', mk, 'state', 'queued', 'error', ARGV[5], 'updated', ARGV[6])
       if m[1] then
         redis.call('XACK', KEYS[1], group, m[1])
@@ -272,7 +280,7 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
         if (r.get(i) == null) {
           keep.add(items.get(i));
         } else {
-          failed.add(smsFailed(items.get(i).id(), "opted out (STOP)", Instant.now()));
+          failed.add(smsFailed(items.get(i), "opted out (STOP)", Instant.now()));
           store.optedOutWithheld(1);
         }
       }
@@ -280,30 +288,30 @@ final class RedisOutbox implements org.crisishub.store.Outbox {
     });
   }
 
-  /** Runs {@link #FINISH}; true when it changed the message. */
-  private Future<Boolean> finish(long id, String state, String sid, String error, Instant now) {
-    String tag = tag(outboxOfId(id));
-    return store.eval(FINISH, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(id), state,
-        sid == null ? "" : sid, error == null ? "" : error, String.valueOf(now.toEpochMilli())))
-        .map(r -> r.toInteger() == 1);
+  /** Runs {@link #FINISH} for {@code claim}; true when it changed the message. */
+  private Future<Boolean> finish(OutboxItem claim, String state, String sid, String error, Instant now) {
+    String tag = tag(outboxOfId(claim.id()));
+    return store.eval(FINISH, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(claim.id()), state,
+        sid == null ? "" : sid, error == null ? "" : error, String.valueOf(now.toEpochMilli()),
+        String.valueOf(claim.attempts()))).map(r -> r.toInteger() == 1);
   }
 
   @Override
-  public Future<Boolean> smsSent(long id, String sid, Instant now) {
-    return finish(id, "sent", sid, null, now);
+  public Future<Boolean> smsSent(OutboxItem claim, String sid, Instant now) {
+    return finish(claim, "sent", sid, null, now);
   }
 
   @Override
-  public Future<Void> smsRetry(long id, Instant nextAt, String error, Instant now) {
-    String tag = tag(outboxOfId(id));
-    return store.eval(RETRY, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(id),
-        String.valueOf(nextAt.toEpochMilli()), error == null ? "" : error, String.valueOf(now.toEpochMilli())))
-        .mapEmpty();
+  public Future<Void> smsRetry(OutboxItem claim, Instant nextAt, String error, Instant now) {
+    String tag = tag(outboxOfId(claim.id()));
+    return store.eval(RETRY, List.of(tag + ":ob"), List.of(tag, GROUP, String.valueOf(claim.id()),
+        String.valueOf(nextAt.toEpochMilli()), error == null ? "" : error, String.valueOf(now.toEpochMilli()),
+        String.valueOf(claim.attempts()))).mapEmpty();
   }
 
   @Override
-  public Future<Void> smsFailed(long id, String error, Instant now) {
-    return finish(id, "failed", null, error, now).mapEmpty();
+  public Future<Void> smsFailed(OutboxItem claim, String error, Instant now) {
+    return finish(claim, "failed", null, error, now).mapEmpty();
   }
 
   @Override
