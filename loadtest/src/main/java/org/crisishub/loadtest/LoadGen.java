@@ -407,6 +407,9 @@ public final class LoadGen {
     int seconds = intOpt("duration", 20);
     Histogram ack = Report.histogram();
     report.latencies.put("ack", ack);
+    // The worst ack of the check-ins due in each second of the measured part (under ack's lock).
+    java.util.TreeMap<Integer, Long> worstBySecond = new java.util.TreeMap<>();
+    long[] measuredFrom = {0};
     AtomicLong done = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     ConcurrentHashMap<Long, Long> intended = new ConcurrentHashMap<>();
@@ -428,8 +431,10 @@ public final class LoadGen {
       Long t0 = intended.remove(ref);
       if (t0 != null) {
         if (t.contains("\"ack\"")) {
+          long us = Math.max(0, (System.nanoTime() - t0) / 1000);
           synchronized (ack) {
-            ack.recordValue(Math.max(0, (System.nanoTime() - t0) / 1000));
+            ack.recordValue(us);
+            worstBySecond.merge((int) ((t0 - measuredFrom[0]) / 1_000_000_000L), us, Math::max);
           }
         } else {
           errors.incrementAndGet();
@@ -448,9 +453,13 @@ public final class LoadGen {
       warmedUp(warmup);
     }
     long started = System.nanoTime();
+    measuredFrom[0] = started;
     openLoop(rate, seconds, t0 -> sendCheckIn(sockets, rr, intended, refs.incrementAndGet(), t0, "storm",
         helpIncident, helpShare), done);
     drain(done, refs.get(), 60);
+    synchronized (ack) {
+      report.series.put("ackWorstMsBySecond", worstBySecond.values().stream().map(us -> us / 1000).toList());
+    }
     double secs = (System.nanoTime() - started) / 1e9;
     report.figures.put("sent", refs.get());
     report.figures.put("acked", done.get() - errors.get());

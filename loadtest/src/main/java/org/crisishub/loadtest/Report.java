@@ -19,6 +19,11 @@ public final class Report {
   final Map<String, Histogram> latencies = new LinkedHashMap<>();
   final ObjectNode figures = JSON.createObjectNode();
   final List<long[]> perSecond = new ArrayList<>();
+  /**
+   * Named series of one value per second of the measured part (for example the worst latency of
+   * the requests due in each second, in milliseconds): where in a run its tail fell.
+   */
+  final Map<String, List<Long>> series = new LinkedHashMap<>();
 
   Report(String scenario) {
     this.scenario = scenario;
@@ -48,6 +53,8 @@ public final class Report {
     for (long[] s : perSecond) {
       series.addArray().add(s[0]).add(s[1]);
     }
+    ObjectNode named = root.putObject("series");
+    this.series.forEach((name, values) -> values.forEach(named.putArray(name)::add));
     return root;
   }
 
