@@ -150,14 +150,14 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
         String to = (String) d[1];
         String subject = (String) d[2];
         if (SqliteStore.optedOut(c, to)) {
-          finish(c, id, "failed", "opted out (STOP)", nowMs);
+          finish(c, id, "failed", "opted out (STOP)", nowMs, null);
           store.optedOutWithheld(1);
           continue;
         }
         if (subject != null) {
           Follow f = SqliteFollows.follow(c, to, subject);
           if (f == null || f.state() != FollowState.ACTIVE) {
-            finish(c, id, "cancelled", "no longer an active follower", nowMs);
+            finish(c, id, "cancelled", "no longer an active follower", nowMs, null);
             continue;
           }
         }
@@ -171,11 +171,19 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
   }
 
   /**
-   * Ends a message inside a claim (opted out, or no longer followed): no claim to check.
+   * Ends a message unsent ({@code state} failed or cancelled). {@code heldBy} null: inside a claim
+   * (opted out, or no longer followed), no claim to check; else only while the claim of that attempt
+   * holds it ({@link #HELD}).
    */
-  private static void finish(Connection c, long id, String state, String error, long nowMs) throws SQLException {
-    update(c, "UPDATE outbox SET state = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL, updated_ms = ?"
-        + " WHERE id = ?", state, error, nowMs, id);
+  private static void finish(Connection c, long id, String state, String error, long nowMs, Integer heldBy)
+      throws SQLException {
+    String sql = "UPDATE outbox SET state = ?, error = ?, lease_owner = NULL, lease_until_ms = NULL, updated_ms = ?"
+        + " WHERE id = ?";
+    if (heldBy == null) {
+      update(c, sql, state, error, nowMs, id);
+    } else {
+      update(c, sql + " AND " + HELD, state, error, nowMs, id, heldBy);
+    }
   }
 
   /**
@@ -208,8 +216,7 @@ final class SqliteOutbox implements org.crisishub.store.Outbox {
   @Override
   public Future<Void> smsFailed(OutboxItem claim, String error, Instant now) {
     return store.write(c -> {
-      update(c, "UPDATE outbox SET state = 'failed', error = ?, lease_owner = NULL, lease_until_ms = NULL,"
-          + " updated_ms = ? WHERE id = ? AND " + HELD, error, now.toEpochMilli(), claim.id(), claim.attempts());
+      finish(c, claim.id(), "failed", error, now.toEpochMilli(), claim.attempts());
       return null;
     });
   }
